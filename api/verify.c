@@ -1,0 +1,2 @@
+/* verify.c - placeholder. */
+typedef int ig_placeholder_verify_;

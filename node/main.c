@@ -1,0 +1,62 @@
+/*
+ * main.c - the intyg binary: git-style subcommands.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "node/commands.h"
+
+#ifndef IG_VERSION
+#define IG_VERSION "0.1.0"
+#endif
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *summary;
+} commands[] = {
+	{ "ca", ig_cmd_ca, "a test PKI: CSCA, DSCs and synthetic HCERTs" },
+	{ "inspect", ig_cmd_inspect, "decode an HCERT and print it as JSON" },
+	{ "verify", ig_cmd_verify, "verify HCERTs against a trust file" },
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: intyg <command> [options]\n"
+	    "\n"
+	    "intyg is a federated trust-registry node for EU DCC-style health\n"
+	    "certificates (HCERT). Commands:\n\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f,
+	    "\n"
+	    "Run 'intyg <command> --help' for the options of a command.\n"
+	    "Documentation: docs/ in the source tree.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return IG_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return IG_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("intyg %s\n", IG_VERSION);
+		return IG_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "intyg: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return IG_EXIT_USAGE;
+}

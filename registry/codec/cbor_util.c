@@ -1,0 +1,2 @@
+/* cbor_util.c - placeholder until its implementation lands. */
+typedef int ig_placeholder_cbor_util_;

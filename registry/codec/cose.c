@@ -1,0 +1,2 @@
+/* cose.c - placeholder until its implementation lands. */
+typedef int ig_placeholder_cose_;

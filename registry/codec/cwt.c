@@ -1,0 +1,2 @@
+/* cwt.c - placeholder until its implementation lands. */
+typedef int ig_placeholder_cwt_;

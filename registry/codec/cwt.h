@@ -1,0 +1,48 @@
+/*
+ * cwt.h - CWT claims (RFC 8392) of an HCERT.
+ *
+ * Reads 1 iss (text), 4 exp and 6 iat (integer or float NumericDate; a
+ * float is truncated toward minus infinity) and -260 hcert -> 1 the DCC
+ * (any CBOR map). Other claims are ignored.
+ */
+#ifndef IG_CODEC_CWT_H
+#define IG_CODEC_CWT_H
+
+#include <cbor.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "registry/base/buf.h"
+
+#define IG_CWT_ISS 1
+#define IG_CWT_EXP 4
+#define IG_CWT_IAT 6
+#define IG_CWT_HCERT (-260)
+#define IG_HCERT_EU_DCC_V1 1
+
+typedef struct ig_cwt {
+	cbor_item_t *root; /* owned; dcc borrows from it */
+	bool has_iss;
+	char iss[64]; /* NUL-terminated */
+	bool has_exp;
+	int64_t exp;
+	bool has_iat;
+	int64_t iat;
+	const cbor_item_t *dcc; /* -260 -> 1; NULL when absent */
+} ig_cwt;
+
+/* Decodes the COSE payload as CWT claims into *out (cleared by the caller
+ * with ig_cwt_clear). IG_ECBOR when payload is not a CBOR map, a known
+ * claim has the wrong type, or the DCC is missing or not a map.
+ * *out is untouched on error. Thread-safe. */
+IG_MUST_CHECK ig_err ig_cwt_decode(ig_slice payload, ig_cwt *out);
+
+/* Releases what *c owns and zeroes it. */
+void ig_cwt_clear(ig_cwt *c);
+
+/* Appends the claims map {1: iss, 4: exp, 6: iat, -260: {1: dcc}} to out.
+ * dcc is borrowed. iss may be NULL (claim omitted). */
+IG_MUST_CHECK ig_err ig_cwt_encode(const char *iss, int64_t iat, int64_t exp,
+    const cbor_item_t *dcc, ig_buf *out);
+
+#endif

@@ -1,0 +1,189 @@
+/*
+ * crypto.h - the contract of registry/crypto, the only OpenSSL user.
+ *
+ * X.509 certificates (DSCs, CSCAs, member TLS certificates), COSE
+ * signature verification (ES256, PS256) and signing, SHA-256, Ed25519 for
+ * the federation's own signatures, key generation, certificate issuing for
+ * the test PKI, and constant-time helpers. OpenSSL's error queue is
+ * drained in one place (ossl.c) so that one failure never leaks into the
+ * diagnostics of the next call.
+ *
+ * All functions are thread-safe on distinct objects; a const object may be
+ * shared between threads.
+ */
+#ifndef IG_CRYPTO_CRYPTO_H
+#define IG_CRYPTO_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "registry/base/buf.h"
+#include "registry/base/limits.h"
+
+/* COSE algorithm identifiers (RFC 8152, RFC 8230). */
+#define IG_ALG_ES256 (-7)
+#define IG_ALG_PS256 (-37)
+
+/* --- hashing and constant time ---------------------------------------- */
+
+#define IG_SHA256_LEN 32
+
+/* SHA-256 of in. IG_ECRYPTO only if OpenSSL cannot allocate. */
+IG_MUST_CHECK ig_err ig_sha256(ig_slice in, uint8_t out[IG_SHA256_LEN]);
+
+/* True when the n bytes at a and b are equal; time depends on n only. */
+bool ig_ct_equal(const void *a, const void *b, size_t n);
+
+/* Overwrites n bytes at p with zeros in a way the compiler keeps. */
+void ig_wipe(void *p, size_t n);
+
+/* Fills out with n cryptographically random bytes. */
+IG_MUST_CHECK ig_err ig_random(void *out, size_t n);
+
+/* --- X.509 certificates ------------------------------------------------ */
+
+typedef struct ig_x509 ig_x509;
+
+/* Parses one DER certificate; keeps a copy of the bytes exactly as given
+ * (kid and thumbprint hash them, never a re-encoding). Returns an owned
+ * certificate (free with ig_x509_free). IG_ECERT when it does not parse or
+ * has trailing bytes, IG_ETOOBIG over IG_CERT_DER_MAX. */
+IG_MUST_CHECK ig_err ig_x509_from_der(ig_slice der, ig_x509 **out);
+
+/* Parses the first CERTIFICATE block of a PEM text. */
+IG_MUST_CHECK ig_err ig_x509_from_pem(ig_slice pem, ig_x509 **out);
+
+/* Calls fn with the DER of every CERTIFICATE block in a PEM text, in
+ * order; stops at the first error fn returns and returns it. IG_ECERT for
+ * a damaged block, IG_ENOTFOUND when there is no block at all. */
+typedef ig_err (*ig_pem_cert_fn)(void *arg, ig_slice der);
+IG_MUST_CHECK ig_err ig_pem_each_cert(
+    ig_slice pem, ig_pem_cert_fn fn, void *arg);
+
+/* _free(NULL) is a no-op. */
+void ig_x509_free(ig_x509 *x);
+
+/* The DER bytes as parsed; borrowed, valid while x lives. */
+ig_slice ig_x509_der(const ig_x509 *x);
+
+/* The DCC kid: the first 8 bytes of SHA-256 of the DER. */
+void ig_x509_kid(const ig_x509 *x, uint8_t kid[IG_KID_LEN]);
+
+/* SHA-256 of the DER. */
+void ig_x509_thumbprint(const ig_x509 *x, uint8_t out[IG_SHA256_LEN]);
+
+/* notBefore and notAfter as Unix seconds. */
+void ig_x509_validity(const ig_x509 *x, int64_t *not_before,
+    int64_t *not_after);
+
+/* The subject's country (C=) into cc. IG_ENOTFOUND when there is none,
+ * IG_EFORMAT when there are several or it is not two letters. */
+IG_MUST_CHECK ig_err ig_x509_country(
+    const ig_x509 *x, char cc[IG_COUNTRY_SIZE]);
+
+/* Writes the subject as a one-line RFC 2253 string (NUL-terminated,
+ * truncated to len). */
+void ig_x509_subject(const ig_x509 *x, char *buf, size_t len);
+
+/* Describes the public key, e.g. "EC P-256", "RSA 2048". */
+void ig_x509_key_desc(const ig_x509 *x, char *buf, size_t len);
+
+/* The DCC extended key usage of a DSC (hcert spec A.4), both OID forms
+ * (1.3.6.1.4.1.1847.2021.1.x and the old 1.3.6.1.4.1.0.1847.2021.1.x). */
+#define IG_EKU_PRESENT 0x01u /* the EKU extension exists (may be empty) */
+#define IG_EKU_TEST 0x02u
+#define IG_EKU_VACCINATION 0x04u
+#define IG_EKU_RECOVERY 0x08u
+#define IG_EKU_OTHER 0x10u /* some non-DCC OID is present */
+#define IG_EKU_DCC_ANY (IG_EKU_TEST | IG_EKU_VACCINATION | IG_EKU_RECOVERY)
+unsigned ig_x509_dcc_eku(const ig_x509 *x);
+
+/* The spec rule (hcert spec A.4): when the DSC carries one or more DCC
+ * OIDs, the certificate type ('v', 't', 'r') must be among them; a DSC
+ * without DCC OIDs may sign any type. */
+bool ig_x509_allows_type(const ig_x509 *x, char type);
+
+/* Verifies a COSE signature made with x's key over tbs. ES256: sig is raw
+ * r||s of the key's field size (64 bytes for P-256; the P-384 key of some
+ * test data gives 96), hashed with SHA-256. PS256: RSASSA-PSS, SHA-256,
+ * MGF1-SHA-256, salt 32. IG_EBADSIG when it does not verify (also for a
+ * signature of the wrong length or an alg that does not fit the key),
+ * IG_EUNSUPPORTED for another alg. */
+IG_MUST_CHECK ig_err ig_x509_verify_cose(
+    const ig_x509 *x, int64_t alg, ig_slice tbs, ig_slice sig);
+
+/* Checks that cert's signature verifies under issuer's key and that its
+ * issuer name equals issuer's subject. IG_EBADSIG otherwise. */
+IG_MUST_CHECK ig_err ig_x509_check_issued_by(
+    const ig_x509 *cert, const ig_x509 *issuer);
+
+/* Appends the PEM form of x to out. */
+IG_MUST_CHECK ig_err ig_x509_to_pem(const ig_x509 *x, ig_buf *out);
+
+/* --- private keys -------------------------------------------------------- */
+
+typedef enum ig_key_type {
+	IG_KEY_P256 = 1,
+	IG_KEY_RSA2048 = 2,
+	IG_KEY_RSA3072 = 3,
+	IG_KEY_ED25519 = 4
+} ig_key_type;
+
+typedef struct ig_privkey ig_privkey;
+
+/* Generates a new key; returns an owned key (ig_privkey_free). */
+IG_MUST_CHECK ig_err ig_privkey_generate(ig_key_type type, ig_privkey **out);
+/* Reads a PEM private key (PKCS#8 or traditional). IG_EFORMAT. */
+IG_MUST_CHECK ig_err ig_privkey_from_pem(ig_slice pem, ig_privkey **out);
+/* Appends the unencrypted PKCS#8 PEM; the caller wipes and frees out. */
+IG_MUST_CHECK ig_err ig_privkey_to_pem(const ig_privkey *k, ig_buf *out);
+/* Frees and wipes the key; _free(NULL) is a no-op. */
+void ig_privkey_free(ig_privkey *k);
+
+/* Signs tbs for COSE: ES256 gives raw r||s (64 bytes), PS256 RSASSA-PSS
+ * with salt 32. Appends the signature to sig. IG_EUNSUPPORTED when alg
+ * does not fit the key. */
+IG_MUST_CHECK ig_err ig_privkey_sign_cose(
+    const ig_privkey *k, int64_t alg, ig_slice tbs, ig_buf *sig);
+
+/* --- issuing certificates (test PKI, member TLS certificates) ---------- */
+
+typedef struct ig_cert_spec {
+	const char *country; /* subject C=, or NULL */
+	const char *org; /* subject O=, or NULL */
+	const char *common_name; /* subject CN=, required */
+	int64_t not_before; /* Unix seconds */
+	int64_t not_after;
+	bool is_ca; /* basicConstraints CA:TRUE, keyCertSign */
+	unsigned dcc_eku; /* IG_EKU_TEST|... in the current OID form; 0 none */
+	const char *dns_name; /* subjectAltName DNS, or NULL */
+	bool tls; /* extendedKeyUsage serverAuth, clientAuth */
+} ig_cert_spec;
+
+/* Issues a certificate for subject_key's public key, signed by issuer_key
+ * and named after issuer (NULL issuer: self-signed with subject_key). A
+ * random 16-byte serial; SKI, and AKI when issuer is given. Returns an
+ * owned certificate in *out. */
+IG_MUST_CHECK ig_err ig_x509_issue(const ig_cert_spec *spec,
+    const ig_privkey *subject_key, const ig_x509 *issuer,
+    const ig_privkey *issuer_key, ig_x509 **out);
+
+/* --- Ed25519 (federation signatures) ----------------------------------- */
+
+#define IG_ED25519_PUB_LEN 32
+#define IG_ED25519_PRIV_LEN 32
+#define IG_ED25519_SIG_LEN 64
+
+IG_MUST_CHECK ig_err ig_ed25519_keygen(
+    uint8_t pub[IG_ED25519_PUB_LEN], uint8_t priv[IG_ED25519_PRIV_LEN]);
+/* Derives the public key of a raw private key. */
+IG_MUST_CHECK ig_err ig_ed25519_public(
+    const uint8_t priv[IG_ED25519_PRIV_LEN], uint8_t pub[IG_ED25519_PUB_LEN]);
+IG_MUST_CHECK ig_err ig_ed25519_sign(const uint8_t priv[IG_ED25519_PRIV_LEN],
+    ig_slice msg, uint8_t sig[IG_ED25519_SIG_LEN]);
+/* IG_EBADSIG when the signature does not verify. */
+IG_MUST_CHECK ig_err ig_ed25519_verify(const uint8_t pub[IG_ED25519_PUB_LEN],
+    ig_slice msg, const uint8_t sig[IG_ED25519_SIG_LEN]);
+
+#endif /* IG_CRYPTO_CRYPTO_H */

@@ -1,0 +1,2 @@
+/* hcert.c - placeholder. */
+typedef int ig_placeholder_hcert_;

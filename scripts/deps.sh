@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# scripts/deps.sh - installs the Debian 12 packages intyg needs to build,
+# test and run, but only those that are missing. Idempotent; needs root
+# (or sudo) only when something must be installed.
+set -euo pipefail
+
+pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
+	libssl-dev zlib1g-dev libnng-dev librocksdb-dev libmsgpack-dev
+	libcbor-dev libjansson-dev libinih-dev libcmocka-dev
+	python3 ca-certificates git)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+echo "deps: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done"
