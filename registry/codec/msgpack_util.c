@@ -1,0 +1,2 @@
+/* msgpack_util.c - placeholder. */
+typedef int ig_placeholder_msgpack_util_;
