@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# scripts/deps.sh - installs the Debian 12 packages intyg needs to build,
+# scripts/deps.sh [EXTRA...] - installs the Debian 12 packages intyg needs to build,
 # test and run, but only those that are missing. Idempotent; needs root
 # (or sudo) only when something must be installed.
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
-	libssl-dev zlib1g-dev libnng-dev librocksdb-dev libmsgpack-dev
-	libcbor-dev libjansson-dev libinih-dev libcmocka-dev
-	python3 ca-certificates git)
+pkgs=(build-essential cmake pkg-config libssl-dev zlib1g-dev libnng-dev
+	librocksdb-dev libmsgpack-dev libcbor-dev libjansson-dev libinih-dev
+	libcmocka-dev clang-format ca-certificates "$@")
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,143 @@
+/*
+ * verify.h - verification of HCERTs against trust sources (DESIGN.md 5).
+ *
+ * The pipeline: prefix, Base45, decompression, COSE_Sign1, kid lookup,
+ * signature (every DSC with the kid is tried), CWT claims, expiry (iat <=
+ * clock <= exp), DSC validity, key usage, DCC schema, revocation. Each
+ * step reports ok, failed or skipped; the verdict names the first failing
+ * step with a stable reason code. Sources are pluggable: a trust file set
+ * (api/trust.h) now, the node's registry later.
+ */
+#ifndef IG_API_VERIFY_H
+#define IG_API_VERIFY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "registry/base/buf.h"
+#include "registry/crypto/crypto.h"
+#include "registry/hcert.h"
+
+/* A source of issuer certificates and revocations. Calls may come from
+ * several threads at once. */
+typedef ig_err (*ig_verify_dsc_fn)(void *arg, const ig_x509 *dsc);
+typedef struct ig_verify_source {
+	/* Calls fn for every DSC with this kid; returns fn's first error.
+	 * May be NULL for a source of revocations only. */
+	ig_err (*each_dsc)(
+	    void *ctx, ig_slice kid, ig_verify_dsc_fn fn, void *arg);
+	/* Sets *revoked when (kid, type, hash) is listed. May be NULL. */
+	ig_err (*is_revoked)(void *ctx, ig_slice kid, ig_hash_type type,
+	    const uint8_t hash[IG_REVOCATION_HASH_LEN], bool *revoked);
+	void *ctx;
+} ig_verify_source;
+
+/* The steps of the verdict, in order. */
+typedef enum ig_vstep {
+	IG_VSTEP_PREFIX,
+	IG_VSTEP_BASE45,
+	IG_VSTEP_DECOMPRESSION,
+	IG_VSTEP_COSE,
+	IG_VSTEP_KID,
+	IG_VSTEP_SIGNATURE,
+	IG_VSTEP_CLAIMS,
+	IG_VSTEP_EXPIRY,
+	IG_VSTEP_DSC_VALIDITY,
+	IG_VSTEP_KEY_USAGE,
+	IG_VSTEP_SCHEMA,
+	IG_VSTEP_REVOCATION,
+	IG_VSTEP_COUNT_
+} ig_vstep;
+
+typedef enum ig_vstatus {
+	IG_VSTATUS_SKIPPED = 0,
+	IG_VSTATUS_OK = 1,
+	IG_VSTATUS_FAILED = 2
+} ig_vstatus;
+
+/* Stable reason codes of a verdict; their names are part of the API. */
+typedef enum ig_reason {
+	IG_REASON_VALID = 0,
+	IG_REASON_MALFORMED_PREFIX,
+	IG_REASON_MALFORMED_BASE45,
+	IG_REASON_MALFORMED_COMPRESSION,
+	IG_REASON_MALFORMED_COSE,
+	IG_REASON_MALFORMED_CBOR,
+	IG_REASON_UNKNOWN_KID,
+	IG_REASON_BAD_SIGNATURE,
+	IG_REASON_EXPIRED,
+	IG_REASON_NOT_YET_VALID,
+	IG_REASON_DSC_NOT_VALID,
+	IG_REASON_WRONG_KEY_USAGE,
+	IG_REASON_SCHEMA,
+	IG_REASON_REVOKED,
+	IG_REASON_COUNT_
+} ig_reason;
+
+/* "valid", "malformed_prefix", ... */
+const char *ig_reason_name(ig_reason r);
+/* "prefix", "base45", "decompression", ... */
+const char *ig_vstep_name(ig_vstep s);
+
+typedef struct ig_verdict {
+	bool valid;
+	ig_reason reason;
+	ig_vstatus steps[IG_VSTEP_COUNT_];
+	char detail[192]; /* why the failing step failed; "" when valid */
+	int64_t at; /* the validation clock, Unix seconds */
+	bool has_alg;
+	int64_t alg;
+	size_t kid_len; /* 0: no kid */
+	uint8_t kid[IG_KID_MAX];
+	bool has_iss;
+	char iss[64];
+	bool has_iat;
+	int64_t iat;
+	bool has_exp;
+	int64_t exp;
+	char type; /* 'v', 't', 'r' or 0 */
+	char country[IG_COUNTRY_SIZE]; /* the entry's co */
+	bool has_dsc;
+	uint8_t dsc_thumbprint[IG_SHA256_LEN];
+} ig_verdict;
+
+typedef struct ig_verifier ig_verifier;
+
+/* Returns a verifier without sources (NULL when out of memory). After the
+ * sources are added it may be shared by threads, each with its own
+ * ig_hcert scratch decoder. */
+ig_verifier *ig_verifier_new(void);
+void ig_verifier_free(ig_verifier *v);
+/* Adds a source (at most 8; at least one of its functions set). The
+ * source's ctx is borrowed. IG_EINVAL otherwise. */
+IG_MUST_CHECK ig_err ig_verifier_add_source(
+    ig_verifier *v, const ig_verify_source *src);
+
+/* Verifies text at the validation clock `at` (Unix seconds) and writes the
+ * verdict. h is a scratch decoder (ig_hcert_new) that holds the decoded
+ * certificate afterwards. Returns IG_OK whenever a verdict was written,
+ * valid or not; an error only when verification itself could not run
+ * (IG_ENOMEM, IG_ECRYPTO, a source's I/O error). */
+IG_MUST_CHECK ig_err ig_verify_hcert(const ig_verifier *v, ig_hcert *h,
+    const char *text, size_t len, int64_t at, ig_verdict *out);
+
+/* The rules of single steps, shared with the conformance runner. */
+
+/* iat <= at <= exp. IG_EEXPIRED, IG_ENOTYETVALID, IG_ECBOR (no exp or
+ * iat). */
+IG_MUST_CHECK ig_err ig_verify_rule_expiry(const ig_cwt *claims, int64_t at);
+
+/* The DSC must have been valid when the HCERT was issued and must be valid
+ * at the clock: notBefore <= iat and at <= notAfter. IG_EDSCVALIDITY. */
+IG_MUST_CHECK ig_err ig_verify_rule_dsc_validity(
+    const ig_x509 *dsc, const ig_cwt *claims, int64_t at);
+
+/* "ES256", "PS256" (and the other COSE ECDSA/PSS names), or NULL. */
+const char *ig_alg_name(int64_t alg);
+
+/* Returns the verdict as an owned JSON object (json_decref), or NULL when
+ * out of memory. */
+json_t *ig_verdict_to_json(const ig_verdict *v);
+
+#endif

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# scripts/test.sh - the test command: installs missing packages, checks the
+# house rules, builds with -Werror and runs every CTest, then again under
+# AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+scripts/check-style.sh
+jobs=$(nproc)
+
+echo "== release build (-Werror)"
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	-DIG_WERROR=ON >/dev/null
+cmake --build build/release -j"$jobs"
+ctest --test-dir build/release --output-on-failure -j"$jobs" \
+	--timeout 900
+
+echo "== ASan+UBSan build"
+cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DIG_WERROR=ON \
+	-DIG_SANITIZE=ON >/dev/null
+cmake --build build/asan -j"$jobs"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ctest --test-dir build/asan --output-on-failure -j"$jobs" --timeout 1800
