@@ -146,8 +146,8 @@ static ig_err
 load_gateway_json(load_ctx *c, ig_slice text)
 {
 	json_error_t jerr;
-	json_t *root = json_loadb((const char *) text.ptr, text.len,
-	    JSON_REJECT_DUPLICATES, &jerr);
+	json_t *root = json_loadb(
+	    (const char *) text.ptr, text.len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		snprintf(c->why, c->why_len, "JSON error at line %d: %s",
 		    jerr.line, jerr.text);
@@ -164,15 +164,16 @@ load_gateway_json(load_ctx *c, ig_slice text)
 	}
 	size_t i;
 	json_t *item;
-	json_array_foreach (root, i, item) {
+	json_array_foreach(root, i, item)
+	{
 		const char *type = json_string_value(
 		    json_object_get(item, "certificateType"));
-		const char *raw =
-		    json_string_value(json_object_get(item, "rawData"));
-		const char *kid =
-		    json_string_value(json_object_get(item, "kid"));
-		const char *thumb =
-		    json_string_value(json_object_get(item, "thumbprint"));
+		const char *raw
+		    = json_string_value(json_object_get(item, "rawData"));
+		const char *kid
+		    = json_string_value(json_object_get(item, "kid"));
+		const char *thumb
+		    = json_string_value(json_object_get(item, "thumbprint"));
 		if (!json_is_object(item)) {
 			note(c, i, "not an object");
 			continue;
@@ -194,8 +195,7 @@ load_gateway_json(load_ctx *c, ig_slice text)
 		if (e == IG_ENOMEM)
 			goto out;
 		if (e != IG_OK) {
-			note(c, i,
-			    "rawData is not a certificate");
+			note(c, i, "rawData is not a certificate");
 			continue;
 		}
 		uint8_t k[IG_KID_LEN], tp[IG_SHA256_LEN];
@@ -206,23 +206,23 @@ load_gateway_json(load_ctx *c, ig_slice text)
 		ig_buf_init(&kb, 64);
 		bool bad = false;
 		if (kid != NULL) {
-			e = ig_base64_encode(ig_slice_make(k, sizeof(k)), false,
-			    &kb);
-			bad = e != IG_OK || kb.len != strlen(kid) ||
-			    memcmp(kb.ptr, kid, kb.len) != 0;
+			e = ig_base64_encode(
+			    ig_slice_make(k, sizeof(k)), false, &kb);
+			bad = e != IG_OK || kb.len != strlen(kid)
+			    || memcmp(kb.ptr, kid, kb.len) != 0;
 		}
 		ig_buf_free(&kb);
 		if (bad) {
-			note(c, i,
-			    "kid does not match the certificate");
+			note(c, i, "kid does not match the certificate");
 			continue;
 		}
 		if (thumb != NULL) {
 			char hex[2 * IG_SHA256_LEN + 1];
 			for (size_t j = 0; j < IG_SHA256_LEN; j++)
 				snprintf(hex + 2 * j, 3, "%02x", tp[j]);
-			if (strlen(thumb) != 2 * IG_SHA256_LEN ||
-			    strncasecmp(thumb, hex, 2 * IG_SHA256_LEN) != 0) {
+			if (strlen(thumb) != 2 * IG_SHA256_LEN
+			    || strncasecmp(thumb, hex, 2 * IG_SHA256_LEN)
+			        != 0) {
 				note(c, i,
 				    "thumbprint does not match the "
 				    "certificate");
@@ -255,8 +255,8 @@ ig_trustset_load_file(ig_trustset *t, const char *path, size_t *added,
 	if (c.scratch == NULL)
 		return IG_ENOMEM;
 	if ((e = ig_buf_read_file(&file, path)) != IG_OK) {
-		snprintf(why, why_len, "cannot read %s: %s", path,
-		    ig_strerror(e));
+		snprintf(
+		    why, why_len, "cannot read %s: %s", path, ig_strerror(e));
 		goto out;
 	}
 	size_t i = 0;

@@ -77,8 +77,8 @@ ig_verifier_free(ig_verifier *v)
 ig_err
 ig_verifier_add_source(ig_verifier *v, const ig_verify_source *src)
 {
-	if (v->nsources == MAX_SOURCES ||
-	    (src->each_dsc == NULL && src->is_revoked == NULL))
+	if (v->nsources == MAX_SOURCES
+	    || (src->each_dsc == NULL && src->is_revoked == NULL))
 		return IG_EINVAL;
 	v->sources[v->nsources++] = *src;
 	return IG_OK;
@@ -165,7 +165,6 @@ fail(ig_verdict *out, ig_vstep step, ig_reason reason, const char *fmt, ...)
 	vsnprintf(out->detail, sizeof(out->detail), fmt, ap);
 	va_end(ap);
 }
-
 
 static ig_err
 check_revocation(post_ctx *p, const ig_revocation_hashes *rh, bool *revoked,
@@ -314,13 +313,13 @@ ig_verify_hcert(const ig_verifier *v, ig_hcert *h, const char *text,
 		ig_reason reason;
 		const char *why;
 	} early[] = {
-		[IG_HCERT_STEP_PREFIX] = { IG_VSTEP_PREFIX,
-		    IG_REASON_MALFORMED_PREFIX,
+		[IG_HCERT_STEP_PREFIX]
+		= { IG_VSTEP_PREFIX, IG_REASON_MALFORMED_PREFIX,
 		    "the text does not start with HC1:" },
 		[IG_HCERT_STEP_BASE45] = { IG_VSTEP_BASE45,
 		    IG_REASON_MALFORMED_BASE45, "invalid Base45" },
-		[IG_HCERT_STEP_ZLIB] = { IG_VSTEP_DECOMPRESSION,
-		    IG_REASON_MALFORMED_COMPRESSION,
+		[IG_HCERT_STEP_ZLIB]
+		= { IG_VSTEP_DECOMPRESSION, IG_REASON_MALFORMED_COMPRESSION,
 		    "invalid, truncated or oversized zlib data" },
 		[IG_HCERT_STEP_COSE] = { IG_VSTEP_COSE,
 		    IG_REASON_MALFORMED_COSE, "not a COSE_Sign1 structure" },
@@ -351,7 +350,7 @@ ig_verify_hcert(const ig_verifier *v, ig_hcert *h, const char *text,
 	if (!cose->has_kid || cose->kid_len != IG_KID_LEN) {
 		fail(&r, IG_VSTEP_KID, IG_REASON_UNKNOWN_KID, "%s",
 		    cose->has_kid ? "the kid is not 8 bytes long"
-				  : "the certificate carries no kid");
+		                  : "the certificate carries no kid");
 		*out = r;
 		return IG_OK;
 	}
@@ -384,9 +383,9 @@ ig_verify_hcert(const ig_verifier *v, ig_hcert *h, const char *text,
 	}
 	fail(&r, IG_VSTEP_SIGNATURE, IG_REASON_BAD_SIGNATURE, "%s",
 	    sc.last == IG_EUNSUPPORTED
-		? "unsupported signature algorithm"
-		: "the signature does not verify with any issuer certificate "
-		  "of this kid");
+	        ? "unsupported signature algorithm"
+	        : "the signature does not verify with any issuer certificate "
+	          "of this kid");
 	*out = r;
 	return IG_OK;
 }
@@ -478,8 +477,8 @@ ig_verdict_to_json(const ig_verdict *v)
 		    o, "dsc_thumbprint", json_string(hex));
 	}
 	for (int s = 0; s < IG_VSTEP_COUNT_; s++)
-		rc |= json_object_set_new(steps, step_names[s],
-		    json_string(status[v->steps[s]]));
+		rc |= json_object_set_new(
+		    steps, step_names[s], json_string(status[v->steps[s]]));
 	rc |= json_object_set_new(o, "steps", steps);
 	steps = NULL;
 	if (rc != 0)

@@ -14,14 +14,14 @@
  * end). too_long is set when a standard-input line exceeded IG_LINE_MAX;
  * text then holds its first IG_LINE_MAX bytes. A non-zero return stops
  * the walk and is returned. */
-typedef int (*ig_cli_input_fn)(void *arg, const char *text, size_t len,
-    int too_long);
+typedef int (*ig_cli_input_fn)(
+    void *arg, const char *text, size_t len, int too_long);
 
 /* Walks argv[first..argc): each argument is one certificate, and "-"
  * means every non-empty line of standard input. Returns 0, or what fn
  * returned to stop. */
-int ig_cli_each_input(int argc, char **argv, int first, ig_cli_input_fn fn,
-    void *arg);
+int ig_cli_each_input(
+    int argc, char **argv, int first, ig_cli_input_fn fn, void *arg);
 
 /* Parses a time given on the command line: ISO 8601 (see isotime.h) or
  * "now". IG_EFORMAT otherwise. */

@@ -101,7 +101,7 @@ describe(const ig_hcert *h, ig_err perr)
 			const char *n = ig_alg_name(cose->alg);
 			rc |= json_object_set_new(o, "alg",
 			    n != NULL ? json_string(n)
-				      : json_integer(cose->alg));
+			              : json_integer(cose->alg));
 		}
 		if (cose->has_kid) {
 			rc |= set_b64(o, "kid", cose->kid, cose->kid_len);
@@ -123,8 +123,7 @@ describe(const ig_hcert *h, ig_err perr)
 	}
 	const json_t *dcc = ig_hcert_dcc(h);
 	if (dcc != NULL)
-		rc |= json_object_set_new(
-		    o, "payload", json_deep_copy(dcc));
+		rc |= json_object_set_new(o, "payload", json_deep_copy(dcc));
 	const ig_dcc_info *info = ig_hcert_info(h);
 	if (info != NULL) {
 		static const struct {
@@ -141,8 +140,8 @@ describe(const ig_hcert *h, ig_err perr)
 		rc |= json_object_set_new(o, "uvci", json_string(info->ci));
 	}
 	ig_revocation_hashes rh;
-	if (ig_hcert_revocation_hashes(h, &rh) == IG_OK &&
-	    (rh.has_signature || rh.has_uci)) {
+	if (ig_hcert_revocation_hashes(h, &rh) == IG_OK
+	    && (rh.has_signature || rh.has_uci)) {
 		json_t *r = json_object();
 		if (rh.has_uci)
 			rc |= set_b64(r, "uci", rh.uci, sizeof(rh.uci));
@@ -215,8 +214,9 @@ ig_cmd_inspect(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "intyg inspect: no certificate given (use - "
-				"for standard input)\n");
+		fprintf(stderr,
+		    "intyg inspect: no certificate given (use - "
+		    "for standard input)\n");
 		return IG_EXIT_USAGE;
 	}
 	r.h = ig_hcert_new();

@@ -113,8 +113,8 @@ ig_cmd_verify(int argc, char **argv)
 		switch (c) {
 		case 't': {
 			size_t added = 0, skipped = 0;
-			ig_err e = ig_trustset_load_file(trust, optarg, &added,
-			    &skipped, why, sizeof(why));
+			ig_err e = ig_trustset_load_file(
+			    trust, optarg, &added, &skipped, why, sizeof(why));
 			if (e != IG_OK) {
 				fprintf(stderr, "intyg verify: %s\n", why);
 				goto out;
@@ -151,8 +151,9 @@ ig_cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "intyg verify: no certificate given (use - "
-				"for standard input)\n");
+		fprintf(stderr,
+		    "intyg verify: no certificate given (use - "
+		    "for standard input)\n");
 		goto out;
 	}
 	ig_verify_source src = { trust_each, NULL, trust };

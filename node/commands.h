@@ -9,9 +9,9 @@
 #ifndef IG_NODE_COMMANDS_H
 #define IG_NODE_COMMANDS_H
 
-#define IG_EXIT_OK 0
+#define IG_EXIT_OK       0
 #define IG_EXIT_NEGATIVE 1
-#define IG_EXIT_USAGE 2
+#define IG_EXIT_USAGE    2
 #define IG_EXIT_SOFTWARE 70
 
 int ig_cmd_ca(int argc, char **argv);

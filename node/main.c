@@ -26,10 +26,12 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: intyg <command> [options]\n"
 	    "\n"
-	    "intyg is a federated trust-registry node for EU DCC-style health\n"
+	    "intyg is a federated trust-registry node for EU DCC-style "
+	    "health\n"
 	    "certificates (HCERT). Commands:\n\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(
+		    f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f,
 	    "\n"
 	    "Run 'intyg <command> --help' for the options of a command.\n"
@@ -43,8 +45,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return IG_EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
+	    || strcmp(argv[1], "help") == 0) {
 		usage(stdout);
 		return IG_EXIT_OK;
 	}

@@ -26,8 +26,8 @@ struct ig_hcert {
 	ig_dcc_info info;
 };
 
-static const char *const hash_names[] = { NULL, "SIGNATURE", "UCI",
-	"COUNTRYCODEUCI" };
+static const char *const hash_names[]
+    = { NULL, "SIGNATURE", "UCI", "COUNTRYCODEUCI" };
 
 const char *
 ig_hash_type_name(ig_hash_type t)
@@ -156,14 +156,14 @@ ig_slice
 ig_hcert_compressed(const ig_hcert *h)
 {
 	return h->reached > IG_HCERT_STEP_BASE45 ? ig_buf_slice(&h->compressed)
-						 : ig_slice_make(NULL, 0);
+	                                         : ig_slice_make(NULL, 0);
 }
 
 ig_slice
 ig_hcert_cose_bytes(const ig_hcert *h)
 {
 	return h->reached > IG_HCERT_STEP_ZLIB ? ig_buf_slice(&h->cose_bytes)
-					       : ig_slice_make(NULL, 0);
+	                                       : ig_slice_make(NULL, 0);
 }
 
 const ig_cose_sign1 *

@@ -18,8 +18,8 @@ static int
 should_fail(void)
 {
 	atomic_fetch_add_explicit(&alloc_total, 1, memory_order_relaxed);
-	unsigned long n =
-	    atomic_load_explicit(&fail_countdown, memory_order_relaxed);
+	unsigned long n
+	    = atomic_load_explicit(&fail_countdown, memory_order_relaxed);
 	if (n == 0)
 		return 0;
 	if (n == 1) {

@@ -16,7 +16,8 @@
 bool
 ig_slice_eq(ig_slice a, ig_slice b)
 {
-	return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+	return a.len == b.len
+	    && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
 void
@@ -239,23 +240,19 @@ ig_buf_read_file(ig_buf *b, const char *path)
 		return IG_EIO;
 	ig_err e = IG_OK;
 	for (;;) {
-		e = ig_buf_reserve(b, 4096);
-		if (e == IG_ETOOBIG) {
-			/* Exactly max bytes is fine; one more is not. */
+		size_t want = b->max - b->len < 4096 ? b->max - b->len : 4096;
+		if (want == 0) {
+			/* Full: the file must end here. */
 			uint8_t probe;
 			ssize_t n = read(fd, &probe, 1);
-			e = n == 0 ? IG_OK : IG_ETOOBIG;
-			if (e == IG_OK && b->len == b->max)
-				e = ig_buf_terminate(b);
-			else if (e == IG_OK) {
-				e = ig_buf_reserve(b, 1);
-				if (e == IG_OK) {
-					b->ptr[b->len++] = probe;
-					continue;
-				}
-			}
+			if (n < 0 && errno == EINTR)
+				continue;
+			e = n == 0  ? ig_buf_terminate(b)
+			    : n > 0 ? IG_ETOOBIG
+			            : IG_EIO;
 			break;
 		}
+		e = ig_buf_reserve(b, want);
 		if (e != IG_OK)
 			break;
 		size_t room = b->cap - 1 - b->len;
@@ -283,7 +280,8 @@ ig_err
 ig_file_write(const char *path, const void *p, size_t len, unsigned mode)
 {
 	char tmp[4096];
-	int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long) getpid());
+	int n
+	    = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long) getpid());
 	if (n < 0 || (size_t) n >= sizeof(tmp))
 		return IG_EINVAL;
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, (mode_t) mode);

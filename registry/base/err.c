@@ -33,13 +33,40 @@ static const struct {
 	[IG_EEXPIRED] = { "EEXPIRED", "certificate has expired" },
 	[IG_ENOTYETVALID] = { "ENOTYETVALID", "certificate is not yet valid" },
 	[IG_EDSCVALIDITY] = { "EDSCVALIDITY",
-		"issuer certificate validity does not cover the certificate" },
+	    "issuer certificate validity does not cover the certificate" },
 	[IG_EKEYUSAGE] = { "EKEYUSAGE",
-		"issuer certificate may not sign this certificate type" },
+	    "issuer certificate may not sign this certificate type" },
 	[IG_ESCHEMA] = { "ESCHEMA", "payload violates the DCC schema" },
 	[IG_EREVOKED] = { "EREVOKED", "certificate is revoked" },
 	[IG_ECERT] = { "ECERT", "invalid X.509 certificate" },
 	[IG_EJSON] = { "EJSON", "invalid JSON" },
+	[IG_EUNKNOWNORIGIN] = { "EUNKNOWNORIGIN",
+	    "origin is not a member of the federation root" },
+	[IG_ESEQGAP]
+	= { "ESEQGAP", "entry sequence number is ahead of the log (gap)" },
+	[IG_EPREVHASH]
+	= { "EPREVHASH", "entry does not chain to the origin's head" },
+	[IG_EEQUIVOCATION] = { "EEQUIVOCATION",
+	    "origin signed two different entries with one sequence "
+	    "number" },
+	[IG_EFROZEN]
+	= { "EFROZEN", "origin's log is frozen after an equivocation" },
+	[IG_EAUTHORITY]
+	= { "EAUTHORITY", "operation is outside the origin's authority" },
+	[IG_EOPINVALID] = { "EOPINVALID", "operation data is invalid" },
+	[IG_EKIDMISMATCH]
+	= { "EKIDMISMATCH", "kid does not match the certificate" },
+	[IG_ECOUNTRY]
+	= { "ECOUNTRY", "country does not match the certificate's subject" },
+	[IG_ECHAIN]
+	= { "ECHAIN", "certificate is not issued by a CSCA of its country" },
+	[IG_EFEDERATION]
+	= { "EFEDERATION", "store or root belongs to another federation" },
+	[IG_ESCHEMAVERSION]
+	= { "ESCHEMAVERSION", "store was written by a newer schema version" },
+	[IG_ESTORE] = { "ESTORE", "store (RocksDB) error" },
+	[IG_ETHRESHOLD]
+	= { "ETHRESHOLD", "root carries too few valid signatures" },
 };
 
 const char *

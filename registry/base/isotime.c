@@ -47,8 +47,8 @@ days_from_civil(int64_t y, int m, int d)
 static int
 days_in_month(int y, int m)
 {
-	static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
-		31 };
+	static const int dm[]
+	    = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 	return m == 2 && leap ? 29 : dm[m - 1];
 }
@@ -58,9 +58,9 @@ ig_isotime_parse(const char *s, size_t len, int64_t *out)
 {
 	size_t i = 0;
 	int y, mo, d, h = 0, mi = 0, sec = 0;
-	if (!digits(s, len, &i, 4, &y) || !expect(s, len, &i, '-') ||
-	    !digits(s, len, &i, 2, &mo) || !expect(s, len, &i, '-') ||
-	    !digits(s, len, &i, 2, &d))
+	if (!digits(s, len, &i, 4, &y) || !expect(s, len, &i, '-')
+	    || !digits(s, len, &i, 2, &mo) || !expect(s, len, &i, '-')
+	    || !digits(s, len, &i, 2, &d))
 		return IG_EFORMAT;
 	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
 		return IG_EFORMAT;
@@ -69,8 +69,8 @@ ig_isotime_parse(const char *s, size_t len, int64_t *out)
 		if (s[i] != 'T' && s[i] != 't' && s[i] != ' ')
 			return IG_EFORMAT;
 		i++;
-		if (!digits(s, len, &i, 2, &h) || !expect(s, len, &i, ':') ||
-		    !digits(s, len, &i, 2, &mi))
+		if (!digits(s, len, &i, 2, &h) || !expect(s, len, &i, ':')
+		    || !digits(s, len, &i, 2, &mi))
 			return IG_EFORMAT;
 		if (i < len && s[i] == ':') {
 			i++;
@@ -110,8 +110,8 @@ ig_isotime_parse(const char *s, size_t len, int64_t *out)
 		if (i != len)
 			return IG_EFORMAT;
 	}
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
-	    offset;
+	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec
+	    - offset;
 	return IG_OK;
 }
 

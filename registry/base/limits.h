@@ -72,4 +72,70 @@
 /* Certificates `intyg ca issue --count` makes in one run. */
 #define IG_CA_ISSUE_MAX 10000000
 
+/* --- registry: federation root, signed update log, store ------------- */
+
+/* Nesting of any msgpack we read. msgpack-c's parser stack is compiled
+ * with 32 levels (MSGPACK_EMBED_STACK_SIZE); deeper input fails inside
+ * the library as "out of memory", so we refuse it first. */
+#define IG_MSGPACK_DEPTH_MAX 32
+
+/* Nesting of a root or an entry: the deepest is the dsc.put options map
+ * (entry array, ops array, op array, map) = 4; 8 leaves room. */
+#define IG_REGISTRY_DEPTH_MAX 8
+
+/* Bytes of a federation id and of a member id. Ids are printable ASCII;
+ * they appear in store keys, logs and file names. */
+#define IG_FED_ID_MAX    64
+#define IG_MEMBER_ID_MAX 64
+
+/* Bytes of a member's display name (UTF-8). */
+#define IG_MEMBER_NAME_MAX 256
+
+/* Bytes of a member's gossip or API URL. */
+#define IG_URL_MAX 512
+
+/* Members of one root: every agency of a large federation, with room. */
+#define IG_ROOT_MEMBERS_MAX 256
+
+/* Countries one member publishes for. An agency serves one country; a
+ * shared service may serve a few; the EU and EEA have 30. */
+#define IG_ROOT_COUNTRIES_MAX 64
+
+/* Roles of one member: there are three ("authority", "gateway-bridge",
+ * "mirror"), each at most once. */
+#define IG_ROOT_ROLES_MAX 3
+
+/* Bytes of one signed root: 256 members with a 2 KB TLS certificate and
+ * their signatures are about 600 KB; 2 MiB bounds a decode. */
+#define IG_ROOT_SIGNED_MAX (2 * 1024 * 1024)
+
+/* Operations in one entry. A national publisher rotates a few DSCs at a
+ * time; a gateway bridge republishes in chunks of this size. */
+#define IG_ENTRY_OPS_MAX 256
+
+/* Hashes in one rev.put or rev.del. The DCC revocation batches of the EU
+ * gateway hold up to 1,000 hashes; ten times that leaves room. */
+#define IG_REV_HASHES_MAX 10000
+
+/* Bytes of the dsc.put "source" string ("national", "eu-gateway", ...)
+ * and of a dsc.del reason. */
+#define IG_DSC_SOURCE_MAX 64
+#define IG_DSC_REASON_MAX 256
+
+/* Bytes of the gateway's CMS signature carried by a gateway-bridge
+ * dsc.put: a CMS SignedData over one DSC is 2..5 KB. */
+#define IG_GATEWAY_CMS_MAX (32 * 1024)
+
+/* Bytes of one entry (the signed part). The largest sensible entry is
+ * either 64 DSCs of 16 KB or one rev.put of 10,000 hashes (160 KB);
+ * 2 MiB keeps a gossip chunk of several entries small. */
+#define IG_ENTRY_MAX (2 * 1024 * 1024)
+
+/* Bytes of one signed entry: the entry, its signature and framing. */
+#define IG_ENTRY_SIGNED_MAX (IG_ENTRY_MAX + 128)
+
+/* Bytes of one record read back from the store (a DSC record, a signed
+ * entry, an evidence pair of two signed entries). */
+#define IG_STORE_VALUE_MAX (2 * IG_ENTRY_SIGNED_MAX + 64)
+
 #endif /* IG_BASE_LIMITS_H */

@@ -30,8 +30,8 @@ ig_log_get_level(void)
 ig_err
 ig_log_level_parse(const char *s, ig_log_level *out)
 {
-	static const char *const names[] = { "debug", "info", "warn", "error",
-		"off" };
+	static const char *const names[]
+	    = { "debug", "info", "warn", "error", "off" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (strcmp(s, names[i]) == 0) {
 			*out = (ig_log_level) i;

@@ -29,8 +29,8 @@ void ig_log(ig_log_level level, const char *subsys, const char *fmt, ...)
     IG_PRINTF(3, 4);
 
 #define IG_DEBUG(sub, ...) ig_log(IG_LOG_DEBUG, sub, __VA_ARGS__)
-#define IG_INFO(sub, ...) ig_log(IG_LOG_INFO, sub, __VA_ARGS__)
-#define IG_WARN(sub, ...) ig_log(IG_LOG_WARN, sub, __VA_ARGS__)
+#define IG_INFO(sub, ...)  ig_log(IG_LOG_INFO, sub, __VA_ARGS__)
+#define IG_WARN(sub, ...)  ig_log(IG_LOG_WARN, sub, __VA_ARGS__)
 #define IG_ERROR(sub, ...) ig_log(IG_LOG_ERROR, sub, __VA_ARGS__)
 
 #endif /* IG_BASE_LOG_H */

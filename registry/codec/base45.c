@@ -1,2 +1,145 @@
-/* base45.c - placeholder until its implementation lands. */
-typedef int ig_placeholder_base45_;
+/*
+ * base45.c - Base45 (RFC 9285), the text encoding of HCERT QR codes.
+ *
+ * Two bytes become three characters, least significant digit first; a
+ * final single byte becomes two characters. The decoder is strict: every
+ * character must be in the 45-character alphabet, a 3-character group
+ * must not exceed 65535 and a final 2-character group must not exceed
+ * 255, and a single dangling character is an error. The whole input is
+ * checked before anything is appended, so a failed decode leaves the
+ * output buffer as it was.
+ */
+#include "registry/codec/base45.h"
+
+#include <stdint.h>
+
+static const char alphabet[45]
+    = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+
+/* The value of character c, or -1 when c is not in the alphabet. */
+static int
+char_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A' + 10;
+	switch (c) {
+	case ' ':
+		return 36;
+	case '$':
+		return 37;
+	case '%':
+		return 38;
+	case '*':
+		return 39;
+	case '+':
+		return 40;
+	case '-':
+		return 41;
+	case '.':
+		return 42;
+	case '/':
+		return 43;
+	case ':':
+		return 44;
+	default:
+		return -1;
+	}
+}
+
+size_t
+ig_base45_decoded_max(size_t len)
+{
+	return len / 3 * 2 + (len % 3 != 0 ? 1 : 0);
+}
+
+size_t
+ig_base45_encoded_len(size_t len)
+{
+	if (len / 2 > (SIZE_MAX - 2) / 3)
+		return SIZE_MAX;
+	return len / 2 * 3 + (len % 2) * 2;
+}
+
+/* Decodes the group of n (2 or 3) characters at in into its value, or
+ * returns false for a character outside the alphabet. */
+static bool
+group_value(const char *in, size_t n, uint32_t *out)
+{
+	uint32_t v = 0;
+	uint32_t mul = 1;
+	for (size_t i = 0; i < n; i++) {
+		int c = char_value((unsigned char) in[i]);
+		if (c < 0)
+			return false;
+		v += (uint32_t) c * mul;
+		mul *= 45;
+	}
+	*out = v;
+	return true;
+}
+
+ig_err
+ig_base45_decode(const char *in, size_t len, ig_buf *out)
+{
+	if (len > 0 && in == NULL)
+		return IG_EINVAL;
+	if (len % 3 == 1)
+		return IG_EBASE45;
+	size_t n = ig_base45_decoded_max(len);
+
+	/* Validate everything first, so that out is untouched on error. */
+	for (size_t i = 0; i < len; i += 3) {
+		size_t g = len - i >= 3 ? 3 : 2;
+		uint32_t v;
+		if (!group_value(in + i, g, &v))
+			return IG_EBASE45;
+		if (v > (g == 3 ? 65535u : 255u))
+			return IG_EBASE45;
+	}
+
+	ig_err e = ig_buf_reserve(out, n);
+	if (e != IG_OK)
+		return e;
+	uint8_t *p = out->ptr + out->len;
+	for (size_t i = 0; i < len; i += 3) {
+		size_t g = len - i >= 3 ? 3 : 2;
+		uint32_t v = 0;
+		(void) group_value(in + i, g, &v);
+		if (g == 3) {
+			*p++ = (uint8_t) (v >> 8);
+			*p++ = (uint8_t) (v & 0xff);
+		} else {
+			*p++ = (uint8_t) v;
+		}
+	}
+	out->len += n;
+	return IG_OK;
+}
+
+ig_err
+ig_base45_encode(ig_slice in, ig_buf *out)
+{
+	size_t n = ig_base45_encoded_len(in.len);
+	if (n == SIZE_MAX)
+		return IG_ETOOBIG;
+	ig_err e = ig_buf_reserve(out, n);
+	if (e != IG_OK)
+		return e;
+	char *p = (char *) out->ptr + out->len;
+	size_t i = 0;
+	for (; i + 1 < in.len; i += 2) {
+		uint32_t v = ((uint32_t) in.ptr[i] << 8) | in.ptr[i + 1];
+		*p++ = alphabet[v % 45];
+		*p++ = alphabet[(v / 45) % 45];
+		*p++ = alphabet[v / 2025];
+	}
+	if (i < in.len) {
+		uint32_t v = in.ptr[i];
+		*p++ = alphabet[v % 45];
+		*p++ = alphabet[v / 45];
+	}
+	out->len += n;
+	return IG_OK;
+}

@@ -50,7 +50,7 @@ IG_MUST_CHECK ig_err ig_cose_protected_encode(
     int64_t alg, ig_slice kid, ig_buf *out);
 
 /* Appends 18([protected, {}, payload, signature]) to out. */
-IG_MUST_CHECK ig_err ig_cose_sign1_encode(ig_slice protected_hdr,
-    ig_slice payload, ig_slice signature, ig_buf *out);
+IG_MUST_CHECK ig_err ig_cose_sign1_encode(
+    ig_slice protected_hdr, ig_slice payload, ig_slice signature, ig_buf *out);
 
 #endif

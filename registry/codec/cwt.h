@@ -1,9 +1,11 @@
 /*
  * cwt.h - CWT claims (RFC 8392) of an HCERT.
  *
- * Reads 1 iss (text), 4 exp and 6 iat (integer or float NumericDate; a
- * float is truncated toward minus infinity) and -260 hcert -> 1 the DCC
- * (any CBOR map). Other claims are ignored.
+ * Reads 1 iss (text of at most IG_CWT_ISS_SIZE - 1 bytes, no NUL), 4 exp
+ * and 6 iat (integer or float NumericDate; a float is truncated toward
+ * minus infinity; NaN, infinities and values outside int64 are rejected)
+ * and -260 hcert -> 1 the DCC (any CBOR map). Other claims are ignored;
+ * a known claim present twice is IG_ECBOR.
  */
 #ifndef IG_CODEC_CWT_H
 #define IG_CODEC_CWT_H
@@ -14,16 +16,21 @@
 
 #include "registry/base/buf.h"
 
-#define IG_CWT_ISS 1
-#define IG_CWT_EXP 4
-#define IG_CWT_IAT 6
-#define IG_CWT_HCERT (-260)
+#define IG_CWT_ISS         1
+#define IG_CWT_EXP         4
+#define IG_CWT_IAT         6
+#define IG_CWT_HCERT       (-260)
 #define IG_HCERT_EU_DCC_V1 1
+
+/* Bytes of the iss claim plus its NUL. The HCERT spec means a country
+ * code, but real issuers put names there (GE: 80 bytes); 255 bytes leave
+ * room for a URI without letting the claim cost much. */
+#define IG_CWT_ISS_SIZE 256
 
 typedef struct ig_cwt {
 	cbor_item_t *root; /* owned; dcc borrows from it */
 	bool has_iss;
-	char iss[64]; /* NUL-terminated */
+	char iss[IG_CWT_ISS_SIZE]; /* NUL-terminated */
 	bool has_exp;
 	int64_t exp;
 	bool has_iat;

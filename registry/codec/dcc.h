@@ -33,11 +33,19 @@ IG_MUST_CHECK ig_err ig_dcc_from_json(const json_t *dcc, cbor_item_t **out);
 
 /* Reads type, ver, co and ci without judging the rest. IG_ESCHEMA when
  * there is not exactly one non-empty v, t or r array whose first entry is
- * an object, or a present ci/co is not a string or is too long. */
+ * an object, or a present ver/ci/co is not a string, holds a NUL or is
+ * too long for its field. Absent fields are "". *info is written only on
+ * success. */
 IG_MUST_CHECK ig_err ig_dcc_info_get(const json_t *dcc, ig_dcc_info *info);
 
 /* The structural check of the DCC schema (required fields, types,
- * patterns and lengths of ver, nam, dob and the one v/t/r entry).
+ * patterns and lengths of ver, nam, dob and the one v/t/r entry), as a
+ * JSON-Schema validator applies it: release 1.3 rules (strings up to 80
+ * characters, fnt or gnt required as in 1.3.2, dn/sd integers >= 1, tc
+ * optional), "format" not checked (an annotation in 2020-12), exactly one
+ * of the keys v, t, r present, holding exactly one entry from ver 1.3 on
+ * and at least one before; for ver 1.0.x a dob "YYYY-MM-DDT..." is also
+ * accepted, as the 1.0 schema's unanchored pattern did. Thread-safe.
  * On failure returns IG_ESCHEMA and writes a short explanation such as
  * "v[0].dn: must be a positive integer" to why (always NUL-terminated). */
 IG_MUST_CHECK ig_err ig_dcc_schema_check(

@@ -85,13 +85,13 @@ static const struct {
 	[C_VERIFY] = { "EXPECTEDVERIFY", "test_verification_check" },
 	[C_VALIDJSON] = { "EXPECTEDVALIDJSON", "test_cbor_json" },
 	[C_SCHEMA] = { "EXPECTEDSCHEMAVALIDATION", "test_cose_schema" },
-	[C_EXPIRATION] = { "EXPECTEDEXPIRATIONCHECK",
-	    "test_expiration_check" },
+	[C_EXPIRATION]
+	= { "EXPECTEDEXPIRATIONCHECK", "test_expiration_check" },
 	[C_KEYUSAGE] = { "EXPECTEDKEYUSAGE", "test_expected_key_usage" },
 };
 
-static const char *const not_checked[] = { "EXPECTEDPICTUREDECODE",
-	"EXPECTEDVALIDOBJECT", "EXPECTEDENCODE" };
+static const char *const not_checked[]
+    = { "EXPECTEDPICTUREDECODE", "EXPECTEDVALIDOBJECT", "EXPECTEDENCODE" };
 
 /* A skip rule: (test, country, test_set); empty test_set = all. */
 typedef struct rule {
@@ -146,7 +146,8 @@ json_eq(const json_t *a, const json_t *b)
 			return false;
 		const char *k;
 		json_t *v;
-		json_object_foreach ((json_t *) a, k, v) {
+		json_object_foreach((json_t *) a, k, v)
+		{
 			json_t *w = json_object_get(b, k);
 			if (w == NULL || !json_eq(v, w))
 				return false;
@@ -157,7 +158,8 @@ json_eq(const json_t *a, const json_t *b)
 		if (json_array_size(a) != json_array_size(b))
 			return false;
 		for (size_t i = 0; i < json_array_size(a); i++)
-			if (!json_eq(json_array_get(a, i), json_array_get(b, i)))
+			if (!json_eq(
+			        json_array_get(a, i), json_array_get(b, i)))
 				return false;
 		return true;
 	}
@@ -221,8 +223,8 @@ step_unprefix(vec *v)
 		return false;
 	}
 	const char *want = str_field(v->j, "BASE45");
-	if (want != NULL &&
-	    !ig_slice_eq(b45, ig_slice_make(want, strlen(want)))) {
+	if (want != NULL
+	    && !ig_slice_eq(b45, ig_slice_make(want, strlen(want)))) {
 		DETAIL(v, "unprefixed text differs from BASE45");
 		return false;
 	}
@@ -236,16 +238,16 @@ step_b45(vec *v)
 	ig_slice s;
 	if (in != NULL) {
 		s = ig_slice_make(in, strlen(in));
-	} else if (v->prefix != NULL &&
-	    ig_hcert_unprefix(v->prefix, strlen(v->prefix), &s) == IG_OK) {
+	} else if (v->prefix != NULL
+	    && ig_hcert_unprefix(v->prefix, strlen(v->prefix), &s) == IG_OK) {
 		/* s set */
 	} else {
 		DETAIL(v, "no Base45 input");
 		return false;
 	}
 	ig_buf_reset(&v->compressed);
-	if (ig_base45_decode((const char *) s.ptr, s.len, &v->compressed) !=
-	    IG_OK) {
+	if (ig_base45_decode((const char *) s.ptr, s.len, &v->compressed)
+	    != IG_OK) {
 		DETAIL(v, "Base45 decoding failed");
 		return false;
 	}
@@ -253,9 +255,10 @@ step_b45(vec *v)
 	ig_buf w;
 	ig_buf_init(&w, IG_HCERT_COMPRESSED_MAX);
 	bool ok = true;
-	if (want != NULL &&
-	    (!hex_decode(want, &w) ||
-		!ig_slice_eq(ig_buf_slice(&w), ig_buf_slice(&v->compressed)))) {
+	if (want != NULL
+	    && (!hex_decode(want, &w)
+	        || !ig_slice_eq(
+	            ig_buf_slice(&w), ig_buf_slice(&v->compressed)))) {
 		DETAIL(v, "Base45 output differs from COMPRESSED");
 		ok = false;
 	}
@@ -292,9 +295,10 @@ step_compression(vec *v)
 	ig_buf w;
 	ig_buf_init(&w, IG_HCERT_COSE_MAX);
 	ok = true;
-	if (want != NULL &&
-	    (!hex_decode(want, &w) ||
-		!ig_slice_eq(ig_buf_slice(&w), ig_buf_slice(&v->cose_bytes)))) {
+	if (want != NULL
+	    && (!hex_decode(want, &w)
+	        || !ig_slice_eq(
+	            ig_buf_slice(&w), ig_buf_slice(&v->cose_bytes)))) {
 		DETAIL(v, "inflated bytes differ from COSE");
 		ok = false;
 	}
@@ -321,8 +325,8 @@ get_cose(vec *v)
 	} else if (!v->have_cose_bytes && !step_compression(v)) {
 		return false;
 	}
-	if (ig_cose_sign1_decode(ig_buf_slice(&v->cose_bytes), &v->cose) !=
-	    IG_OK) {
+	if (ig_cose_sign1_decode(ig_buf_slice(&v->cose_bytes), &v->cose)
+	    != IG_OK) {
 		DETAIL(v, "COSE_Sign1 decoding failed");
 		return false;
 	}
@@ -405,8 +409,9 @@ step_validjson(vec *v)
 	const json_t *want = json_object_get(v->j, "JSON");
 	bool ok = cb != NULL && want != NULL && json_eq(cb, want);
 	if (!ok)
-		DETAIL(v, "%s", cb == NULL ? "CBOR did not decode to a DCC"
-					   : "CBOR differs from JSON");
+		DETAIL(v, "%s",
+		    cb == NULL ? "CBOR did not decode to a DCC"
+		               : "CBOR differs from JSON");
 	json_decref(cb);
 	ig_buf_free(&raw);
 	return ok;
@@ -428,11 +433,11 @@ get_dsc(vec *v)
 	bool ok = false;
 	/* Some vectors wrap the base64; whitespace is not part of it. */
 	for (const char *c = b64; *c; c++)
-		if (!isspace((unsigned char) *c) &&
-		    ig_buf_append_u8(&clean, (uint8_t) *c) != IG_OK)
+		if (!isspace((unsigned char) *c)
+		    && ig_buf_append_u8(&clean, (uint8_t) *c) != IG_OK)
 			goto out;
-	if (ig_base64_decode((const char *) clean.ptr, clean.len, false,
-		&der) != IG_OK) {
+	if (ig_base64_decode((const char *) clean.ptr, clean.len, false, &der)
+	    != IG_OK) {
 		DETAIL(v, "TESTCTX.CERTIFICATE is not base64");
 		goto out;
 	}
@@ -454,19 +459,20 @@ step_verify(vec *v)
 		return false;
 	uint8_t kid[IG_KID_LEN];
 	ig_x509_kid(v->dsc, kid);
-	if (!v->cose.has_kid || v->cose.kid_len != IG_KID_LEN ||
-	    memcmp(kid, v->cose.kid, IG_KID_LEN) != 0) {
+	if (!v->cose.has_kid || v->cose.kid_len != IG_KID_LEN
+	    || memcmp(kid, v->cose.kid, IG_KID_LEN) != 0) {
 		DETAIL(v, "kid does not match the certificate");
 		return false;
 	}
 	ig_buf tbs;
 	ig_buf_init(&tbs, IG_HCERT_COSE_MAX + 64);
 	bool ok = false;
-	if (ig_cose_sig_structure(v->cose.protected_hdr, v->cose.payload,
-		&tbs) != IG_OK)
+	if (ig_cose_sig_structure(v->cose.protected_hdr, v->cose.payload, &tbs)
+	    != IG_OK)
 		goto out;
-	ig_err e = ig_x509_verify_cose(v->dsc, v->cose.has_alg ? v->cose.alg : 0,
-	    ig_buf_slice(&tbs), v->cose.signature);
+	ig_err e
+	    = ig_x509_verify_cose(v->dsc, v->cose.has_alg ? v->cose.alg : 0,
+	        ig_buf_slice(&tbs), v->cose.signature);
 	ok = e == IG_OK;
 	if (!ok)
 		DETAIL(v, "signature: %s", ig_strerror(e));
@@ -505,8 +511,8 @@ step_expiration(vec *v)
 {
 	const char *clock = str_field(v->ctx, "VALIDATIONCLOCK");
 	int64_t at;
-	if (clock == NULL ||
-	    ig_isotime_parse(clock, strlen(clock), &at) != IG_OK) {
+	if (clock == NULL
+	    || ig_isotime_parse(clock, strlen(clock), &at) != IG_OK) {
 		DETAIL(v, "VALIDATIONCLOCK missing or unparsable");
 		return false;
 	}
@@ -552,7 +558,8 @@ static bool (*const steps[C_COUNT])(vec *) = {
 	[C_KEYUSAGE] = step_keyusage,
 };
 
-/* --- skip rules ----------------------------------------------------------- */
+/* --- skip rules -----------------------------------------------------------
+ */
 
 static int
 load_rules(runner *r, const char *path, bool required)
@@ -560,7 +567,8 @@ load_rules(runner *r, const char *path, bool required)
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
 		if (required) {
-			fprintf(stderr, "dgc_testdata: cannot open %s\n", path);
+			fprintf(
+			    stderr, "dgc_testdata: cannot open %s\n", path);
 			return -1;
 		}
 		return 0;
@@ -597,14 +605,14 @@ load_rules(runner *r, const char *path, bool required)
 }
 
 static bool
-skipped_by_rule(const runner *r, enum check c, const char *country,
-    const char *set)
+skipped_by_rule(
+    const runner *r, enum check c, const char *country, const char *set)
 {
 	for (size_t i = 0; i < r->nrules; i++) {
 		const rule *x = &r->rules[i];
-		if (strcmp(x->test, checks[c].known_issue_name) == 0 &&
-		    strcmp(x->country, country) == 0 &&
-		    (x->set[0] == '\0' || strcmp(x->set, set) == 0))
+		if (strcmp(x->test, checks[c].known_issue_name) == 0
+		    && strcmp(x->country, country) == 0
+		    && (x->set[0] == '\0' || strcmp(x->set, set) == 0))
 			return true;
 	}
 	return false;
@@ -665,7 +673,8 @@ check_vector(runner *r, const char *path, json_t *j)
 			r->failed++;
 			r->per_check_fail[c]++;
 			printf("FAIL %s %s: expected %s, got %s (%s)\n", rel,
-			    checks[c].key, json_is_true(want) ? "true" : "false",
+			    checks[c].key,
+			    json_is_true(want) ? "true" : "false",
 			    got ? "true" : "false",
 			    v.detail[0] ? v.detail : "step succeeded");
 		}
@@ -703,21 +712,21 @@ walk(runner *r, const char *dir, int depth)
 		char path[4096];
 		int len = snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		struct stat st;
-		if (len < 0 || (size_t) len >= sizeof(path) ||
-		    lstat(path, &st) != 0)
+		if (len < 0 || (size_t) len >= sizeof(path)
+		    || lstat(path, &st) != 0)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
 			walk(r, path, depth + 1);
 			continue;
 		}
 		const char *dot = strrchr(names[i], '.');
-		if (!S_ISREG(st.st_mode) || st.st_size > VECTOR_FILE_MAX ||
-		    (dot != NULL && strcasecmp(dot, ".json") != 0))
+		if (!S_ISREG(st.st_mode) || st.st_size > VECTOR_FILE_MAX
+		    || (dot != NULL && strcasecmp(dot, ".json") != 0))
 			continue;
 		json_t *j = json_load_file(path, 0, NULL);
-		if (json_is_object(j) &&
-		    json_is_object(json_object_get(j, "TESTCTX")) &&
-		    json_is_object(json_object_get(j, "EXPECTEDRESULTS")))
+		if (json_is_object(j)
+		    && json_is_object(json_object_get(j, "TESTCTX"))
+		    && json_is_object(json_object_get(j, "EXPECTEDRESULTS")))
 			check_vector(r, path, j);
 		json_decref(j);
 	}
@@ -742,8 +751,9 @@ main(int argc, char **argv)
 			break;
 	}
 	if (i != argc - 1) {
-		fprintf(stderr, "usage: dgc_testdata [--divergences FILE] "
-				"[--verbose] DIR\n");
+		fprintf(stderr,
+		    "usage: dgc_testdata [--divergences FILE] "
+		    "[--verbose] DIR\n");
 		return 2;
 	}
 	char root[4096];
@@ -759,8 +769,8 @@ main(int argc, char **argv)
 	}
 	char known[4200];
 	snprintf(known, sizeof(known), "%s/tests/known_issues.csv", root);
-	if (load_rules(&r, known, false) != 0 ||
-	    (divergences != NULL && load_rules(&r, divergences, true) != 0))
+	if (load_rules(&r, known, false) != 0
+	    || (divergences != NULL && load_rules(&r, divergences, true) != 0))
 		return 2;
 	walk(&r, root, 0);
 	free(r.rules);

@@ -58,8 +58,8 @@ test_format(void **state)
 {
 	(void) state;
 	char buf[32];
-	assert_int_equal(ig_isotime_format(1620064800, buf, sizeof(buf)),
-	    IG_OK);
+	assert_int_equal(
+	    ig_isotime_format(1620064800, buf, sizeof(buf)), IG_OK);
 	assert_string_equal(buf, "2021-05-03T18:00:00Z");
 }
 

@@ -68,8 +68,7 @@ write_file(fixture *f, const char *name, const void *p, size_t n, char *path)
 	assert_int_equal(ig_file_write(path, p, n, 0644), IG_OK);
 }
 
-static size_t
-count_kid(ig_trustset *t, const ig_x509 *x);
+static size_t count_kid(ig_trustset *t, const ig_x509 *x);
 
 static ig_err
 counter(void *arg, const ig_x509 *cert)
@@ -85,8 +84,8 @@ count_kid(ig_trustset *t, const ig_x509 *x)
 	uint8_t kid[IG_KID_LEN];
 	size_t n = 0;
 	ig_x509_kid(x, kid);
-	assert_int_equal(ig_trustset_each_kid(t, ig_slice_make(kid, sizeof(kid)),
-			     counter, &n),
+	assert_int_equal(ig_trustset_each_kid(
+	                     t, ig_slice_make(kid, sizeof(kid)), counter, &n),
 	    IG_OK);
 	return n;
 }
@@ -103,16 +102,16 @@ test_pem_bundle_and_der(void **state)
 	size_t added = 0, skipped = 0;
 	write_file(f, "bundle.pem", pem.ptr, pem.len, path);
 	ig_trustset *t = ig_trustset_new();
-	assert_int_equal(ig_trustset_load_file(t, path, &added, &skipped, why,
-			     sizeof(why)),
+	assert_int_equal(
+	    ig_trustset_load_file(t, path, &added, &skipped, why, sizeof(why)),
 	    IG_OK);
 	assert_int_equal(added, NCERT);
 	assert_int_equal(ig_trustset_count(t), NCERT);
 	for (int i = 0; i < NCERT; i++)
 		assert_int_equal(count_kid(t, f->certs[i]), 1);
 	/* Loading it again adds nothing. */
-	assert_int_equal(ig_trustset_load_file(t, path, &added, &skipped, why,
-			     sizeof(why)),
+	assert_int_equal(
+	    ig_trustset_load_file(t, path, &added, &skipped, why, sizeof(why)),
 	    IG_OK);
 	assert_int_equal(added, 0);
 	assert_int_equal(ig_trustset_count(t), NCERT);
@@ -121,8 +120,8 @@ test_pem_bundle_and_der(void **state)
 	ig_slice der = ig_x509_der(f->certs[0]);
 	write_file(f, "one.der", der.ptr, der.len, path);
 	t = ig_trustset_new();
-	assert_int_equal(ig_trustset_load_file(t, path, &added, &skipped, why,
-			     sizeof(why)),
+	assert_int_equal(
+	    ig_trustset_load_file(t, path, &added, &skipped, why, sizeof(why)),
 	    IG_OK);
 	assert_int_equal(added, 1);
 	assert_int_equal(count_kid(t, f->certs[0]), 1);
@@ -174,8 +173,8 @@ test_gateway_json(void **state)
 	write_file(f, "trustlist.json", text, strlen(text), path);
 	size_t added = 0, skipped = 0;
 	ig_trustset *t = ig_trustset_new();
-	assert_int_equal(ig_trustset_load_file(t, path, &added, &skipped, why,
-			     sizeof(why)),
+	assert_int_equal(
+	    ig_trustset_load_file(t, path, &added, &skipped, why, sizeof(why)),
 	    IG_OK);
 	assert_int_equal(added, 1); /* only the good DSC */
 	assert_int_equal(skipped, 1); /* the wrong kid */
@@ -206,8 +205,8 @@ test_refused_files(void **state)
 		    IG_ECERT },
 	};
 	ig_trustset *t = ig_trustset_new();
-	assert_int_equal(ig_trustset_add_der(t, ig_x509_der(f->certs[0])),
-	    IG_OK);
+	assert_int_equal(
+	    ig_trustset_add_der(t, ig_x509_der(f->certs[0])), IG_OK);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char path[256], why[256];
 		size_t added = 99, skipped = 99;
@@ -223,7 +222,7 @@ test_refused_files(void **state)
 	char why[256];
 	size_t added, skipped;
 	assert_int_equal(ig_trustset_load_file(t, "/nonexistent/file", &added,
-			     &skipped, why, sizeof(why)),
+	                     &skipped, why, sizeof(why)),
 	    IG_EIO);
 	ig_trustset_free(t);
 }

@@ -52,8 +52,8 @@ is_revoked(void *ctx, ig_slice kid, ig_hash_type type,
 {
 	fixture *f = ctx;
 	(void) kid;
-	*revoked = type == f->revoked_type &&
-	    memcmp(hash, f->revoked_hash, IG_REVOCATION_HASH_LEN) == 0;
+	*revoked = type == f->revoked_type
+	    && memcmp(hash, f->revoked_hash, IG_REVOCATION_HASH_LEN) == 0;
 	return IG_OK;
 }
 
@@ -61,8 +61,8 @@ static ig_x509 *
 make_dsc(fixture *f, ig_privkey **key, unsigned eku, int64_t nb, int64_t na)
 {
 	ig_x509 *x = NULL;
-	ig_cert_spec spec = { "SE", "Test", "Test DSC", nb, na, false, eku,
-		NULL, false };
+	ig_cert_spec spec
+	    = { "SE", "Test", "Test DSC", nb, na, false, eku, NULL, false };
 	assert_int_equal(ig_privkey_generate(IG_KEY_P256, key), IG_OK);
 	assert_int_equal(
 	    ig_x509_issue(&spec, *key, f->csca, f->csca_key, &x), IG_OK);
@@ -76,17 +76,18 @@ setup(void **state)
 	f->now = ig_time_now();
 	ig_cert_spec ca = { "SE", "Test", "Test CSCA", f->now - 400 * DAY,
 		f->now + 3650 * DAY, true, 0, NULL, false };
-	assert_int_equal(ig_privkey_generate(IG_KEY_P256, &f->csca_key), IG_OK);
+	assert_int_equal(
+	    ig_privkey_generate(IG_KEY_P256, &f->csca_key), IG_OK);
 	assert_int_equal(
 	    ig_x509_issue(&ca, f->csca_key, NULL, f->csca_key, &f->csca),
 	    IG_OK);
 	f->dsc = make_dsc(f, &f->dsc_key, IG_EKU_VACCINATION | IG_EKU_TEST,
 	    f->now - 30 * DAY, f->now + 365 * DAY);
-	f->old_dsc = make_dsc(f, &f->old_key, 0, f->now - 300 * DAY,
-	    f->now - 200 * DAY);
+	f->old_dsc = make_dsc(
+	    f, &f->old_key, 0, f->now - 300 * DAY, f->now - 200 * DAY);
 	f->trust = ig_trustset_new();
-	assert_int_equal(ig_trustset_add_der(f->trust, ig_x509_der(f->dsc)),
-	    IG_OK);
+	assert_int_equal(
+	    ig_trustset_add_der(f->trust, ig_x509_der(f->dsc)), IG_OK);
 	assert_int_equal(
 	    ig_trustset_add_der(f->trust, ig_x509_der(f->old_dsc)), IG_OK);
 	f->v = ig_verifier_new();
@@ -136,8 +137,8 @@ static ig_verdict
 verify_text(fixture *f, const char *text, size_t len)
 {
 	ig_verdict v;
-	assert_int_equal(ig_verify_hcert(f->v, f->h, text, len, f->now, &v),
-	    IG_OK);
+	assert_int_equal(
+	    ig_verify_hcert(f->v, f->h, text, len, f->now, &v), IG_OK);
 	return v;
 }
 
@@ -152,8 +153,8 @@ test_valid(void **state)
 {
 	fixture *f = *state;
 	ig_buf b;
-	issue(f, 'v', f->dsc_key, f->dsc, f->now - DAY, f->now + 30 * DAY, NULL,
-	    &b);
+	issue(f, 'v', f->dsc_key, f->dsc, f->now - DAY, f->now + 30 * DAY,
+	    NULL, &b);
 	ig_verdict v = verify_buf(f, &b);
 	assert_true(v.valid);
 	assert_int_equal(v.reason, IG_REASON_VALID);
@@ -166,7 +167,7 @@ test_valid(void **state)
 	assert_string_equal(
 	    json_string_value(json_object_get(j, "reason")), "valid");
 	assert_string_equal(json_string_value(json_object_get(
-				json_object_get(j, "steps"), "signature")),
+	                        json_object_get(j, "steps"), "signature")),
 	    "ok");
 	json_decref(j);
 	ig_buf_free(&b);
@@ -187,8 +188,8 @@ test_expired_and_not_yet_valid(void **state)
 	assert_int_equal(v.steps[IG_VSTEP_SCHEMA], IG_VSTATUS_SKIPPED);
 	ig_buf_free(&b);
 
-	issue(f, 'v', f->dsc_key, f->dsc, f->now + DAY, f->now + 30 * DAY, NULL,
-	    &b);
+	issue(f, 'v', f->dsc_key, f->dsc, f->now + DAY, f->now + 30 * DAY,
+	    NULL, &b);
 	v = verify_buf(f, &b);
 	assert_int_equal(v.reason, IG_REASON_NOT_YET_VALID);
 	ig_buf_free(&b);
@@ -212,8 +213,8 @@ test_wrong_key_usage(void **state)
 {
 	fixture *f = *state;
 	ig_buf b;
-	issue(f, 'r', f->dsc_key, f->dsc, f->now - DAY, f->now + 30 * DAY, NULL,
-	    &b);
+	issue(f, 'r', f->dsc_key, f->dsc, f->now - DAY, f->now + 30 * DAY,
+	    NULL, &b);
 	ig_verdict v = verify_buf(f, &b);
 	assert_int_equal(v.reason, IG_REASON_WRONG_KEY_USAGE);
 	assert_int_equal(v.type, 'r');
@@ -226,8 +227,8 @@ test_schema(void **state)
 	fixture *f = *state;
 	ig_buf b;
 	json_t *dcc = NULL;
-	assert_int_equal(ig_hcert_synth_dcc('v', "SE", f->now, &f->rng, &dcc),
-	    IG_OK);
+	assert_int_equal(
+	    ig_hcert_synth_dcc('v', "SE", f->now, &f->rng, &dcc), IG_OK);
 	json_object_del(dcc, "nam");
 	issue(f, 'v', f->dsc_key, f->dsc, f->now - DAY, f->now + 30 * DAY, dcc,
 	    &b);
@@ -261,9 +262,8 @@ mutate_cose(const ig_buf *in, void (*fn)(ig_buf *cose), ig_buf *out)
 	ig_buf z, cose;
 	ig_buf_init(&z, IG_HCERT_COMPRESSED_MAX);
 	ig_buf_init(&cose, IG_HCERT_COSE_MAX);
-	assert_int_equal(ig_hcert_unprefix((const char *) in->ptr, in->len,
-			     &b45),
-	    IG_OK);
+	assert_int_equal(
+	    ig_hcert_unprefix((const char *) in->ptr, in->len, &b45), IG_OK);
 	assert_int_equal(
 	    ig_base45_decode((const char *) b45.ptr, b45.len, &z), IG_OK);
 	assert_int_equal(ig_zlib_inflate(ig_buf_slice(&z), &cose), IG_OK);
@@ -296,8 +296,8 @@ test_bad_signature_and_cose(void **state)
 {
 	fixture *f = *state;
 	ig_buf b, m;
-	issue(f, 'v', f->dsc_key, f->dsc, f->now - DAY, f->now + 30 * DAY, NULL,
-	    &b);
+	issue(f, 'v', f->dsc_key, f->dsc, f->now - DAY, f->now + 30 * DAY,
+	    NULL, &b);
 	mutate_cose(&b, flip_last_byte, &m);
 	ig_verdict v = verify_buf(f, &m);
 	assert_int_equal(v.reason, IG_REASON_BAD_SIGNATURE);
@@ -326,16 +326,16 @@ test_malformed_cbor_claims(void **state)
 	ig_buf_init(&text, IG_HCERT_TEXT_MAX);
 	ig_x509_kid(f->dsc, kid);
 	assert_int_equal(ig_cose_protected_encode(IG_ALG_ES256,
-			     ig_slice_make(kid, sizeof(kid)), &prot),
+	                     ig_slice_make(kid, sizeof(kid)), &prot),
 	    IG_OK);
 	ig_slice pl = ig_slice_make(payload, sizeof(payload));
 	assert_int_equal(
 	    ig_cose_sig_structure(ig_buf_slice(&prot), pl, &tbs), IG_OK);
 	assert_int_equal(ig_privkey_sign_cose(f->dsc_key, IG_ALG_ES256,
-			     ig_buf_slice(&tbs), &sig),
+	                     ig_buf_slice(&tbs), &sig),
 	    IG_OK);
 	assert_int_equal(ig_cose_sign1_encode(ig_buf_slice(&prot), pl,
-			     ig_buf_slice(&sig), &cose),
+	                     ig_buf_slice(&sig), &cose),
 	    IG_OK);
 	assert_int_equal(ig_zlib_deflate(ig_buf_slice(&cose), &z), IG_OK);
 	assert_int_equal(ig_buf_append_str(&text, "HC1:"), IG_OK);
@@ -367,8 +367,8 @@ test_early_steps(void **state)
 		{ "HC1:BB8", IG_REASON_MALFORMED_COMPRESSION }, /* "AB" */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		ig_verdict v = verify_text(
-		    f, cases[i].text, strlen(cases[i].text));
+		ig_verdict v
+		    = verify_text(f, cases[i].text, strlen(cases[i].text));
 		assert_false(v.valid);
 		assert_int_equal(v.reason, cases[i].reason);
 	}
@@ -387,10 +387,10 @@ test_revoked(void **state)
 {
 	fixture *f = *state;
 	ig_buf b;
-	issue(f, 't', f->dsc_key, f->dsc, f->now - DAY, f->now + 30 * DAY, NULL,
-	    &b);
-	assert_int_equal(ig_hcert_parse(f->h, (const char *) b.ptr, b.len),
-	    IG_OK);
+	issue(f, 't', f->dsc_key, f->dsc, f->now - DAY, f->now + 30 * DAY,
+	    NULL, &b);
+	assert_int_equal(
+	    ig_hcert_parse(f->h, (const char *) b.ptr, b.len), IG_OK);
 	ig_revocation_hashes rh;
 	assert_int_equal(ig_hcert_revocation_hashes(f->h, &rh), IG_OK);
 	assert_true(rh.has_uci && rh.has_countrycodeuci && rh.has_signature);
@@ -412,10 +412,11 @@ test_revoked(void **state)
 		{ IG_HASH_SIGNATURE, rh.signature } };
 	for (size_t i = 0; i < 3; i++) {
 		f->revoked_type = listed[i].type;
-		memcpy(f->revoked_hash, listed[i].hash, IG_REVOCATION_HASH_LEN);
+		memcpy(
+		    f->revoked_hash, listed[i].hash, IG_REVOCATION_HASH_LEN);
 		ig_verdict v;
-		assert_int_equal(ig_verify_hcert(v2, f->h, (const char *) b.ptr,
-				     b.len, f->now, &v),
+		assert_int_equal(ig_verify_hcert(v2, f->h,
+		                     (const char *) b.ptr, b.len, f->now, &v),
 		    IG_OK);
 		assert_int_equal(v.reason, IG_REASON_REVOKED);
 		assert_int_equal(
@@ -423,8 +424,8 @@ test_revoked(void **state)
 		assert_int_equal(v.steps[IG_VSTEP_SCHEMA], IG_VSTATUS_OK);
 		/* Another hash of the same type does not revoke it. */
 		f->revoked_hash[0] ^= 0xff;
-		assert_int_equal(ig_verify_hcert(v2, f->h, (const char *) b.ptr,
-				     b.len, f->now, &v),
+		assert_int_equal(ig_verify_hcert(v2, f->h,
+		                     (const char *) b.ptr, b.len, f->now, &v),
 		    IG_OK);
 		assert_true(v.valid);
 	}
@@ -460,15 +461,15 @@ test_golden_revocation_hashes(void **state)
 		    shared, g[i].file);
 		json_t *j = json_load_file(path, 0, NULL);
 		assert_non_null(j);
-		const char *prefix =
-		    json_string_value(json_object_get(j, "PREFIX"));
-		assert_int_equal(ig_hcert_parse(h, prefix, strlen(prefix)),
-		    IG_OK);
+		const char *prefix
+		    = json_string_value(json_object_get(j, "PREFIX"));
+		assert_int_equal(
+		    ig_hcert_parse(h, prefix, strlen(prefix)), IG_OK);
 		ig_revocation_hashes rh;
 		assert_int_equal(ig_hcert_revocation_hashes(h, &rh), IG_OK);
 		char hex[3][33];
-		const uint8_t *src[3] = { rh.uci, rh.countrycodeuci,
-			rh.signature };
+		const uint8_t *src[3]
+		    = { rh.uci, rh.countrycodeuci, rh.signature };
 		for (int k = 0; k < 3; k++)
 			for (int b = 0; b < 16; b++)
 				snprintf(hex[k] + 2 * b, 3, "%02x", src[k][b]);
@@ -485,15 +486,15 @@ test_alloc_failures(void **state)
 {
 	fixture *f = *state;
 	ig_buf b;
-	issue(f, 'v', f->dsc_key, f->dsc, f->now - DAY, f->now + 30 * DAY, NULL,
-	    &b);
+	issue(f, 'v', f->dsc_key, f->dsc, f->now - DAY, f->now + 30 * DAY,
+	    NULL, &b);
 	/* Fail the 1st, 2nd, ... allocation until verification succeeds:
 	 * every failure must be a clean IG_ENOMEM (no leak under ASan). */
 	for (unsigned long n = 1; n < 10000; n++) {
 		ig_verdict v;
 		ig_alloc_fail_after(n, 0);
-		ig_err e = ig_verify_hcert(f->v, f->h, (const char *) b.ptr,
-		    b.len, f->now, &v);
+		ig_err e = ig_verify_hcert(
+		    f->v, f->h, (const char *) b.ptr, b.len, f->now, &v);
 		ig_alloc_fail_after(0, 0);
 		if (e == IG_OK && v.valid)
 			break;

@@ -1,0 +1,63 @@
+/*
+ * hash.c - SHA-256, constant-time comparison, wiping and random bytes.
+ *
+ * Thin wrappers that keep OpenSSL out of the rest of the tree. None of
+ * them keeps state; all are safe to call from any thread.
+ */
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "registry/crypto/ossl.h"
+
+ig_err
+ig_sha256(ig_slice in, uint8_t out[IG_SHA256_LEN])
+{
+	uint8_t md[IG_SHA256_LEN];
+	unsigned md_len = 0;
+
+	if (in.ptr == NULL && in.len != 0)
+		return IG_EINVAL;
+	if (EVP_Digest(in.ptr, in.len, md, &md_len, EVP_sha256(), NULL) != 1
+	    || md_len != IG_SHA256_LEN)
+		return ig_ossl_error(IG_ECRYPTO);
+	memcpy(out, md, sizeof(md));
+	return IG_OK;
+}
+
+bool
+ig_ct_equal(const void *a, const void *b, size_t n)
+{
+	if (n == 0)
+		return true;
+	return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+void
+ig_wipe(void *p, size_t n)
+{
+	if (p != NULL && n > 0)
+		OPENSSL_cleanse(p, n);
+}
+
+ig_err
+ig_random(void *out, size_t n)
+{
+	uint8_t *p = out;
+	size_t left = n;
+
+	/* RAND_bytes takes an int; larger requests are made in pieces. */
+	while (left > 0) {
+		size_t chunk
+		    = left > (size_t) INT_MAX ? (size_t) INT_MAX : left;
+		if (RAND_bytes(p, (int) chunk) != 1) {
+			/* Never hand out a partly filled buffer. */
+			OPENSSL_cleanse(out, n);
+			return ig_ossl_error(IG_ECRYPTO);
+		}
+		p += chunk;
+		left -= chunk;
+	}
+	return IG_OK;
+}

@@ -1,0 +1,944 @@
+/*
+ * registry.c - applying signed entries under the acceptance rules of
+ * DESIGN.md section 3, equivocation evidence, and the queries (contract
+ * and the table of rules in registry.h).
+ *
+ * Records this file keeps in the store (keys in store.h):
+ *   heads        seq(8) hash(32) frozen_at(8)
+ *   dsc          msgpack [1, country, der, origin, seq, source, cms|nil]
+ *   csca         msgpack [1, country, der, origin, seq]
+ *   revocations  expires_ms(8) origin
+ *   evidence     msgpack [signed_first, signed_second]
+ */
+#include "registry/registry.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "registry/base/alloc.h"
+#include "registry/base/log.h"
+#include "registry/codec/msgpack_util.h"
+#include "registry/crypto/crypto.h"
+#include "registry/entry.h"
+#include "registry/store.h"
+
+#define SUB "registry"
+
+#define RECORD_VERSION 1
+#define HEAD_LEN       (8 + 32 + 8)
+
+struct ig_registry {
+	ig_store *store;
+	ig_root *root;
+	pthread_mutex_t apply_lock;
+};
+
+/* What one apply works with. */
+struct apply_ctx {
+	ig_registry *reg;
+	const ig_entry *en;
+	const ig_root_member *m;
+	ig_store_batch *b;
+	size_t op_index;
+};
+
+static uint64_t
+be64_get(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void
+be64_put(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t) v;
+		v >>= 8;
+	}
+}
+
+/* Logs the rejection of en (one line, with the rule) and returns err. */
+static ig_err
+reject(const ig_entry *en, ig_err err, const char *why)
+{
+	ig_slice o = ig_entry_origin(en);
+	IG_WARN(SUB, "reject entry %.*s/%llu: %s: %s", (int) o.len,
+	    (const char *) o.ptr, (unsigned long long) ig_entry_seq(en),
+	    ig_err_name(err), why);
+	return err;
+}
+
+static ig_err
+reject_op(const struct apply_ctx *c, ig_err err, const char *why)
+{
+	ig_slice o = ig_entry_origin(c->en);
+	IG_WARN(SUB, "reject entry %.*s/%llu op %zu: %s: %s", (int) o.len,
+	    (const char *) o.ptr, (unsigned long long) ig_entry_seq(c->en),
+	    c->op_index, ig_err_name(err), why);
+	return err;
+}
+
+/* --- open and close ----------------------------------------------------- */
+
+static ig_err
+root_store(ig_registry *reg)
+{
+	uint8_t k[IG_STORE_KEY_MAX];
+	size_t klen = ig_store_key_root(k, ig_root_serial(reg->root));
+	ig_slice rb = ig_root_signed_bytes(reg->root);
+	ig_store_batch *b = NULL;
+	ig_buf v;
+	ig_err e;
+
+	ig_buf_init(&v, IG_ROOT_SIGNED_MAX);
+	e = ig_store_get(reg->store, IG_CF_ROOTS, ig_slice_make(k, klen), &v);
+	if (e == IG_OK) {
+		if (!ig_slice_eq(ig_buf_slice(&v), rb)) {
+			IG_ERROR(SUB,
+			    "the store holds another root of serial "
+			    "1: another federation");
+			e = IG_EFEDERATION;
+		}
+		goto out;
+	}
+	if (e != IG_ENOTFOUND)
+		goto out;
+	if ((e = ig_store_batch_new(reg->store, &b)) != IG_OK)
+		goto out;
+	ig_store_batch_put(b, IG_CF_ROOTS, ig_slice_make(k, klen), rb);
+	e = ig_store_batch_commit(b);
+out:
+	ig_store_batch_free(b);
+	ig_buf_free(&v);
+	return e;
+}
+
+ig_err
+ig_registry_open(const char *dir, ig_slice signed_root, ig_registry **out)
+{
+	ig_registry *reg;
+	ig_err e;
+
+	if ((reg = ig_calloc(1, sizeof(*reg))) == NULL)
+		return IG_ENOMEM;
+	if (pthread_mutex_init(&reg->apply_lock, NULL) != 0) {
+		ig_free(reg);
+		return IG_ENOMEM;
+	}
+	if ((e = ig_root_decode(signed_root, &reg->root)) != IG_OK) {
+		IG_ERROR(SUB, "root: %s", ig_strerror(e));
+		goto fail;
+	}
+	if (ig_root_serial(reg->root) != 1) {
+		IG_ERROR(SUB, "root: serial %llu, the pinned root is serial 1",
+		    (unsigned long long) ig_root_serial(reg->root));
+		e = IG_EINVAL;
+		goto fail;
+	}
+	if ((e = ig_root_self_check(reg->root)) != IG_OK
+	    || (e = ig_store_open(dir, ig_root_fed_id(reg->root), &reg->store))
+	        != IG_OK
+	    || (e = root_store(reg)) != IG_OK)
+		goto fail;
+	*out = reg;
+	return IG_OK;
+fail:
+	ig_registry_close(reg);
+	return e;
+}
+
+void
+ig_registry_close(ig_registry *reg)
+{
+	if (reg == NULL)
+		return;
+	ig_store_close(reg->store);
+	ig_root_free(reg->root);
+	pthread_mutex_destroy(&reg->apply_lock);
+	ig_free(reg);
+}
+
+const ig_root *
+ig_registry_root(const ig_registry *reg)
+{
+	return reg->root;
+}
+
+/* --- heads -------------------------------------------------------------- */
+
+static void
+head_parse(ig_slice v, ig_registry_head *h)
+{
+	h->seq = be64_get(v.ptr);
+	memcpy(h->hash, v.ptr + 8, 32);
+	h->frozen_at = be64_get(v.ptr + 40);
+}
+
+/* Reads the head through the batch (b) or the store (b NULL). */
+static ig_err
+head_load(
+    ig_registry *reg, ig_store_batch *b, ig_slice origin, ig_registry_head *h)
+{
+	ig_buf v;
+	ig_err e;
+
+	memset(h, 0, sizeof(*h));
+	h->origin = origin;
+	ig_buf_init(&v, HEAD_LEN);
+	e = b != NULL ? ig_store_batch_get(b, IG_CF_HEADS, origin, &v)
+	              : ig_store_get(reg->store, IG_CF_HEADS, origin, &v);
+	if (e == IG_ENOTFOUND) {
+		e = IG_OK;
+	} else if (e == IG_OK && v.len == HEAD_LEN) {
+		head_parse(ig_buf_slice(&v), h);
+	} else if (e == IG_OK || e == IG_ETOOBIG) {
+		IG_ERROR(SUB, "damaged head record");
+		e = IG_ESTORE;
+	}
+	ig_buf_free(&v);
+	return e;
+}
+
+static void
+head_put(ig_store_batch *b, const ig_registry_head *h)
+{
+	uint8_t v[HEAD_LEN];
+	be64_put(v, h->seq);
+	memcpy(v + 8, h->hash, 32);
+	be64_put(v + 40, h->frozen_at);
+	ig_store_batch_put(
+	    b, IG_CF_HEADS, h->origin, ig_slice_make(v, HEAD_LEN));
+}
+
+/* --- records ------------------------------------------------------------ */
+
+static ig_err
+dsc_record_parse(
+    ig_slice key, ig_slice val, ig_registry_dsc *d, msgpack_unpacked *u)
+{
+	const msgpack_object *f;
+	size_t n;
+	uint64_t ver;
+	ig_slice cc;
+	ig_err e;
+
+	if (key.len != 40)
+		return IG_ESTORE;
+	memset(d, 0, sizeof(*d));
+	memcpy(d->kid, key.ptr, 8);
+	memcpy(d->thumbprint, key.ptr + 8, 32);
+	if ((e = ig_msgpack_unpack(val, IG_REGISTRY_DEPTH_MAX, u)) != IG_OK)
+		return IG_ESTORE;
+	if (ig_msgpack_array_read(&u->data, 7, 7, &f, &n) != IG_OK
+	    || ig_msgpack_uint_read(&f[0], &ver) != IG_OK
+	    || ver != RECORD_VERSION
+	    || ig_msgpack_str_read(&f[1], 2, 2, &cc) != IG_OK
+	    || ig_msgpack_bin_read(&f[2], 1, IG_CERT_DER_MAX, &d->der) != IG_OK
+	    || ig_msgpack_str_read(&f[3], 1, IG_MEMBER_ID_MAX, &d->origin)
+	        != IG_OK
+	    || ig_msgpack_uint_read(&f[4], &d->seq) != IG_OK
+	    || ig_msgpack_str_read(&f[5], 1, IG_DSC_SOURCE_MAX, &d->source)
+	        != IG_OK
+	    || (f[6].type != MSGPACK_OBJECT_NIL
+	        && ig_msgpack_bin_read(
+	               &f[6], 1, IG_GATEWAY_CMS_MAX, &d->gateway_cms)
+	            != IG_OK)) {
+		msgpack_unpacked_destroy(u);
+		IG_ERROR(SUB, "damaged DSC record");
+		return IG_ESTORE;
+	}
+	memcpy(d->country, cc.ptr, 2);
+	d->country[2] = '\0';
+	return IG_OK;
+}
+
+static ig_err
+csca_record_parse(
+    ig_slice key, ig_slice val, ig_registry_csca *c, msgpack_unpacked *u)
+{
+	const msgpack_object *f;
+	size_t n;
+	uint64_t ver;
+	ig_slice cc;
+
+	if (key.len != 34)
+		return IG_ESTORE;
+	memset(c, 0, sizeof(*c));
+	memcpy(c->thumbprint, key.ptr + 2, 32);
+	if (ig_msgpack_unpack(val, IG_REGISTRY_DEPTH_MAX, u) != IG_OK)
+		return IG_ESTORE;
+	if (ig_msgpack_array_read(&u->data, 5, 5, &f, &n) != IG_OK
+	    || ig_msgpack_uint_read(&f[0], &ver) != IG_OK
+	    || ver != RECORD_VERSION
+	    || ig_msgpack_str_read(&f[1], 2, 2, &cc) != IG_OK
+	    || ig_msgpack_bin_read(&f[2], 1, IG_CERT_DER_MAX, &c->der) != IG_OK
+	    || ig_msgpack_str_read(&f[3], 1, IG_MEMBER_ID_MAX, &c->origin)
+	        != IG_OK
+	    || ig_msgpack_uint_read(&f[4], &c->seq) != IG_OK) {
+		msgpack_unpacked_destroy(u);
+		IG_ERROR(SUB, "damaged CSCA record");
+		return IG_ESTORE;
+	}
+	memcpy(c->country, cc.ptr, 2);
+	c->country[2] = '\0';
+	return IG_OK;
+}
+
+/* --- authority ---------------------------------------------------------- */
+
+/* May member m publish data of country cc? */
+static bool
+country_allowed(const ig_root_member *m, const char *cc)
+{
+	if (m->roles & IG_ROLE_GATEWAY_BRIDGE)
+		return true;
+	return (m->roles & IG_ROLE_AUTHORITY)
+	    && ig_root_member_has_country(m, cc);
+}
+
+/* Parses the op's certificate and checks that its subject C= is the op's
+ * country. */
+static ig_err
+cert_check(const struct apply_ctx *c, const ig_entry_op *op, ig_x509 **out)
+{
+	ig_x509 *x = NULL;
+	char cc[IG_COUNTRY_SIZE];
+	ig_err e;
+
+	if ((e = ig_x509_from_der(op->der, &x)) != IG_OK)
+		return reject_op(c, IG_EOPINVALID,
+		    e == IG_ETOOBIG ? "certificate too large"
+		                    : "certificate does not parse");
+	if ((e = ig_x509_country(x, cc)) != IG_OK
+	    || strcmp(cc, op->country) != 0) {
+		ig_x509_free(x);
+		return reject_op(c, IG_ECOUNTRY,
+		    "certificate subject C= is not the op's country");
+	}
+	*out = x;
+	return IG_OK;
+}
+
+/* Scan state for the chain check: is dsc issued by any CSCA seen? */
+struct chain_scan {
+	const ig_x509 *dsc;
+	size_t n_csca;
+	bool issued;
+};
+
+static ig_err
+chain_one(void *arg, ig_slice key, ig_slice val, bool *stop)
+{
+	struct chain_scan *cs = arg;
+	ig_registry_csca rec;
+	msgpack_unpacked u;
+	ig_x509 *ca = NULL;
+	ig_err e;
+
+	if ((e = csca_record_parse(key, val, &rec, &u)) != IG_OK)
+		return e;
+	cs->n_csca++;
+	if (ig_x509_from_der(rec.der, &ca) == IG_OK) {
+		if (ig_x509_check_issued_by(cs->dsc, ca) == IG_OK) {
+			cs->issued = true;
+			*stop = true;
+		}
+		ig_x509_free(ca);
+	}
+	msgpack_unpacked_destroy(&u);
+	return IG_OK;
+}
+
+/* --- ops ----------------------------------------------------------------- */
+
+static ig_err
+csca_put(struct apply_ctx *c, const ig_entry_op *op)
+{
+	uint8_t k[IG_STORE_KEY_MAX];
+	uint8_t thumb[32];
+	ig_x509 *x = NULL;
+	ig_msgpack_writer w;
+	ig_buf v;
+	ig_err e;
+
+	if (!country_allowed(c->m, op->country))
+		return reject_op(c, IG_EAUTHORITY,
+		    "csca.put for a country outside the origin's authority");
+	if ((e = cert_check(c, op, &x)) != IG_OK)
+		return e;
+	ig_x509_thumbprint(x, thumb);
+	ig_x509_free(x);
+	ig_buf_init(&v, IG_STORE_VALUE_MAX);
+	ig_msgpack_writer_init(&w, &v);
+	ig_msgpack_array_write(&w, 5);
+	ig_msgpack_uint_write(&w, RECORD_VERSION);
+	ig_msgpack_str_write(&w, ig_slice_make(op->country, 2));
+	ig_msgpack_bin_write(&w, op->der);
+	ig_msgpack_str_write(&w, ig_entry_origin(c->en));
+	ig_msgpack_uint_write(&w, ig_entry_seq(c->en));
+	if ((e = ig_msgpack_writer_err(&w)) == IG_OK)
+		ig_store_batch_put(c->b, IG_CF_CSCA,
+		    ig_slice_make(k, ig_store_key_csca(k, op->country, thumb)),
+		    ig_buf_slice(&v));
+	ig_buf_free(&v);
+	return e;
+}
+
+static ig_err
+dsc_put(struct apply_ctx *c, const ig_entry_op *op)
+{
+	uint8_t k[IG_STORE_KEY_MAX];
+	uint8_t kid[8], thumb[32];
+	struct chain_scan cs;
+	ig_x509 *x = NULL;
+	ig_msgpack_writer w;
+	ig_buf v;
+	ig_err e;
+
+	if (!country_allowed(c->m, op->country))
+		return reject_op(c, IG_EAUTHORITY,
+		    "dsc.put for a country outside the origin's authority");
+	if (!((c->m->roles & IG_ROLE_AUTHORITY)
+	        && ig_root_member_has_country(c->m, op->country))
+	    && op->gateway_cms.len == 0)
+		return reject_op(c, IG_EAUTHORITY,
+		    "gateway-bridge dsc.put without the gateway's signature");
+	if ((e = cert_check(c, op, &x)) != IG_OK)
+		return e;
+	memset(&cs, 0, sizeof(cs));
+	cs.dsc = x;
+	e = ig_store_batch_scan(c->b, IG_CF_CSCA,
+	    ig_slice_make(op->country, 2), ig_slice_make(NULL, 0), chain_one,
+	    &cs);
+	if (e == IG_OK && cs.n_csca > 0 && !cs.issued)
+		e = reject_op(c, IG_ECHAIN,
+		    "DSC is not issued by a registered CSCA of its country");
+	ig_x509_kid(x, kid);
+	ig_x509_thumbprint(x, thumb);
+	ig_x509_free(x);
+	if (e != IG_OK)
+		return e;
+
+	ig_buf_init(&v, IG_STORE_VALUE_MAX);
+	ig_msgpack_writer_init(&w, &v);
+	ig_msgpack_array_write(&w, 7);
+	ig_msgpack_uint_write(&w, RECORD_VERSION);
+	ig_msgpack_str_write(&w, ig_slice_make(op->country, 2));
+	ig_msgpack_bin_write(&w, op->der);
+	ig_msgpack_str_write(&w, ig_entry_origin(c->en));
+	ig_msgpack_uint_write(&w, ig_entry_seq(c->en));
+	ig_msgpack_str_write(&w, op->source);
+	if (op->gateway_cms.len > 0)
+		ig_msgpack_bin_write(&w, op->gateway_cms);
+	else
+		ig_msgpack_nil_write(&w);
+	if ((e = ig_msgpack_writer_err(&w)) == IG_OK)
+		ig_store_batch_put(c->b, IG_CF_DSC,
+		    ig_slice_make(k, ig_store_key_dsc(k, kid, thumb)),
+		    ig_buf_slice(&v));
+	ig_buf_free(&v);
+	return e;
+}
+
+static ig_err
+dsc_del(struct apply_ctx *c, const ig_entry_op *op)
+{
+	uint8_t k[IG_STORE_KEY_MAX];
+	size_t klen = ig_store_key_dsc(k, op->kid, op->thumbprint);
+	ig_registry_dsc rec;
+	msgpack_unpacked u;
+	ig_buf v;
+	ig_err e;
+
+	/* The kid is the first 8 bytes of the thumbprint (both hash the
+	 * same DER), so a pair that disagrees names no certificate. */
+	if (memcmp(op->kid, op->thumbprint, 8) != 0)
+		return reject_op(c, IG_EKIDMISMATCH,
+		    "dsc.del kid is not the thumbprint's first 8 bytes");
+	ig_buf_init(&v, IG_STORE_VALUE_MAX);
+	e = ig_store_batch_get(c->b, IG_CF_DSC, ig_slice_make(k, klen), &v);
+	if (e == IG_ENOTFOUND) {
+		/* Deleting what is not there changes nothing. */
+		IG_DEBUG(SUB, "dsc.del of an unknown DSC");
+		e = IG_OK;
+		goto out;
+	}
+	if (e != IG_OK)
+		goto out;
+	if ((e = dsc_record_parse(
+	         ig_slice_make(k, klen), ig_buf_slice(&v), &rec, &u))
+	    != IG_OK)
+		goto out;
+	if (!country_allowed(c->m, rec.country))
+		e = reject_op(c, IG_EAUTHORITY,
+		    "dsc.del of a DSC of a country outside the origin's "
+		    "authority");
+	msgpack_unpacked_destroy(&u);
+	if (e == IG_OK)
+		ig_store_batch_del(c->b, IG_CF_DSC, ig_slice_make(k, klen));
+out:
+	ig_buf_free(&v);
+	return e;
+}
+
+/* Scan state for rev.*: the kid's DSCs and whether all are allowed. */
+struct kid_scan {
+	const ig_root_member *m;
+	size_t n;
+	bool foreign;
+};
+
+static ig_err
+kid_one(void *arg, ig_slice key, ig_slice val, bool *stop)
+{
+	struct kid_scan *ks = arg;
+	ig_registry_dsc rec;
+	msgpack_unpacked u;
+	ig_err e;
+	(void) stop;
+	if ((e = dsc_record_parse(key, val, &rec, &u)) != IG_OK)
+		return e;
+	ks->n++;
+	if (!country_allowed(ks->m, rec.country))
+		ks->foreign = true;
+	msgpack_unpacked_destroy(&u);
+	return IG_OK;
+}
+
+static ig_err
+rev_apply(struct apply_ctx *c, const ig_entry_op *op)
+{
+	struct kid_scan ks;
+	uint8_t k[IG_STORE_KEY_MAX];
+	ig_buf v;
+	ig_err e;
+
+	memset(&ks, 0, sizeof(ks));
+	ks.m = c->m;
+	if ((e = ig_store_batch_scan(c->b, IG_CF_DSC,
+	         ig_slice_make(op->kid, 8), ig_slice_make(NULL, 0), kid_one,
+	         &ks))
+	    != IG_OK)
+		return e;
+	if (ks.n == 0)
+		return reject_op(
+		    c, IG_EUNKNOWNKID, "revocation for an unknown kid");
+	if (ks.foreign)
+		return reject_op(c, IG_EAUTHORITY,
+		    "revocation for a kid of a country outside the origin's "
+		    "authority");
+	ig_buf_init(&v, 8 + IG_MEMBER_ID_MAX);
+	if (op->kind == IG_OP_REV_PUT) {
+		uint8_t exp[8];
+		be64_put(exp, op->expires_ms);
+		if ((e = ig_buf_append(&v, exp, 8)) != IG_OK
+		    || (e = ig_buf_append(&v, ig_entry_origin(c->en).ptr,
+		            ig_entry_origin(c->en).len))
+		        != IG_OK)
+			goto out;
+	}
+	for (size_t i = 0; i < op->hashes.len; i += IG_REVOCATION_HASH_LEN) {
+		ig_slice key = ig_slice_make(k,
+		    ig_store_key_rev(
+		        k, op->kid, op->hash_type, op->hashes.ptr + i));
+		if (op->kind == IG_OP_REV_PUT)
+			ig_store_batch_put(
+			    c->b, IG_CF_REVOCATIONS, key, ig_buf_slice(&v));
+		else
+			ig_store_batch_del(c->b, IG_CF_REVOCATIONS, key);
+	}
+out:
+	ig_buf_free(&v);
+	return e;
+}
+
+static ig_err
+op_apply(struct apply_ctx *c, const ig_entry_op *op)
+{
+	switch (op->kind) {
+	case IG_OP_CSCA_PUT:
+		return csca_put(c, op);
+	case IG_OP_DSC_PUT:
+		return dsc_put(c, op);
+	case IG_OP_DSC_DEL:
+		return dsc_del(c, op);
+	case IG_OP_REV_PUT:
+	case IG_OP_REV_DEL:
+		return rev_apply(c, op);
+	}
+	return IG_EINTERNAL;
+}
+
+/* --- apply ----------------------------------------------------------------
+ */
+
+/* en's seq is at or below the head: an exact repeat or an equivocation. */
+static ig_err
+repeat_or_fork(ig_registry *reg, const ig_entry *en, ig_registry_head *h)
+{
+	uint8_t k[IG_STORE_KEY_MAX];
+	uint8_t hash[32];
+	ig_slice origin = ig_entry_origin(en);
+	uint64_t seq = ig_entry_seq(en);
+	ig_slice mine = ig_entry_signed_bytes(en);
+	ig_store_batch *b = NULL;
+	ig_entry *other = NULL;
+	ig_msgpack_writer w;
+	ig_buf stored, ev, probe;
+	size_t klen;
+	ig_err e;
+
+	ig_buf_init(&stored, IG_ENTRY_SIGNED_MAX);
+	ig_buf_init(&ev, IG_STORE_VALUE_MAX);
+	ig_buf_init(&probe, IG_STORE_VALUE_MAX);
+	e = ig_store_get(reg->store, IG_CF_ENTRIES,
+	    ig_slice_make(k, ig_store_key_entry(k, origin, seq)), &stored);
+	if (e == IG_ENOTFOUND) {
+		IG_ERROR(SUB, "entry below the head is missing");
+		e = IG_EINTERNAL;
+	}
+	if (e != IG_OK)
+		goto out;
+	if (ig_slice_eq(ig_buf_slice(&stored), mine)) {
+		IG_DEBUG(SUB, "entry %.*s/%llu: repeat", (int) origin.len,
+		    (const char *) origin.ptr, (unsigned long long) seq);
+		goto out;
+	}
+	/* Two entries for one (origin, seq), both validly signed: keep both
+	 * as a proof anyone can check, and freeze the origin. The same
+	 * entry bytes in another framing of the signed array are not a
+	 * fork but a repeat. */
+	if ((e = ig_entry_decode(ig_buf_slice(&stored), &other)) != IG_OK) {
+		IG_ERROR(SUB, "stored entry does not decode");
+		e = IG_ESTORE;
+		goto out;
+	}
+	if (ig_slice_eq(ig_entry_bytes(other), ig_entry_bytes(en))) {
+		IG_DEBUG(SUB, "entry %.*s/%llu: repeat, other framing",
+		    (int) origin.len, (const char *) origin.ptr,
+		    (unsigned long long) seq);
+		goto out;
+	}
+	ig_entry_hash(en, hash);
+	klen = ig_store_key_evidence(k, origin, seq, hash);
+	e = ig_store_get(
+	    reg->store, IG_CF_EVIDENCE, ig_slice_make(k, klen), &probe);
+	if (e == IG_OK) {
+		e = reject(en, IG_EEQUIVOCATION, "known equivocation");
+		goto out;
+	}
+	if (e != IG_ENOTFOUND)
+		goto out;
+	ig_msgpack_writer_init(&w, &ev);
+	ig_msgpack_array_write(&w, 2);
+	ig_msgpack_bin_write(&w, ig_buf_slice(&stored));
+	ig_msgpack_bin_write(&w, mine);
+	if ((e = ig_msgpack_writer_err(&w)) != IG_OK
+	    || (e = ig_store_batch_new(reg->store, &b)) != IG_OK)
+		goto out;
+	ig_store_batch_put(
+	    b, IG_CF_EVIDENCE, ig_slice_make(k, klen), ig_buf_slice(&ev));
+	if (h->frozen_at == 0 || seq < h->frozen_at)
+		h->frozen_at = seq;
+	head_put(b, h);
+	if ((e = ig_store_batch_commit(b)) != IG_OK)
+		goto out;
+	IG_ERROR(SUB,
+	    "EQUIVOCATION by %.*s at seq %llu: evidence stored, "
+	    "origin frozen",
+	    (int) origin.len, (const char *) origin.ptr,
+	    (unsigned long long) seq);
+	e = reject(en, IG_EEQUIVOCATION, "second entry for this seq");
+out:
+	ig_store_batch_free(b);
+	ig_entry_free(other);
+	ig_buf_free(&probe);
+	ig_buf_free(&ev);
+	ig_buf_free(&stored);
+	return e;
+}
+
+static ig_err
+apply_locked(ig_registry *reg, const ig_entry *en, const ig_root_member *m)
+{
+	uint8_t k[IG_STORE_KEY_MAX];
+	ig_slice origin = ig_entry_origin(en);
+	uint64_t seq = ig_entry_seq(en);
+	ig_registry_head h;
+	struct apply_ctx c;
+	ig_err e;
+
+	memset(&c, 0, sizeof(c));
+	if ((e = head_load(reg, NULL, origin, &h)) != IG_OK)
+		return e;
+	if (seq <= h.seq)
+		return repeat_or_fork(reg, en, &h);
+	if (h.frozen_at != 0)
+		return reject(en, IG_EFROZEN, "origin frozen by equivocation");
+	if (seq != h.seq + 1)
+		return reject(en, IG_ESEQGAP, "seq beyond the next one");
+	if (memcmp(ig_entry_prev_hash(en), h.hash, 32) != 0)
+		return reject(en, IG_EPREVHASH, "prev_hash is not the head");
+
+	c.reg = reg;
+	c.en = en;
+	c.m = m;
+	if ((e = ig_store_batch_new(reg->store, &c.b)) != IG_OK)
+		return e;
+	for (size_t i = 0; i < ig_entry_op_count(en); i++) {
+		c.op_index = i;
+		if ((e = op_apply(&c, ig_entry_op_at(en, i))) != IG_OK)
+			goto out;
+	}
+	ig_store_batch_put(c.b, IG_CF_ENTRIES,
+	    ig_slice_make(k, ig_store_key_entry(k, origin, seq)),
+	    ig_entry_signed_bytes(en));
+	h.seq = seq;
+	ig_entry_hash(en, h.hash);
+	head_put(c.b, &h);
+	if ((e = ig_store_batch_commit(c.b)) != IG_OK)
+		goto out;
+	IG_INFO(SUB, "applied %.*s/%llu (%zu ops)", (int) origin.len,
+	    (const char *) origin.ptr, (unsigned long long) seq,
+	    ig_entry_op_count(en));
+out:
+	ig_store_batch_free(c.b);
+	return e;
+}
+
+ig_err
+ig_registry_apply(ig_registry *reg, ig_slice signed_entry)
+{
+	ig_entry *en = NULL;
+	const ig_root_member *m;
+	ig_err e;
+
+	if (signed_entry.len > IG_ENTRY_SIGNED_MAX) {
+		IG_WARN(
+		    SUB, "reject entry: ETOOBIG: %zu bytes", signed_entry.len);
+		return IG_ETOOBIG;
+	}
+	if ((e = ig_entry_decode(signed_entry, &en)) != IG_OK) {
+		IG_WARN(SUB, "reject entry: %s: malformed (%s)",
+		    ig_err_name(e), ig_strerror(e));
+		return e;
+	}
+	if ((m = ig_root_member_find(reg->root, ig_entry_origin(en)))
+	    == NULL) {
+		e = reject(en, IG_EUNKNOWNORIGIN, "origin is not a member");
+		goto out;
+	}
+	if ((e = ig_entry_verify(en, m->pub)) != IG_OK) {
+		e = reject(en, e,
+		    e == IG_EBADSIG ? "signature does not verify under the "
+		                      "origin's key"
+		                    : "signature check failed");
+		goto out;
+	}
+	pthread_mutex_lock(&reg->apply_lock);
+	e = apply_locked(reg, en, m);
+	pthread_mutex_unlock(&reg->apply_lock);
+out:
+	ig_entry_free(en);
+	return e;
+}
+
+/* --- queries --------------------------------------------------------------
+ */
+
+struct dsc_walk {
+	ig_registry_dsc_fn fn;
+	void *arg;
+};
+
+static ig_err
+dsc_walk_one(void *arg, ig_slice key, ig_slice val, bool *stop)
+{
+	struct dsc_walk *dw = arg;
+	ig_registry_dsc rec;
+	msgpack_unpacked u;
+	ig_err e;
+	if ((e = dsc_record_parse(key, val, &rec, &u)) != IG_OK)
+		return e;
+	e = dw->fn(dw->arg, &rec, stop);
+	msgpack_unpacked_destroy(&u);
+	return e;
+}
+
+ig_err
+ig_registry_dsc_each(
+    ig_registry *reg, const uint8_t kid[8], ig_registry_dsc_fn fn, void *arg)
+{
+	struct dsc_walk dw = { fn, arg };
+	return ig_store_scan(reg->store, IG_CF_DSC, ig_slice_make(kid, 8),
+	    ig_slice_make(NULL, 0), dsc_walk_one, &dw);
+}
+
+struct csca_walk {
+	ig_registry_csca_fn fn;
+	void *arg;
+};
+
+static ig_err
+csca_walk_one(void *arg, ig_slice key, ig_slice val, bool *stop)
+{
+	struct csca_walk *cw = arg;
+	ig_registry_csca rec;
+	msgpack_unpacked u;
+	ig_err e;
+	if ((e = csca_record_parse(key, val, &rec, &u)) != IG_OK)
+		return e;
+	e = cw->fn(cw->arg, &rec, stop);
+	msgpack_unpacked_destroy(&u);
+	return e;
+}
+
+ig_err
+ig_registry_csca_each(
+    ig_registry *reg, const char country[3], ig_registry_csca_fn fn, void *arg)
+{
+	struct csca_walk cw = { fn, arg };
+	return ig_store_scan(reg->store, IG_CF_CSCA, ig_slice_make(country, 2),
+	    ig_slice_make(NULL, 0), csca_walk_one, &cw);
+}
+
+ig_err
+ig_registry_rev_get(ig_registry *reg, const uint8_t kid[8], uint8_t hash_type,
+    const uint8_t hash[16], uint64_t *expires_ms)
+{
+	uint8_t k[IG_STORE_KEY_MAX];
+	ig_buf v;
+	ig_err e;
+
+	ig_buf_init(&v, 8 + IG_MEMBER_ID_MAX);
+	e = ig_store_get(reg->store, IG_CF_REVOCATIONS,
+	    ig_slice_make(k, ig_store_key_rev(k, kid, hash_type, hash)), &v);
+	if (e == IG_OK && v.len < 8)
+		e = IG_ESTORE;
+	if (e == IG_OK && expires_ms != NULL)
+		*expires_ms = be64_get(v.ptr);
+	ig_buf_free(&v);
+	return e;
+}
+
+ig_err
+ig_registry_head_get(ig_registry *reg, ig_slice origin, ig_registry_head *out)
+{
+	ig_registry_head h;
+	ig_err e;
+	if (origin.len == 0 || origin.len > IG_MEMBER_ID_MAX)
+		return IG_EINVAL;
+	if ((e = head_load(reg, NULL, origin, &h)) != IG_OK)
+		return e;
+	*out = h;
+	return IG_OK;
+}
+
+struct head_walk {
+	ig_registry_head_fn fn;
+	void *arg;
+};
+
+static ig_err
+head_walk_one(void *arg, ig_slice key, ig_slice val, bool *stop)
+{
+	struct head_walk *hw = arg;
+	ig_registry_head h;
+	if (val.len != HEAD_LEN)
+		return IG_ESTORE;
+	memset(&h, 0, sizeof(h));
+	h.origin = key;
+	head_parse(val, &h);
+	return hw->fn(hw->arg, &h, stop);
+}
+
+ig_err
+ig_registry_heads_each(ig_registry *reg, ig_registry_head_fn fn, void *arg)
+{
+	struct head_walk hw = { fn, arg };
+	return ig_store_scan(reg->store, IG_CF_HEADS, ig_slice_make(NULL, 0),
+	    ig_slice_make(NULL, 0), head_walk_one, &hw);
+}
+
+struct entry_walk {
+	ig_registry_entry_fn fn;
+	void *arg;
+	size_t prefix_len;
+};
+
+static ig_err
+entry_walk_one(void *arg, ig_slice key, ig_slice val, bool *stop)
+{
+	struct entry_walk *ew = arg;
+	if (key.len != ew->prefix_len + 8)
+		return IG_ESTORE;
+	return ew->fn(ew->arg, be64_get(key.ptr + ew->prefix_len), val, stop);
+}
+
+ig_err
+ig_registry_entries_each(ig_registry *reg, ig_slice origin, uint64_t from_seq,
+    ig_registry_entry_fn fn, void *arg)
+{
+	uint8_t prefix[IG_STORE_KEY_MAX], from[IG_STORE_KEY_MAX];
+	struct entry_walk ew = { fn, arg, 0 };
+	if (origin.len == 0 || origin.len > IG_MEMBER_ID_MAX)
+		return IG_EINVAL;
+	ew.prefix_len = ig_store_key_origin(prefix, origin);
+	return ig_store_scan(reg->store, IG_CF_ENTRIES,
+	    ig_slice_make(prefix, ew.prefix_len),
+	    ig_slice_make(from, ig_store_key_entry(from, origin, from_seq)),
+	    entry_walk_one, &ew);
+}
+
+struct evidence_walk {
+	ig_registry_evidence_fn fn;
+	void *arg;
+};
+
+static ig_err
+evidence_walk_one(void *arg, ig_slice key, ig_slice val, bool *stop)
+{
+	struct evidence_walk *vw = arg;
+	ig_registry_evidence ev;
+	msgpack_unpacked u;
+	const msgpack_object *f;
+	size_t n;
+	ig_err e;
+
+	if (key.len < 1 + 8 + 32 || key.ptr[0] == 0
+	    || key.len != 1u + key.ptr[0] + 8 + 32)
+		return IG_ESTORE;
+	ev.origin = ig_slice_make(key.ptr + 1, key.ptr[0]);
+	ev.seq = be64_get(key.ptr + 1 + key.ptr[0]);
+	if (ig_msgpack_unpack(val, 2, &u) != IG_OK)
+		return IG_ESTORE;
+	if (ig_msgpack_array_read(&u.data, 2, 2, &f, &n) != IG_OK
+	    || ig_msgpack_bin_read(&f[0], 1, IG_ENTRY_SIGNED_MAX, &ev.first)
+	        != IG_OK
+	    || ig_msgpack_bin_read(&f[1], 1, IG_ENTRY_SIGNED_MAX, &ev.second)
+	        != IG_OK)
+		e = IG_ESTORE;
+	else
+		e = vw->fn(vw->arg, &ev, stop);
+	msgpack_unpacked_destroy(&u);
+	return e;
+}
+
+ig_err
+ig_registry_evidence_each(
+    ig_registry *reg, ig_registry_evidence_fn fn, void *arg)
+{
+	struct evidence_walk vw = { fn, arg };
+	return ig_store_scan(reg->store, IG_CF_EVIDENCE,
+	    ig_slice_make(NULL, 0), ig_slice_make(NULL, 0), evidence_walk_one,
+	    &vw);
+}
+
+ig_err
+ig_registry_state_digest(ig_registry *reg, uint8_t out[32])
+{
+	return ig_store_digest(reg->store, out);
+}

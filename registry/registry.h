@@ -1,0 +1,168 @@
+/*
+ * registry.h - what is true: the signed update logs of the federation's
+ * members applied to a RocksDB store, and the queries over the result
+ * (DESIGN.md section 3).
+ *
+ * ig_registry_apply accepts a signed entry only if every rule holds, and
+ * each rule has its own error and its own log line:
+ *
+ *   malformed or oversized            IG_EFORMAT, IG_ETRUNC, IG_EDEPTH,
+ *                                     IG_ETOOBIG, IG_EUNSUPPORTED
+ *   origin not a member of the root   IG_EUNKNOWNORIGIN
+ *   signature under the origin's key  IG_EBADSIG
+ *   same (origin, seq), other bytes   IG_EEQUIVOCATION (evidence stored,
+ *                                     origin frozen at that seq)
+ *   origin frozen                     IG_EFROZEN
+ *   seq beyond the next one           IG_ESEQGAP (the entry must wait)
+ *   prev_hash is not the head's hash  IG_EPREVHASH
+ *   op outside countries or roles     IG_EAUTHORITY
+ *   certificate does not parse        IG_EOPINVALID
+ *   op country != certificate's C=    IG_ECOUNTRY
+ *   DSC not issued by a CSCA of its   IG_ECHAIN (only when the country
+ *   country                           has a CSCA registered)
+ *   dsc.del kid != thumbprint[0..8]   IG_EKIDMISMATCH
+ *   rev.* for a kid without a DSC     IG_EUNKNOWNKID
+ *
+ * A rejected entry changes nothing, except that an equivocation stores
+ * its evidence and freezes the origin. An exact repeat of a stored entry
+ * returns IG_OK and changes nothing. An accepted entry is written in one
+ * synced batch (the entry, the new head and every op's changes).
+ *
+ * Authority: a member with role "authority" may publish csca.put,
+ * dsc.put, dsc.del and rev.* for its own countries (for dsc.del and rev.*
+ * the country of the DSC(s) with that kid); a "gateway-bridge" member for
+ * any country, and its dsc.put must carry the gateway's CMS signature; a
+ * "mirror" publishes nothing.
+ *
+ * Thread safety: ig_registry_apply may be called from several threads
+ * (calls are serialised inside); queries may run concurrently with each
+ * other and with apply, and see each applied entry entirely or not at all.
+ */
+#ifndef IG_REGISTRY_REGISTRY_H
+#define IG_REGISTRY_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "registry/base/buf.h"
+#include "registry/base/err.h"
+#include "registry/root.h"
+
+typedef struct ig_registry ig_registry;
+
+/* Opens the registry stored in directory dir (created when missing) for
+ * the federation of signed_root, which must be a serial 1 root carrying
+ * the threshold of its own members' signatures (the caller has checked
+ * its hash against the pinned one). Returns an owned registry in *out
+ * (close with ig_registry_close). Errors of ig_root_decode,
+ * IG_ETHRESHOLD, IG_EINVAL for a serial other than 1, and of
+ * ig_store_open (IG_EFEDERATION also when the store holds another serial
+ * 1 root, IG_ESCHEMAVERSION, IG_ESTORE). */
+IG_MUST_CHECK ig_err ig_registry_open(
+    const char *dir, ig_slice signed_root, ig_registry **out);
+
+/* Closes the store; NULL is a no-op. */
+void ig_registry_close(ig_registry *reg);
+
+/* The current root, borrowed from reg. */
+const ig_root *ig_registry_root(const ig_registry *reg);
+
+/* Applies one signed entry (borrowed; copied as needed). Returns IG_OK
+ * when it was applied or is an exact repeat, otherwise the error of the
+ * first rule it breaks (see the table above), IG_ESTORE or IG_ENOMEM. */
+IG_MUST_CHECK ig_err ig_registry_apply(
+    ig_registry *reg, ig_slice signed_entry);
+
+/* --- queries ------------------------------------------------------------
+ * Callbacks get views valid during the call only. Setting *stop ends the
+ * walk with IG_OK; an error returned by the callback ends it with that
+ * error. IG_ESTORE when the store fails. */
+
+typedef struct ig_registry_dsc {
+	uint8_t kid[8];
+	uint8_t thumbprint[32];
+	char country[3];
+	ig_slice der;
+	ig_slice source;
+	ig_slice gateway_cms; /* empty when none */
+	ig_slice origin; /* the member that published it */
+	uint64_t seq; /* in the origin's log */
+} ig_registry_dsc;
+
+typedef ig_err (*ig_registry_dsc_fn)(
+    void *arg, const ig_registry_dsc *dsc, bool *stop);
+
+/* Calls fn for every DSC with the kid (usually one; kids can collide). */
+IG_MUST_CHECK ig_err ig_registry_dsc_each(
+    ig_registry *reg, const uint8_t kid[8], ig_registry_dsc_fn fn, void *arg);
+
+typedef struct ig_registry_csca {
+	char country[3];
+	uint8_t thumbprint[32];
+	ig_slice der;
+	ig_slice origin;
+	uint64_t seq;
+} ig_registry_csca;
+
+typedef ig_err (*ig_registry_csca_fn)(
+    void *arg, const ig_registry_csca *csca, bool *stop);
+
+/* Calls fn for every CSCA of the country ("SE"). */
+IG_MUST_CHECK ig_err ig_registry_csca_each(ig_registry *reg,
+    const char country[3], ig_registry_csca_fn fn, void *arg);
+
+/* Looks up one revocation hash. IG_OK when listed (with its expiry in
+ * *expires_ms when not NULL), IG_ENOTFOUND when not. */
+IG_MUST_CHECK ig_err ig_registry_rev_get(ig_registry *reg,
+    const uint8_t kid[8], uint8_t hash_type, const uint8_t hash[16],
+    uint64_t *expires_ms);
+
+typedef struct ig_registry_head {
+	ig_slice origin;
+	uint64_t seq; /* 0: nothing applied yet */
+	uint8_t hash[32]; /* of the entry at seq; zeros for seq 0 */
+	uint64_t frozen_at; /* the equivocated seq, 0 when not frozen */
+} ig_registry_head;
+
+/* The head of one origin's log. An origin without entries has seq 0
+ * (IG_OK). out->origin borrows the argument. */
+IG_MUST_CHECK ig_err ig_registry_head_get(
+    ig_registry *reg, ig_slice origin, ig_registry_head *out);
+
+typedef ig_err (*ig_registry_head_fn)(
+    void *arg, const ig_registry_head *head, bool *stop);
+
+/* Calls fn for the head of every origin with entries (the version
+ * vector). */
+IG_MUST_CHECK ig_err ig_registry_heads_each(
+    ig_registry *reg, ig_registry_head_fn fn, void *arg);
+
+typedef ig_err (*ig_registry_entry_fn)(
+    void *arg, uint64_t seq, ig_slice signed_entry, bool *stop);
+
+/* Calls fn for the origin's entries from seq from_seq on, in order, with
+ * their signed bytes as received. */
+IG_MUST_CHECK ig_err ig_registry_entries_each(ig_registry *reg,
+    ig_slice origin, uint64_t from_seq, ig_registry_entry_fn fn, void *arg);
+
+typedef struct ig_registry_evidence {
+	ig_slice origin;
+	uint64_t seq;
+	ig_slice first; /* the signed entry stored in the log */
+	ig_slice second; /* the other signed entry for the same seq */
+} ig_registry_evidence;
+
+typedef ig_err (*ig_registry_evidence_fn)(
+    void *arg, const ig_registry_evidence *ev, bool *stop);
+
+/* Calls fn for every stored equivocation proof. */
+IG_MUST_CHECK ig_err ig_registry_evidence_each(
+    ig_registry *reg, ig_registry_evidence_fn fn, void *arg);
+
+/* SHA-256 over the whole stored state (every column family in key
+ * order); equal digests mean equal states. For tests and diagnostics. */
+IG_MUST_CHECK ig_err ig_registry_state_digest(
+    ig_registry *reg, uint8_t out[32]);
+
+#endif /* IG_REGISTRY_REGISTRY_H */

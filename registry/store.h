@@ -1,0 +1,147 @@
+/*
+ * store.h - the RocksDB store of a node: the only RocksDB user.
+ *
+ * One column family per kind of record (DESIGN.md section 3). Integers in
+ * keys are big-endian and fixed width, so that RocksDB's bytewise order is
+ * numeric order. Ids in keys are printable ASCII of at most
+ * IG_MEMBER_ID_MAX bytes; where an id is followed by more key, it carries
+ * a one-byte length first so that no id's keys are a prefix of another's.
+ *
+ *   cf            key                                 value
+ *   entries       idlen(1) origin seq(8)              signed entry bytes
+ *   heads         origin                              seq(8) hash(32)
+ *                                                     frozen_at(8), 0 = no
+ *   dsc           kid(8) thumbprint(32)               DSC record (msgpack,
+ *                                                     registry.c)
+ *   csca          country(2) thumbprint(32)           CSCA record (msgpack)
+ *   revocations   kid(8) hash_type(1) hash(16)        expires_ms(8) origin
+ *   roots         serial(8)                           signed root bytes
+ *   stats         (owned by api/stats, later issue)
+ *   checkpoints   (owned by consensus, later issue)
+ *   evidence      idlen(1) origin seq(8) hash(32)     [signed_a, signed_b]
+ *                 (hash = SHA-256 of b's entry_bytes)
+ *   meta          "schema"                            version, be32
+ *                 "fed_id"                            federation id bytes
+ *
+ * Every change of state is one batch (ig_store_batch) written with
+ * sync=1: a node killed at any instant reopens consistent and loses
+ * nothing it acknowledged. The batch reads its own writes (a RocksDB
+ * WriteBatchWithIndex), so that one entry's later ops see its earlier
+ * ones. dsc, csca and revocations have bloom filters for point lookups.
+ *
+ * A store is opened once per directory per process (RocksDB holds a lock).
+ * An ig_store may be used from several threads for reads; batches are
+ * written by one thread at a time (the registry serialises them). An
+ * ig_store_batch belongs to one thread.
+ */
+#ifndef IG_REGISTRY_STORE_H
+#define IG_REGISTRY_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "registry/base/buf.h"
+#include "registry/base/err.h"
+#include "registry/base/limits.h"
+
+/* The schema this code writes. A store of a higher number is refused. */
+#define IG_STORE_SCHEMA 1
+
+typedef enum ig_store_cf {
+	IG_CF_ENTRIES = 0,
+	IG_CF_HEADS,
+	IG_CF_DSC,
+	IG_CF_CSCA,
+	IG_CF_REVOCATIONS,
+	IG_CF_ROOTS,
+	IG_CF_STATS,
+	IG_CF_CHECKPOINTS,
+	IG_CF_EVIDENCE,
+	IG_CF_META,
+	IG_CF_COUNT_
+} ig_store_cf;
+
+/* The largest key any builder below makes. */
+#define IG_STORE_KEY_MAX (1 + IG_MEMBER_ID_MAX + 8 + 32)
+
+/* Key builders: each writes the key into k (IG_STORE_KEY_MAX bytes) and
+ * returns its length. ids longer than IG_MEMBER_ID_MAX are cut (the
+ * decoders never let one through). */
+size_t ig_store_key_origin(uint8_t *k, ig_slice origin); /* idlen origin */
+size_t ig_store_key_entry(uint8_t *k, ig_slice origin, uint64_t seq);
+size_t ig_store_key_evidence(
+    uint8_t *k, ig_slice origin, uint64_t seq, const uint8_t hash[32]);
+size_t ig_store_key_dsc(
+    uint8_t *k, const uint8_t kid[8], const uint8_t thumbprint[32]);
+size_t ig_store_key_csca(
+    uint8_t *k, const char country[3], const uint8_t thumbprint[32]);
+size_t ig_store_key_rev(uint8_t *k, const uint8_t kid[8], uint8_t hash_type,
+    const uint8_t hash[16]);
+size_t ig_store_key_root(uint8_t *k, uint64_t serial);
+
+typedef struct ig_store ig_store;
+
+/* Opens (creating when missing) the store in directory dir for the
+ * federation fed_id. A new store records IG_STORE_SCHEMA and fed_id in
+ * meta. Returns an owned store in *out (close with ig_store_close).
+ * IG_EFEDERATION when the store belongs to another federation,
+ * IG_ESCHEMAVERSION when it was written by another (newer) schema,
+ * IG_ESTORE when RocksDB fails (also when the directory is already open),
+ * IG_EINVAL for an empty fed_id, IG_ENOMEM. */
+IG_MUST_CHECK ig_err ig_store_open(
+    const char *dir, ig_slice fed_id, ig_store **out);
+
+/* Flushes every column family and closes the store; NULL is a no-op. */
+void ig_store_close(ig_store *s);
+
+/* Appends the value of key to val. IG_ENOTFOUND when there is none,
+ * IG_ETOOBIG past val's max, IG_ESTORE. */
+IG_MUST_CHECK ig_err ig_store_get(
+    ig_store *s, ig_store_cf cf, ig_slice key, ig_buf *val);
+
+/* Called for each record of a scan, in key order. The slices are valid
+ * during the call only. Setting *stop ends the scan with IG_OK; returning
+ * an error ends it with that error. */
+typedef ig_err (*ig_store_scan_fn)(
+    void *arg, ig_slice key, ig_slice val, bool *stop);
+
+/* Calls fn for every record whose key starts with prefix (empty: all),
+ * beginning at the first key >= from (empty: the prefix). IG_ESTORE. */
+IG_MUST_CHECK ig_err ig_store_scan(ig_store *s, ig_store_cf cf,
+    ig_slice prefix, ig_slice from, ig_store_scan_fn fn, void *arg);
+
+/* SHA-256 over every column family's records in key order (chained:
+ * h = SHA-256(h || cf || len(k) || k || len(v) || v)). Tests compare it
+ * before and after an input that must change nothing. */
+IG_MUST_CHECK ig_err ig_store_digest(ig_store *s, uint8_t out[32]);
+
+/* --- batches ---------------------------------------------------------- */
+
+typedef struct ig_store_batch ig_store_batch;
+
+/* Starts an empty batch on s; returns an owned batch in *out (free with
+ * ig_store_batch_free, which discards unwritten changes). s must outlive
+ * the batch. IG_ENOMEM. */
+IG_MUST_CHECK ig_err ig_store_batch_new(ig_store *s, ig_store_batch **out);
+
+/* _free(NULL) is a no-op. */
+void ig_store_batch_free(ig_store_batch *b);
+
+/* Records a put or a delete; nothing is written before commit. */
+void ig_store_batch_put(
+    ig_store_batch *b, ig_store_cf cf, ig_slice key, ig_slice val);
+void ig_store_batch_del(ig_store_batch *b, ig_store_cf cf, ig_slice key);
+
+/* As ig_store_get and ig_store_scan, but seeing the batch's own puts and
+ * deletes over the store's records. */
+IG_MUST_CHECK ig_err ig_store_batch_get(
+    ig_store_batch *b, ig_store_cf cf, ig_slice key, ig_buf *val);
+IG_MUST_CHECK ig_err ig_store_batch_scan(ig_store_batch *b, ig_store_cf cf,
+    ig_slice prefix, ig_slice from, ig_store_scan_fn fn, void *arg);
+
+/* Writes the batch atomically and durably (sync=1). The batch is empty
+ * afterwards, also on failure. IG_ESTORE. */
+IG_MUST_CHECK ig_err ig_store_batch_commit(ig_store_batch *b);
+
+#endif /* IG_REGISTRY_STORE_H */

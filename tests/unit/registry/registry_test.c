@@ -1,0 +1,709 @@
+/*
+ * registry_test.c - applying signed entries: every acceptance rule of
+ * DESIGN.md section 3, the queries, the Byzantine inputs of the registry
+ * issue (each rejected with its own error and the state digest unchanged),
+ * and equivocation (evidence stored, origin frozen, exact repeats
+ * idempotent).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry/codec/msgpack_util.h"
+#include "registry/entry.h"
+#include "registry/registry.h"
+#include "testkit.h"
+
+static tk_fed fed;
+
+struct ctx {
+	char dir[64];
+	ig_registry *reg;
+};
+
+static int
+group_setup(void **state)
+{
+	(void) state;
+	tk_fed_init(&fed);
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void) state;
+	tk_fed_free(&fed);
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	static struct ctx c;
+	memset(&c, 0, sizeof(c));
+	tk_dir_make(c.dir);
+	assert_int_equal(
+	    ig_registry_open(c.dir, ig_buf_slice(&fed.signed_root), &c.reg),
+	    IG_OK);
+	*state = &c;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct ctx *c = *state;
+	ig_registry_close(c->reg);
+	tk_dir_remove(c->dir);
+	return 0;
+}
+
+/* Applies an entry that must be accepted; returns its hash in h. */
+static void
+ok_one(ig_registry *reg, int who, uint64_t seq, const uint8_t *prev,
+    ig_entry_op op, uint8_t h[32])
+{
+	ig_buf b;
+	tk_entry_one(&fed, who, seq, prev, &op, &b);
+	assert_int_equal(ig_registry_apply(reg, ig_buf_slice(&b)), IG_OK);
+	if (h != NULL)
+		tk_entry_hash(ig_buf_slice(&b), h);
+	ig_buf_free(&b);
+}
+
+/* Applies bytes that must be rejected with want, changing nothing. */
+static void
+rejected(ig_registry *reg, ig_slice bytes, ig_err want)
+{
+	uint8_t before[32], after[32];
+	assert_int_equal(ig_registry_state_digest(reg, before), IG_OK);
+	assert_int_equal(ig_registry_apply(reg, bytes), want);
+	assert_int_equal(ig_registry_state_digest(reg, after), IG_OK);
+	assert_memory_equal(before, after, 32);
+}
+
+static void
+rejected_one(ig_registry *reg, int who, uint64_t seq, const uint8_t *prev,
+    ig_entry_op op, ig_err want)
+{
+	ig_buf b;
+	tk_entry_one(&fed, who, seq, prev, &op, &b);
+	rejected(reg, ig_buf_slice(&b), want);
+	ig_buf_free(&b);
+}
+
+static ig_err
+count_dsc(void *arg, const ig_registry_dsc *d, bool *stop)
+{
+	(void) d;
+	(void) stop;
+	(*(size_t *) arg)++;
+	return IG_OK;
+}
+
+static size_t
+dscs(ig_registry *reg, const ig_x509 *x)
+{
+	uint8_t kid[8];
+	size_t n = 0;
+	ig_x509_kid(x, kid);
+	assert_int_equal(ig_registry_dsc_each(reg, kid, count_dsc, &n), IG_OK);
+	return n;
+}
+
+/* --- open -----------------------------------------------------------------
+ */
+
+static void
+test_open(void **state)
+{
+	struct ctx *c = *state;
+	ig_registry *r2 = NULL;
+	ig_root_info info;
+	ig_root_sig sigs[2];
+	ig_buf rb, sr;
+	(void) state;
+
+	assert_int_equal(ig_root_serial(ig_registry_root(c->reg)), 1);
+	ig_registry_close(c->reg);
+	c->reg = NULL;
+	assert_int_equal(
+	    ig_registry_open(c->dir, ig_buf_slice(&fed.signed_root), &c->reg),
+	    IG_OK);
+	ig_registry_close(c->reg);
+	c->reg = NULL;
+
+	/* another serial 1 root of the same federation id, and a root of
+	 * another federation */
+	for (int v = 0; v < 3; v++) {
+		memset(&info, 0, sizeof(info));
+		info.fed_id = v == 0 ? ig_slice_make("test-fed", 8)
+		                     : ig_slice_make("other-fed", 9);
+		info.serial = v == 2 ? 2 : 1;
+		info.expires_ms = 5;
+		info.threshold = 2;
+		info.n_members = TK_MEMBERS;
+		info.members = fed.members;
+		ig_buf_init(&rb, IG_ROOT_SIGNED_MAX);
+		ig_buf_init(&sr, IG_ROOT_SIGNED_MAX);
+		assert_int_equal(ig_root_encode(&info, &rb), IG_OK);
+		for (int i = 0; i < 2; i++) {
+			sigs[i].member_id = tk_id(i);
+			assert_int_equal(ig_root_sign(ig_buf_slice(&rb),
+			                     fed.priv[i], sigs[i].sig),
+			    IG_OK);
+		}
+		assert_int_equal(
+		    ig_root_signed_encode(ig_buf_slice(&rb), sigs, 2, &sr),
+		    IG_OK);
+		assert_int_equal(
+		    ig_registry_open(c->dir, ig_buf_slice(&sr), &r2),
+		    v == 2 ? IG_EINVAL : IG_EFEDERATION);
+		/* under threshold */
+		ig_buf_reset(&sr);
+		assert_int_equal(
+		    ig_root_signed_encode(ig_buf_slice(&rb), sigs, 1, &sr),
+		    IG_OK);
+		assert_int_equal(
+		    ig_registry_open(c->dir, ig_buf_slice(&sr), &r2),
+		    v == 2 ? IG_EINVAL : IG_ETHRESHOLD);
+		assert_null(r2);
+		ig_buf_free(&rb);
+		ig_buf_free(&sr);
+	}
+	assert_int_equal(
+	    ig_registry_open(c->dir, ig_buf_slice(&fed.signed_root), &c->reg),
+	    IG_OK);
+}
+
+/* --- acceptance and queries ------------------------------------------------
+ */
+
+struct entries_seen {
+	uint64_t seqs[16];
+	size_t n;
+};
+
+static ig_err
+entry_seen(void *arg, uint64_t seq, ig_slice signed_entry, bool *stop)
+{
+	struct entries_seen *s = arg;
+	(void) signed_entry;
+	(void) stop;
+	if (s->n < 16)
+		s->seqs[s->n] = seq;
+	s->n++;
+	return IG_OK;
+}
+
+static ig_err
+head_seen(void *arg, const ig_registry_head *h, bool *stop)
+{
+	(void) stop;
+	(void) h;
+	(*(size_t *) arg)++;
+	return IG_OK;
+}
+
+static ig_err
+dsc_check(void *arg, const ig_registry_dsc *d, bool *stop)
+{
+	const ig_x509 *x = arg;
+	(void) stop;
+	assert_true(ig_slice_eq(d->der, ig_x509_der(x)));
+	assert_string_equal(d->country, "SE");
+	assert_true(ig_slice_eq(d->origin, tk_id(TK_SE)));
+	assert_int_equal(d->seq, 2);
+	assert_true(ig_slice_eq(d->source, ig_slice_make("national", 8)));
+	assert_int_equal(d->gateway_cms.len, 0);
+	return IG_OK;
+}
+
+static ig_err
+csca_count(void *arg, const ig_registry_csca *c, bool *stop)
+{
+	(void) stop;
+	assert_string_equal(c->country, "SE");
+	(*(size_t *) arg)++;
+	return IG_OK;
+}
+
+static void
+test_apply_and_query(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t h1[32], h2[32], h3[32], h4[32], h5[32], kid[8];
+	uint8_t hs[48];
+	ig_registry_head head;
+	struct entries_seen seen;
+	size_t n = 0;
+	uint64_t exp = 0;
+	ig_entry_op op;
+
+	for (size_t i = 0; i < sizeof(hs); i++)
+		hs[i] = (uint8_t) (i * 7);
+	assert_int_equal(
+	    ig_registry_head_get(c->reg, tk_id(TK_SE), &head), IG_OK);
+	assert_int_equal(head.seq, 0);
+
+	ok_one(c->reg, TK_SE, 1, NULL, tk_op_csca_put("SE", fed.csca_se), h1);
+	ok_one(c->reg, TK_SE, 2, h1, tk_op_dsc_put("SE", fed.dsc_se), h2);
+	ig_x509_kid(fed.dsc_se, kid);
+	assert_int_equal(
+	    ig_registry_dsc_each(c->reg, kid, dsc_check, (void *) fed.dsc_se),
+	    IG_OK);
+	assert_int_equal(dscs(c->reg, fed.dsc_se), 1);
+	assert_int_equal(
+	    ig_registry_csca_each(c->reg, "SE", csca_count, &n), IG_OK);
+	assert_int_equal(n, 1);
+
+	ok_one(c->reg, TK_SE, 3, h2,
+	    tk_op_rev_put(fed.dsc_se, ig_slice_make(hs, 48)), h3);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(ig_registry_rev_get(c->reg, kid, IG_HASH_UCI,
+		                     hs + 16 * i, &exp),
+		    IG_OK);
+	assert_true(exp == 1900000000000ull);
+	assert_int_equal(
+	    ig_registry_rev_get(c->reg, kid, IG_HASH_SIGNATURE, hs, NULL),
+	    IG_ENOTFOUND);
+
+	op = tk_op_rev_put(fed.dsc_se, ig_slice_make(hs + 16, 16));
+	op.kind = IG_OP_REV_DEL;
+	ok_one(c->reg, TK_SE, 4, h3, op, h4);
+	assert_int_equal(
+	    ig_registry_rev_get(c->reg, kid, IG_HASH_UCI, hs + 16, NULL),
+	    IG_ENOTFOUND);
+	assert_int_equal(
+	    ig_registry_rev_get(c->reg, kid, IG_HASH_UCI, hs, NULL), IG_OK);
+
+	ok_one(c->reg, TK_SE, 5, h4, tk_op_dsc_del(fed.dsc_se), h5);
+	assert_int_equal(dscs(c->reg, fed.dsc_se), 0);
+	/* deleting an unknown DSC changes nothing but is no error */
+	ok_one(c->reg, TK_SE, 6, h5, tk_op_dsc_del(fed.dsc_se2), NULL);
+
+	assert_int_equal(
+	    ig_registry_head_get(c->reg, tk_id(TK_SE), &head), IG_OK);
+	assert_int_equal(head.seq, 6);
+	assert_int_equal(head.frozen_at, 0);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(ig_registry_entries_each(
+	                     c->reg, tk_id(TK_SE), 2, entry_seen, &seen),
+	    IG_OK);
+	assert_int_equal(seen.n, 5);
+	assert_int_equal(seen.seqs[0], 2);
+	assert_int_equal(seen.seqs[4], 6);
+	n = 0;
+	assert_int_equal(ig_registry_heads_each(c->reg, head_seen, &n), IG_OK);
+	assert_int_equal(n, 1);
+
+	/* an origin's entries are not another's with a longer id */
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(ig_registry_entries_each(c->reg,
+	                     ig_slice_make("s", 1), 1, entry_seen, &seen),
+	    IG_OK);
+	assert_int_equal(seen.n, 0);
+}
+
+static void
+test_persistence(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t h1[32], d1[32], d2[32];
+	ig_registry_head head;
+
+	ok_one(c->reg, TK_SE, 1, NULL, tk_op_dsc_put("SE", fed.dsc_se), h1);
+	assert_int_equal(ig_registry_state_digest(c->reg, d1), IG_OK);
+	ig_registry_close(c->reg);
+	c->reg = NULL;
+	assert_int_equal(
+	    ig_registry_open(c->dir, ig_buf_slice(&fed.signed_root), &c->reg),
+	    IG_OK);
+	assert_int_equal(ig_registry_state_digest(c->reg, d2), IG_OK);
+	assert_memory_equal(d1, d2, 32);
+	assert_int_equal(
+	    ig_registry_head_get(c->reg, tk_id(TK_SE), &head), IG_OK);
+	assert_int_equal(head.seq, 1);
+	assert_memory_equal(head.hash, h1, 32);
+	assert_int_equal(dscs(c->reg, fed.dsc_se), 1);
+}
+
+static void
+test_ops_see_earlier_ops(void **state)
+{
+	/* One entry: the CSCA, a DSC that must chain to it, and a
+	 * revocation for the DSC's kid. Then a DSC of a stray CA after the
+	 * CSCA in one entry fails the chain check as a whole. */
+	struct ctx *c = *state;
+	uint8_t hs[16] = { 1 }, kid[8], h1[32];
+	ig_entry_op ops[3];
+	ig_entry_info info;
+	ig_buf b;
+
+	ops[0] = tk_op_csca_put("SE", fed.csca_se);
+	ops[1] = tk_op_dsc_put("SE", fed.dsc_se);
+	ops[2] = tk_op_rev_put(fed.dsc_se, ig_slice_make(hs, 16));
+	memset(&info, 0, sizeof(info));
+	info.origin = tk_id(TK_SE);
+	info.seq = 1;
+	info.n_ops = 3;
+	info.ops = ops;
+	tk_entry_make(&fed, TK_SE, &info, &b);
+	assert_int_equal(ig_registry_apply(c->reg, ig_buf_slice(&b)), IG_OK);
+	tk_entry_hash(ig_buf_slice(&b), h1);
+	ig_buf_free(&b);
+	ig_x509_kid(fed.dsc_se, kid);
+	assert_int_equal(
+	    ig_registry_rev_get(c->reg, kid, IG_HASH_UCI, hs, NULL), IG_OK);
+
+	/* the first op alone would be fine: the whole entry is refused */
+	ops[0] = tk_op_dsc_put("SE", fed.dsc_se2);
+	ops[1] = tk_op_dsc_put("SE", fed.dsc_se_stray);
+	info.seq = 2;
+	memcpy(info.prev_hash, h1, 32);
+	info.n_ops = 2;
+	tk_entry_make(&fed, TK_SE, &info, &b);
+	rejected(c->reg, ig_buf_slice(&b), IG_ECHAIN);
+	ig_buf_free(&b);
+	assert_int_equal(dscs(c->reg, fed.dsc_se2), 0);
+}
+
+static void
+test_gateway_bridge(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t h1[32];
+	ig_entry_op op = tk_op_dsc_put("DK", fed.dsc_dk);
+
+	/* any country, but only with the gateway's CMS signature */
+	rejected_one(c->reg, TK_GW, 1, NULL, op, IG_EAUTHORITY);
+	op.gateway_cms = ig_slice_make("cms-bytes", 9);
+	op.source = ig_slice_make("eu-gateway", 10);
+	ok_one(c->reg, TK_GW, 1, NULL, op, h1);
+	op = tk_op_dsc_put("SE", fed.dsc_se);
+	op.gateway_cms = ig_slice_make("cms-bytes", 9);
+	ok_one(c->reg, TK_GW, 2, h1, op, NULL);
+	/* a mirror publishes nothing */
+	rejected_one(c->reg, TK_MIRROR, 1, NULL,
+	    tk_op_dsc_put("SE", fed.dsc_se2), IG_EAUTHORITY);
+}
+
+/* --- Byzantine inputs
+ * -------------------------------------------------------- */
+
+static void
+test_byzantine_signature_and_origin(void **state)
+{
+	struct ctx *c = *state;
+	ig_entry_op op = tk_op_dsc_put("SE", fed.dsc_se);
+	ig_entry_info info;
+	ig_buf b;
+
+	/* forged signature: one bit of the signature flipped */
+	tk_entry_one(&fed, TK_SE, 1, NULL, &op, &b);
+	b.ptr[b.len - 10] ^= 0x01;
+	rejected(c->reg, ig_buf_slice(&b), IG_EBADSIG);
+	/* one bit of the signed entry flipped (the DER) */
+	b.ptr[b.len - 10] ^= 0x01;
+	b.ptr[b.len - 100] ^= 0x01;
+	rejected(c->reg, ig_buf_slice(&b), IG_EBADSIG);
+	ig_buf_free(&b);
+
+	/* wrong key: DK signs an entry claiming to be SE's */
+	memset(&info, 0, sizeof(info));
+	info.origin = tk_id(TK_SE);
+	info.seq = 1;
+	info.n_ops = 1;
+	info.ops = &op;
+	tk_entry_make(&fed, TK_DK, &info, &b);
+	rejected(c->reg, ig_buf_slice(&b), IG_EBADSIG);
+	ig_buf_free(&b);
+
+	/* unknown origin */
+	info.origin = ig_slice_make("nobody", 6);
+	tk_entry_make(&fed, TK_SE, &info, &b);
+	rejected(c->reg, ig_buf_slice(&b), IG_EUNKNOWNORIGIN);
+	ig_buf_free(&b);
+}
+
+static void
+test_byzantine_chain(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t h1[32], wrong[32];
+	ig_registry_head head;
+
+	ok_one(c->reg, TK_SE, 1, NULL, tk_op_dsc_put("SE", fed.dsc_se), h1);
+	/* seq gap: seq 3 after 1 waits */
+	rejected_one(c->reg, TK_SE, 3, h1, tk_op_dsc_put("SE", fed.dsc_se2),
+	    IG_ESEQGAP);
+	/* prev-hash mismatch */
+	memcpy(wrong, h1, 32);
+	wrong[0] ^= 1;
+	rejected_one(c->reg, TK_SE, 2, wrong, tk_op_dsc_put("SE", fed.dsc_se2),
+	    IG_EPREVHASH);
+	/* seq 1 again with another prev hash is an equivocation, tested
+	 * below; a first entry must chain to zeros */
+	rejected_one(c->reg, TK_DK, 1, h1, tk_op_dsc_put("DK", fed.dsc_dk),
+	    IG_EPREVHASH);
+	assert_int_equal(
+	    ig_registry_head_get(c->reg, tk_id(TK_SE), &head), IG_OK);
+	assert_int_equal(head.seq, 1);
+	/* the waiting entry applies once its predecessor has */
+	ok_one(c->reg, TK_SE, 2, h1, tk_op_dsc_put("SE", fed.dsc_se2), NULL);
+}
+
+static void
+test_byzantine_authority_and_data(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t h[32], hs[16] = { 3 };
+	static const uint8_t junk[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
+	ig_entry_op op;
+
+	/* DSC outside the origin's countries */
+	rejected_one(c->reg, TK_SE, 1, NULL, tk_op_dsc_put("DK", fed.dsc_dk),
+	    IG_EAUTHORITY);
+	rejected_one(c->reg, TK_SE, 1, NULL, tk_op_csca_put("DK", fed.csca_dk),
+	    IG_EAUTHORITY);
+	/* op country differs from the certificate's subject C= */
+	rejected_one(c->reg, TK_SE, 1, NULL, tk_op_dsc_put("SE", fed.dsc_dk),
+	    IG_ECOUNTRY);
+	rejected_one(c->reg, TK_SE, 1, NULL, tk_op_csca_put("SE", fed.csca_dk),
+	    IG_ECOUNTRY);
+	/* DER that does not parse */
+	op = tk_op_dsc_put("SE", fed.dsc_se);
+	op.der = ig_slice_make(junk, sizeof(junk));
+	rejected_one(c->reg, TK_SE, 1, NULL, op, IG_EOPINVALID);
+	/* dsc.del whose kid is not its thumbprint's */
+	op = tk_op_dsc_del(fed.dsc_se);
+	op.kid[0] ^= 1;
+	rejected_one(c->reg, TK_SE, 1, NULL, op, IG_EKIDMISMATCH);
+	/* revocation for an unknown kid */
+	rejected_one(c->reg, TK_SE, 1, NULL,
+	    tk_op_rev_put(fed.dsc_se, ig_slice_make(hs, 16)), IG_EUNKNOWNKID);
+
+	/* DK publishes its DSC; SE may neither revoke for it nor delete it */
+	ok_one(c->reg, TK_DK, 1, NULL, tk_op_dsc_put("DK", fed.dsc_dk), NULL);
+	rejected_one(c->reg, TK_SE, 1, NULL,
+	    tk_op_rev_put(fed.dsc_dk, ig_slice_make(hs, 16)), IG_EAUTHORITY);
+	rejected_one(
+	    c->reg, TK_SE, 1, NULL, tk_op_dsc_del(fed.dsc_dk), IG_EAUTHORITY);
+
+	/* chain: with an SE CSCA registered, a DSC of a stray CA fails */
+	ok_one(c->reg, TK_SE, 1, NULL, tk_op_csca_put("SE", fed.csca_se), h);
+	rejected_one(c->reg, TK_SE, 2, h,
+	    tk_op_dsc_put("SE", fed.dsc_se_stray), IG_ECHAIN);
+	ok_one(c->reg, TK_SE, 2, h, tk_op_dsc_put("SE", fed.dsc_se), NULL);
+}
+
+static void
+test_byzantine_malformed(void **state)
+{
+	struct ctx *c = *state;
+	ig_entry_op op = tk_op_dsc_put("SE", fed.dsc_se);
+	ig_buf b;
+	uint8_t *big;
+
+	rejected(c->reg, ig_slice_make("\xc1", 1), IG_EFORMAT);
+	rejected(c->reg, ig_slice_make("\x92\x01", 2), IG_ETRUNC);
+	rejected(c->reg, ig_slice_make("\x92\xc4\x00\xc4\x00", 5), IG_EFORMAT);
+	/* oversized counts: array32 of 10M, map32 of 10M */
+	rejected(c->reg, ig_slice_make("\xdd\x00\x98\x96\x80", 5), IG_ETRUNC);
+	rejected(c->reg, ig_slice_make("\xdf\x00\x98\x96\x80", 5), IG_ETRUNC);
+	rejected(c->reg, ig_slice_make(NULL, 0), IG_ETRUNC);
+	/* a valid entry with a trailing byte, and truncated */
+	tk_entry_one(&fed, TK_SE, 1, NULL, &op, &b);
+	assert_int_equal(ig_buf_append_u8(&b, 0xc0), IG_OK);
+	rejected(c->reg, ig_buf_slice(&b), IG_EFORMAT);
+	rejected(c->reg, ig_slice_make(b.ptr, b.len - 2), IG_ETRUNC);
+	ig_buf_free(&b);
+	/* more bytes than any entry may have */
+	big = calloc(1, IG_ENTRY_SIGNED_MAX + 1);
+	assert_non_null(big);
+	rejected(
+	    c->reg, ig_slice_make(big, IG_ENTRY_SIGNED_MAX + 1), IG_ETOOBIG);
+	free(big);
+}
+
+/* --- equivocation
+ * ------------------------------------------------------------- */
+
+struct ev_seen {
+	size_t n;
+	uint64_t seq;
+	ig_buf first, second;
+};
+
+static ig_err
+ev_one(void *arg, const ig_registry_evidence *ev, bool *stop)
+{
+	struct ev_seen *s = arg;
+	(void) stop;
+	assert_true(ig_slice_eq(ev->origin, tk_id(TK_SE)));
+	s->n++;
+	s->seq = ev->seq;
+	ig_buf_reset(&s->first);
+	ig_buf_reset(&s->second);
+	assert_int_equal(
+	    ig_buf_append(&s->first, ev->first.ptr, ev->first.len), IG_OK);
+	assert_int_equal(
+	    ig_buf_append(&s->second, ev->second.ptr, ev->second.len), IG_OK);
+	return IG_OK;
+}
+
+static ig_err
+entry_bytes_seen(void *arg, uint64_t seq, ig_slice signed_entry, bool *stop)
+{
+	ig_buf *b = arg;
+	(void) seq;
+	*stop = true;
+	return ig_buf_append(b, signed_entry.ptr, signed_entry.len);
+}
+
+static void
+test_equivocation(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t h1[32], h2[32], h2b[32], d1[32], d2[32];
+	ig_buf e1, e2, e2b, e3, stored;
+	ig_registry_head head;
+	struct ev_seen seen;
+	ig_entry *a = NULL, *b = NULL;
+	ig_entry_op op1 = tk_op_csca_put("SE", fed.csca_se);
+	ig_entry_op op2 = tk_op_dsc_put("SE", fed.dsc_se);
+	ig_entry_op op2b = tk_op_dsc_put("SE", fed.dsc_se2);
+	ig_entry_op op3 = tk_op_dsc_del(fed.dsc_se);
+
+	tk_entry_one(&fed, TK_SE, 1, NULL, &op1, &e1);
+	tk_entry_hash(ig_buf_slice(&e1), h1);
+	tk_entry_one(&fed, TK_SE, 2, h1, &op2, &e2);
+	tk_entry_hash(ig_buf_slice(&e2), h2);
+	tk_entry_one(&fed, TK_SE, 2, h1, &op2b, &e2b);
+	tk_entry_hash(ig_buf_slice(&e2b), h2b);
+	tk_entry_one(&fed, TK_SE, 3, h2, &op3, &e3);
+	assert_int_equal(ig_registry_apply(c->reg, ig_buf_slice(&e1)), IG_OK);
+	assert_int_equal(ig_registry_apply(c->reg, ig_buf_slice(&e2)), IG_OK);
+
+	/* an exact repeat is idempotent */
+	assert_int_equal(ig_registry_state_digest(c->reg, d1), IG_OK);
+	assert_int_equal(ig_registry_apply(c->reg, ig_buf_slice(&e1)), IG_OK);
+	assert_int_equal(ig_registry_apply(c->reg, ig_buf_slice(&e2)), IG_OK);
+	assert_int_equal(ig_registry_state_digest(c->reg, d2), IG_OK);
+	assert_memory_equal(d1, d2, 32);
+
+	/* a second validly signed seq 2: evidence, frozen, log unchanged */
+	assert_int_equal(
+	    ig_registry_apply(c->reg, ig_buf_slice(&e2b)), IG_EEQUIVOCATION);
+	assert_int_equal(
+	    ig_registry_head_get(c->reg, tk_id(TK_SE), &head), IG_OK);
+	assert_int_equal(head.seq, 2);
+	assert_memory_equal(head.hash, h2, 32);
+	assert_int_equal(head.frozen_at, 2);
+	assert_int_equal(dscs(c->reg, fed.dsc_se), 1);
+	assert_int_equal(dscs(c->reg, fed.dsc_se2), 0);
+	ig_buf_init(&stored, IG_ENTRY_SIGNED_MAX);
+	assert_int_equal(ig_registry_entries_each(c->reg, tk_id(TK_SE), 2,
+	                     entry_bytes_seen, &stored),
+	    IG_OK);
+	assert_true(ig_slice_eq(ig_buf_slice(&stored), ig_buf_slice(&e2)));
+	ig_buf_free(&stored);
+
+	/* the evidence: both signed entries, each verifiable by anyone */
+	memset(&seen, 0, sizeof(seen));
+	ig_buf_init(&seen.first, IG_ENTRY_SIGNED_MAX);
+	ig_buf_init(&seen.second, IG_ENTRY_SIGNED_MAX);
+	assert_int_equal(
+	    ig_registry_evidence_each(c->reg, ev_one, &seen), IG_OK);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.seq, 2);
+	assert_true(ig_slice_eq(ig_buf_slice(&seen.first), ig_buf_slice(&e2)));
+	assert_true(
+	    ig_slice_eq(ig_buf_slice(&seen.second), ig_buf_slice(&e2b)));
+	assert_int_equal(
+	    ig_entry_decode(ig_buf_slice(&seen.first), &a), IG_OK);
+	assert_int_equal(
+	    ig_entry_decode(ig_buf_slice(&seen.second), &b), IG_OK);
+	assert_int_equal(ig_entry_verify(a, fed.pub[TK_SE]), IG_OK);
+	assert_int_equal(ig_entry_verify(b, fed.pub[TK_SE]), IG_OK);
+	assert_int_equal(ig_entry_seq(a), ig_entry_seq(b));
+	ig_entry_free(a);
+	ig_entry_free(b);
+
+	/* the same proof again changes nothing */
+	rejected(c->reg, ig_buf_slice(&e2b), IG_EEQUIVOCATION);
+	/* frozen: the next entry is refused, even though it chains */
+	rejected(c->reg, ig_buf_slice(&e3), IG_EFROZEN);
+	/* repeats of stored entries are still fine */
+	assert_int_equal(ig_registry_apply(c->reg, ig_buf_slice(&e1)), IG_OK);
+
+	/* the freeze survives a reopen */
+	ig_registry_close(c->reg);
+	c->reg = NULL;
+	assert_int_equal(
+	    ig_registry_open(c->dir, ig_buf_slice(&fed.signed_root), &c->reg),
+	    IG_OK);
+	rejected(c->reg, ig_buf_slice(&e3), IG_EFROZEN);
+
+	/* a fork further back moves the freeze point back */
+	{
+		ig_buf e1b;
+		ig_entry_op o = tk_op_csca_put("SE", fed.stray_ca);
+		tk_entry_one(&fed, TK_SE, 1, NULL, &o, &e1b);
+		assert_int_equal(ig_registry_apply(c->reg, ig_buf_slice(&e1b)),
+		    IG_EEQUIVOCATION);
+		ig_buf_free(&e1b);
+	}
+	assert_int_equal(
+	    ig_registry_head_get(c->reg, tk_id(TK_SE), &head), IG_OK);
+	assert_int_equal(head.frozen_at, 1);
+	assert_int_equal(head.seq, 2);
+	memset(&seen.n, 0, sizeof(seen.n));
+	assert_int_equal(
+	    ig_registry_evidence_each(c->reg, ev_one, &seen), IG_OK);
+	assert_int_equal(seen.n, 2);
+
+	/* other origins are not affected */
+	ok_one(c->reg, TK_DK, 1, NULL, tk_op_dsc_put("DK", fed.dsc_dk), NULL);
+
+	ig_buf_free(&seen.first);
+	ig_buf_free(&seen.second);
+	ig_buf_free(&e1);
+	ig_buf_free(&e2);
+	ig_buf_free(&e2b);
+	ig_buf_free(&e3);
+	(void) h2b;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_apply_and_query, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_persistence, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_ops_see_earlier_ops, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_gateway_bridge, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_byzantine_signature_and_origin, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_byzantine_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_byzantine_authority_and_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_byzantine_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_equivocation, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

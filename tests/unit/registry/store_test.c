@@ -1,0 +1,268 @@
+/*
+ * store_test.c - the RocksDB store: batches that read their own writes,
+ * scans, durability across reopen, the state digest, and the refusals:
+ * a store of another federation, of a newer schema (also one with column
+ * families this code does not know), and a second open of one directory.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <string.h>
+
+#include <rocksdb/c.h>
+
+#include "registry/store.h"
+#include "testkit.h"
+
+#define S(lit) ig_slice_make(lit, sizeof(lit) - 1)
+
+static const ig_slice fed_a = { (const uint8_t *) "fed-a", 5 };
+
+static void
+test_keys(void **state)
+{
+	uint8_t k1[IG_STORE_KEY_MAX], k2[IG_STORE_KEY_MAX];
+	uint8_t kid[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, th[32] = { 9 };
+	uint8_t h16[16] = { 7 };
+	size_t n1, n2;
+	(void) state;
+	/* "ab" at seq 1 sorts before seq 256, and "ab"'s entries are not a
+	 * prefix range of "abc"'s */
+	n1 = ig_store_key_entry(k1, S("ab"), 1);
+	n2 = ig_store_key_entry(k2, S("ab"), 256);
+	assert_int_equal(n1, 1 + 2 + 8);
+	assert_true(memcmp(k1, k2, n1) < 0);
+	n2 = ig_store_key_origin(k2, S("abc"));
+	assert_int_equal(n2, 4);
+	assert_true(memcmp(k1, k2, 3) != 0);
+	assert_int_equal(ig_store_key_dsc(k1, kid, th), 40);
+	assert_memory_equal(k1, kid, 8);
+	assert_int_equal(ig_store_key_csca(k1, "SE", th), 34);
+	assert_memory_equal(k1, "SE", 2);
+	assert_int_equal(ig_store_key_rev(k1, kid, 2, h16), 25);
+	assert_int_equal(k1[8], 2);
+	assert_int_equal(ig_store_key_root(k1, 1), 8);
+	assert_int_equal(k1[7], 1);
+	assert_int_equal(
+	    ig_store_key_evidence(k1, S("ab"), 3, th), 1 + 2 + 8 + 32);
+}
+
+struct collect {
+	size_t n;
+	char keys[8][16];
+	size_t stop_after;
+};
+
+static ig_err
+collect_one(void *arg, ig_slice key, ig_slice val, bool *stop)
+{
+	struct collect *c = arg;
+	(void) val;
+	if (c->n < 8 && key.len < 16) {
+		memcpy(c->keys[c->n], key.ptr, key.len);
+		c->keys[c->n][key.len] = '\0';
+	}
+	c->n++;
+	if (c->stop_after != 0 && c->n == c->stop_after)
+		*stop = true;
+	return IG_OK;
+}
+
+static void
+test_batch_and_reopen(void **state)
+{
+	char dir[64];
+	ig_store *s = NULL;
+	ig_store_batch *b = NULL;
+	ig_buf v;
+	struct collect c;
+	uint8_t d1[32], d2[32], d3[32];
+	(void) state;
+
+	tk_dir_make(dir);
+	ig_buf_init(&v, 1024);
+	assert_int_equal(ig_store_open(dir, fed_a, &s), IG_OK);
+	assert_int_equal(ig_store_digest(s, d1), IG_OK);
+	assert_int_equal(
+	    ig_store_get(s, IG_CF_DSC, S("k1"), &v), IG_ENOTFOUND);
+
+	assert_int_equal(ig_store_batch_new(s, &b), IG_OK);
+	ig_store_batch_put(b, IG_CF_DSC, S("k1"), S("v1"));
+	ig_store_batch_put(b, IG_CF_DSC, S("k2"), S("v2"));
+	ig_store_batch_put(b, IG_CF_DSC, S("j1"), S("other prefix"));
+	ig_store_batch_put(b, IG_CF_CSCA, S("k1"), S("other family"));
+	/* not visible to the store before commit, visible to the batch */
+	assert_int_equal(
+	    ig_store_get(s, IG_CF_DSC, S("k1"), &v), IG_ENOTFOUND);
+	assert_int_equal(ig_store_batch_get(b, IG_CF_DSC, S("k1"), &v), IG_OK);
+	assert_true(ig_slice_eq(ig_buf_slice(&v), S("v1")));
+	ig_buf_reset(&v);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(ig_store_batch_scan(b, IG_CF_DSC, S("k"),
+	                     ig_slice_make(NULL, 0), collect_one, &c),
+	    IG_OK);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(ig_store_batch_commit(b), IG_OK);
+	ig_store_batch_free(b);
+	b = NULL;
+
+	assert_int_equal(ig_store_get(s, IG_CF_DSC, S("k2"), &v), IG_OK);
+	assert_true(ig_slice_eq(ig_buf_slice(&v), S("v2")));
+	ig_buf_reset(&v);
+
+	/* a later batch deletes k1 and adds k3: its scan merges both */
+	assert_int_equal(ig_store_batch_new(s, &b), IG_OK);
+	ig_store_batch_del(b, IG_CF_DSC, S("k1"));
+	ig_store_batch_put(b, IG_CF_DSC, S("k3"), S("v3"));
+	assert_int_equal(
+	    ig_store_batch_get(b, IG_CF_DSC, S("k1"), &v), IG_ENOTFOUND);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(ig_store_batch_scan(b, IG_CF_DSC, S("k"),
+	                     ig_slice_make(NULL, 0), collect_one, &c),
+	    IG_OK);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.keys[0], "k2");
+	assert_string_equal(c.keys[1], "k3");
+	ig_store_batch_free(b); /* discarded: nothing written */
+	b = NULL;
+	assert_int_equal(ig_store_get(s, IG_CF_DSC, S("k1"), &v), IG_OK);
+	ig_buf_reset(&v);
+
+	/* scans: prefix, from, stop */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(
+	    ig_store_scan(s, IG_CF_DSC, S("k"), S("k2"), collect_one, &c),
+	    IG_OK);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.keys[0], "k2");
+	memset(&c, 0, sizeof(c));
+	c.stop_after = 1;
+	assert_int_equal(ig_store_scan(s, IG_CF_DSC, ig_slice_make(NULL, 0),
+	                     ig_slice_make(NULL, 0), collect_one, &c),
+	    IG_OK);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.keys[0], "j1");
+
+	assert_int_equal(ig_store_digest(s, d2), IG_OK);
+	assert_memory_not_equal(d1, d2, 32);
+	ig_store_close(s);
+	s = NULL;
+
+	/* everything survives a reopen; the digest is the same */
+	assert_int_equal(ig_store_open(dir, fed_a, &s), IG_OK);
+	assert_int_equal(ig_store_get(s, IG_CF_CSCA, S("k1"), &v), IG_OK);
+	assert_true(ig_slice_eq(ig_buf_slice(&v), S("other family")));
+	assert_int_equal(ig_store_digest(s, d3), IG_OK);
+	assert_memory_equal(d2, d3, 32);
+
+	/* a value larger than the caller's buffer */
+	ig_buf_free(&v);
+	ig_buf_init(&v, 2);
+	assert_int_equal(ig_store_get(s, IG_CF_CSCA, S("k1"), &v), IG_ETOOBIG);
+	ig_store_close(s);
+	ig_store_close(NULL);
+	ig_buf_free(&v);
+	tk_dir_remove(dir);
+}
+
+static void
+test_foreign_federation(void **state)
+{
+	char dir[64];
+	ig_store *s = NULL, *s2 = NULL;
+	(void) state;
+	tk_dir_make(dir);
+	assert_int_equal(ig_store_open(dir, fed_a, &s), IG_OK);
+	/* one open per directory per process */
+	assert_int_equal(ig_store_open(dir, fed_a, &s2), IG_ESTORE);
+	assert_null(s2);
+	ig_store_close(s);
+	assert_int_equal(ig_store_open(dir, S("fed-b"), &s), IG_EFEDERATION);
+	assert_int_equal(ig_store_open(dir, S("fed-"), &s), IG_EFEDERATION);
+	assert_int_equal(
+	    ig_store_open(dir, ig_slice_make(NULL, 0), &s), IG_EINVAL);
+	assert_int_equal(ig_store_open(dir, fed_a, &s), IG_OK);
+	ig_store_close(s);
+	tk_dir_remove(dir);
+}
+
+static void
+test_newer_schema(void **state)
+{
+	char dir[64];
+	ig_store *s = NULL;
+	ig_store_batch *b = NULL;
+	(void) state;
+	tk_dir_make(dir);
+	assert_int_equal(ig_store_open(dir, fed_a, &s), IG_OK);
+	assert_int_equal(ig_store_batch_new(s, &b), IG_OK);
+	ig_store_batch_put(b, IG_CF_META, S("schema"), S("\x00\x00\x00\x02"));
+	assert_int_equal(ig_store_batch_commit(b), IG_OK);
+	ig_store_batch_free(b);
+	ig_store_close(s);
+	s = NULL;
+	assert_int_equal(ig_store_open(dir, fed_a, &s), IG_ESCHEMAVERSION);
+	assert_null(s);
+	tk_dir_remove(dir);
+}
+
+static void
+test_newer_schema_with_new_family(void **state)
+{
+	/* A newer schema added a column family: RocksDB refuses to open a
+	 * database without naming all of them, so the store opens the
+	 * unknown ones too and reports the schema, not a RocksDB error. */
+	char dir[64];
+	char *err = NULL;
+	ig_store *s = NULL;
+	ig_store_batch *b = NULL;
+	(void) state;
+	tk_dir_make(dir);
+	assert_int_equal(ig_store_open(dir, fed_a, &s), IG_OK);
+	assert_int_equal(ig_store_batch_new(s, &b), IG_OK);
+	ig_store_batch_put(b, IG_CF_META, S("schema"), S("\x00\x00\x00\x09"));
+	assert_int_equal(ig_store_batch_commit(b), IG_OK);
+	ig_store_batch_free(b);
+	ig_store_close(s);
+	s = NULL;
+	{
+		const char *names[] = { "default", "entries", "heads", "dsc",
+			"csca", "revocations", "roots", "stats", "checkpoints",
+			"evidence", "meta" };
+		const size_t n = sizeof(names) / sizeof(names[0]);
+		rocksdb_options_t *o = rocksdb_options_create();
+		const rocksdb_options_t *opts[11];
+		rocksdb_column_family_handle_t *h[11];
+		for (size_t i = 0; i < n; i++)
+			opts[i] = o;
+		rocksdb_t *db = rocksdb_open_column_families(
+		    o, dir, (int) n, names, opts, h, &err);
+		assert_null(err);
+		rocksdb_column_family_handle_t *extra
+		    = rocksdb_create_column_family(db, o, "future", &err);
+		assert_null(err);
+		rocksdb_column_family_handle_destroy(extra);
+		for (size_t i = 0; i < n; i++)
+			rocksdb_column_family_handle_destroy(h[i]);
+		rocksdb_close(db);
+		rocksdb_options_destroy(o);
+	}
+	assert_int_equal(ig_store_open(dir, fed_a, &s), IG_ESCHEMAVERSION);
+	tk_dir_remove(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_batch_and_reopen),
+		cmocka_unit_test(test_foreign_federation),
+		cmocka_unit_test(test_newer_schema),
+		cmocka_unit_test(test_newer_schema_with_new_family),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
