@@ -33,6 +33,7 @@
 #include "registry/base/buf.h"
 #include "registry/base/err.h"
 #include "registry/base/limits.h"
+#include "registry/hashtype.h"
 
 /* The format version, first element of an entry. */
 #define IG_ENTRY_VERSION 1
@@ -48,11 +49,6 @@ typedef enum ig_entry_op_kind {
 	IG_OP_REV_DEL = 5
 } ig_entry_op_kind;
 
-/* DCC revocation hash types. */
-#define IG_HASH_SIGNATURE      1
-#define IG_HASH_UCI            2
-#define IG_HASH_COUNTRYCODEUCI 3
-
 /* One op; only the fields of its kind are set, the rest are zero. As
  * decoded, slices borrow the entry's bytes; as input to ig_entry_encode
  * they borrow the caller's. */
@@ -65,7 +61,7 @@ typedef struct ig_entry_op {
 	uint8_t kid[8]; /* dsc.del, rev.put, rev.del */
 	uint8_t thumbprint[32]; /* dsc.del */
 	ig_slice reason; /* dsc.del: 0..IG_DSC_REASON_MAX */
-	uint8_t hash_type; /* rev.put, rev.del: IG_HASH_* */
+	uint8_t hash_type; /* rev.put, rev.del: an ig_hash_type */
 	uint64_t expires_ms; /* rev.put */
 	ig_slice hashes; /* rev.*: 16 * (1..IG_REV_HASHES_MAX) bytes */
 } ig_entry_op;

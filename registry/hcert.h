@@ -20,6 +20,7 @@
 #include "registry/codec/cose.h"
 #include "registry/codec/cwt.h"
 #include "registry/codec/dcc.h"
+#include "registry/hashtype.h"
 
 /* The decoding steps, in order. */
 typedef enum ig_hcert_step {
@@ -31,19 +32,6 @@ typedef enum ig_hcert_step {
 	IG_HCERT_STEP_PAYLOAD = 5,
 	IG_HCERT_STEP_DONE = 6
 } ig_hcert_step;
-
-/* DCC revocation hash types, numbered as in the signed log (DESIGN.md
- * section 3) and named as in the EU gateway. */
-typedef enum ig_hash_type {
-	IG_HASH_SIGNATURE = 1,
-	IG_HASH_UCI = 2,
-	IG_HASH_COUNTRYCODEUCI = 3
-} ig_hash_type;
-
-/* Returns "SIGNATURE", "UCI", "COUNTRYCODEUCI", or NULL. */
-const char *ig_hash_type_name(ig_hash_type t);
-/* Parses the gateway name or the lower-case CLI form ("countrycodeuci"). */
-IG_MUST_CHECK ig_err ig_hash_type_parse(const char *s, ig_hash_type *out);
 
 /* The revocation hashes of one HCERT (notes/dcc.md 2.7): the first 16
  * bytes of SHA-256 over the UVCI, over country + UVCI, and over the
