@@ -17,5 +17,11 @@
 int ig_cmd_ca(int argc, char **argv);
 int ig_cmd_inspect(int argc, char **argv);
 int ig_cmd_verify(int argc, char **argv);
+int ig_cmd_keygen(int argc, char **argv);
+int ig_cmd_federation(int argc, char **argv);
+int ig_cmd_publish(int argc, char **argv);
+int ig_cmd_log(int argc, char **argv);
+int ig_cmd_node(int argc, char **argv);
+int ig_cmd_demo(int argc, char **argv);
 
 #endif

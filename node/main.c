@@ -17,7 +17,17 @@ static const struct {
 } commands[] = {
 	{ "ca", ig_cmd_ca, "a test PKI: CSCA, DSCs and synthetic HCERTs" },
 	{ "inspect", ig_cmd_inspect, "decode an HCERT and print it as JSON" },
-	{ "verify", ig_cmd_verify, "verify HCERTs against a trust file" },
+	{ "verify", ig_cmd_verify,
+	    "verify HCERTs against trust files or a node's registry" },
+	{ "keygen", ig_cmd_keygen,
+	    "create a member's signing key and TLS key pair" },
+	{ "federation", ig_cmd_federation,
+	    "create, sign and show the federation root" },
+	{ "publish", ig_cmd_publish,
+	    "publish DSCs, CSCAs and revocations in a member's log" },
+	{ "log", ig_cmd_log, "list the entries of a registry's logs" },
+	{ "node", ig_cmd_node, "run a node from its config file" },
+	{ "demo", ig_cmd_demo, "run a local 3-node federation with samples" },
 };
 
 static void

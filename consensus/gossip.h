@@ -1,0 +1,113 @@
+/*
+ * gossip.h - the gossip protocol of DESIGN.md section 4 as a sans-IO state
+ * machine.
+ *
+ * The machine owns no socket and no timer. node/net feeds it the current
+ * time, the requests that arrive on the node's rep0 listener and the
+ * replies (or failures) of the requests it asked to send; it returns reply
+ * bytes and a queue of requests to send to named peers. The transport is
+ * request/reply: every exchange is one request from the machine that
+ * starts it and one reply from the peer. Peers are members of the root,
+ * named by member id; the node maps ids to gossip URLs.
+ *
+ * What it does: anti-entropy (one random live peer every period: hash of
+ * the version vector first; on a difference the vectors, then the exact
+ * missing suffix of each origin's log in chunks bounded by the message
+ * limit, repeated at once while behind), eager push of new entries to
+ * `fanout` random peers with one forward, equivocation evidence spread to
+ * all, the highest root serial seen carried in every digest, and per-peer
+ * misbehaviour counts with exponential back-off.
+ *
+ * Thread safety: one machine per node; calls must not overlap (the node
+ * holds a mutex around them). The registry is borrowed and may be queried
+ * by other threads meanwhile.
+ */
+#ifndef IG_CONSENSUS_GOSSIP_H
+#define IG_CONSENSUS_GOSSIP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "registry/base/buf.h"
+#include "registry/registry.h"
+
+typedef struct ig_gossip_config {
+	uint32_t period_ms; /* anti-entropy period; default 1000 */
+	uint32_t fanout; /* eager-push peers; default 3 */
+	size_t msg_max; /* bytes of one message; default IG_GOSSIP_MSG_MAX */
+	uint32_t backoff_min_ms; /* first back-off of a failing peer; 1000 */
+	uint32_t backoff_max_ms; /* longest back-off; 60000 */
+} ig_gossip_config;
+
+/* Fills c with the defaults above. */
+void ig_gossip_config_default(ig_gossip_config *c);
+
+/* A request the machine wants sent. The bytes are owned by the machine
+ * until the next call into it; the caller copies them into its message. */
+typedef struct ig_gossip_send {
+	uint64_t exchange; /* pass back to on_reply / on_failure */
+	ig_slice peer; /* member id */
+	ig_slice msg;
+} ig_gossip_send;
+
+/* Per-peer view for /v1/peers and logs. */
+typedef struct ig_gossip_peer_info {
+	ig_slice id;
+	bool up; /* last exchange succeeded */
+	int64_t last_contact_ms; /* 0: never */
+	uint64_t lag; /* entries the peer is known to lack or have extra */
+	uint64_t misbehaviour; /* invalid messages or entries from it */
+	int64_t backoff_until_ms;
+} ig_gossip_peer_info;
+
+typedef struct ig_gossip ig_gossip;
+
+/* Creates the machine for member self_id over reg (borrowed; must outlive
+ * the machine). seed makes peer choice reproducible (the simulator);
+ * a node passes random bits. IG_EINVAL when self_id is not a member. */
+IG_MUST_CHECK ig_err ig_gossip_new(ig_registry *reg, ig_slice self_id,
+    const ig_gossip_config *cfg, uint64_t seed, ig_gossip **out);
+void ig_gossip_free(ig_gossip *g);
+
+/* Advances timers to now_ms: may queue an anti-entropy request. */
+IG_MUST_CHECK ig_err ig_gossip_tick(ig_gossip *g, int64_t now_ms);
+
+/* Handles one request received on the listener and writes the reply into
+ * reply (whose max is the message limit). A malformed or hostile request
+ * gets an error reply and is counted against the peer it names; the
+ * registry is not changed by anything invalid. Returns IG_OK whenever a
+ * reply was written. */
+IG_MUST_CHECK ig_err ig_gossip_on_request(
+    ig_gossip *g, ig_slice req, int64_t now_ms, ig_buf *reply);
+
+/* Handles the reply to an earlier request. May queue follow-up requests
+ * (the next chunk, a push back). */
+IG_MUST_CHECK ig_err ig_gossip_on_reply(
+    ig_gossip *g, uint64_t exchange, ig_slice reply, int64_t now_ms);
+
+/* The request could not be delivered or timed out: the peer is marked
+ * down and backed off. */
+void ig_gossip_on_failure(ig_gossip *g, uint64_t exchange, int64_t now_ms);
+
+/* A signed entry was applied locally (published here): push it to fanout
+ * peers. */
+IG_MUST_CHECK ig_err ig_gossip_publish(
+    ig_gossip *g, ig_slice signed_entry, int64_t now_ms);
+
+/* Takes the next queued request; false when none is queued. */
+bool ig_gossip_next_send(ig_gossip *g, ig_gossip_send *out);
+
+/* Calls fn for every peer (not self). */
+typedef void (*ig_gossip_peer_fn)(void *arg, const ig_gossip_peer_info *p);
+void ig_gossip_peers_each(ig_gossip *g, ig_gossip_peer_fn fn, void *arg);
+
+/* Counters for /metrics and the benches. */
+typedef struct ig_gossip_stats {
+	uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
+	uint64_t entries_applied, entries_rejected;
+	uint64_t exchanges_in_sync; /* digest matched */
+} ig_gossip_stats;
+void ig_gossip_stats_get(const ig_gossip *g, ig_gossip_stats *out);
+
+#endif /* IG_CONSENSUS_GOSSIP_H */
