@@ -62,6 +62,10 @@ typedef struct ig_registry ig_registry;
 IG_MUST_CHECK ig_err ig_registry_open(
     const char *dir, ig_slice signed_root, ig_registry **out);
 
+/* (Contract for the next change of registry.c.) An empty signed_root
+ * (len 0) opens an existing store with the root stored in it;
+ * IG_ENOTFOUND when dir holds no registry yet. */
+
 /* Closes the store; NULL is a no-op. */
 void ig_registry_close(ig_registry *reg);
 
@@ -159,6 +163,16 @@ typedef ig_err (*ig_registry_evidence_fn)(
 /* Calls fn for every stored equivocation proof. */
 IG_MUST_CHECK ig_err ig_registry_evidence_each(
     ig_registry *reg, ig_registry_evidence_fn fn, void *arg);
+
+/* (Contract for the next change of registry.c.) Stores an equivocation
+ * proof received from a peer: two validly signed entries of the same
+ * origin and seq with different bytes (either may be unknown here). The
+ * origin is frozen at that seq as if the node had seen both. IG_OK when
+ * stored (or already known), IG_EBADSIG / IG_EUNKNOWNORIGIN when either
+ * entry is not validly signed by a member, IG_EINVAL when they are not
+ * a fork (different origin or seq, or equal bytes), format errors. */
+IG_MUST_CHECK ig_err ig_registry_evidence_submit(
+    ig_registry *reg, ig_slice signed_a, ig_slice signed_b);
 
 /* SHA-256 over the whole stored state (every column family in key
  * order); equal digests mean equal states. For tests and diagnostics. */
