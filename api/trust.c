@@ -17,6 +17,7 @@
 #include "registry/base/limits.h"
 #include "registry/base/log.h"
 #include "registry/codec/base64.h"
+#include "registry/codec/hex.h"
 
 typedef struct slot {
 	uint8_t kid[IG_KID_LEN];
@@ -218,8 +219,7 @@ load_gateway_json(load_ctx *c, ig_slice text)
 		}
 		if (thumb != NULL) {
 			char hex[2 * IG_SHA256_LEN + 1];
-			for (size_t j = 0; j < IG_SHA256_LEN; j++)
-				snprintf(hex + 2 * j, 3, "%02x", tp[j]);
+			ig_hex_encode(tp, IG_SHA256_LEN, hex);
 			if (strlen(thumb) != 2 * IG_SHA256_LEN
 			    || strncasecmp(thumb, hex, 2 * IG_SHA256_LEN)
 			        != 0) {

@@ -10,6 +10,7 @@
 #include "registry/base/alloc.h"
 #include "registry/base/isotime.h"
 #include "registry/codec/base64.h"
+#include "registry/codec/hex.h"
 
 #define MAX_SOURCES 8
 
@@ -471,8 +472,7 @@ ig_verdict_to_json(const ig_verdict *v)
 		    o, "country", json_string(v->country));
 	if (v->has_dsc) {
 		char hex[2 * IG_SHA256_LEN + 1];
-		for (size_t i = 0; i < IG_SHA256_LEN; i++)
-			snprintf(hex + 2 * i, 3, "%02x", v->dsc_thumbprint[i]);
+		ig_hex_encode(v->dsc_thumbprint, IG_SHA256_LEN, hex);
 		rc |= json_object_set_new(
 		    o, "dsc_thumbprint", json_string(hex));
 	}

@@ -18,6 +18,15 @@
  * all, the highest root serial seen carried in every digest, and per-peer
  * misbehaviour counts with exponential back-off.
  *
+ * The wire formats are in consensus/gossip_msg.h and docs/protocol.md.
+ * Entries are applied with ig_registry_apply exactly as received and are
+ * self-authenticating (signatures), so a peer can delay but not forge.
+ * The sender id a request carries is a claim: TLS proves that the peer
+ * is a member, not which one. Misbehaviour counts and back-off are kept
+ * under the claimed id, so a member can get another member backed off by
+ * sending garbage in its name; back-off only changes whom this machine
+ * contacts, never what it accepts, and is bounded by backoff_max_ms.
+ *
  * Thread safety: one machine per node; calls must not overlap (the node
  * holds a mutex around them). The registry is borrowed and may be queried
  * by other threads meanwhile.
@@ -38,6 +47,8 @@ typedef struct ig_gossip_config {
 	size_t msg_max; /* bytes of one message; default IG_GOSSIP_MSG_MAX */
 	uint32_t backoff_min_ms; /* first back-off of a failing peer; 1000 */
 	uint32_t backoff_max_ms; /* longest back-off; 60000 */
+	uint32_t timeout_ms; /* an exchange without reply or failure by
+	                      * then counts as failed; 10000 */
 } ig_gossip_config;
 
 /* Fills c with the defaults above. */
@@ -59,30 +70,43 @@ typedef struct ig_gossip_peer_info {
 	uint64_t lag; /* entries the peer is known to lack or have extra */
 	uint64_t misbehaviour; /* invalid messages or entries from it */
 	int64_t backoff_until_ms;
+	uint64_t root_serial; /* highest root serial it reported; 0: none */
 } ig_gossip_peer_info;
 
 typedef struct ig_gossip ig_gossip;
 
 /* Creates the machine for member self_id over reg (borrowed; must outlive
  * the machine). seed makes peer choice reproducible (the simulator);
- * a node passes random bits. IG_EINVAL when self_id is not a member. */
+ * a node passes random bits. cfg NULL means the defaults. Returns an
+ * owned machine in *out (free with ig_gossip_free). IG_EINVAL when
+ * self_id is not a member or cfg is out of range (msg_max outside
+ * IG_GOSSIP_MSG_MIN..IG_GOSSIP_MSG_MAX, period or fanout 0), IG_ESTORE
+ * when the registry cannot be read, IG_ENOMEM. */
 IG_MUST_CHECK ig_err ig_gossip_new(ig_registry *reg, ig_slice self_id,
     const ig_gossip_config *cfg, uint64_t seed, ig_gossip **out);
 void ig_gossip_free(ig_gossip *g);
 
-/* Advances timers to now_ms: may queue an anti-entropy request. */
+/* Advances timers to now_ms: expires exchanges past timeout_ms and, once
+ * per period, queues an anti-entropy digest to one random peer that is
+ * neither backed off nor already in an exchange with us. IG_ESTORE,
+ * IG_ENOMEM. */
 IG_MUST_CHECK ig_err ig_gossip_tick(ig_gossip *g, int64_t now_ms);
 
-/* Handles one request received on the listener and writes the reply into
- * reply (whose max is the message limit). A malformed or hostile request
- * gets an error reply and is counted against the peer it names; the
- * registry is not changed by anything invalid. Returns IG_OK whenever a
- * reply was written. */
+/* Handles one request received on the listener and appends the reply to
+ * reply (borrowed; its max bounds the reply, and should be at least the
+ * configured msg_max). A malformed or hostile request gets an ERROR reply
+ * and, when it names a peer, is counted against that peer; the registry
+ * is not changed by anything invalid. Returns IG_OK whenever a reply was
+ * written; IG_ESTORE / IG_ENOMEM / IG_ETOOBIG (reply too small) when not:
+ * the node then drops the request. */
 IG_MUST_CHECK ig_err ig_gossip_on_request(
     ig_gossip *g, ig_slice req, int64_t now_ms, ig_buf *reply);
 
-/* Handles the reply to an earlier request. May queue follow-up requests
- * (the next chunk, a push back). */
+/* Handles the reply to an earlier request (reply borrowed for the call).
+ * May queue follow-up requests (the next chunk while either side is
+ * behind, evidence). An unknown or expired exchange is ignored (IG_OK);
+ * a malformed reply counts as the peer's misbehaviour (IG_OK). Errors are
+ * local failures only: IG_ESTORE, IG_ENOMEM. */
 IG_MUST_CHECK ig_err ig_gossip_on_reply(
     ig_gossip *g, uint64_t exchange, ig_slice reply, int64_t now_ms);
 
@@ -91,11 +115,14 @@ IG_MUST_CHECK ig_err ig_gossip_on_reply(
 void ig_gossip_on_failure(ig_gossip *g, uint64_t exchange, int64_t now_ms);
 
 /* A signed entry was applied locally (published here): push it to fanout
- * peers. */
+ * peers. signed_entry is borrowed (copied into the queued requests).
+ * IG_ETOOBIG when it exceeds IG_ENTRY_SIGNED_MAX or msg_max, IG_ENOMEM. */
 IG_MUST_CHECK ig_err ig_gossip_publish(
     ig_gossip *g, ig_slice signed_entry, int64_t now_ms);
 
-/* Takes the next queued request; false when none is queued. */
+/* Takes the next queued request; false when none is queued. The message
+ * bytes stay valid until the next call of ig_gossip_next_send or
+ * ig_gossip_free. */
 bool ig_gossip_next_send(ig_gossip *g, ig_gossip_send *out);
 
 /* Calls fn for every peer (not self). */
@@ -107,7 +134,16 @@ typedef struct ig_gossip_stats {
 	uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
 	uint64_t entries_applied, entries_rejected;
 	uint64_t exchanges_in_sync; /* digest matched */
+	uint64_t entries_sent; /* in SYNC, SYNC_REPLY and PUSH messages */
+	uint64_t sync_rounds; /* SYNC request/reply pairs completed */
+	uint64_t evidence_spread; /* equivocation proofs flooded */
+	uint64_t misbehaviour; /* invalid messages or entries, all peers */
+	uint64_t root_serial_seen; /* highest root serial of any peer */
 } ig_gossip_stats;
 void ig_gossip_stats_get(const ig_gossip *g, ig_gossip_stats *out);
+
+/* The vv hash of the local registry as this machine last computed it
+ * (reloaded when stale). For tests, health and logs. IG_ESTORE. */
+IG_MUST_CHECK ig_err ig_gossip_vv_hash_get(ig_gossip *g, uint8_t out[32]);
 
 #endif /* IG_CONSENSUS_GOSSIP_H */

@@ -1,13 +1,1128 @@
-/* cmd_federation.c - placeholder until the command lands. */
+/*
+ * cmd_federation.c - `intyg federation init|sign|show`: the federation's
+ * serial 1 root (DESIGN.md section 2).
+ *
+ * The root is made in three steps that may happen on different machines.
+ * `init` reads the member descriptions that `intyg keygen` wrote and the
+ * operators completed, validates every field strictly, and writes a
+ * signed root that carries no signatures yet. Each member then runs
+ * `sign` with its own key: the command checks that the root is one this
+ * member belongs to, that every signature already on it still verifies
+ * (so the root bytes are exactly those the others signed) and, when
+ * given, that its hash is the one agreed out of band, then adds the
+ * member's signature. `show` prints the root as JSON with its hash (the
+ * value each node's config pins) and what is still missing. The root
+ * bytes are encoded once, by `init`, and carried unchanged afterwards.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
+#include "node/cli.h"
 #include "node/commands.h"
+#include "node/jsonout.h"
+#include "node/keyfiles.h"
+#include "node/regopen.h"
+#include "registry/base/alloc.h"
+#include "registry/base/isotime.h"
+#include "registry/base/limits.h"
+#include "registry/codec/base64.h"
+#include "registry/crypto/crypto.h"
+#include "registry/root.h"
+#include "registry/codec/hex.h"
+
+/* Bytes of one member description: a TLS certificate of IG_CERT_DER_MAX
+ * bytes in PEM, JSON-escaped, plus the short fields. */
+#define MEMBER_FILE_MAX (4 * IG_CERT_DER_MAX)
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} roles[] = {
+	{ "authority", IG_ROLE_AUTHORITY },
+	{ "gateway-bridge", IG_ROLE_GATEWAY_BRIDGE },
+	{ "mirror", IG_ROLE_MIRROR },
+};
+#define N_ROLES (sizeof(roles) / sizeof(roles[0]))
+
+/* --- member descriptions --------------------------------------------------
+ */
+
+/* One parsed member description. m's slices borrow json (the strings) and
+ * tls (the certificate's DER). */
+typedef struct member_file {
+	json_t *json;
+	ig_x509 *tls;
+	ig_root_member m;
+} member_file;
+
+static void
+member_file_clear(member_file *f)
+{
+	json_decref(f->json);
+	ig_x509_free(f->tls);
+	memset(f, 0, sizeof(*f));
+}
+
+/* The string field key of object o as a slice of at most max bytes,
+ * printable ASCII when ascii. Prints "FILE: field 'key': ..." and returns
+ * false when it is missing or wrong. */
+static bool
+field_str(const char *path, json_t *o, const char *key, size_t max, bool ascii,
+    ig_slice *out)
+{
+	json_t *v = json_object_get(o, key);
+	const char *s;
+	size_t n;
+
+	if (v == NULL) {
+		fprintf(stderr,
+		    "intyg federation init: %s: field '%s' is missing\n", path,
+		    key);
+		return false;
+	}
+	if (!json_is_string(v)) {
+		fprintf(stderr,
+		    "intyg federation init: %s: field '%s' must be a string\n",
+		    path, key);
+		return false;
+	}
+	s = json_string_value(v);
+	n = json_string_length(v);
+	if (n > max) {
+		fprintf(stderr,
+		    "intyg federation init: %s: field '%s' is longer than %zu "
+		    "bytes\n",
+		    path, key, max);
+		return false;
+	}
+	for (size_t i = 0; ascii && i < n; i++) {
+		if (s[i] <= ' ' || s[i] > '~') {
+			fprintf(stderr,
+			    "intyg federation init: %s: field '%s' must be "
+			    "printable ASCII without spaces\n",
+			    path, key);
+			return false;
+		}
+	}
+	if (!ascii && memchr(s, '\0', n) != NULL) {
+		fprintf(stderr,
+		    "intyg federation init: %s: field '%s' contains a NUL\n",
+		    path, key);
+		return false;
+	}
+	*out = ig_slice_make(s, n);
+	return true;
+}
+
+/* The array field key of o, each element a string. */
+static json_t *
+field_str_array(const char *path, json_t *o, const char *key, size_t max)
+{
+	json_t *a = json_object_get(o, key), *v;
+	size_t i;
+
+	if (a == NULL || !json_is_array(a)) {
+		fprintf(stderr,
+		    "intyg federation init: %s: field '%s' must be an array "
+		    "of strings\n",
+		    path, key);
+		return NULL;
+	}
+	if (json_array_size(a) > max) {
+		fprintf(stderr,
+		    "intyg federation init: %s: field '%s' has more than %zu "
+		    "entries\n",
+		    path, key, max);
+		return NULL;
+	}
+	json_array_foreach(a, i, v)
+	{
+		if (!json_is_string(v)) {
+			fprintf(stderr,
+			    "intyg federation init: %s: field '%s': entry "
+			    "%zu is not a string\n",
+			    path, key, i + 1);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static bool
+member_countries(const char *path, json_t *o, ig_root_member *m)
+{
+	json_t *a
+	    = field_str_array(path, o, "countries", IG_ROOT_COUNTRIES_MAX);
+	json_t *v;
+	size_t i;
+
+	if (a == NULL)
+		return false;
+	json_array_foreach(a, i, v)
+	{
+		const char *cc = json_string_value(v);
+		if (json_string_length(v) != 2 || cc[0] < 'A' || cc[0] > 'Z'
+		    || cc[1] < 'A' || cc[1] > 'Z') {
+			fprintf(stderr,
+			    "intyg federation init: %s: field 'countries': "
+			    "'%s' is not a two-letter upper-case country "
+			    "code\n",
+			    path, cc);
+			return false;
+		}
+		for (size_t k = 0; k < i; k++) {
+			if (strcmp(m->countries[k], cc) == 0) {
+				fprintf(stderr,
+				    "intyg federation init: %s: field "
+				    "'countries': '%s' is listed twice\n",
+				    path, cc);
+				return false;
+			}
+		}
+		memcpy(m->countries[i], cc, 3);
+	}
+	m->n_countries = json_array_size(a);
+	return true;
+}
+
+static bool
+member_roles(const char *path, json_t *o, ig_root_member *m)
+{
+	json_t *a = field_str_array(path, o, "roles", N_ROLES);
+	json_t *v;
+	size_t i;
+
+	if (a == NULL)
+		return false;
+	if (json_array_size(a) == 0) {
+		fprintf(stderr,
+		    "intyg federation init: %s: field 'roles' is empty "
+		    "(authority, gateway-bridge or mirror)\n",
+		    path);
+		return false;
+	}
+	json_array_foreach(a, i, v)
+	{
+		const char *r = json_string_value(v);
+		unsigned bit = 0;
+		for (size_t k = 0; k < N_ROLES; k++) {
+			if (strcmp(r, roles[k].name) == 0)
+				bit = roles[k].bit;
+		}
+		if (bit == 0 || (m->roles & bit) != 0) {
+			fprintf(stderr,
+			    "intyg federation init: %s: field 'roles': '%s' "
+			    "is %s\n",
+			    path, r,
+			    bit == 0 ? "not authority, gateway-bridge or "
+			               "mirror"
+			             : "listed twice");
+			return false;
+		}
+		m->roles |= bit;
+	}
+	return true;
+}
+
+static bool
+member_pub(const char *path, json_t *o, ig_root_member *m)
+{
+	ig_slice s;
+	ig_buf raw;
+	bool ok = false;
+
+	if (!field_str(path, o, "ed25519_pub", 64, true, &s))
+		return false;
+	ig_buf_init(&raw, 64);
+	if (ig_base64_decode((const char *) s.ptr, s.len, false, &raw) != IG_OK
+	    || raw.len != IG_ED25519_PUB_LEN)
+		fprintf(stderr,
+		    "intyg federation init: %s: field 'ed25519_pub' must be "
+		    "%d bytes in Base64\n",
+		    path, IG_ED25519_PUB_LEN);
+	else {
+		memcpy(m->pub, raw.ptr, IG_ED25519_PUB_LEN);
+		ok = true;
+	}
+	ig_buf_free(&raw);
+	return ok;
+}
+
+static bool
+member_tls(const char *path, json_t *o, member_file *f)
+{
+	ig_slice s;
+	char desc[32];
+	int64_t nb, na;
+	ig_err e;
+
+	if (!field_str(path, o, "tls_cert", MEMBER_FILE_MAX, false, &s))
+		return false;
+	if ((e = ig_x509_from_pem(s, &f->tls)) != IG_OK) {
+		fprintf(stderr,
+		    "intyg federation init: %s: field 'tls_cert' is not a "
+		    "PEM certificate: %s\n",
+		    path, ig_strerror(e));
+		return false;
+	}
+	ig_x509_key_desc(f->tls, desc, sizeof(desc));
+	if (strcmp(desc, "EC P-256") != 0) {
+		fprintf(stderr,
+		    "intyg federation init: %s: field 'tls_cert' has a %s "
+		    "key; members use EC P-256 (nng's TLS engine)\n",
+		    path, desc);
+		return false;
+	}
+	ig_x509_validity(f->tls, &nb, &na);
+	if (na < ig_time_now()) {
+		fprintf(stderr,
+		    "intyg federation init: %s: field 'tls_cert' has "
+		    "expired\n",
+		    path);
+		return false;
+	}
+	f->m.tls_cert_der = ig_x509_der(f->tls);
+	return true;
+}
+
+/* Reads and validates one member description (keyfiles.h) into f. Prints
+ * what is wrong, naming the file and the field. */
+static bool
+member_load(const char *path, member_file *f)
+{
+	static const char *const known[] = { "id", "name", "ed25519_pub",
+		"tls_cert", "countries", "roles", "gossip_url", "api_url" };
+	json_error_t jerr;
+	ig_buf text;
+	const char *key;
+	json_t *v, *o;
+	ig_err e;
+
+	memset(f, 0, sizeof(*f));
+	ig_buf_init(&text, MEMBER_FILE_MAX);
+	if ((e = ig_buf_read_file(&text, path)) != IG_OK) {
+		int err = errno;
+		if (e == IG_EIO)
+			fprintf(stderr,
+			    "intyg federation init: cannot read %s: %s\n",
+			    path, strerror(err));
+		else
+			fprintf(stderr, "intyg federation init: %s: %s\n",
+			    path, ig_strerror(e));
+		ig_buf_free(&text);
+		return false;
+	}
+	f->json = json_loadb(
+	    (const char *) text.ptr, text.len, JSON_REJECT_DUPLICATES, &jerr);
+	ig_buf_free(&text);
+	if (f->json == NULL) {
+		fprintf(stderr,
+		    "intyg federation init: %s: line %d: invalid JSON: %s\n",
+		    path, jerr.line, jerr.text);
+		return false;
+	}
+	o = f->json;
+	if (!json_is_object(o)) {
+		fprintf(stderr,
+		    "intyg federation init: %s: not a JSON object\n", path);
+		return false;
+	}
+	json_object_foreach(o, key, v)
+	{
+		bool ok = false;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			ok = ok || strcmp(key, known[i]) == 0;
+		if (!ok) {
+			fprintf(stderr,
+			    "intyg federation init: %s: unknown field '%s'\n",
+			    path, key);
+			return false;
+		}
+	}
+	if (!field_str(path, o, "id", IG_MEMBER_ID_MAX, true, &f->m.id))
+		return false;
+	if (!ig_keyfiles_id_ok(json_string_value(json_object_get(o, "id")))) {
+		fprintf(stderr,
+		    "intyg federation init: %s: field 'id' must be 1..%d "
+		    "characters of a-z, 0-9 and '-'\n",
+		    path, IG_MEMBER_ID_MAX);
+		return false;
+	}
+	if (!field_str(path, o, "name", IG_MEMBER_NAME_MAX, false, &f->m.name)
+	    || !member_pub(path, o, &f->m) || !member_tls(path, o, f)
+	    || !member_countries(path, o, &f->m)
+	    || !member_roles(path, o, &f->m)
+	    || !field_str(
+	        path, o, "gossip_url", IG_URL_MAX, true, &f->m.gossip_url)
+	    || !field_str(path, o, "api_url", IG_URL_MAX, true, &f->m.api_url))
+		return false;
+	if ((f->m.roles & IG_ROLE_AUTHORITY) != 0 && f->m.n_countries == 0) {
+		fprintf(stderr,
+		    "intyg federation init: %s: field 'countries' is empty, "
+		    "but an authority publishes for its countries\n",
+		    path);
+		return false;
+	}
+	if (f->m.gossip_url.len == 0)
+		fprintf(stderr,
+		    "intyg federation init: warning: %s: field 'gossip_url' "
+		    "is empty; peers cannot reach this member\n",
+		    path);
+	return true;
+}
+
+/* --- showing a root --------------------------------------------------------
+ */
+
+/* Builds "intyg-root-v1" 0x00 || root_bytes (root.h) into msg. */
+static ig_err
+sig_message(ig_slice root_bytes, ig_buf *msg)
+{
+	ig_err e;
+	ig_buf_init(msg, sizeof(IG_ROOT_SIG_DOMAIN) + IG_ROOT_SIGNED_MAX);
+	if ((e = ig_buf_append(
+	         msg, IG_ROOT_SIG_DOMAIN, sizeof(IG_ROOT_SIG_DOMAIN)))
+	        != IG_OK
+	    || (e = ig_buf_append(msg, root_bytes.ptr, root_bytes.len))
+	        != IG_OK)
+		ig_buf_free(msg);
+	return e;
+}
+
+/* Whether signature i of r verifies under its member's key: IG_OK,
+ * IG_EBADSIG, IG_EUNKNOWNORIGIN for a signer that is not a member. */
+static ig_err
+sig_check(const ig_root *r, ig_slice msg, size_t i)
+{
+	const ig_root_sig *s = ig_root_sig_at(r, i);
+	const ig_root_member *m = ig_root_member_find(r, s->member_id);
+	if (m == NULL)
+		return IG_EUNKNOWNORIGIN;
+	return ig_ed25519_verify(m->pub, msg, s->sig);
+}
+
+static json_t *
+json_slice(ig_slice s)
+{
+	return json_stringn((const char *) s.ptr, s.len);
+}
+
+static json_t *
+member_to_json(const ig_root_member *m)
+{
+	json_t *j = json_object(), *cc = json_array(), *rl = json_array();
+	uint8_t thumb[IG_SHA256_LEN];
+	bool ok = j != NULL && cc != NULL && rl != NULL;
+
+	for (size_t i = 0; ok && i < m->n_countries; i++)
+		ok = json_array_append_new(cc, json_string(m->countries[i]))
+		    == 0;
+	for (size_t i = 0; ok && i < N_ROLES; i++) {
+		if ((m->roles & roles[i].bit) != 0)
+			ok = json_array_append_new(
+			         rl, json_string(roles[i].name))
+			    == 0;
+	}
+	ok = ok && ig_sha256(m->tls_cert_der, thumb) == IG_OK
+	    && json_object_set_new(j, "id", json_slice(m->id)) == 0
+	    && json_object_set_new(j, "name", json_slice(m->name)) == 0
+	    && json_object_set_new(
+	           j, "ed25519_pub", ig_jsonout_b64(m->pub, sizeof(m->pub)))
+	        == 0
+	    && json_object_set(j, "countries", cc) == 0
+	    && json_object_set(j, "roles", rl) == 0
+	    && json_object_set_new(j, "gossip_url", json_slice(m->gossip_url))
+	        == 0
+	    && json_object_set_new(j, "api_url", json_slice(m->api_url)) == 0
+	    && json_object_set_new(
+	           j, "tls_cert_sha256", ig_jsonout_hex(thumb, sizeof(thumb)))
+	        == 0;
+	json_decref(cc);
+	json_decref(rl);
+	if (!ok) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* Describes r as JSON (owned) and counts its valid signatures. NULL when
+ * out of memory or the crypto library fails. */
+static json_t *
+root_to_json(const ig_root *r, uint64_t *n_valid)
+{
+	json_t *j = json_object(), *members = json_array();
+	json_t *sigs = json_array(), *missing = json_array();
+	uint8_t hash[IG_SHA256_LEN];
+	uint64_t valid = 0, threshold = ig_root_threshold(r);
+	ig_buf msg;
+	bool ok
+	    = j != NULL && members != NULL && sigs != NULL && missing != NULL;
+
+	ig_root_hash(r, hash);
+	if (sig_message(ig_root_bytes(r), &msg) != IG_OK)
+		ok = false;
+	for (size_t i = 0; ok && i < ig_root_member_count(r); i++) {
+		const ig_root_member *m = ig_root_member_at(r, i);
+		bool signed_by = false;
+		ok = json_array_append_new(members, member_to_json(m)) == 0;
+		for (size_t k = 0; k < ig_root_sig_count(r); k++)
+			signed_by = signed_by
+			    || ig_slice_eq(
+			        ig_root_sig_at(r, k)->member_id, m->id);
+		if (ok && !signed_by)
+			ok = json_array_append_new(missing, json_slice(m->id))
+			    == 0;
+	}
+	for (size_t i = 0; ok && i < ig_root_sig_count(r); i++) {
+		ig_err e = sig_check(r, ig_buf_slice(&msg), i);
+		json_t *s = json_object();
+		if (e != IG_OK && e != IG_EBADSIG && e != IG_EUNKNOWNORIGIN) {
+			json_decref(s);
+			ok = false;
+			break;
+		}
+		valid += e == IG_OK;
+		ok = s != NULL
+		    && json_object_set_new(s, "member",
+		           json_slice(ig_root_sig_at(r, i)->member_id))
+		        == 0
+		    && json_object_set_new(
+		           s, "valid", json_boolean(e == IG_OK))
+		        == 0
+		    && (e != IG_EUNKNOWNORIGIN
+		        || json_object_set_new(
+		               s, "problem", json_string("not a member"))
+		            == 0)
+		    && json_array_append(sigs, s) == 0;
+		json_decref(s);
+	}
+	uint64_t exp = ig_root_expires_ms(r);
+	uint64_t needed = valid >= threshold ? 0 : threshold - valid;
+	ok = ok
+	    && json_object_set_new(j, "fed_id", json_slice(ig_root_fed_id(r)))
+	        == 0
+	    && json_object_set_new(
+	           j, "serial", json_integer((json_int_t) ig_root_serial(r)))
+	        == 0
+	    && json_object_set_new(j, "hash", ig_jsonout_hex(hash, 32)) == 0
+	    && json_object_set_new(j, "expires", ig_jsonout_time_ms(exp)) == 0
+	    && json_object_set_new(j, "expired",
+	           json_boolean(exp < (uint64_t) ig_time_now_ms()))
+	        == 0
+	    && json_object_set_new(
+	           j, "threshold", json_integer((json_int_t) threshold))
+	        == 0
+	    && json_object_set(j, "members", members) == 0
+	    && json_object_set(j, "signatures", sigs) == 0
+	    && json_object_set_new(
+	           j, "valid_signatures", json_integer((json_int_t) valid))
+	        == 0
+	    && json_object_set_new(
+	           j, "needed", json_integer((json_int_t) needed))
+	        == 0
+	    && json_object_set(j, "not_signed_by", missing) == 0
+	    && json_object_set_new(j, "complete", json_boolean(needed == 0))
+	        == 0;
+	ig_buf_free(&msg);
+	json_decref(members);
+	json_decref(sigs);
+	json_decref(missing);
+	if (!ok) {
+		json_decref(j);
+		return NULL;
+	}
+	*n_valid = valid;
+	return j;
+}
+
+/* Reads and decodes the signed root at path into an owned *out. */
+static int
+root_load(const char *cmd, const char *path, ig_root **out)
+{
+	ig_buf b;
+	ig_err e;
+
+	if ((e = ig_regopen_read_root(cmd, path, &b)) != IG_OK)
+		return e == IG_ENOMEM ? IG_EXIT_SOFTWARE : IG_EXIT_USAGE;
+	e = ig_root_decode(ig_buf_slice(&b), out);
+	ig_buf_free(&b);
+	if (e != IG_OK) {
+		fprintf(stderr, "intyg %s: %s is not a signed root: %s [%s]\n",
+		    cmd, path, ig_strerror(e), ig_err_name(e));
+		return e == IG_ENOMEM ? IG_EXIT_SOFTWARE : IG_EXIT_USAGE;
+	}
+	return IG_EXIT_OK;
+}
+
+/* Writes a root file (mode 0644). */
+static int
+root_write(const char *cmd, const char *path, const ig_buf *b)
+{
+	if (ig_file_write(path, b->ptr, b->len, 0644) != IG_OK) {
+		fprintf(stderr, "intyg %s: cannot write %s\n", cmd, path);
+		return IG_EXIT_USAGE;
+	}
+	return IG_EXIT_OK;
+}
+
+/* --- init ------------------------------------------------------------------
+ */
+
+static void
+usage_init(FILE *f)
+{
+	fprintf(f,
+	    "usage: intyg federation init --fed-id ID --member FILE... "
+	    "--threshold K\n"
+	    "                             --expires TIME --out FILE "
+	    "[--force]\n"
+	    "\n"
+	    "Creates the federation's serial 1 root from the members' "
+	    "descriptions\n"
+	    "(ID.member.json from 'intyg keygen', completed by each "
+	    "operator) and\n"
+	    "writes it without signatures; each member then adds its "
+	    "signature with\n"
+	    "'intyg federation sign'. Nodes pin the root by the hash "
+	    "printed here.\n"
+	    "\n"
+	    "  --fed-id ID      federation id: 1..%d printable ASCII "
+	    "characters\n"
+	    "                   (required)\n"
+	    "  --member FILE    a member description; once per member, "
+	    "1..%d (required)\n"
+	    "  --threshold K    signatures needed to accept a root, "
+	    "1..members (required)\n"
+	    "  --expires TIME   expiry of the root, ISO 8601 (required; "
+	    "in the future)\n"
+	    "  --out FILE       the signed root to write (required)\n"
+	    "  --force          replace an existing FILE (default: refuse)\n"
+	    "  -h, --help       this text\n",
+	    IG_FED_ID_MAX, IG_ROOT_MEMBERS_MAX);
+}
+
+static int
+fed_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "fed-id", required_argument, NULL, 'F' },
+		{ "member", required_argument, NULL, 'm' },
+		{ "threshold", required_argument, NULL, 't' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *fed_id = NULL, *out_path = NULL, *thr = NULL, *exp = NULL;
+	const char **paths = NULL;
+	member_file *files = NULL;
+	ig_root_member *members = NULL;
+	ig_root *root = NULL;
+	size_t n = 0;
+	bool force = false;
+	int64_t threshold = 0, expires = 0;
+	ig_buf root_bytes, signed_root;
+	struct stat st;
+	int rc = IG_EXIT_USAGE, c;
+	ig_err e;
+
+	ig_buf_init(&root_bytes, IG_ROOT_SIGNED_MAX);
+	ig_buf_init(&signed_root, IG_ROOT_SIGNED_MAX);
+	if ((paths = ig_calloc((size_t) argc, sizeof(*paths))) == NULL) {
+		rc = IG_EXIT_SOFTWARE;
+		goto out;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'F':
+			fed_id = optarg;
+			break;
+		case 'm':
+			paths[n++] = optarg;
+			break;
+		case 't':
+			thr = optarg;
+			break;
+		case 'e':
+			exp = optarg;
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'h':
+			usage_init(stdout);
+			rc = IG_EXIT_OK;
+			goto out;
+		default:
+			fprintf(stderr,
+			    "Run 'intyg federation init --help' for usage.\n");
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr,
+		    "intyg federation init: unexpected argument '%s'\n",
+		    argv[optind]);
+		goto out;
+	}
+	if (fed_id == NULL || n == 0 || thr == NULL || exp == NULL
+	    || out_path == NULL) {
+		fprintf(stderr,
+		    "intyg federation init: --fed-id, --member, --threshold, "
+		    "--expires and --out are required\n");
+		goto out;
+	}
+	size_t idlen = strlen(fed_id);
+	bool id_ok = idlen > 0 && idlen <= IG_FED_ID_MAX;
+	for (size_t i = 0; id_ok && i < idlen; i++)
+		id_ok = fed_id[i] > ' ' && fed_id[i] <= '~';
+	if (!id_ok) {
+		fprintf(stderr,
+		    "intyg federation init: --fed-id must be 1..%d printable "
+		    "ASCII characters without spaces\n",
+		    IG_FED_ID_MAX);
+		goto out;
+	}
+	if (n > IG_ROOT_MEMBERS_MAX) {
+		fprintf(stderr,
+		    "intyg federation init: more than %d members\n",
+		    IG_ROOT_MEMBERS_MAX);
+		goto out;
+	}
+	if (ig_cli_parse_int(thr, 1, (int64_t) n, &threshold) != IG_OK) {
+		fprintf(stderr,
+		    "intyg federation init: --threshold must be an integer "
+		    "from 1 to %zu (the members given), not '%s'\n",
+		    n, thr);
+		goto out;
+	}
+	if (ig_cli_parse_time(exp, &expires) != IG_OK || expires < 0
+	    || expires > INT64_MAX / 1000) {
+		fprintf(stderr,
+		    "intyg federation init: --expires must be an ISO 8601 "
+		    "time such as 2030-01-01T00:00:00Z, not '%s'\n",
+		    exp);
+		goto out;
+	}
+	if (expires <= ig_time_now()) {
+		fprintf(stderr,
+		    "intyg federation init: --expires %s is in the past\n",
+		    exp);
+		goto out;
+	}
+	if (!force && stat(out_path, &st) == 0) {
+		fprintf(stderr,
+		    "intyg federation init: %s exists; use --force to "
+		    "replace it\n",
+		    out_path);
+		goto out;
+	}
+
+	files = ig_calloc(n, sizeof(*files));
+	members = ig_calloc(n, sizeof(*members));
+	if (files == NULL || members == NULL) {
+		rc = IG_EXIT_SOFTWARE;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!member_load(paths[i], &files[i]))
+			goto out;
+		for (size_t k = 0; k < i; k++) {
+			if (ig_slice_eq(files[k].m.id, files[i].m.id)) {
+				fprintf(stderr,
+				    "intyg federation init: %s and %s have "
+				    "the same id '%.*s'\n",
+				    paths[k], paths[i],
+				    (int) files[i].m.id.len,
+				    (const char *) files[i].m.id.ptr);
+				goto out;
+			}
+			if (memcmp(files[k].m.pub, files[i].m.pub, 32) == 0) {
+				fprintf(stderr,
+				    "intyg federation init: %s and %s have "
+				    "the same ed25519_pub\n",
+				    paths[k], paths[i]);
+				goto out;
+			}
+		}
+		members[i] = files[i].m;
+	}
+
+	ig_root_info info = {
+		.fed_id = ig_slice_make(fed_id, idlen),
+		.serial = 1,
+		.expires_ms = (uint64_t) expires * 1000,
+		.threshold = (uint64_t) threshold,
+		.n_members = n,
+		.members = members,
+	};
+	if ((e = ig_root_encode(&info, &root_bytes)) != IG_OK
+	    || (e = ig_root_signed_encode(
+	            ig_buf_slice(&root_bytes), NULL, 0, &signed_root))
+	        != IG_OK
+	    || (e = ig_root_decode(ig_buf_slice(&signed_root), &root))
+	        != IG_OK) {
+		fprintf(stderr, "intyg federation init: cannot encode: %s\n",
+		    ig_strerror(e));
+		rc = e == IG_ETOOBIG ? IG_EXIT_USAGE : IG_EXIT_SOFTWARE;
+		goto out;
+	}
+	if ((rc = root_write("federation init", out_path, &signed_root))
+	    != IG_EXIT_OK)
+		goto out;
+	uint64_t valid = 0;
+	rc = ig_jsonout_print(root_to_json(root, &valid), 1) == 0
+	    ? IG_EXIT_OK
+	    : IG_EXIT_SOFTWARE;
+
+out:
+	ig_root_free(root);
+	for (size_t i = 0; files != NULL && i < n; i++)
+		member_file_clear(&files[i]);
+	ig_free(files);
+	ig_free(members);
+	ig_free(paths);
+	ig_buf_free(&root_bytes);
+	ig_buf_free(&signed_root);
+	return rc;
+}
+
+/* --- sign ------------------------------------------------------------------
+ */
+
+static void
+usage_sign(FILE *f)
+{
+	fprintf(f,
+	    "usage: intyg federation sign --root FILE --key-dir DIR --id ID\n"
+	    "                             [--hash HEX] [--out FILE]\n"
+	    "\n"
+	    "Adds member ID's signature to a root. Refuses when ID is not a "
+	    "member,\n"
+	    "has signed already, its key is not the one in the root, a "
+	    "signature on\n"
+	    "the root does not verify (its bytes changed after someone "
+	    "signed), or\n"
+	    "the root's hash is not the one given with --hash.\n"
+	    "\n"
+	    "  --root FILE     the signed root (required)\n"
+	    "  --key-dir DIR   directory of ID.sign.key (required)\n"
+	    "  --id ID         the signing member's id (required)\n"
+	    "  --hash HEX      the root hash agreed out of band (optional)\n"
+	    "  --out FILE      where to write the result (default: replace "
+	    "--root)\n"
+	    "  -h, --help      this text\n");
+}
+
+static int
+fed_sign(int argc, char **argv)
+{
+	static const char cmd[] = "federation sign";
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "key-dir", required_argument, NULL, 'k' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "hash", required_argument, NULL, 'H' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *root_path = NULL, *key_dir = NULL, *id = NULL;
+	const char *hash_hex = NULL, *out_path = NULL;
+	uint8_t priv[IG_ED25519_PRIV_LEN], pub[IG_ED25519_PUB_LEN];
+	uint8_t want[32], hash[32];
+	ig_root_sig *sigs = NULL;
+	ig_root *root = NULL, *signed_r = NULL;
+	ig_buf msg, out;
+	char why[512];
+	int rc = IG_EXIT_USAGE, c;
+	ig_err e;
+
+	ig_buf_init(&msg, 0);
+	ig_buf_init(&out, IG_ROOT_SIGNED_MAX);
+	memset(priv, 0, sizeof(priv));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			root_path = optarg;
+			break;
+		case 'k':
+			key_dir = optarg;
+			break;
+		case 'i':
+			id = optarg;
+			break;
+		case 'H':
+			hash_hex = optarg;
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		case 'h':
+			usage_sign(stdout);
+			rc = IG_EXIT_OK;
+			goto out;
+		default:
+			fprintf(stderr,
+			    "Run 'intyg federation sign --help' for usage.\n");
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "intyg %s: unexpected argument '%s'\n", cmd,
+		    argv[optind]);
+		goto out;
+	}
+	if (root_path == NULL || key_dir == NULL || id == NULL) {
+		fprintf(stderr,
+		    "intyg %s: --root, --key-dir and --id are required\n",
+		    cmd);
+		goto out;
+	}
+	if (hash_hex != NULL
+	    && !(ig_hex_decode_fixed(hash_hex, strlen(hash_hex), want, 32)
+	        == IG_OK)) {
+		fprintf(stderr,
+		    "intyg %s: --hash must be 64 hex digits, not '%s'\n", cmd,
+		    hash_hex);
+		goto out;
+	}
+	if (out_path == NULL)
+		out_path = root_path;
+	if ((rc = root_load(cmd, root_path, &root)) != IG_EXIT_OK)
+		goto out;
+	rc = IG_EXIT_USAGE;
+
+	ig_slice ids = ig_slice_make(id, strlen(id));
+	const ig_root_member *m = ig_root_member_find(root, ids);
+	if (m == NULL) {
+		fprintf(stderr,
+		    "intyg %s: '%s' is not a member of this root (fed-id "
+		    "%.*s)\n",
+		    cmd, id, (int) ig_root_fed_id(root).len,
+		    (const char *) ig_root_fed_id(root).ptr);
+		goto out;
+	}
+	ig_root_hash(root, hash);
+	if (hash_hex != NULL && memcmp(hash, want, 32) != 0) {
+		fprintf(stderr,
+		    "intyg %s: the root's hash is not the one given with "
+		    "--hash; refusing to sign\n",
+		    cmd);
+		goto out;
+	}
+	size_t n = ig_root_sig_count(root);
+	if ((e = sig_message(ig_root_bytes(root), &msg)) != IG_OK) {
+		rc = IG_EXIT_SOFTWARE;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const ig_root_sig *s = ig_root_sig_at(root, i);
+		if (ig_slice_eq(s->member_id, ids)) {
+			fprintf(stderr,
+			    "intyg %s: '%s' has signed this root already\n",
+			    cmd, id);
+			goto out;
+		}
+		e = sig_check(root, ig_buf_slice(&msg), i);
+		if (e == IG_EUNKNOWNORIGIN || e == IG_EBADSIG) {
+			fprintf(stderr,
+			    "intyg %s: the signature of '%.*s' %s; refusing "
+			    "to sign\n",
+			    cmd, (int) s->member_id.len,
+			    (const char *) s->member_id.ptr,
+			    e == IG_EBADSIG
+			        ? "does not verify: the root changed after "
+			          "it was signed"
+			        : "is by a non-member");
+			goto out;
+		}
+		if (e != IG_OK) {
+			rc = IG_EXIT_SOFTWARE;
+			goto out;
+		}
+	}
+	if ((e = ig_keyfiles_load_sign(
+	         key_dir, id, priv, pub, why, sizeof(why)))
+	    != IG_OK) {
+		fprintf(stderr, "intyg %s: %s\n", cmd, why);
+		goto out;
+	}
+	if (memcmp(pub, m->pub, sizeof(pub)) != 0) {
+		fprintf(stderr,
+		    "intyg %s: the key in %s/%s.sign.key is not member "
+		    "'%s''s key in the root\n",
+		    cmd, key_dir, id, id);
+		goto out;
+	}
+	if ((sigs = ig_calloc(n + 1, sizeof(*sigs))) == NULL) {
+		rc = IG_EXIT_SOFTWARE;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		sigs[i] = *ig_root_sig_at(root, i);
+	sigs[n].member_id = ids;
+	if ((e = ig_root_sign(ig_root_bytes(root), priv, sigs[n].sig)) != IG_OK
+	    || (e = ig_root_signed_encode(
+	            ig_root_bytes(root), sigs, n + 1, &out))
+	        != IG_OK
+	    || (e = ig_root_decode(ig_buf_slice(&out), &signed_r)) != IG_OK) {
+		fprintf(stderr, "intyg %s: cannot sign: %s\n", cmd,
+		    ig_strerror(e));
+		rc = IG_EXIT_SOFTWARE;
+		goto out;
+	}
+	if ((rc = root_write(cmd, out_path, &out)) != IG_EXIT_OK)
+		goto out;
+	uint64_t valid = 0;
+	rc = ig_jsonout_print(root_to_json(signed_r, &valid), 1) == 0
+	    ? IG_EXIT_OK
+	    : IG_EXIT_SOFTWARE;
+
+out:
+	ig_wipe(priv, sizeof(priv));
+	ig_free(sigs);
+	ig_root_free(signed_r);
+	ig_root_free(root);
+	ig_buf_free(&msg);
+	ig_buf_free(&out);
+	return rc;
+}
+
+/* --- show ------------------------------------------------------------------
+ */
+
+static void
+usage_show(FILE *f)
+{
+	fprintf(f,
+	    "usage: intyg federation show --root FILE\n"
+	    "\n"
+	    "Prints a signed root as JSON: federation id, serial, hash (hex; "
+	    "nodes\n"
+	    "pin serial 1 by it), expiry, threshold, members, the signatures "
+	    "and\n"
+	    "whether each verifies, and how many more are needed "
+	    "(\"needed\").\n"
+	    "\n"
+	    "  --root FILE   the signed root (required)\n"
+	    "  -h, --help    this text\n"
+	    "\n"
+	    "Exit status: 0 shown (complete or not), 2 usage or input "
+	    "error.\n");
+}
+
+static int
+fed_show(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *root_path = NULL;
+	ig_root *root = NULL;
+	int rc = IG_EXIT_USAGE, c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			root_path = optarg;
+			break;
+		case 'h':
+			usage_show(stdout);
+			return IG_EXIT_OK;
+		default:
+			fprintf(stderr,
+			    "Run 'intyg federation show --help' for usage.\n");
+			return IG_EXIT_USAGE;
+		}
+	}
+	if (optind < argc || root_path == NULL) {
+		fprintf(stderr,
+		    "intyg federation show: --root FILE is required (and "
+		    "nothing else)\n");
+		return IG_EXIT_USAGE;
+	}
+	if ((rc = root_load("federation show", root_path, &root))
+	    != IG_EXIT_OK)
+		return rc;
+	uint64_t valid = 0;
+	rc = ig_jsonout_print(root_to_json(root, &valid), 1) == 0
+	    ? IG_EXIT_OK
+	    : IG_EXIT_SOFTWARE;
+	ig_root_free(root);
+	return rc;
+}
+
+/* --- federation ------------------------------------------------------------
+ */
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: intyg federation <subcommand> [options]\n"
+	    "\n"
+	    "The federation's serial 1 root: its members, their keys, "
+	    "countries and\n"
+	    "roles, and the threshold of signatures that changes it.\n"
+	    "\n"
+	    "Subcommands:\n"
+	    "  init   create the root from the members' descriptions\n"
+	    "  sign   add a member's signature to the root\n"
+	    "  show   print the root as JSON, with the signatures it still "
+	    "needs\n"
+	    "\n"
+	    "Example:\n"
+	    "  intyg keygen --id se --out keys   (each member; then edit "
+	    "se.member.json)\n"
+	    "  intyg federation init --fed-id eu-drill --member "
+	    "se.member.json \\\n"
+	    "      --member dk.member.json --threshold 2 --expires 2030-01-01 "
+	    "\\\n"
+	    "      --out root.bin\n"
+	    "  intyg federation sign --root root.bin --key-dir keys --id se\n"
+	    "  intyg federation show --root root.bin\n"
+	    "\n"
+	    "Run 'intyg federation <subcommand> --help' for the options of "
+	    "each.\n");
+}
 
 int
 ig_cmd_federation(int argc, char **argv)
 {
-	(void) argc;
-	(void) argv;
-	fprintf(stderr, "intyg federation: not implemented yet\n");
-	return IG_EXIT_SOFTWARE;
+	if (argc < 2) {
+		usage(stderr);
+		return IG_EXIT_USAGE;
+	}
+	const char *sub = argv[1];
+	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0
+	    || strcmp(sub, "help") == 0) {
+		usage(stdout);
+		return IG_EXIT_OK;
+	}
+	if (strcmp(sub, "init") == 0)
+		return fed_init(argc - 1, argv + 1);
+	if (strcmp(sub, "sign") == 0)
+		return fed_sign(argc - 1, argv + 1);
+	if (strcmp(sub, "show") == 0)
+		return fed_show(argc - 1, argv + 1);
+	fprintf(stderr, "intyg federation: unknown subcommand '%s'\n\n", sub);
+	usage(stderr);
+	return IG_EXIT_USAGE;
 }

@@ -1,19 +1,25 @@
 /*
- * cmd_verify.c - `intyg verify`: offline verification against trust files.
+ * cmd_verify.c - `intyg verify`: verification against trust files and a
+ * node's registry.
  *
- * One JSON verdict per certificate on standard output, one object per
- * line. Exit 0 when all are valid, 1 when any is invalid, 2 on usage or
- * input errors (unreadable trust file, bad option, no input).
+ * Issuer certificates come from trust files (--trust), from a node's
+ * registry (--data: its DSCs and its revocation lists), or both; at least
+ * one source is required. One JSON verdict per certificate on standard
+ * output, one object per line. Exit 0 when all are valid, 1 when any is
+ * invalid, 2 on usage or input errors (unreadable trust file or registry,
+ * bad option, no input).
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "api/regsource.h"
 #include "api/trust.h"
 #include "api/verify.h"
 #include "node/cli.h"
 #include "node/commands.h"
+#include "node/regopen.h"
 #include "registry/base/isotime.h"
 #include "registry/base/limits.h"
 
@@ -21,15 +27,23 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: intyg verify --trust FILE [--trust FILE...] [--at TIME]\n"
-	    "                    HC1:... | - ...\n"
+	    "usage: intyg verify [--trust FILE...] [--data DIR [--root FILE]]"
 	    "\n"
-	    "Verifies HCERTs offline and prints one JSON verdict per\n"
-	    "certificate, one object per line.\n"
+	    "                    [--at TIME] HC1:... | - ...\n"
+	    "\n"
+	    "Verifies HCERTs and prints one JSON verdict per certificate, "
+	    "one\n"
+	    "object per line. At least one of --trust and --data is "
+	    "required;\n"
+	    "both may be combined.\n"
 	    "\n"
 	    "  --trust FILE  issuer certificates: a PEM bundle, one DER\n"
 	    "                certificate, or an EU gateway trust-list JSON;\n"
-	    "                may be given several times (required)\n"
+	    "                may be given several times\n"
+	    "  --data DIR    a node's registry: its DSCs and revocations\n"
+	    "                (not while the node runs: the store is locked)\n"
+	    "  --root FILE   the federation's signed root, needed when DIR\n"
+	    "                does not hold one yet (default: the stored one)\n"
 	    "  --at TIME     validation clock, ISO 8601 (e.g.\n"
 	    "                2021-06-01T12:00:00Z; no zone means UTC) or\n"
 	    "                'now' (default: now)\n"
@@ -94,11 +108,15 @@ ig_cmd_verify(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "trust", required_argument, NULL, 't' },
 		{ "at", required_argument, NULL, 'a' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "root", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	run r = { NULL, NULL, ig_time_now(), 0, 0, 0 };
 	ig_trustset *trust = ig_trustset_new();
+	ig_registry *reg = NULL;
+	const char *data = NULL, *root = NULL;
 	int rc = IG_EXIT_USAGE, c, ntrust = 0;
 	char why[256];
 
@@ -136,6 +154,22 @@ ig_cmd_verify(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case 'd':
+			if (data != NULL) {
+				fprintf(stderr,
+				    "intyg verify: --data given twice\n");
+				goto out;
+			}
+			data = optarg;
+			break;
+		case 'r':
+			if (root != NULL) {
+				fprintf(stderr,
+				    "intyg verify: --root given twice\n");
+				goto out;
+			}
+			root = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			rc = IG_EXIT_OK;
@@ -145,9 +179,14 @@ ig_cmd_verify(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (ntrust == 0) {
-		fprintf(stderr, "intyg verify: --trust FILE is required\n");
+	if (ntrust == 0 && data == NULL) {
+		fprintf(stderr,
+		    "intyg verify: --trust FILE or --data DIR is required\n");
 		usage(stderr);
+		goto out;
+	}
+	if (root != NULL && data == NULL) {
+		fprintf(stderr, "intyg verify: --root needs --data DIR\n");
 		goto out;
 	}
 	if (optind >= argc) {
@@ -156,10 +195,25 @@ ig_cmd_verify(int argc, char **argv)
 		    "for standard input)\n");
 		goto out;
 	}
-	ig_verify_source src = { trust_each, NULL, trust };
-	if (ig_verifier_add_source(r.v, &src) != IG_OK) {
-		rc = IG_EXIT_SOFTWARE;
-		goto out;
+	if (ntrust > 0) {
+		ig_verify_source src = { trust_each, NULL, trust };
+		if (ig_verifier_add_source(r.v, &src) != IG_OK) {
+			rc = IG_EXIT_SOFTWARE;
+			goto out;
+		}
+	}
+	if (data != NULL) {
+		ig_verify_source src;
+		ig_err e = ig_regopen("verify", data, root, true, &reg);
+		if (e != IG_OK) {
+			rc = e == IG_ENOMEM ? IG_EXIT_SOFTWARE : IG_EXIT_USAGE;
+			goto out;
+		}
+		ig_regsource_init(reg, &src);
+		if (ig_verifier_add_source(r.v, &src) != IG_OK) {
+			rc = IG_EXIT_SOFTWARE;
+			goto out;
+		}
 	}
 	ig_cli_each_input(argc, argv, optind, verify_one, &r);
 	fflush(stdout);
@@ -172,6 +226,7 @@ ig_cmd_verify(int argc, char **argv)
 out:
 	ig_hcert_free(r.h);
 	ig_verifier_free(r.v);
+	ig_registry_close(reg);
 	ig_trustset_free(trust);
 	return rc;
 }

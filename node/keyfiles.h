@@ -30,8 +30,8 @@ bool ig_keyfiles_id_ok(const char *id);
 
 /* Creates the four files (refusing to overwrite unless force). why
  * (NUL-terminated) names the file on failure. */
-IG_MUST_CHECK ig_err ig_keyfiles_create(const char *dir, const char *id,
-    bool force, char *why, size_t why_len);
+IG_MUST_CHECK ig_err ig_keyfiles_create(
+    const char *dir, const char *id, bool force, char *why, size_t why_len);
 
 /* Reads DIR/ID.sign.key: the raw private and public Ed25519 keys. The
  * caller wipes priv. */

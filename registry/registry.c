@@ -7,8 +7,14 @@
  *   heads        seq(8) hash(32) frozen_at(8)
  *   dsc          msgpack [1, country, der, origin, seq, source, cms|nil]
  *   csca         msgpack [1, country, der, origin, seq]
- *   revocations  expires_ms(8) origin
+ *   revocations  the set of origins listing the hash (store.h)
  *   evidence     msgpack [signed_first, signed_second]
+ *
+ * Every rule and every change below reads only the root and records the
+ * entry's own origin wrote (its head, its DSCs, its CSCAs), and changes
+ * only such records or, for revocations, its own member of a set; that
+ * is what makes the state independent of the order in which different
+ * origins' logs are applied (registry.h, "Determinism").
  */
 #include "registry/registry.h"
 
@@ -116,6 +122,51 @@ out:
 	return e;
 }
 
+/* Keeps the last record of the roots scan: the highest serial. */
+static ig_err
+root_last(void *arg, ig_slice key, ig_slice val, bool *stop)
+{
+	ig_buf *rb = arg;
+	(void) key;
+	(void) stop;
+	ig_buf_reset(rb);
+	return ig_buf_append(rb, val.ptr, val.len);
+}
+
+/* Opens the existing store in dir with the root of the highest serial
+ * stored in it. */
+static ig_err
+open_existing(ig_registry *reg, const char *dir)
+{
+	ig_buf fed, rb;
+	ig_err e;
+
+	ig_buf_init(&fed, IG_FED_ID_MAX);
+	ig_buf_init(&rb, IG_ROOT_SIGNED_MAX);
+	if ((e = ig_store_open_existing(dir, &fed, &reg->store)) != IG_OK)
+		goto out;
+	if ((e = ig_store_scan(reg->store, IG_CF_ROOTS, ig_slice_make(NULL, 0),
+	         ig_slice_make(NULL, 0), root_last, &rb))
+	    != IG_OK)
+		goto out;
+	if (rb.len == 0) {
+		IG_ERROR(SUB, "%s: the store holds no root", dir);
+		e = IG_ENOTFOUND;
+		goto out;
+	}
+	if ((e = ig_root_decode(ig_buf_slice(&rb), &reg->root)) != IG_OK
+	    || !ig_slice_eq(ig_root_fed_id(reg->root), ig_buf_slice(&fed))
+	    || (ig_root_serial(reg->root) == 1
+	        && ig_root_self_check(reg->root) != IG_OK)) {
+		IG_ERROR(SUB, "%s: the stored root is damaged", dir);
+		e = IG_ESTORE;
+	}
+out:
+	ig_buf_free(&rb);
+	ig_buf_free(&fed);
+	return e;
+}
+
 ig_err
 ig_registry_open(const char *dir, ig_slice signed_root, ig_registry **out)
 {
@@ -127,6 +178,12 @@ ig_registry_open(const char *dir, ig_slice signed_root, ig_registry **out)
 	if (pthread_mutex_init(&reg->apply_lock, NULL) != 0) {
 		ig_free(reg);
 		return IG_ENOMEM;
+	}
+	if (signed_root.len == 0) {
+		if ((e = open_existing(reg, dir)) != IG_OK)
+			goto fail;
+		*out = reg;
+		return IG_OK;
 	}
 	if ((e = ig_root_decode(signed_root, &reg->root)) != IG_OK) {
 		IG_ERROR(SUB, "root: %s", ig_strerror(e));
@@ -225,11 +282,12 @@ dsc_record_parse(
 	ig_slice cc;
 	ig_err e;
 
-	if (key.len != 40)
+	/* kid(8) idlen(1) origin thumbprint(32) */
+	if (key.len < 8 + 1 + 1 + 32 || key.len != 8u + 1 + key.ptr[8] + 32)
 		return IG_ESTORE;
 	memset(d, 0, sizeof(*d));
 	memcpy(d->kid, key.ptr, 8);
-	memcpy(d->thumbprint, key.ptr + 8, 32);
+	memcpy(d->thumbprint, key.ptr + key.len - 32, 32);
 	if ((e = ig_msgpack_unpack(val, IG_REGISTRY_DEPTH_MAX, u)) != IG_OK)
 		return IG_ESTORE;
 	if (ig_msgpack_array_read(&u->data, 7, 7, &f, &n) != IG_OK
@@ -264,10 +322,11 @@ csca_record_parse(
 	uint64_t ver;
 	ig_slice cc;
 
-	if (key.len != 34)
+	/* country(2) idlen(1) origin thumbprint(32) */
+	if (key.len < 2 + 1 + 1 + 32 || key.len != 2u + 1 + key.ptr[2] + 32)
 		return IG_ESTORE;
 	memset(c, 0, sizeof(*c));
-	memcpy(c->thumbprint, key.ptr + 2, 32);
+	memcpy(c->thumbprint, key.ptr + key.len - 32, 32);
 	if (ig_msgpack_unpack(val, IG_REGISTRY_DEPTH_MAX, u) != IG_OK)
 		return IG_ESTORE;
 	if (ig_msgpack_array_read(&u->data, 5, 5, &f, &n) != IG_OK
@@ -308,7 +367,9 @@ cert_check(const struct apply_ctx *c, const ig_entry_op *op, ig_x509 **out)
 	char cc[IG_COUNTRY_SIZE];
 	ig_err e;
 
-	if ((e = ig_x509_from_der(op->der, &x)) != IG_OK)
+	if ((e = ig_x509_from_der(op->der, &x)) == IG_ENOMEM)
+		return e;
+	if (e != IG_OK)
 		return reject_op(c, IG_EOPINVALID,
 		    e == IG_ETOOBIG ? "certificate too large"
 		                    : "certificate does not parse");
@@ -341,15 +402,18 @@ chain_one(void *arg, ig_slice key, ig_slice val, bool *stop)
 	if ((e = csca_record_parse(key, val, &rec, &u)) != IG_OK)
 		return e;
 	cs->n_csca++;
-	if (ig_x509_from_der(rec.der, &ca) == IG_OK) {
-		if (ig_x509_check_issued_by(cs->dsc, ca) == IG_OK) {
+	/* Out of memory is an error, not a CSCA that does not match. */
+	e = ig_x509_from_der(rec.der, &ca);
+	if (e == IG_OK) {
+		e = ig_x509_check_issued_by(cs->dsc, ca);
+		if (e == IG_OK) {
 			cs->issued = true;
 			*stop = true;
 		}
 		ig_x509_free(ca);
 	}
 	msgpack_unpacked_destroy(&u);
-	return IG_OK;
+	return e == IG_ENOMEM ? e : IG_OK;
 }
 
 /* --- ops ----------------------------------------------------------------- */
@@ -381,7 +445,9 @@ csca_put(struct apply_ctx *c, const ig_entry_op *op)
 	ig_msgpack_uint_write(&w, ig_entry_seq(c->en));
 	if ((e = ig_msgpack_writer_err(&w)) == IG_OK)
 		ig_store_batch_put(c->b, IG_CF_CSCA,
-		    ig_slice_make(k, ig_store_key_csca(k, op->country, thumb)),
+		    ig_slice_make(k,
+		        ig_store_key_csca(
+		            k, op->country, ig_entry_origin(c->en), thumb)),
 		    ig_buf_slice(&v));
 	ig_buf_free(&v);
 	return e;
@@ -408,14 +474,19 @@ dsc_put(struct apply_ctx *c, const ig_entry_op *op)
 		    "gateway-bridge dsc.put without the gateway's signature");
 	if ((e = cert_check(c, op, &x)) != IG_OK)
 		return e;
+	/* The chain check uses the CSCAs this origin registered, not
+	 * another member's (which may not have arrived yet). */
 	memset(&cs, 0, sizeof(cs));
 	cs.dsc = x;
 	e = ig_store_batch_scan(c->b, IG_CF_CSCA,
-	    ig_slice_make(op->country, 2), ig_slice_make(NULL, 0), chain_one,
-	    &cs);
+	    ig_slice_make(k,
+	        ig_store_key_csca_origin(
+	            k, op->country, ig_entry_origin(c->en))),
+	    ig_slice_make(NULL, 0), chain_one, &cs);
 	if (e == IG_OK && cs.n_csca > 0 && !cs.issued)
 		e = reject_op(c, IG_ECHAIN,
-		    "DSC is not issued by a registered CSCA of its country");
+		    "DSC is not issued by a CSCA of its country that the "
+		    "origin registered");
 	ig_x509_kid(x, kid);
 	ig_x509_thumbprint(x, thumb);
 	ig_x509_free(x);
@@ -437,33 +508,48 @@ dsc_put(struct apply_ctx *c, const ig_entry_op *op)
 		ig_msgpack_nil_write(&w);
 	if ((e = ig_msgpack_writer_err(&w)) == IG_OK)
 		ig_store_batch_put(c->b, IG_CF_DSC,
-		    ig_slice_make(k, ig_store_key_dsc(k, kid, thumb)),
+		    ig_slice_make(k,
+		        ig_store_key_dsc(
+		            k, kid, ig_entry_origin(c->en), thumb)),
 		    ig_buf_slice(&v));
 	ig_buf_free(&v);
 	return e;
+}
+
+/* May m publish dsc.del and rev.* at all? */
+static bool
+role_publishes(const ig_root_member *m)
+{
+	return (m->roles & (IG_ROLE_AUTHORITY | IG_ROLE_GATEWAY_BRIDGE)) != 0;
 }
 
 static ig_err
 dsc_del(struct apply_ctx *c, const ig_entry_op *op)
 {
 	uint8_t k[IG_STORE_KEY_MAX];
-	size_t klen = ig_store_key_dsc(k, op->kid, op->thumbprint);
+	size_t klen;
 	ig_registry_dsc rec;
 	msgpack_unpacked u;
 	ig_buf v;
 	ig_err e;
 
+	if (!role_publishes(c->m))
+		return reject_op(c, IG_EAUTHORITY,
+		    "dsc.del by a member that publishes nothing");
 	/* The kid is the first 8 bytes of the thumbprint (both hash the
 	 * same DER), so a pair that disagrees names no certificate. */
 	if (memcmp(op->kid, op->thumbprint, 8) != 0)
 		return reject_op(c, IG_EKIDMISMATCH,
 		    "dsc.del kid is not the thumbprint's first 8 bytes");
+	/* Only the origin's own copy: another member's DSC is not its to
+	 * delete, and may not have arrived here yet. */
+	klen = ig_store_key_dsc(
+	    k, op->kid, ig_entry_origin(c->en), op->thumbprint);
 	ig_buf_init(&v, IG_STORE_VALUE_MAX);
 	e = ig_store_batch_get(c->b, IG_CF_DSC, ig_slice_make(k, klen), &v);
 	if (e == IG_ENOTFOUND) {
-		/* Deleting what is not there changes nothing. */
-		IG_DEBUG(SUB, "dsc.del of an unknown DSC");
-		e = IG_OK;
+		e = reject_op(c, IG_EUNKNOWNKID,
+		    "dsc.del of a DSC the origin has not published");
 		goto out;
 	}
 	if (e != IG_OK)
@@ -484,7 +570,8 @@ out:
 	return e;
 }
 
-/* Scan state for rev.*: the kid's DSCs and whether all are allowed. */
+/* Scan state for rev.*: the origin's own DSCs with the kid, and whether
+ * any of them is of a country outside its authority. */
 struct kid_scan {
 	const ig_root_member *m;
 	size_t n;
@@ -511,48 +598,46 @@ kid_one(void *arg, ig_slice key, ig_slice val, bool *stop)
 static ig_err
 rev_apply(struct apply_ctx *c, const ig_entry_op *op)
 {
-	struct kid_scan ks;
 	uint8_t k[IG_STORE_KEY_MAX];
-	ig_buf v;
+	ig_slice origin = ig_entry_origin(c->en);
+	struct kid_scan ks;
 	ig_err e;
 
-	memset(&ks, 0, sizeof(ks));
-	ks.m = c->m;
-	if ((e = ig_store_batch_scan(c->b, IG_CF_DSC,
-	         ig_slice_make(op->kid, 8), ig_slice_make(NULL, 0), kid_one,
-	         &ks))
-	    != IG_OK)
-		return e;
-	if (ks.n == 0)
-		return reject_op(
-		    c, IG_EUNKNOWNKID, "revocation for an unknown kid");
-	if (ks.foreign)
+	if (!role_publishes(c->m))
 		return reject_op(c, IG_EAUTHORITY,
-		    "revocation for a kid of a country outside the origin's "
-		    "authority");
-	ig_buf_init(&v, 8 + IG_MEMBER_ID_MAX);
-	if (op->kind == IG_OP_REV_PUT) {
-		uint8_t exp[8];
-		be64_put(exp, op->expires_ms);
-		if ((e = ig_buf_append(&v, exp, 8)) != IG_OK
-		    || (e = ig_buf_append(&v, ig_entry_origin(c->en).ptr,
-		            ig_entry_origin(c->en).len))
-		        != IG_OK)
-			goto out;
+		    "revocation by a member that publishes nothing");
+	/* An authority revokes for the DSCs it published itself; the
+	 * gateway bridge for any kid, as the EU gateway's batches do
+	 * (their kid may be UNKNOWN_KID). */
+	if (!(c->m->roles & IG_ROLE_GATEWAY_BRIDGE)) {
+		memset(&ks, 0, sizeof(ks));
+		ks.m = c->m;
+		if ((e = ig_store_batch_scan(c->b, IG_CF_DSC,
+		         ig_slice_make(
+		             k, ig_store_key_dsc_origin(k, op->kid, origin)),
+		         ig_slice_make(NULL, 0), kid_one, &ks))
+		    != IG_OK)
+			return e;
+		if (ks.n == 0)
+			return reject_op(c, IG_EUNKNOWNKID,
+			    "revocation for a kid that is not one of the "
+			    "origin's DSCs");
+		if (ks.foreign)
+			return reject_op(c, IG_EAUTHORITY,
+			    "revocation for a kid of a country outside the "
+			    "origin's authority");
 	}
 	for (size_t i = 0; i < op->hashes.len; i += IG_REVOCATION_HASH_LEN) {
 		ig_slice key = ig_slice_make(k,
 		    ig_store_key_rev(
 		        k, op->kid, op->hash_type, op->hashes.ptr + i));
 		if (op->kind == IG_OP_REV_PUT)
-			ig_store_batch_put(
-			    c->b, IG_CF_REVOCATIONS, key, ig_buf_slice(&v));
+			ig_store_batch_rev_add(
+			    c->b, key, origin, op->expires_ms);
 		else
-			ig_store_batch_del(c->b, IG_CF_REVOCATIONS, key);
+			ig_store_batch_rev_remove(c->b, key, origin);
 	}
-out:
-	ig_buf_free(&v);
-	return e;
+	return IG_OK;
 }
 
 static ig_err
@@ -612,8 +697,10 @@ repeat_or_fork(ig_registry *reg, const ig_entry *en, ig_registry_head *h)
 	 * entry bytes in another framing of the signed array are not a
 	 * fork but a repeat. */
 	if ((e = ig_entry_decode(ig_buf_slice(&stored), &other)) != IG_OK) {
-		IG_ERROR(SUB, "stored entry does not decode");
-		e = IG_ESTORE;
+		if (e != IG_ENOMEM) {
+			IG_ERROR(SUB, "stored entry does not decode");
+			e = IG_ESTORE;
+		}
 		goto out;
 	}
 	if (ig_slice_eq(ig_entry_bytes(other), ig_entry_bytes(en))) {
@@ -676,7 +763,7 @@ apply_locked(ig_registry *reg, const ig_entry *en, const ig_root_member *m)
 		return e;
 	if (seq <= h.seq)
 		return repeat_or_fork(reg, en, &h);
-	if (h.frozen_at != 0)
+	if (h.frozen_at != 0 && seq >= h.frozen_at)
 		return reject(en, IG_EFROZEN, "origin frozen by equivocation");
 	if (seq != h.seq + 1)
 		return reject(en, IG_ESEQGAP, "seq beyond the next one");
@@ -746,6 +833,175 @@ out:
 	return e;
 }
 
+/* --- evidence from peers --------------------------------------------------
+ */
+
+/* Stores the proof that ea and eb (same origin and seq, both verified)
+ * fork the origin's log, and freezes the origin at that seq. The proof
+ * is recorded as the local one would be: first the entry in this node's
+ * log when it holds one, else the one with the smaller hash; keyed by
+ * the hash of the other. So a proof is stored once, whatever its order
+ * and whichever node found it. */
+static ig_err
+evidence_store(ig_registry *reg, const ig_entry *ea, const ig_entry *eb)
+{
+	uint8_t k[IG_STORE_KEY_MAX];
+	uint8_t ha[32], hb[32], hs[32];
+	ig_slice origin = ig_entry_origin(ea);
+	uint64_t seq = ig_entry_seq(ea);
+	const ig_entry *lo, *hi;
+	ig_slice first, second;
+	const uint8_t *second_hash;
+	ig_store_batch *b = NULL;
+	ig_entry *stored_en = NULL;
+	ig_registry_head h;
+	ig_msgpack_writer w;
+	ig_buf stored, ev, probe;
+	size_t klen;
+	ig_err e;
+
+	ig_buf_init(&stored, IG_ENTRY_SIGNED_MAX);
+	ig_buf_init(&ev, IG_STORE_VALUE_MAX);
+	ig_buf_init(&probe, IG_STORE_VALUE_MAX);
+	ig_entry_hash(ea, ha);
+	ig_entry_hash(eb, hb);
+	lo = memcmp(ha, hb, 32) < 0 ? ea : eb;
+	hi = lo == ea ? eb : ea;
+	first = ig_entry_signed_bytes(lo);
+	second = ig_entry_signed_bytes(hi);
+	second_hash = lo == ea ? hb : ha;
+
+	if ((e = head_load(reg, NULL, origin, &h)) != IG_OK)
+		goto out;
+	e = ig_store_get(reg->store, IG_CF_ENTRIES,
+	    ig_slice_make(k, ig_store_key_entry(k, origin, seq)), &stored);
+	if (e == IG_OK) {
+		if ((e = ig_entry_decode(ig_buf_slice(&stored), &stored_en))
+		    != IG_OK) {
+			if (e != IG_ENOMEM) {
+				IG_ERROR(SUB, "stored entry does not decode");
+				e = IG_ESTORE;
+			}
+			goto out;
+		}
+		ig_entry_hash(stored_en, hs);
+		first = ig_buf_slice(&stored);
+		if (memcmp(hs, hb, 32) == 0) {
+			second = ig_entry_signed_bytes(ea);
+			second_hash = ha;
+		} else if (memcmp(hs, ha, 32) == 0) {
+			second = ig_entry_signed_bytes(eb);
+			second_hash = hb;
+		} else {
+			/* The log holds a third entry: the smaller of the
+			 * two forks it too. */
+			second = ig_entry_signed_bytes(lo);
+			second_hash = lo == ea ? ha : hb;
+		}
+	} else if (e != IG_ENOTFOUND) {
+		goto out;
+	}
+	klen = ig_store_key_evidence(k, origin, seq, second_hash);
+	e = ig_store_get(
+	    reg->store, IG_CF_EVIDENCE, ig_slice_make(k, klen), &probe);
+	if (e == IG_OK) {
+		IG_DEBUG(SUB, "evidence %.*s/%llu: already known",
+		    (int) origin.len, (const char *) origin.ptr,
+		    (unsigned long long) seq);
+		goto out;
+	}
+	if (e != IG_ENOTFOUND)
+		goto out;
+	ig_msgpack_writer_init(&w, &ev);
+	ig_msgpack_array_write(&w, 2);
+	ig_msgpack_bin_write(&w, first);
+	ig_msgpack_bin_write(&w, second);
+	if ((e = ig_msgpack_writer_err(&w)) != IG_OK
+	    || (e = ig_store_batch_new(reg->store, &b)) != IG_OK)
+		goto out;
+	ig_store_batch_put(
+	    b, IG_CF_EVIDENCE, ig_slice_make(k, klen), ig_buf_slice(&ev));
+	if (h.frozen_at == 0 || seq < h.frozen_at)
+		h.frozen_at = seq;
+	head_put(b, &h);
+	if ((e = ig_store_batch_commit(b)) != IG_OK)
+		goto out;
+	IG_ERROR(SUB,
+	    "EQUIVOCATION by %.*s at seq %llu (proof from a peer): evidence "
+	    "stored, origin frozen",
+	    (int) origin.len, (const char *) origin.ptr,
+	    (unsigned long long) seq);
+out:
+	ig_store_batch_free(b);
+	ig_entry_free(stored_en);
+	ig_buf_free(&probe);
+	ig_buf_free(&ev);
+	ig_buf_free(&stored);
+	return e;
+}
+
+/* Decodes and verifies one half of a proof. */
+static ig_err
+evidence_half(ig_registry *reg, ig_slice bytes, ig_entry **out)
+{
+	const ig_root_member *m;
+	ig_entry *en = NULL;
+	ig_err e;
+
+	if (bytes.len > IG_ENTRY_SIGNED_MAX)
+		return IG_ETOOBIG;
+	if ((e = ig_entry_decode(bytes, &en)) != IG_OK)
+		return e;
+	if ((m = ig_root_member_find(reg->root, ig_entry_origin(en)))
+	    == NULL) {
+		e = IG_EUNKNOWNORIGIN;
+		goto fail;
+	}
+	if ((e = ig_entry_verify(en, m->pub)) != IG_OK)
+		goto fail;
+	*out = en;
+	return IG_OK;
+fail:
+	ig_entry_free(en);
+	return e;
+}
+
+ig_err
+ig_registry_evidence_submit(
+    ig_registry *reg, ig_slice signed_a, ig_slice signed_b)
+{
+	ig_entry *ea = NULL, *eb = NULL;
+	const char *why = NULL;
+	ig_err e;
+
+	if ((e = evidence_half(reg, signed_a, &ea)) != IG_OK
+	    || (e = evidence_half(reg, signed_b, &eb)) != IG_OK) {
+		if (e != IG_ENOMEM)
+			why = "an entry is malformed or not validly signed";
+		goto out;
+	}
+	if (!ig_slice_eq(ig_entry_origin(ea), ig_entry_origin(eb))
+	    || ig_entry_seq(ea) != ig_entry_seq(eb)) {
+		e = IG_EINVAL;
+		why = "the entries are of different origins or seqs";
+		goto out;
+	}
+	if (ig_slice_eq(ig_entry_bytes(ea), ig_entry_bytes(eb))) {
+		e = IG_EINVAL;
+		why = "the entries are the same entry";
+		goto out;
+	}
+	pthread_mutex_lock(&reg->apply_lock);
+	e = evidence_store(reg, ea, eb);
+	pthread_mutex_unlock(&reg->apply_lock);
+out:
+	if (why != NULL)
+		IG_WARN(SUB, "reject evidence: %s: %s", ig_err_name(e), why);
+	ig_entry_free(ea);
+	ig_entry_free(eb);
+	return e;
+}
+
 /* --- queries --------------------------------------------------------------
  */
 
@@ -810,16 +1066,30 @@ ig_registry_rev_get(ig_registry *reg, const uint8_t kid[8], uint8_t hash_type,
     const uint8_t hash[16], uint64_t *expires_ms)
 {
 	uint8_t k[IG_STORE_KEY_MAX];
+	uint64_t latest = 0, exp;
+	size_t off = 0;
+	ig_slice origin;
 	ig_buf v;
 	ig_err e;
 
-	ig_buf_init(&v, 8 + IG_MEMBER_ID_MAX);
+	ig_buf_init(&v, IG_STORE_VALUE_MAX);
 	e = ig_store_get(reg->store, IG_CF_REVOCATIONS,
 	    ig_slice_make(k, ig_store_key_rev(k, kid, hash_type, hash)), &v);
-	if (e == IG_OK && v.len < 8)
+	if (e != IG_OK)
+		goto out;
+	while (
+	    (e = ig_store_revset_next(ig_buf_slice(&v), &off, &origin, &exp))
+	    == IG_OK)
+		latest = exp > latest ? exp : latest;
+	if (e == IG_ENOTFOUND && off > 0) {
+		e = IG_OK;
+		if (expires_ms != NULL)
+			*expires_ms = latest;
+	} else {
+		IG_ERROR(SUB, "damaged revocation record");
 		e = IG_ESTORE;
-	if (e == IG_OK && expires_ms != NULL)
-		*expires_ms = be64_get(v.ptr);
+	}
+out:
 	ig_buf_free(&v);
 	return e;
 }
@@ -941,4 +1211,10 @@ ig_err
 ig_registry_state_digest(ig_registry *reg, uint8_t out[32])
 {
 	return ig_store_digest(reg->store, out);
+}
+
+void
+ig_registry_compact(ig_registry *reg)
+{
+	ig_store_compact(reg->store);
 }

@@ -18,21 +18,52 @@
  *   op outside countries or roles     IG_EAUTHORITY
  *   certificate does not parse        IG_EOPINVALID
  *   op country != certificate's C=    IG_ECOUNTRY
- *   DSC not issued by a CSCA of its   IG_ECHAIN (only when the country
- *   country                           has a CSCA registered)
+ *   DSC not issued by a CSCA of its   IG_ECHAIN (only when the origin
+ *   country that the same origin      has registered a CSCA of that
+ *   registered                        country)
  *   dsc.del kid != thumbprint[0..8]   IG_EKIDMISMATCH
- *   rev.* for a kid without a DSC     IG_EUNKNOWNKID
+ *   dsc.del of a DSC the origin has   IG_EUNKNOWNKID
+ *   not published (or deleted)
+ *   rev.* by an authority for a kid   IG_EUNKNOWNKID (this also refuses
+ *   none of its own DSCs has          a revocation for another
+ *                                     country's kid)
  *
  * A rejected entry changes nothing, except that an equivocation stores
  * its evidence and freezes the origin. An exact repeat of a stored entry
  * returns IG_OK and changes nothing. An accepted entry is written in one
  * synced batch (the entry, the new head and every op's changes).
  *
- * Authority: a member with role "authority" may publish csca.put,
- * dsc.put, dsc.del and rev.* for its own countries (for dsc.del and rev.*
- * the country of the DSC(s) with that kid); a "gateway-bridge" member for
- * any country, and its dsc.put must carry the gateway's CMS signature; a
- * "mirror" publishes nothing.
+ * Authority: a member with role "authority" may publish csca.put and
+ * dsc.put for its own countries, and dsc.del and rev.* for the DSCs it
+ * published itself; a "gateway-bridge" member csca.put and dsc.put for
+ * any country (its dsc.put must carry the gateway's CMS signature),
+ * dsc.del for the DSCs it published itself, and rev.* for any kid (the EU
+ * gateway's revocation batches may name any kid, even UNKNOWN_KID); a
+ * "mirror" publishes nothing (IG_EAUTHORITY).
+ *
+ * Determinism: gossip delivers different origins' entries to different
+ * nodes in different interleavings, each origin's own entries in seq
+ * order. So whether an entry is accepted, and what it changes, depends
+ * only on the root and on that origin's own earlier entries:
+ *  - DSC and CSCA records are kept per publishing origin (the origin is
+ *    part of their keys): a second member publishing the same
+ *    certificate adds its own copy and never overwrites the first's;
+ *    dsc.del deletes only the origin's own copy;
+ *  - the chain check of a dsc.put uses only CSCAs of the same origin;
+ *  - an authority's rev.* is checked against its own DSCs only;
+ *  - a revocation hash carries the set of origins listing it, each with
+ *    its expiry: rev.put adds (or updates) the origin's member, rev.del
+ *    removes it, and the hash is gone when the set is empty. Adding and
+ *    removing distinct origins commute.
+ * Every interleaving of the same logs therefore ends in the same state
+ * and the same ig_registry_state_digest. The queries keep their meaning:
+ * a hash is revoked while any origin lists it, and ig_registry_dsc_each
+ * returns every origin's copy of a kid's DSCs (verification tries each).
+ * docs/registry.md has the rules and the reasons.
+ *
+ * An equivocation freezes its origin at the forked seq: entries at or
+ * beyond it are refused (IG_EFROZEN), earlier ones are still accepted,
+ * so that nodes that learn of the fork at different moments converge.
  *
  * Thread safety: ig_registry_apply may be called from several threads
  * (calls are serialised inside); queries may run concurrently with each
@@ -62,9 +93,10 @@ typedef struct ig_registry ig_registry;
 IG_MUST_CHECK ig_err ig_registry_open(
     const char *dir, ig_slice signed_root, ig_registry **out);
 
-/* (Contract for the next change of registry.c.) An empty signed_root
- * (len 0) opens an existing store with the root stored in it;
- * IG_ENOTFOUND when dir holds no registry yet. */
+/* An empty signed_root (len 0) opens an existing store with the root of
+ * the highest serial stored in it; IG_ENOTFOUND when dir holds no
+ * registry yet (nothing is created), IG_ESTORE when the stored root is
+ * damaged or not the store's federation. */
 
 /* Closes the store; NULL is a no-op. */
 void ig_registry_close(ig_registry *reg);
@@ -116,8 +148,9 @@ typedef ig_err (*ig_registry_csca_fn)(
 IG_MUST_CHECK ig_err ig_registry_csca_each(ig_registry *reg,
     const char country[3], ig_registry_csca_fn fn, void *arg);
 
-/* Looks up one revocation hash. IG_OK when listed (with its expiry in
- * *expires_ms when not NULL), IG_ENOTFOUND when not. */
+/* Looks up one revocation hash. IG_OK when listed by any origin (with
+ * the latest of the listing origins' expiries in *expires_ms when not
+ * NULL), IG_ENOTFOUND when not, IG_ESTORE, IG_ENOMEM. */
 IG_MUST_CHECK ig_err ig_registry_rev_get(ig_registry *reg,
     const uint8_t kid[8], uint8_t hash_type, const uint8_t hash[16],
     uint64_t *expires_ms);
@@ -138,7 +171,8 @@ typedef ig_err (*ig_registry_head_fn)(
     void *arg, const ig_registry_head *head, bool *stop);
 
 /* Calls fn for the head of every origin with entries (the version
- * vector). */
+ * vector), and of every origin frozen by a proof from a peer before it
+ * had entries here (seq 0). */
 IG_MUST_CHECK ig_err ig_registry_heads_each(
     ig_registry *reg, ig_registry_head_fn fn, void *arg);
 
@@ -164,13 +198,17 @@ typedef ig_err (*ig_registry_evidence_fn)(
 IG_MUST_CHECK ig_err ig_registry_evidence_each(
     ig_registry *reg, ig_registry_evidence_fn fn, void *arg);
 
-/* (Contract for the next change of registry.c.) Stores an equivocation
- * proof received from a peer: two validly signed entries of the same
- * origin and seq with different bytes (either may be unknown here). The
- * origin is frozen at that seq as if the node had seen both. IG_OK when
- * stored (or already known), IG_EBADSIG / IG_EUNKNOWNORIGIN when either
- * entry is not validly signed by a member, IG_EINVAL when they are not
- * a fork (different origin or seq, or equal bytes), format errors. */
+/* Stores an equivocation proof received from a peer: two validly signed
+ * entries of the same origin and seq with different bytes (either may be
+ * unknown here; both are borrowed). The origin is frozen at that seq as
+ * if the node had seen both. The proof is stored as a local one would be
+ * (first: the entry in this node's log if it holds one, else the one of
+ * the smaller hash), so the same fork is stored once whatever the order
+ * of a and b. IG_OK when stored (or already known), IG_EBADSIG /
+ * IG_EUNKNOWNORIGIN when either entry is not validly signed by a member,
+ * IG_EINVAL when they are not a fork (different origin or seq, or the
+ * same entry bytes), format errors of ig_entry_decode, IG_ESTORE,
+ * IG_ENOMEM. Thread safety as ig_registry_apply. */
 IG_MUST_CHECK ig_err ig_registry_evidence_submit(
     ig_registry *reg, ig_slice signed_a, ig_slice signed_b);
 
@@ -178,5 +216,10 @@ IG_MUST_CHECK ig_err ig_registry_evidence_submit(
  * order); equal digests mean equal states. For tests and diagnostics. */
 IG_MUST_CHECK ig_err ig_registry_state_digest(
     ig_registry *reg, uint8_t out[32]);
+
+/* Compacts the whole store and waits for the end: after a bulk load, and
+ * for benchmarks that measure the size on disk. May run concurrently with
+ * queries and ig_registry_apply. */
+void ig_registry_compact(ig_registry *reg);
 
 #endif /* IG_REGISTRY_REGISTRY_H */

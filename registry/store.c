@@ -5,9 +5,16 @@
  * are translated: every failure is logged with RocksDB's message and
  * becomes IG_ESTORE. RocksDB's error string is not reset on success
  * (notes/libs.md section 3), so it is freed and cleared after each call.
+ *
+ * It also holds the codec of revocation sets (store.h) and the RocksDB
+ * merge operator and compaction filter that maintain them, and the
+ * tuning of the revocations family, whose size and lookup latency the
+ * benchmark tests/bench/bench_registry.c measures.
  */
 #include "registry/store.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rocksdb/c.h>
@@ -36,11 +43,19 @@ static const char *const cf_names[IG_CF_COUNT_] = {
 #define META_SCHEMA "schema"
 #define META_FED_ID "fed_id"
 
+/* Revocations: a block cache shared by the lookup families, and the
+ * write buffer before a flush. See options_make. */
+#define BLOCK_CACHE_BYTES  ((size_t) 64 << 20)
+#define WRITE_BUFFER_BYTES ((size_t) 64 << 20)
+
 struct ig_store {
 	rocksdb_t *db;
 	rocksdb_options_t *opt; /* the database and plain families */
-	rocksdb_options_t *lookup_opt; /* dsc, csca, revocations: bloom */
+	rocksdb_options_t *lookup_opt; /* dsc, csca: bloom */
+	rocksdb_options_t *rev_opt; /* revocations: bloom, merge, filter */
 	rocksdb_block_based_table_options_t *bbto;
+	rocksdb_cache_t *cache;
+	rocksdb_compactionfilter_t *rev_filter; /* must outlive db */
 	rocksdb_writeoptions_t *wo;
 	rocksdb_readoptions_t *ro;
 	rocksdb_column_family_handle_t *cf[IG_CF_COUNT_];
@@ -103,21 +118,35 @@ ig_store_key_evidence(
 }
 
 size_t
-ig_store_key_dsc(
-    uint8_t *k, const uint8_t kid[8], const uint8_t thumbprint[32])
+ig_store_key_dsc_origin(uint8_t *k, const uint8_t kid[8], ig_slice origin)
 {
 	memcpy(k, kid, 8);
-	memcpy(k + 8, thumbprint, 32);
-	return 40;
+	return 8 + ig_store_key_origin(k + 8, origin);
 }
 
 size_t
-ig_store_key_csca(
-    uint8_t *k, const char country[3], const uint8_t thumbprint[32])
+ig_store_key_dsc(uint8_t *k, const uint8_t kid[8], ig_slice origin,
+    const uint8_t thumbprint[32])
+{
+	size_t n = ig_store_key_dsc_origin(k, kid, origin);
+	memcpy(k + n, thumbprint, 32);
+	return n + 32;
+}
+
+size_t
+ig_store_key_csca_origin(uint8_t *k, const char country[3], ig_slice origin)
 {
 	memcpy(k, country, 2);
-	memcpy(k + 2, thumbprint, 32);
-	return 34;
+	return 2 + ig_store_key_origin(k + 2, origin);
+}
+
+size_t
+ig_store_key_csca(uint8_t *k, const char country[3], ig_slice origin,
+    const uint8_t thumbprint[32])
+{
+	size_t n = ig_store_key_csca_origin(k, country, origin);
+	memcpy(k + n, thumbprint, 32);
+	return n + 32;
 }
 
 size_t
@@ -139,42 +168,318 @@ ig_store_key_root(uint8_t *k, uint64_t serial)
 
 /* --- open and close ----------------------------------------------------- */
 
+/* --- revocation sets ---------------------------------------------------- */
+
+/* Merge operands: kind(1) idlen(1) origin [varint(expires_ms) for add]. */
+#define REVSET_ADD    0x01
+#define REVSET_REMOVE 0x02
+#define VARINT_MAX    10 /* bytes of a 64-bit LEB128 varint */
+
+static size_t
+varint_put(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+	while (v >= 0x80) {
+		p[n++] = (uint8_t) (v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t) v;
+	return n;
+}
+
+/* Reads a varint at *off of s; false when it is cut or too long. */
+static bool
+varint_get(ig_slice s, size_t *off, uint64_t *out)
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < VARINT_MAX && *off < s.len; i++) {
+		uint8_t c = s.ptr[(*off)++];
+		v |= (uint64_t) (c & 0x7f) << (7 * i);
+		if ((c & 0x80) == 0) {
+			*out = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Reads idlen(1) origin at *off of s. */
+static bool
+origin_get(ig_slice s, size_t *off, ig_slice *origin)
+{
+	size_t n;
+	if (*off >= s.len)
+		return false;
+	n = s.ptr[*off];
+	if (n == 0 || n > IG_MEMBER_ID_MAX || s.len - *off - 1 < n)
+		return false;
+	*origin = ig_slice_make(s.ptr + *off + 1, n);
+	*off += 1 + n;
+	return true;
+}
+
+/* The order of a set: shorter ids first, then bytewise. */
+static int
+origin_cmp(ig_slice a, ig_slice b)
+{
+	if (a.len != b.len)
+		return a.len < b.len ? -1 : 1;
+	return memcmp(a.ptr, b.ptr, a.len);
+}
+
+ig_err
+ig_store_revset_next(
+    ig_slice val, size_t *off, ig_slice *origin, uint64_t *expires_ms)
+{
+	size_t p = *off;
+	ig_slice o;
+	uint64_t exp;
+
+	if (p == val.len)
+		return IG_ENOTFOUND;
+	if (p > val.len || !origin_get(val, &p, &o)
+	    || !varint_get(val, &p, &exp))
+		return IG_ESTORE;
+	*origin = o;
+	*expires_ms = exp;
+	*off = p;
+	return IG_OK;
+}
+
+/* Writes the set in with operand op applied to out, which has room for
+ * in.len + op.len bytes (an element is at most its add operand less the
+ * kind byte). Returns the new length, or SIZE_MAX when in or op is
+ * damaged. */
+static size_t
+revset_apply(ig_slice in, ig_slice op, uint8_t *out)
+{
+	ig_slice oo, o;
+	uint64_t exp = 0, e;
+	size_t p = 1, q = 0, n = 0;
+	bool done = false;
+
+	if (op.len < 1
+	    || (op.ptr[0] != REVSET_ADD && op.ptr[0] != REVSET_REMOVE)
+	    || !origin_get(op, &p, &oo))
+		return SIZE_MAX;
+	if (op.ptr[0] == REVSET_ADD && !varint_get(op, &p, &exp))
+		return SIZE_MAX;
+	if (p != op.len)
+		return SIZE_MAX;
+	while (q < in.len) {
+		size_t start = q;
+		int c;
+		if (!origin_get(in, &q, &o) || !varint_get(in, &q, &e))
+			return SIZE_MAX;
+		c = done ? 1 : origin_cmp(oo, o);
+		if (c <= 0) {
+			/* the operand's origin goes here (replacing o when
+			 * equal), unless it is removed */
+			if (op.ptr[0] == REVSET_ADD) {
+				n += ig_store_key_origin(out + n, oo);
+				n += varint_put(out + n, exp);
+			}
+			done = true;
+			if (c == 0)
+				continue;
+		}
+		memcpy(out + n, in.ptr + start, q - start);
+		n += q - start;
+	}
+	if (!done && op.ptr[0] == REVSET_ADD) {
+		n += ig_store_key_origin(out + n, oo);
+		n += varint_put(out + n, exp);
+	}
+	return n;
+}
+
+/* The merge operator: folds operands, in order, into the existing set.
+ * RocksDB calls it from any of its threads and frees the result with
+ * revset_free. Its two buffers come from malloc, not ig_malloc: a
+ * merge that fails is a RocksDB background error that stops every
+ * write, so the allocation-failure hook of the tests must not reach
+ * here. */
+static char *
+revset_full_merge(void *state, const char *key, size_t key_len,
+    const char *existing, size_t existing_len, const char *const *ops,
+    const size_t *op_lens, int n_ops, unsigned char *success, size_t *new_len)
+{
+	uint8_t *a = NULL, *b = NULL, *t;
+	size_t cap = existing_len + 1, len = existing_len;
+	(void) state;
+	(void) key;
+	(void) key_len;
+
+	*success = 0;
+	for (int i = 0; i < n_ops; i++) {
+		if (op_lens[i] > SIZE_MAX - cap)
+			goto fail;
+		cap += op_lens[i];
+	}
+	if ((a = malloc(cap)) == NULL || (b = malloc(cap)) == NULL)
+		goto fail;
+	if (existing_len > 0)
+		memcpy(a, existing, existing_len);
+	for (int i = 0; i < n_ops; i++) {
+		len = revset_apply(ig_slice_make(a, len),
+		    ig_slice_make(ops[i], op_lens[i]), b);
+		if (len == SIZE_MAX) {
+			IG_ERROR("store", "damaged revocation set or operand");
+			goto fail;
+		}
+		t = a;
+		a = b;
+		b = t;
+	}
+	free(b);
+	*success = 1;
+	*new_len = len;
+	return (char *) a;
+fail:
+	free(a);
+	free(b);
+	*new_len = 0;
+	return NULL;
+}
+
+/* Operands are not combined without the set: RocksDB keeps them. */
+static char *
+revset_partial_merge(void *state, const char *key, size_t key_len,
+    const char *const *ops, const size_t *op_lens, int n_ops,
+    unsigned char *success, size_t *new_len)
+{
+	(void) state;
+	(void) key;
+	(void) key_len;
+	(void) ops;
+	(void) op_lens;
+	(void) n_ops;
+	*success = 0;
+	*new_len = 0;
+	return NULL;
+}
+
+static void
+revset_free(void *state, const char *value, size_t len)
+{
+	(void) state;
+	(void) len;
+	free((void *) value);
+}
+
+/* RocksDB calls the destructors of the merge operator's and the
+ * filter's state unconditionally; they have none. */
+static void
+revset_state_free(void *state)
+{
+	(void) state;
+}
+
+static const char *
+revset_merge_name(void *state)
+{
+	(void) state;
+	return "intyg-revset-v1";
+}
+
+/* The compaction filter: drops empty sets. */
+static unsigned char
+revset_filter(void *state, int level, const char *key, size_t key_len,
+    const char *val, size_t val_len, char **new_val, size_t *new_len,
+    unsigned char *changed)
+{
+	(void) state;
+	(void) level;
+	(void) key;
+	(void) key_len;
+	(void) val;
+	(void) new_val;
+	(void) new_len;
+	*changed = 0;
+	return val_len == 0;
+}
+
+static const char *
+revset_filter_name(void *state)
+{
+	(void) state;
+	return "intyg-revset-empty-v1";
+}
+
+/* --- open and close ----------------------------------------------------- */
+
 static bool
 is_lookup_cf(size_t i)
 {
-	return i == IG_CF_DSC || i == IG_CF_CSCA || i == IG_CF_REVOCATIONS;
+	return i == IG_CF_DSC || i == IG_CF_CSCA;
 }
 
 static ig_err
-options_make(ig_store *s)
+options_make(ig_store *s, bool create)
 {
+	rocksdb_mergeoperator_t *mo;
+
 	s->opt = rocksdb_options_create();
 	s->bbto = rocksdb_block_based_options_create();
 	s->wo = rocksdb_writeoptions_create();
 	s->ro = rocksdb_readoptions_create();
-	if (s->opt == NULL || s->bbto == NULL || s->wo == NULL
-	    || s->ro == NULL)
+	s->cache = rocksdb_cache_create_lru(BLOCK_CACHE_BYTES);
+	if (s->opt == NULL || s->bbto == NULL || s->wo == NULL || s->ro == NULL
+	    || s->cache == NULL)
 		return IG_ENOMEM;
-	rocksdb_options_set_create_if_missing(s->opt, 1);
+	rocksdb_options_set_create_if_missing(s->opt, create);
 	rocksdb_options_set_create_missing_column_families(s->opt, 1);
 	rocksdb_options_increase_parallelism(s->opt, 2);
 	rocksdb_options_set_keep_log_file_num(s->opt, 5);
+	rocksdb_options_set_compression(s->opt, rocksdb_lz4_compression);
 	rocksdb_writeoptions_set_sync(s->wo, 1);
 	/* Whole-key bloom filters, 10 bits per key (1% false positives):
 	 * most revocation lookups are for hashes that are not listed. The
 	 * table options take ownership of the policy. */
 	rocksdb_block_based_options_set_filter_policy(
 	    s->bbto, rocksdb_filterpolicy_create_bloom(10));
+	rocksdb_block_based_options_set_whole_key_filtering(s->bbto, 1);
+	rocksdb_block_based_options_set_block_cache(s->bbto, s->cache);
 	if ((s->lookup_opt = rocksdb_options_create_copy(s->opt)) == NULL)
 		return IG_ENOMEM;
 	rocksdb_options_set_block_based_table_factory(s->lookup_opt, s->bbto);
+
+	/* Revocations: random 16-byte hashes do not compress, but the
+	 * block's shared key prefixes (kid, type) and the repeated origin
+	 * sets do; the merge operator and filter maintain the sets. The
+	 * options take ownership of the merge operator, not the filter. */
+	if ((s->rev_opt = rocksdb_options_create_copy(s->lookup_opt)) == NULL)
+		return IG_ENOMEM;
+	rocksdb_options_set_write_buffer_size(s->rev_opt, WRITE_BUFFER_BYTES);
+	rocksdb_options_set_bottommost_compression(
+	    s->rev_opt, rocksdb_zstd_compression);
+	mo = rocksdb_mergeoperator_create(NULL, revset_state_free,
+	    revset_full_merge, revset_partial_merge, revset_free,
+	    revset_merge_name);
+	s->rev_filter = rocksdb_compactionfilter_create(
+	    NULL, revset_state_free, revset_filter, revset_filter_name);
+	if (mo == NULL || s->rev_filter == NULL) {
+		if (mo != NULL)
+			rocksdb_mergeoperator_destroy(mo);
+		return IG_ENOMEM;
+	}
+	rocksdb_options_set_merge_operator(s->rev_opt, mo);
+	rocksdb_options_set_compaction_filter(s->rev_opt, s->rev_filter);
 	return IG_OK;
+}
+
+static const rocksdb_options_t *
+cf_options(const ig_store *s, size_t i)
+{
+	if (i == IG_CF_REVOCATIONS)
+		return s->rev_opt;
+	return is_lookup_cf(i) ? s->lookup_opt : s->opt;
 }
 
 /* Opens the database with all of our families and every other existing
  * one (RocksDB refuses to open a subset). */
 static ig_err
-db_open(ig_store *s, const char *dir)
+db_open(ig_store *s, const char *dir, bool create)
 {
 	const char *names[IG_CF_COUNT_ + EXTRA_CF_MAX];
 	const rocksdb_options_t *opts[IG_CF_COUNT_ + EXTRA_CF_MAX];
@@ -187,7 +492,7 @@ db_open(ig_store *s, const char *dir)
 
 	for (size_t i = 0; i < IG_CF_COUNT_; i++) {
 		names[n] = cf_names[i];
-		opts[n++] = is_lookup_cf(i) ? s->lookup_opt : s->opt;
+		opts[n++] = cf_options(s, i);
 	}
 	existing
 	    = rocksdb_list_column_families(s->opt, dir, &n_existing, &err);
@@ -200,6 +505,10 @@ db_open(ig_store *s, const char *dir)
 			rocksdb_list_column_families_destroy(existing, 0);
 		existing = NULL;
 		n_existing = 0;
+		if (!create) {
+			IG_INFO("store", "%s: no store", dir);
+			return IG_ENOTFOUND;
+		}
 	}
 	names[n] = "default";
 	opts[n++] = s->opt;
@@ -236,8 +545,11 @@ out:
 	return e;
 }
 
+/* Checks the schema and the federation of an open store. A new store
+ * (no schema record) gets fed_id, unless fed_out is set: then the store
+ * must exist, and its federation id is appended to fed_out. */
 static ig_err
-meta_check(ig_store *s, const char *dir, ig_slice fed_id)
+meta_check(ig_store *s, const char *dir, ig_slice fed_id, ig_buf *fed_out)
 {
 	ig_buf v;
 	ig_err e;
@@ -246,6 +558,10 @@ meta_check(ig_store *s, const char *dir, ig_slice fed_id)
 	ig_buf_init(&v, IG_FED_ID_MAX);
 	e = ig_store_get(s, IG_CF_META,
 	    ig_slice_make(META_SCHEMA, strlen(META_SCHEMA)), &v);
+	if (e == IG_ENOTFOUND && fed_out != NULL) {
+		IG_INFO("store", "%s: no store (no schema record)", dir);
+		goto out;
+	}
 	if (e == IG_ENOTFOUND) {
 		/* A new store: record who it belongs to, durably. */
 		uint8_t ver[4] = { 0, 0, 0, IG_STORE_SCHEMA };
@@ -278,6 +594,18 @@ meta_check(ig_store *s, const char *dir, ig_slice fed_id)
 	ig_buf_reset(&v);
 	e = ig_store_get(s, IG_CF_META,
 	    ig_slice_make(META_FED_ID, strlen(META_FED_ID)), &v);
+	if (fed_out != NULL) {
+		if (e == IG_OK && v.len == 0)
+			e = IG_ESTORE;
+		if (e == IG_ENOTFOUND || e == IG_ETOOBIG) {
+			IG_ERROR(
+			    "store", "%s: damaged federation record", dir);
+			e = IG_ESTORE;
+		}
+		if (e == IG_OK)
+			e = ig_buf_append(fed_out, v.ptr, v.len);
+		goto out;
+	}
 	if (e == IG_ENOTFOUND || e == IG_ETOOBIG
 	    || (e == IG_OK && !ig_slice_eq(ig_buf_slice(&v), fed_id))) {
 		IG_ERROR("store", "%s belongs to another federation than %.*s",
@@ -290,24 +618,40 @@ out:
 	return e;
 }
 
-ig_err
-ig_store_open(const char *dir, ig_slice fed_id, ig_store **out)
+static ig_err
+store_open(const char *dir, ig_slice fed_id, ig_buf *fed_out, ig_store **out)
 {
+	bool create = fed_out == NULL;
 	ig_store *s;
 	ig_err e;
 
-	if (dir == NULL || fed_id.len == 0 || fed_id.len > IG_FED_ID_MAX)
-		return IG_EINVAL;
 	if ((s = ig_calloc(1, sizeof(*s))) == NULL)
 		return IG_ENOMEM;
-	if ((e = options_make(s)) != IG_OK || (e = db_open(s, dir)) != IG_OK
-	    || (e = meta_check(s, dir, fed_id)) != IG_OK)
+	if ((e = options_make(s, create)) != IG_OK
+	    || (e = db_open(s, dir, create)) != IG_OK
+	    || (e = meta_check(s, dir, fed_id, fed_out)) != IG_OK)
 		goto fail;
 	*out = s;
 	return IG_OK;
 fail:
 	ig_store_close(s);
 	return e;
+}
+
+ig_err
+ig_store_open(const char *dir, ig_slice fed_id, ig_store **out)
+{
+	if (dir == NULL || fed_id.len == 0 || fed_id.len > IG_FED_ID_MAX)
+		return IG_EINVAL;
+	return store_open(dir, fed_id, NULL, out);
+}
+
+ig_err
+ig_store_open_existing(const char *dir, ig_buf *fed_id, ig_store **out)
+{
+	if (dir == NULL || fed_id == NULL)
+		return IG_EINVAL;
+	return store_open(dir, ig_slice_make(NULL, 0), fed_id, out);
 }
 
 void
@@ -336,27 +680,37 @@ ig_store_close(ig_store *s)
 		rocksdb_readoptions_destroy(s->ro);
 	if (s->wo != NULL)
 		rocksdb_writeoptions_destroy(s->wo);
+	if (s->rev_opt != NULL)
+		rocksdb_options_destroy(s->rev_opt);
+	if (s->rev_filter != NULL)
+		rocksdb_compactionfilter_destroy(s->rev_filter);
 	if (s->lookup_opt != NULL)
 		rocksdb_options_destroy(s->lookup_opt);
 	if (s->opt != NULL)
 		rocksdb_options_destroy(s->opt);
 	if (s->bbto != NULL)
 		rocksdb_block_based_options_destroy(s->bbto);
+	if (s->cache != NULL)
+		rocksdb_cache_destroy(s->cache);
 	ig_free(s);
 }
 
 /* --- reads ------------------------------------------------------------- */
 
-/* Appends a RocksDB-allocated value (or reports its absence). */
+/* Appends a RocksDB-allocated value (or reports its absence; an empty
+ * revocation set is absent). */
 static ig_err
-value_take(char *v, size_t vlen, char **err, ig_buf *val)
+value_take(ig_store_cf cf, char *v, size_t vlen, char **err, ig_buf *val)
 {
 	ig_err e;
 	if (*err != NULL)
 		return rdb_fail(err, "get");
 	if (v == NULL)
 		return IG_ENOTFOUND;
-	e = ig_buf_append(val, v, vlen);
+	if (cf == IG_CF_REVOCATIONS && vlen == 0)
+		e = IG_ENOTFOUND;
+	else
+		e = ig_buf_append(val, v, vlen);
 	rocksdb_free(v);
 	return e;
 }
@@ -368,7 +722,7 @@ ig_store_get(ig_store *s, ig_store_cf cf, ig_slice key, ig_buf *val)
 	size_t vlen = 0;
 	char *v = rocksdb_get_cf(s->db, s->ro, s->cf[cf],
 	    (const char *) key.ptr, key.len, &vlen, &err);
-	return value_take(v, vlen, &err, val);
+	return value_take(cf, v, vlen, &err, val);
 }
 
 static bool
@@ -378,10 +732,10 @@ has_prefix(const char *k, size_t klen, ig_slice prefix)
 	    && (prefix.len == 0 || memcmp(k, prefix.ptr, prefix.len) == 0);
 }
 
-/* Runs a scan over it (which it takes and destroys). */
+/* Runs a scan of family cf over it (which it takes and destroys). */
 static ig_err
-iter_scan(rocksdb_iterator_t *it, ig_slice prefix, ig_slice from,
-    ig_store_scan_fn fn, void *arg)
+iter_scan(rocksdb_iterator_t *it, ig_store_cf cf, ig_slice prefix,
+    ig_slice from, ig_store_scan_fn fn, void *arg)
 {
 	ig_slice start = from.len > 0 ? from : prefix;
 	ig_err e = IG_OK;
@@ -398,6 +752,8 @@ iter_scan(rocksdb_iterator_t *it, ig_slice prefix, ig_slice from,
 		const char *v = rocksdb_iter_value(it, &vlen);
 		if (!has_prefix(k, klen, prefix))
 			break;
+		if (cf == IG_CF_REVOCATIONS && vlen == 0)
+			continue;
 		e = fn(arg, ig_slice_make(k, klen), ig_slice_make(v, vlen),
 		    &stop);
 		if (e != IG_OK)
@@ -419,7 +775,7 @@ ig_store_scan(ig_store *s, ig_store_cf cf, ig_slice prefix, ig_slice from,
 	    = rocksdb_create_iterator_cf(s->db, s->ro, s->cf[cf]);
 	if (it == NULL)
 		return IG_ENOMEM;
-	return iter_scan(it, prefix, from, fn, arg);
+	return iter_scan(it, cf, prefix, from, fn, arg);
 }
 
 struct digest_state {
@@ -515,7 +871,7 @@ ig_store_batch_get(
 	char *v = rocksdb_writebatch_wi_get_from_batch_and_db_cf(b->wb,
 	    b->s->db, b->s->ro, b->s->cf[cf], (const char *) key.ptr, key.len,
 	    &vlen, &err);
-	return value_take(v, vlen, &err, val);
+	return value_take(cf, v, vlen, &err, val);
 }
 
 ig_err
@@ -532,7 +888,42 @@ ig_store_batch_scan(ig_store_batch *b, ig_store_cf cf, ig_slice prefix,
 	        b->wb, base, b->s->cf[cf]);
 	if (it == NULL)
 		return IG_ENOMEM;
-	return iter_scan(it, prefix, from, fn, arg);
+	return iter_scan(it, cf, prefix, from, fn, arg);
+}
+
+void
+ig_store_batch_rev_add(
+    ig_store_batch *b, ig_slice key, ig_slice origin, uint64_t expires_ms)
+{
+	uint8_t op[2 + IG_MEMBER_ID_MAX + VARINT_MAX];
+	size_t n = 0;
+	if (origin.len == 0 || origin.len > IG_MEMBER_ID_MAX)
+		return; /* never a member id; would damage the set */
+	op[n++] = REVSET_ADD;
+	n += ig_store_key_origin(op + n, origin);
+	n += varint_put(op + n, expires_ms);
+	rocksdb_writebatch_wi_merge_cf(b->wb, b->s->cf[IG_CF_REVOCATIONS],
+	    (const char *) key.ptr, key.len, (const char *) op, n);
+}
+
+void
+ig_store_batch_rev_remove(ig_store_batch *b, ig_slice key, ig_slice origin)
+{
+	uint8_t op[2 + IG_MEMBER_ID_MAX];
+	size_t n = 0;
+	if (origin.len == 0 || origin.len > IG_MEMBER_ID_MAX)
+		return;
+	op[n++] = REVSET_REMOVE;
+	n += ig_store_key_origin(op + n, origin);
+	rocksdb_writebatch_wi_merge_cf(b->wb, b->s->cf[IG_CF_REVOCATIONS],
+	    (const char *) key.ptr, key.len, (const char *) op, n);
+}
+
+void
+ig_store_compact(ig_store *s)
+{
+	for (size_t i = 0; i < IG_CF_COUNT_; i++)
+		rocksdb_compact_range_cf(s->db, s->cf[i], NULL, 0, NULL, 0);
 }
 
 ig_err

@@ -11,10 +11,12 @@
  *   entries       idlen(1) origin seq(8)              signed entry bytes
  *   heads         origin                              seq(8) hash(32)
  *                                                     frozen_at(8), 0 = no
- *   dsc           kid(8) thumbprint(32)               DSC record (msgpack,
+ *   dsc           kid(8) idlen(1) origin thumbprint(32)
+ *                                                     DSC record (msgpack,
  *                                                     registry.c)
- *   csca          country(2) thumbprint(32)           CSCA record (msgpack)
- *   revocations   kid(8) hash_type(1) hash(16)        expires_ms(8) origin
+ *   csca          country(2) idlen(1) origin thumbprint(32)
+ *                                                     CSCA record (msgpack)
+ *   revocations   kid(8) hash_type(1) hash(16)        origin set (below)
  *   roots         serial(8)                           signed root bytes
  *   stats         (owned by api/stats, later issue)
  *   checkpoints   (owned by consensus, later issue)
@@ -22,6 +24,25 @@
  *                 (hash = SHA-256 of b's entry_bytes)
  *   meta          "schema"                            version, be32
  *                 "fed_id"                            federation id bytes
+ *
+ * The publishing origin is part of the dsc and csca keys, so that two
+ * members' records never overwrite or delete each other (registry.h,
+ * "Determinism"). A revocation hash is one record whatever the number of
+ * members listing it; its value is the set of those members, each with
+ * its expiry, sorted by origin id (length first, then bytes) so that
+ * equal sets are equal bytes:
+ *
+ *   origin set    { idlen(1) origin varint(expires_ms) } ...
+ *
+ * Revocations are changed without reading them: ig_store_batch_rev_add
+ * and _remove write RocksDB merge operands, and a merge operator of this
+ * file folds them into the set when RocksDB reads or compacts the key.
+ * Adding or removing distinct origins commutes, and each origin's own
+ * operands arrive in its log's order, so every order of applying the
+ * members' logs yields the same set. A set that becomes empty is stored
+ * as an empty value until a compaction filter drops it; every reader
+ * here (ig_store_get, scans, the digest) treats an empty revocations
+ * value as no record.
  *
  * Every change of state is one batch (ig_store_batch) written with
  * sync=1: a node killed at any instant reopens consistent and loses
@@ -45,8 +66,9 @@
 #include "registry/base/err.h"
 #include "registry/base/limits.h"
 
-/* The schema this code writes. A store of a higher number is refused. */
-#define IG_STORE_SCHEMA 1
+/* The schema this code writes. A store of another number is refused
+ * (1: dsc, csca and revocation records without their origin). */
+#define IG_STORE_SCHEMA 2
 
 typedef enum ig_store_cf {
 	IG_CF_ENTRIES = 0,
@@ -72,10 +94,16 @@ size_t ig_store_key_origin(uint8_t *k, ig_slice origin); /* idlen origin */
 size_t ig_store_key_entry(uint8_t *k, ig_slice origin, uint64_t seq);
 size_t ig_store_key_evidence(
     uint8_t *k, ig_slice origin, uint64_t seq, const uint8_t hash[32]);
-size_t ig_store_key_dsc(
-    uint8_t *k, const uint8_t kid[8], const uint8_t thumbprint[32]);
-size_t ig_store_key_csca(
-    uint8_t *k, const char country[3], const uint8_t thumbprint[32]);
+size_t ig_store_key_dsc(uint8_t *k, const uint8_t kid[8], ig_slice origin,
+    const uint8_t thumbprint[32]);
+/* The prefix of the DSC keys of one kid published by one origin. */
+size_t ig_store_key_dsc_origin(
+    uint8_t *k, const uint8_t kid[8], ig_slice origin);
+size_t ig_store_key_csca(uint8_t *k, const char country[3], ig_slice origin,
+    const uint8_t thumbprint[32]);
+/* The prefix of the CSCA keys of one country published by one origin. */
+size_t ig_store_key_csca_origin(
+    uint8_t *k, const char country[3], ig_slice origin);
 size_t ig_store_key_rev(uint8_t *k, const uint8_t kid[8], uint8_t hash_type,
     const uint8_t hash[16]);
 size_t ig_store_key_root(uint8_t *k, uint64_t serial);
@@ -92,6 +120,14 @@ typedef struct ig_store ig_store;
 IG_MUST_CHECK ig_err ig_store_open(
     const char *dir, ig_slice fed_id, ig_store **out);
 
+/* Opens the existing store in directory dir, whatever its federation,
+ * and appends the federation id recorded in it to fed_id. Returns an
+ * owned store in *out. IG_ENOTFOUND when dir holds no store (nothing is
+ * created), IG_ESCHEMAVERSION, IG_ESTORE, IG_ENOMEM, IG_ETOOBIG from
+ * fed_id. */
+IG_MUST_CHECK ig_err ig_store_open_existing(
+    const char *dir, ig_buf *fed_id, ig_store **out);
+
 /* Flushes every column family and closes the store; NULL is a no-op. */
 void ig_store_close(ig_store *s);
 
@@ -107,13 +143,16 @@ typedef ig_err (*ig_store_scan_fn)(
     void *arg, ig_slice key, ig_slice val, bool *stop);
 
 /* Calls fn for every record whose key starts with prefix (empty: all),
- * beginning at the first key >= from (empty: the prefix). IG_ESTORE. */
+ * beginning at the first key >= from (empty: the prefix). Empty
+ * revocation sets are skipped. IG_ESTORE. */
 IG_MUST_CHECK ig_err ig_store_scan(ig_store *s, ig_store_cf cf,
     ig_slice prefix, ig_slice from, ig_store_scan_fn fn, void *arg);
 
 /* SHA-256 over every column family's records in key order (chained:
- * h = SHA-256(h || cf || len(k) || k || len(v) || v)). Tests compare it
- * before and after an input that must change nothing. */
+ * h = SHA-256(h || cf || len(k) || k || len(v) || v)), empty revocation
+ * sets left out (they are records only until the next compaction). Tests
+ * compare it before and after an input that must change nothing, and
+ * across nodes. */
 IG_MUST_CHECK ig_err ig_store_digest(ig_store *s, uint8_t out[32]);
 
 /* --- batches ---------------------------------------------------------- */
@@ -139,6 +178,25 @@ IG_MUST_CHECK ig_err ig_store_batch_get(
     ig_store_batch *b, ig_store_cf cf, ig_slice key, ig_buf *val);
 IG_MUST_CHECK ig_err ig_store_batch_scan(ig_store_batch *b, ig_store_cf cf,
     ig_slice prefix, ig_slice from, ig_store_scan_fn fn, void *arg);
+
+/* Adds origin (1..IG_MEMBER_ID_MAX bytes) with expires_ms to the
+ * revocation set of key, replacing the origin's earlier expiry; removes
+ * origin from the set (nothing when it is not in it). Blind writes: no
+ * read, and invisible to ig_store_batch_get and _scan until committed. */
+void ig_store_batch_rev_add(
+    ig_store_batch *b, ig_slice key, ig_slice origin, uint64_t expires_ms);
+void ig_store_batch_rev_remove(
+    ig_store_batch *b, ig_slice key, ig_slice origin);
+
+/* Walks a revocation set value: returns IG_OK with the next origin (a
+ * view into val) and its expiry and advances *off, IG_ENOTFOUND past the
+ * last one, IG_ESTORE when the value is damaged. Start with *off = 0. */
+IG_MUST_CHECK ig_err ig_store_revset_next(
+    ig_slice val, size_t *off, ig_slice *origin, uint64_t *expires_ms);
+
+/* Compacts every column family, waiting for the end (tests and
+ * benchmarks: RocksDB reports no error here). */
+void ig_store_compact(ig_store *s);
 
 /* Writes the batch atomically and durably (sync=1). The batch is empty
  * afterwards, also on failure. IG_ESTORE. */

@@ -138,4 +138,149 @@
  * entry, an evidence pair of two signed entries). */
 #define IG_STORE_VALUE_MAX (2 * IG_ENTRY_SIGNED_MAX + 64)
 
+/* --- node: config file, admin endpoint --------------------------------- */
+
+/* Bytes of a node config file. A full config is under 2 KB. */
+#define IG_CONFIG_FILE_MAX (64 * 1024)
+
+/* Bytes of a file path named in a config file or on the command line. */
+#define IG_PATH_MAX 1024
+
+/* Bytes of the admin bearer token (read from its own 0600 file). */
+#define IG_ADMIN_TOKEN_MAX 256
+
+/* Bytes of one admin request: a publication carries at most one entry's
+ * worth of ops, plus the token and framing. */
+#define IG_ADMIN_MSG_MAX (IG_ENTRY_SIGNED_MAX + IG_ADMIN_TOKEN_MAX + 1024)
+
+/* HCERTs in one admin verify request. */
+#define IG_ADMIN_VERIFY_MAX 64
+
+/* Bytes of one admin reply: a status with every head and peer, or the
+ * verdicts of a verify request. */
+#define IG_ADMIN_REPLY_MAX (256 * 1024)
+
+/* --- gossip (consensus/gossip, DESIGN.md section 4) --------------------- */
+
+/* Bytes of one gossip message. A message must hold the largest signed
+ * entry (IG_ENTRY_SIGNED_MAX, 2 MiB) beside a full version vector
+ * (IG_GOSSIP_ORIGINS_MAX origins, about 120 KB); 4 MiB does, and lets one
+ * catch-up chunk stream about 25 full rev.put entries (250,000 revocation
+ * hashes) per round trip. node/net sets NNG_OPT_RECVMAXSZ of the gossip
+ * sockets to this. */
+#define IG_GOSSIP_MSG_MAX (4 * 1024 * 1024)
+
+/* The smallest message limit a gossip machine can be configured with:
+ * room for an in-sync digest, a small vector and one small entry. Tests
+ * use small limits to force chunking; nodes use IG_GOSSIP_MSG_MAX. */
+#define IG_GOSSIP_MSG_MIN (16 * 1024)
+
+/* Origins in one version vector: the members of the largest root, and of
+ * earlier roots whose logs are still stored. */
+#define IG_GOSSIP_ORIGINS_MAX (4 * IG_ROOT_MEMBERS_MAX)
+
+/* Signed entries in one gossip message. The smallest entry a member can
+ * sign is about 150 bytes, so a 4 MiB message holds fewer than 30,000. */
+#define IG_GOSSIP_ENTRIES_MAX 32768
+
+/* Equivocation proofs in one gossip message. A fork freezes its origin,
+ * so there are few; a node with more sends them over several rounds. */
+#define IG_GOSSIP_EVIDENCE_MAX 64
+
+/* Nesting of a gossip message: the message array, a vector, entry or
+ * evidence list, and a vector item or evidence pair (signed entries are
+ * opaque binaries at this level) = 3. */
+#define IG_GOSSIP_DEPTH_MAX 3
+
+/* Equivocation proofs a gossip machine remembers having spread, so that
+ * it floods each one once; beyond this it stops flooding new ones and
+ * leaves them to anti-entropy (the vectors carry frozen_at). */
+#define IG_GOSSIP_EVIDENCE_SEEN_MAX 4096
+
+/* Gossip requests one node has in flight at once (all peers together). A
+ * machine that queues more gets an immediate failure for the extra ones,
+ * so a bug or a flood cannot exhaust nng contexts. */
+#define IG_GOSSIP_INFLIGHT_MAX 1024
+
+/* --- query API (api/http, api/rpc, api/stats; DESIGN.md sections 6, 7) - */
+
+/* Bytes of a request target (path and query). Every route's target is
+ * under 200 bytes; 2 KiB leaves room for long query values. */
+#define IG_HTTP_URI_MAX 2048
+
+/* Parameters in one query string, and bytes of one decoded value. */
+#define IG_HTTP_QUERY_PARAMS_MAX 16
+#define IG_HTTP_QUERY_VALUE_MAX  256
+
+/* Bytes of the body of POST /v1/verify: one HC1 string, or the JSON
+ * object carrying it and a validation time. */
+#define IG_HTTP_VERIFY_BODY_MAX (IG_HCERT_TEXT_MAX + 1024)
+
+/* HCERTs in one POST /v1/verify/batch (the default bound; a node may set
+ * a lower one), and the bytes of its body. 100 certificates take about
+ * 100 single-core milliseconds to verify: one request cannot hold a
+ * worker for long. */
+#define IG_HTTP_BATCH_MAX      100
+#define IG_HTTP_BATCH_BODY_MAX (IG_HTTP_BATCH_MAX * IG_HTTP_VERIFY_BODY_MAX)
+
+/* Bytes of any other request body (stats reports, admin operations). An
+ * admin publication carries one entry's worth of ops in JSON, Base64
+ * inflating DER by 4/3. */
+#define IG_HTTP_BODY_MAX (2 * IG_ENTRY_MAX)
+
+/* Milliseconds a client may take to send a request body once its header
+ * has arrived; slower clients are disconnected. (nng 1.5 has no timeout
+ * for the header itself: notes/libs.md 2b.) */
+#define IG_HTTP_BODY_TIMEOUT_MS 10000
+
+/* Requests waiting for a worker. Beyond this the API answers 503 at once
+ * instead of queueing without bound. */
+#define IG_HTTP_QUEUE_MAX 4096
+
+/* Verification worker threads of one node. */
+#define IG_HTTP_WORKERS_MAX 64
+
+/* Clients tracked by the rate limiter. The table is fixed; clients beyond
+ * it share buckets (a shared bucket limits harder, never softer). */
+#define IG_HTTP_RATE_CLIENTS 4096
+
+/* DSCs listed by GET /v1/trustlist and /v1/issuers. The EU list held
+ * about 1,000; this bounds one response to about 200 MB of JSON. */
+#define IG_HTTP_LIST_MAX 100000
+
+/* Bytes of the statistics-report bearer tokens file (one "name token"
+ * per line). */
+#define IG_STATS_TOKENS_FILE_MAX (64 * 1024)
+
+/* Statistics cells held by one node, over every node id and hour. A year
+ * of hourly cells for 30 countries, 3 types and a few outcomes seen in
+ * practice is about 2.5 million; beyond this new cells are refused and
+ * counted in /metrics. */
+#define IG_STATS_CELLS_MAX (4 * 1024 * 1024)
+
+/* Node ids in the statistics CRDT: the members of the largest root and of
+ * earlier ones. */
+#define IG_STATS_NODES_MAX IG_GOSSIP_ORIGINS_MAX
+
+/* Cells in one statistics message (gossip) or one verifier report. */
+#define IG_STATS_MSG_CELLS_MAX    65536
+#define IG_STATS_REPORT_CELLS_MAX 4096
+
+/* Bytes of one statistics message: 65536 cells of at most 24 bytes. */
+#define IG_STATS_MSG_MAX (IG_STATS_MSG_CELLS_MAX * 24 + 1024)
+
+/* The largest count one report may add to one cell: a busy verifier
+ * checks a few thousand certificates an hour. */
+#define IG_STATS_REPORT_COUNT_MAX 1000000
+
+/* Hours a statistics query may span (ten years). */
+#define IG_STATS_QUERY_HOURS_MAX (24 * 366 * 10)
+
+/* Bytes of one RPC request or reply: a verify request of the batch bound
+ * or its verdicts. */
+#define IG_RPC_MSG_MAX (IG_HTTP_BATCH_MAX * (IG_HCERT_TEXT_MAX + 64) + 1024)
+
+/* RPC requests one endpoint serves at once (nng contexts). */
+#define IG_RPC_CONTEXTS 64
+
 #endif /* IG_BASE_LIMITS_H */

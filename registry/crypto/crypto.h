@@ -240,4 +240,20 @@ IG_MUST_CHECK ig_err ig_ed25519_sign(const uint8_t priv[IG_ED25519_PRIV_LEN],
 IG_MUST_CHECK ig_err ig_ed25519_verify(const uint8_t pub[IG_ED25519_PUB_LEN],
     ig_slice msg, const uint8_t sig[IG_ED25519_SIG_LEN]);
 
+/* Reads an unencrypted PKCS#8 PEM Ed25519 private key (the member key
+ * files of `intyg keygen`) into the raw 32-byte seed; priv is written only
+ * on success and the caller wipes it. Borrows pem for the call only.
+ * IG_EFORMAT when it does not parse (an encrypted key never prompts),
+ * IG_EUNSUPPORTED for a key of another kind, IG_ETOOBIG when pem is
+ * longer than OpenSSL's lengths, IG_ECRYPTO. */
+IG_MUST_CHECK ig_err ig_ed25519_priv_from_pem(
+    ig_slice pem, uint8_t priv[IG_ED25519_PRIV_LEN]);
+
+/* Appends the unencrypted PKCS#8 PEM of a raw Ed25519 private key to out
+ * (nothing on failure). The caller wipes and frees out; reserve room in
+ * out first (about 120 bytes) so that it never moves and leaves a copy.
+ * IG_ETOOBIG when out's maximum is reached, IG_ECRYPTO, IG_ENOMEM. */
+IG_MUST_CHECK ig_err ig_ed25519_priv_to_pem(
+    const uint8_t priv[IG_ED25519_PRIV_LEN], ig_buf *out);
+
 #endif /* IG_CRYPTO_CRYPTO_H */

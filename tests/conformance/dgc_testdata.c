@@ -54,6 +54,7 @@
 #include "registry/codec/cose.h"
 #include "registry/codec/cwt.h"
 #include "registry/codec/dcc.h"
+#include "registry/codec/hex.h"
 #include "registry/codec/zlib_bounded.h"
 #include "registry/crypto/crypto.h"
 #include "registry/hcert.h"
@@ -116,20 +117,7 @@ typedef struct runner {
 static bool
 hex_decode(const char *s, ig_buf *out)
 {
-	size_t n = strlen(s);
-	if (n % 2 != 0)
-		return false;
-	for (size_t i = 0; i < n; i += 2) {
-		int hi = isxdigit((unsigned char) s[i]) ? s[i] : -1;
-		int lo = isxdigit((unsigned char) s[i + 1]) ? s[i + 1] : -1;
-		if (hi < 0 || lo < 0)
-			return false;
-		hi = isdigit(hi) ? hi - '0' : (tolower(hi) - 'a' + 10);
-		lo = isdigit(lo) ? lo - '0' : (tolower(lo) - 'a' + 10);
-		if (ig_buf_append_u8(out, (uint8_t) (hi * 16 + lo)) != IG_OK)
-			return false;
-	}
-	return true;
+	return ig_hex_decode(s, strlen(s), out) == IG_OK;
 }
 
 /* JSON equality where numbers compare by value (1 == 1.0) and object key

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "registry/base/alloc.h"
 #include "registry/codec/msgpack_util.h"
 #include "registry/entry.h"
 #include "registry/registry.h"
@@ -285,8 +286,13 @@ test_apply_and_query(void **state)
 
 	ok_one(c->reg, TK_SE, 5, h4, tk_op_dsc_del(fed.dsc_se), h5);
 	assert_int_equal(dscs(c->reg, fed.dsc_se), 0);
-	/* deleting an unknown DSC changes nothing but is no error */
-	ok_one(c->reg, TK_SE, 6, h5, tk_op_dsc_del(fed.dsc_se2), NULL);
+	/* deleting a DSC the origin has not published (or has deleted) is
+	 * refused */
+	rejected_one(
+	    c->reg, TK_SE, 6, h5, tk_op_dsc_del(fed.dsc_se2), IG_EUNKNOWNKID);
+	rejected_one(
+	    c->reg, TK_SE, 6, h5, tk_op_dsc_del(fed.dsc_se), IG_EUNKNOWNKID);
+	ok_one(c->reg, TK_SE, 6, h5, tk_op_dsc_put("SE", fed.dsc_se2), NULL);
 
 	assert_int_equal(
 	    ig_registry_head_get(c->reg, tk_id(TK_SE), &head), IG_OK);
@@ -489,12 +495,18 @@ test_byzantine_authority_and_data(void **state)
 	rejected_one(c->reg, TK_SE, 1, NULL,
 	    tk_op_rev_put(fed.dsc_se, ig_slice_make(hs, 16)), IG_EUNKNOWNKID);
 
-	/* DK publishes its DSC; SE may neither revoke for it nor delete it */
+	/* DK publishes its DSC; SE may neither revoke for it nor delete it:
+	 * it is not one of SE's DSCs */
 	ok_one(c->reg, TK_DK, 1, NULL, tk_op_dsc_put("DK", fed.dsc_dk), NULL);
 	rejected_one(c->reg, TK_SE, 1, NULL,
-	    tk_op_rev_put(fed.dsc_dk, ig_slice_make(hs, 16)), IG_EAUTHORITY);
+	    tk_op_rev_put(fed.dsc_dk, ig_slice_make(hs, 16)), IG_EUNKNOWNKID);
 	rejected_one(
-	    c->reg, TK_SE, 1, NULL, tk_op_dsc_del(fed.dsc_dk), IG_EAUTHORITY);
+	    c->reg, TK_SE, 1, NULL, tk_op_dsc_del(fed.dsc_dk), IG_EUNKNOWNKID);
+	/* a mirror publishes nothing, revocations and deletions neither */
+	rejected_one(c->reg, TK_MIRROR, 1, NULL,
+	    tk_op_rev_put(fed.dsc_dk, ig_slice_make(hs, 16)), IG_EAUTHORITY);
+	rejected_one(c->reg, TK_MIRROR, 1, NULL, tk_op_dsc_del(fed.dsc_dk),
+	    IG_EAUTHORITY);
 
 	/* chain: with an SE CSCA registered, a DSC of a stray CA fails */
 	ok_one(c->reg, TK_SE, 1, NULL, tk_op_csca_put("SE", fed.csca_se), h);
@@ -681,6 +693,523 @@ test_equivocation(void **state)
 	(void) h2b;
 }
 
+/* --- determinism across origins -------------------------------------------
+ */
+
+/* One origin's log, built in order. */
+#define CHAIN_MAX 16
+struct chain {
+	int who;
+	size_t n;
+	uint8_t prev[32];
+	ig_buf e[CHAIN_MAX];
+};
+
+static void
+chain_add(struct chain *ch, ig_entry_op op)
+{
+	assert_true(ch->n < CHAIN_MAX);
+	tk_entry_one(&fed, ch->who, ch->n + 1, ch->n > 0 ? ch->prev : NULL,
+	    &op, &ch->e[ch->n]);
+	tk_entry_hash(ig_buf_slice(&ch->e[ch->n]), ch->prev);
+	ch->n++;
+}
+
+static void
+chain_free(struct chain *ch)
+{
+	for (size_t i = 0; i < ch->n; i++)
+		ig_buf_free(&ch->e[i]);
+}
+
+/* A gateway-bridge dsc.put (with the gateway's CMS signature). */
+static ig_entry_op
+gw_dsc_put(const char *cc, const ig_x509 *x)
+{
+	ig_entry_op op = tk_op_dsc_put(cc, x);
+	op.gateway_cms = ig_slice_make("cms-bytes", 9);
+	op.source = ig_slice_make("eu-gateway", 10);
+	return op;
+}
+
+static ig_entry_op
+rev_op(ig_entry_op_kind kind, const uint8_t kid[8], const uint8_t *hashes,
+    size_t n, uint64_t expires_ms)
+{
+	ig_entry_op op;
+	memset(&op, 0, sizeof(op));
+	op.kind = kind;
+	memcpy(op.kid, kid, 8);
+	op.hash_type = IG_HASH_UCI;
+	op.expires_ms = kind == IG_OP_REV_PUT ? expires_ms : 0;
+	op.hashes = ig_slice_make(hashes, 16 * n);
+	return op;
+}
+
+static void
+open_fresh(char *dir, ig_registry **reg)
+{
+	tk_dir_make(dir);
+	assert_int_equal(
+	    ig_registry_open(dir, ig_buf_slice(&fed.signed_root), reg), IG_OK);
+}
+
+static void
+close_remove(const char *dir, ig_registry *reg)
+{
+	ig_registry_close(reg);
+	tk_dir_remove(dir);
+}
+
+static bool
+revoked(ig_registry *reg, const uint8_t kid[8], const uint8_t *h)
+{
+	ig_err e = ig_registry_rev_get(reg, kid, IG_HASH_UCI, h, NULL);
+	assert_true(e == IG_OK || e == IG_ENOTFOUND);
+	return e == IG_OK;
+}
+
+static void
+test_cross_origin_records(void **state)
+{
+	/* SE and the gateway bridge publish the same DSC and list the same
+	 * hash: each keeps its own copy and its own listing, and removes
+	 * only its own. */
+	struct ctx *c = *state;
+	struct chain se, gw;
+	uint8_t kid[8], other_kid[8] = { 9, 9, 9, 9, 9, 9, 9, 9 };
+	uint8_t h[16] = { 0x42 };
+	uint64_t exp = 0;
+
+	memset(&se, 0, sizeof(se));
+	memset(&gw, 0, sizeof(gw));
+	se.who = TK_SE;
+	gw.who = TK_GW;
+	ig_x509_kid(fed.dsc_se, kid);
+	chain_add(&se, tk_op_csca_put("SE", fed.csca_se));
+	chain_add(&se, tk_op_dsc_put("SE", fed.dsc_se));
+	chain_add(&se, rev_op(IG_OP_REV_PUT, kid, h, 1, 1000));
+	chain_add(&gw, gw_dsc_put("SE", fed.dsc_se));
+	chain_add(&gw, rev_op(IG_OP_REV_PUT, kid, h, 1, 2000));
+	/* no CSCA of the gateway's own: SE's CSCA does not judge its DSC */
+	chain_add(&gw, gw_dsc_put("SE", fed.dsc_se_stray));
+	/* the gateway revokes for any kid, also one without a DSC */
+	chain_add(&gw, rev_op(IG_OP_REV_PUT, other_kid, h, 1, 3000));
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(
+		    ig_registry_apply(c->reg, ig_buf_slice(&se.e[i])), IG_OK);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(
+		    ig_registry_apply(c->reg, ig_buf_slice(&gw.e[i])), IG_OK);
+	assert_int_equal(dscs(c->reg, fed.dsc_se), 2);
+	assert_int_equal(dscs(c->reg, fed.dsc_se_stray), 1);
+	assert_int_equal(
+	    ig_registry_rev_get(c->reg, kid, IG_HASH_UCI, h, &exp), IG_OK);
+	assert_true(exp == 2000);
+	assert_true(revoked(c->reg, other_kid, h));
+
+	/* SE withdraws its listing and its DSC: the gateway's remain */
+	chain_add(&se, rev_op(IG_OP_REV_DEL, kid, h, 1, 0));
+	chain_add(&se, tk_op_dsc_del(fed.dsc_se));
+	assert_int_equal(
+	    ig_registry_apply(c->reg, ig_buf_slice(&se.e[3])), IG_OK);
+	assert_int_equal(
+	    ig_registry_apply(c->reg, ig_buf_slice(&se.e[4])), IG_OK);
+	/* SE's own CSCA still judges SE's DSCs */
+	rejected_one(c->reg, TK_SE, 6, se.prev,
+	    tk_op_dsc_put("SE", fed.dsc_se_stray), IG_ECHAIN);
+	assert_int_equal(dscs(c->reg, fed.dsc_se), 1);
+	assert_true(revoked(c->reg, kid, h));
+	/* and SE may no longer revoke for the kid: the copy left is not
+	 * SE's */
+	rejected_one(c->reg, TK_SE, 6, se.prev,
+	    rev_op(IG_OP_REV_PUT, kid, h, 1, 5), IG_EUNKNOWNKID);
+
+	/* the gateway withdraws too: nothing left */
+	chain_add(&gw, rev_op(IG_OP_REV_DEL, kid, h, 1, 0));
+	chain_add(&gw, tk_op_dsc_del(fed.dsc_se));
+	assert_int_equal(
+	    ig_registry_apply(c->reg, ig_buf_slice(&gw.e[4])), IG_OK);
+	assert_int_equal(
+	    ig_registry_apply(c->reg, ig_buf_slice(&gw.e[5])), IG_OK);
+	assert_false(revoked(c->reg, kid, h));
+	assert_int_equal(dscs(c->reg, fed.dsc_se), 0);
+	chain_free(&se);
+	chain_free(&gw);
+}
+
+/* Applies the chains in an interleaving: order 0 one origin after the
+ * other, order 1 the same backwards, others a random merge (each
+ * origin's entries in their order). */
+static void
+apply_interleaved(
+    ig_registry *reg, struct chain *ch, size_t n_ch, unsigned order)
+{
+	size_t next[4] = { 0 }, left = 0;
+	unsigned seed = order;
+
+	for (size_t i = 0; i < n_ch; i++)
+		left += ch[i].n;
+	while (left > 0) {
+		size_t r;
+		if (order == 0) {
+			for (r = 0; next[r] == ch[r].n; r++)
+				;
+		} else if (order == 1) {
+			for (r = n_ch - 1; next[r] == ch[r].n; r--)
+				;
+		} else {
+			r = (size_t) rand_r(&seed) % n_ch;
+			if (next[r] == ch[r].n)
+				continue;
+		}
+		assert_int_equal(
+		    ig_registry_apply(reg, ig_buf_slice(&ch[r].e[next[r]])),
+		    IG_OK);
+		next[r]++;
+		left--;
+	}
+}
+
+static void
+test_determinism_across_origins(void **state)
+{
+	/* Three origins whose records cross: the same DSC published by SE
+	 * and the gateway, revocations and rev.del of the same hashes by
+	 * several origins, dsc.del of a DSC another origin also published,
+	 * a DSC whose chain another origin's CSCA would judge. Every
+	 * interleaving ends in the same digest. */
+	struct chain ch[3];
+	uint8_t kse[8], kse2[8], kdk[8], kx[8] = { 7, 7, 7, 7, 7, 7, 7, 7 };
+	uint8_t h[8][16];
+	uint8_t first[32], d[32];
+	char dir[64];
+	ig_registry *reg = NULL;
+	(void) state;
+
+	for (int i = 0; i < 8; i++) {
+		memset(h[i], 0, 16);
+		h[i][0] = (uint8_t) (0x10 + i);
+	}
+	ig_x509_kid(fed.dsc_se, kse);
+	ig_x509_kid(fed.dsc_se2, kse2);
+	ig_x509_kid(fed.dsc_dk, kdk);
+	memset(ch, 0, sizeof(ch));
+	ch[0].who = TK_SE;
+	ch[1].who = TK_DK;
+	ch[2].who = TK_GW;
+
+	chain_add(&ch[0], tk_op_csca_put("SE", fed.csca_se));
+	chain_add(&ch[0], tk_op_dsc_put("SE", fed.dsc_se));
+	chain_add(&ch[0], rev_op(IG_OP_REV_PUT, kse, h[1], 3, 100));
+	chain_add(&ch[0], rev_op(IG_OP_REV_DEL, kse, h[1], 1, 0));
+	chain_add(&ch[0], tk_op_dsc_put("SE", fed.dsc_se2));
+	chain_add(&ch[0], tk_op_dsc_del(fed.dsc_se));
+	chain_add(&ch[0], rev_op(IG_OP_REV_PUT, kse2, h[4], 1, 100));
+
+	chain_add(&ch[1], tk_op_dsc_put("DK", fed.dsc_dk));
+	chain_add(&ch[1], tk_op_csca_put("DK", fed.csca_dk));
+	chain_add(&ch[1], rev_op(IG_OP_REV_PUT, kdk, h[5], 2, 200));
+	chain_add(&ch[1], rev_op(IG_OP_REV_DEL, kdk, h[5], 1, 0));
+
+	chain_add(&ch[2], gw_dsc_put("SE", fed.dsc_se));
+	chain_add(&ch[2], rev_op(IG_OP_REV_PUT, kse, h[1], 2, 300));
+	chain_add(&ch[2], gw_dsc_put("SE", fed.dsc_se_stray));
+	chain_add(&ch[2], rev_op(IG_OP_REV_PUT, kdk, h[6], 2, 300));
+	chain_add(&ch[2], rev_op(IG_OP_REV_DEL, kse, h[2], 1, 0));
+	chain_add(&ch[2], tk_op_dsc_del(fed.dsc_se));
+	chain_add(&ch[2], rev_op(IG_OP_REV_DEL, kdk, h[6], 1, 0));
+	chain_add(&ch[2], rev_op(IG_OP_REV_PUT, kx, h[0], 1, 300));
+
+	for (unsigned order = 0; order < 10; order++) {
+		open_fresh(dir, &reg);
+		apply_interleaved(reg, ch, 3, order);
+		/* revocations for another origin's kid are refused the same
+		 * way in every order */
+		rejected_one(reg, TK_DK, 5, ch[1].prev,
+		    rev_op(IG_OP_REV_PUT, kse2, h[7], 1, 1), IG_EUNKNOWNKID);
+		rejected_one(reg, TK_SE, 8, ch[0].prev,
+		    rev_op(IG_OP_REV_PUT, kdk, h[7], 1, 1), IG_EUNKNOWNKID);
+		assert_int_equal(ig_registry_state_digest(reg, d), IG_OK);
+		if (order == 0)
+			memcpy(first, d, 32);
+		else
+			assert_memory_equal(first, d, 32);
+		if (order == 0) {
+			/* and the queries say what the logs mean */
+			assert_int_equal(dscs(reg, fed.dsc_se), 0);
+			assert_int_equal(dscs(reg, fed.dsc_se2), 1);
+			assert_int_equal(dscs(reg, fed.dsc_se_stray), 1);
+			assert_true(revoked(reg, kse, h[1])); /* gw's */
+			assert_true(revoked(reg, kse, h[2])); /* se's */
+			assert_true(revoked(reg, kse, h[3]));
+			assert_true(revoked(reg, kse2, h[4]));
+			assert_false(revoked(reg, kdk, h[5]));
+			assert_true(revoked(reg, kdk, h[6])); /* dk's */
+			assert_true(revoked(reg, kx, h[0]));
+		}
+		close_remove(dir, reg);
+	}
+	for (int i = 0; i < 3; i++)
+		chain_free(&ch[i]);
+}
+
+/* --- open an existing store ------------------------------------------------
+ */
+
+static void
+test_open_existing(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t h1[32], d1[32], d2[32];
+	char dir[64];
+	ig_registry *r2 = NULL;
+	ig_registry_head head;
+
+	ok_one(c->reg, TK_SE, 1, NULL, tk_op_dsc_put("SE", fed.dsc_se), h1);
+	assert_int_equal(ig_registry_state_digest(c->reg, d1), IG_OK);
+	ig_registry_close(c->reg);
+	c->reg = NULL;
+	assert_int_equal(
+	    ig_registry_open(c->dir, ig_slice_make(NULL, 0), &c->reg), IG_OK);
+	assert_int_equal(ig_root_serial(ig_registry_root(c->reg)), 1);
+	assert_true(ig_slice_eq(ig_root_signed_bytes(ig_registry_root(c->reg)),
+	    ig_buf_slice(&fed.signed_root)));
+	assert_int_equal(ig_registry_state_digest(c->reg, d2), IG_OK);
+	assert_memory_equal(d1, d2, 32);
+	assert_int_equal(
+	    ig_registry_head_get(c->reg, tk_id(TK_SE), &head), IG_OK);
+	assert_int_equal(head.seq, 1);
+	ok_one(c->reg, TK_SE, 2, h1, tk_op_dsc_put("SE", fed.dsc_se2), NULL);
+
+	/* no registry there: nothing is created */
+	tk_dir_make(dir);
+	assert_int_equal(
+	    ig_registry_open(dir, ig_slice_make(NULL, 0), &r2), IG_ENOTFOUND);
+	assert_null(r2);
+	assert_int_equal(
+	    ig_registry_open(dir, ig_slice_make(NULL, 0), &r2), IG_ENOTFOUND);
+	tk_dir_remove(dir);
+}
+
+/* --- equivocation proofs from peers ----------------------------------------
+ */
+
+static void
+rejected_evidence(ig_registry *reg, ig_slice a, ig_slice b, ig_err want)
+{
+	uint8_t before[32], after[32];
+	assert_int_equal(ig_registry_state_digest(reg, before), IG_OK);
+	assert_int_equal(ig_registry_evidence_submit(reg, a, b), want);
+	assert_int_equal(ig_registry_state_digest(reg, after), IG_OK);
+	assert_memory_equal(before, after, 32);
+}
+
+static ig_err
+ev_count(void *arg, const ig_registry_evidence *ev, bool *stop)
+{
+	ig_buf *first = arg;
+	(void) stop;
+	ig_buf_reset(first);
+	return ig_buf_append(first, ev->first.ptr, ev->first.len);
+}
+
+static void
+test_evidence_submit(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t h1[32], ha[32], hb[32], d1[32], d2[32];
+	ig_buf e1, e2, e2b, dk1, forged, first;
+	ig_registry_head head;
+	char dir_b[64], dir_c[64];
+	ig_registry *rb = NULL, *rc = NULL;
+	ig_entry_op op1 = tk_op_csca_put("SE", fed.csca_se);
+	ig_entry_op op2 = tk_op_dsc_put("SE", fed.dsc_se);
+	ig_entry_op op2b = tk_op_dsc_put("SE", fed.dsc_se2);
+	ig_entry_op opdk = tk_op_dsc_put("DK", fed.dsc_dk);
+	size_t n;
+
+	tk_entry_one(&fed, TK_SE, 1, NULL, &op1, &e1);
+	tk_entry_hash(ig_buf_slice(&e1), h1);
+	tk_entry_one(&fed, TK_SE, 2, h1, &op2, &e2);
+	tk_entry_one(&fed, TK_SE, 2, h1, &op2b, &e2b);
+	tk_entry_one(&fed, TK_DK, 2, h1, &opdk, &dk1);
+	tk_entry_hash(ig_buf_slice(&e2), ha);
+	tk_entry_hash(ig_buf_slice(&e2b), hb);
+	ig_buf_init(&first, IG_ENTRY_SIGNED_MAX);
+
+	/* not a proof: different seqs, the same entry, different origins,
+	 * a forged signature, garbage */
+	rejected_evidence(
+	    c->reg, ig_buf_slice(&e1), ig_buf_slice(&e2), IG_EINVAL);
+	rejected_evidence(
+	    c->reg, ig_buf_slice(&e2), ig_buf_slice(&e2), IG_EINVAL);
+	rejected_evidence(
+	    c->reg, ig_buf_slice(&e2), ig_buf_slice(&dk1), IG_EINVAL);
+	ig_buf_init(&forged, IG_ENTRY_SIGNED_MAX);
+	assert_int_equal(ig_buf_append(&forged, e2b.ptr, e2b.len), IG_OK);
+	forged.ptr[forged.len - 10] ^= 1;
+	rejected_evidence(
+	    c->reg, ig_buf_slice(&e2), ig_buf_slice(&forged), IG_EBADSIG);
+	rejected_evidence(
+	    c->reg, ig_buf_slice(&e2), ig_slice_make("\xc1", 1), IG_EFORMAT);
+
+	/* a proof ahead of the log: the origin is frozen at seq 2, but its
+	 * seq 1 still applies */
+	assert_int_equal(ig_registry_evidence_submit(
+	                     c->reg, ig_buf_slice(&e2b), ig_buf_slice(&e2)),
+	    IG_OK);
+	assert_int_equal(
+	    ig_registry_head_get(c->reg, tk_id(TK_SE), &head), IG_OK);
+	assert_int_equal(head.seq, 0);
+	assert_int_equal(head.frozen_at, 2);
+	n = 0;
+	assert_int_equal(ig_registry_heads_each(c->reg, head_seen, &n), IG_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(
+	    ig_registry_evidence_each(c->reg, ev_count, &first), IG_OK);
+	assert_true(ig_slice_eq(ig_buf_slice(&first),
+	    memcmp(ha, hb, 32) < 0 ? ig_buf_slice(&e2) : ig_buf_slice(&e2b)));
+	/* idempotent, in either order */
+	assert_int_equal(ig_registry_state_digest(c->reg, d1), IG_OK);
+	assert_int_equal(ig_registry_evidence_submit(
+	                     c->reg, ig_buf_slice(&e2), ig_buf_slice(&e2b)),
+	    IG_OK);
+	assert_int_equal(ig_registry_state_digest(c->reg, d2), IG_OK);
+	assert_memory_equal(d1, d2, 32);
+	assert_int_equal(ig_registry_apply(c->reg, ig_buf_slice(&e1)), IG_OK);
+	rejected(c->reg, ig_buf_slice(&e2), IG_EFROZEN);
+
+	/* a proof about an entry in the log is stored as the node would
+	 * have stored it itself: node b gets the proof, node c both
+	 * entries; same state */
+	open_fresh(dir_b, &rb);
+	open_fresh(dir_c, &rc);
+	assert_int_equal(ig_registry_apply(rb, ig_buf_slice(&e1)), IG_OK);
+	assert_int_equal(ig_registry_apply(rb, ig_buf_slice(&e2)), IG_OK);
+	assert_int_equal(ig_registry_evidence_submit(
+	                     rb, ig_buf_slice(&e2b), ig_buf_slice(&e2)),
+	    IG_OK);
+	assert_int_equal(ig_registry_apply(rc, ig_buf_slice(&e1)), IG_OK);
+	assert_int_equal(ig_registry_apply(rc, ig_buf_slice(&e2)), IG_OK);
+	assert_int_equal(
+	    ig_registry_apply(rc, ig_buf_slice(&e2b)), IG_EEQUIVOCATION);
+	assert_int_equal(ig_registry_state_digest(rb, d1), IG_OK);
+	assert_int_equal(ig_registry_state_digest(rc, d2), IG_OK);
+	assert_memory_equal(d1, d2, 32);
+	/* and the other way round: known */
+	rejected(rb, ig_buf_slice(&e2b), IG_EEQUIVOCATION);
+	assert_int_equal(ig_registry_evidence_submit(
+	                     rc, ig_buf_slice(&e2), ig_buf_slice(&e2b)),
+	    IG_OK);
+	assert_int_equal(ig_registry_state_digest(rc, d2), IG_OK);
+	assert_memory_equal(d1, d2, 32);
+	close_remove(dir_b, rb);
+	close_remove(dir_c, rc);
+
+	ig_buf_free(&first);
+	ig_buf_free(&forged);
+	ig_buf_free(&e1);
+	ig_buf_free(&e2);
+	ig_buf_free(&e2b);
+	ig_buf_free(&dk1);
+}
+
+/* --- allocation failures ---------------------------------------------------
+ */
+
+/* Makes the nth allocation of apply (or, with b, of evidence submit) fail,
+ * for n = 1, 2, ... until the call succeeds; each failure must be an
+ * error that changes nothing. Returns the number of failures seen. */
+static unsigned long
+fail_until_ok(ig_registry *reg, ig_slice a, ig_slice b, bool evidence)
+{
+	uint8_t before[32], after[32];
+	unsigned long n;
+	for (n = 1; n < 100000; n++) {
+		ig_err e;
+		assert_int_equal(ig_registry_state_digest(reg, before), IG_OK);
+		ig_alloc_fail_after(n, 0);
+		e = evidence ? ig_registry_evidence_submit(reg, a, b)
+		             : ig_registry_apply(reg, a);
+		ig_alloc_fail_after(0, 0);
+		if (e == IG_OK)
+			break;
+		assert_int_equal(e, IG_ENOMEM);
+		assert_int_equal(ig_registry_state_digest(reg, after), IG_OK);
+		assert_memory_equal(before, after, 32);
+	}
+	assert_true(n > 1 && n < 100000);
+	return n - 1;
+}
+
+static void
+test_alloc_failure(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t hs[32] = { 1, 2, 3 }, h1[32], kid[8];
+	ig_entry_op ops[3];
+	ig_entry_info info;
+	ig_buf e1, e2, e2b, e2c;
+	ig_entry_op op2 = tk_op_rev_put(fed.dsc_se, ig_slice_make(hs, 32));
+	ig_entry_op op2b = tk_op_dsc_del(fed.dsc_se);
+	ig_entry_op op2c = tk_op_dsc_put("SE", fed.dsc_se2);
+
+	ops[0] = tk_op_csca_put("SE", fed.csca_se);
+	ops[1] = tk_op_dsc_put("SE", fed.dsc_se);
+	ops[2] = tk_op_rev_put(fed.dsc_se, ig_slice_make(hs, 16));
+	memset(&info, 0, sizeof(info));
+	info.origin = tk_id(TK_SE);
+	info.seq = 1;
+	info.n_ops = 3;
+	info.ops = ops;
+	tk_entry_make(&fed, TK_SE, &info, &e1);
+	tk_entry_hash(ig_buf_slice(&e1), h1);
+	tk_entry_one(&fed, TK_SE, 2, h1, &op2, &e2);
+	tk_entry_one(&fed, TK_SE, 2, h1, &op2b, &e2b);
+	tk_entry_one(&fed, TK_SE, 2, h1, &op2c, &e2c);
+
+	/* a three-op entry, then a revocation */
+	fail_until_ok(
+	    c->reg, ig_buf_slice(&e1), ig_slice_make(NULL, 0), false);
+	fail_until_ok(
+	    c->reg, ig_buf_slice(&e2), ig_slice_make(NULL, 0), false);
+	ig_x509_kid(fed.dsc_se, kid);
+	assert_int_equal(
+	    ig_registry_rev_get(c->reg, kid, IG_HASH_UCI, hs + 16, NULL),
+	    IG_OK);
+	/* a proof from a peer, then a repeat (no failure left to find
+	 * after the first success: known) */
+	fail_until_ok(c->reg, ig_buf_slice(&e2b), ig_buf_slice(&e2c), true);
+	/* an equivocation found by apply stores evidence: the error it
+	 * returns when it succeeds is EEQUIVOCATION, so check by hand */
+	{
+		uint8_t before[32], after[32];
+		ig_buf e2d;
+		ig_entry_op op2d = tk_op_dsc_put("SE", fed.dsc_se_stray);
+		tk_entry_one(&fed, TK_SE, 2, h1, &op2d, &e2d);
+		for (unsigned long n = 1; n < 100000; n++) {
+			ig_err e;
+			assert_int_equal(
+			    ig_registry_state_digest(c->reg, before), IG_OK);
+			ig_alloc_fail_after(n, 0);
+			e = ig_registry_apply(c->reg, ig_buf_slice(&e2d));
+			ig_alloc_fail_after(0, 0);
+			if (e == IG_EEQUIVOCATION)
+				break;
+			assert_int_equal(e, IG_ENOMEM);
+			assert_int_equal(
+			    ig_registry_state_digest(c->reg, after), IG_OK);
+			assert_memory_equal(before, after, 32);
+		}
+		ig_buf_free(&e2d);
+	}
+	ig_buf_free(&e1);
+	ig_buf_free(&e2);
+	ig_buf_free(&e2b);
+	ig_buf_free(&e2c);
+}
+
 int
 main(void)
 {
@@ -704,6 +1233,15 @@ main(void)
 		    test_byzantine_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_equivocation, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_cross_origin_records, setup, teardown),
+		cmocka_unit_test(test_determinism_across_origins),
+		cmocka_unit_test_setup_teardown(
+		    test_open_existing, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_evidence_submit, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_alloc_failure, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include <rocksdb/c.h>
@@ -38,10 +39,17 @@ test_keys(void **state)
 	n2 = ig_store_key_origin(k2, S("abc"));
 	assert_int_equal(n2, 4);
 	assert_true(memcmp(k1, k2, 3) != 0);
-	assert_int_equal(ig_store_key_dsc(k1, kid, th), 40);
+	/* the publishing origin is part of dsc and csca keys, after the
+	 * kid or country and before the thumbprint */
+	assert_int_equal(ig_store_key_dsc(k1, kid, S("se"), th), 8 + 3 + 32);
 	assert_memory_equal(k1, kid, 8);
-	assert_int_equal(ig_store_key_csca(k1, "SE", th), 34);
-	assert_memory_equal(k1, "SE", 2);
+	assert_memory_equal(k1 + 8, "\x02se", 3);
+	assert_memory_equal(k1 + 11, th, 32);
+	assert_int_equal(ig_store_key_dsc_origin(k2, kid, S("se")), 11);
+	assert_memory_equal(k1, k2, 11);
+	assert_int_equal(ig_store_key_csca(k1, "SE", S("se"), th), 2 + 3 + 32);
+	assert_memory_equal(k1, "SE\x02se", 5);
+	assert_int_equal(ig_store_key_csca_origin(k2, "SE", S("se")), 5);
 	assert_int_equal(ig_store_key_rev(k1, kid, 2, h16), 25);
 	assert_int_equal(k1[8], 2);
 	assert_int_equal(ig_store_key_root(k1, 1), 8);
@@ -199,7 +207,7 @@ test_newer_schema(void **state)
 	tk_dir_make(dir);
 	assert_int_equal(ig_store_open(dir, fed_a, &s), IG_OK);
 	assert_int_equal(ig_store_batch_new(s, &b), IG_OK);
-	ig_store_batch_put(b, IG_CF_META, S("schema"), S("\x00\x00\x00\x02"));
+	ig_store_batch_put(b, IG_CF_META, S("schema"), S("\x00\x00\x00\x63"));
 	assert_int_equal(ig_store_batch_commit(b), IG_OK);
 	ig_store_batch_free(b);
 	ig_store_close(s);
@@ -254,6 +262,156 @@ test_newer_schema_with_new_family(void **state)
 	tk_dir_remove(dir);
 }
 
+/* Decodes a revocation set into "id:exp,id:exp". */
+static void
+revset_text(ig_slice v, char *out, size_t cap)
+{
+	size_t off = 0, n = 0;
+	ig_slice o;
+	uint64_t exp;
+	ig_err e;
+	out[0] = '\0';
+	while ((e = ig_store_revset_next(v, &off, &o, &exp)) == IG_OK) {
+		int w = snprintf(out + n, cap - n, "%s%.*s:%llu",
+		    n > 0 ? "," : "", (int) o.len, (const char *) o.ptr,
+		    (unsigned long long) exp);
+		assert_true(w > 0 && (size_t) w < cap - n);
+		n += (size_t) w;
+	}
+	assert_int_equal(e, IG_ENOTFOUND);
+}
+
+static void
+test_revocation_sets(void **state)
+{
+	/* Two stores get the same adds and removes of distinct origins in
+	 * different orders (each origin's own in order): equal sets, equal
+	 * bytes, equal digests. A set emptied is no record. */
+	char dir1[64], dir2[64], dir3[64];
+	ig_store *s1 = NULL, *s2 = NULL, *s3 = NULL;
+	ig_store_batch *b = NULL;
+	uint8_t d1[32], d2[32], d3[32];
+	char text[256];
+	ig_buf v;
+	(void) state;
+
+	tk_dir_make(dir1);
+	tk_dir_make(dir2);
+	tk_dir_make(dir3);
+	ig_buf_init(&v, 1024);
+	assert_int_equal(ig_store_open(dir1, fed_a, &s1), IG_OK);
+	assert_int_equal(ig_store_open(dir2, fed_a, &s2), IG_OK);
+	assert_int_equal(ig_store_open(dir3, fed_a, &s3), IG_OK);
+
+	assert_int_equal(ig_store_batch_new(s1, &b), IG_OK);
+	ig_store_batch_rev_add(b, S("h1"), S("se"), 5);
+	ig_store_batch_rev_add(b, S("h1"), S("gw"), 1900000000000ull);
+	ig_store_batch_rev_add(b, S("h2"), S("se"), 5);
+	ig_store_batch_rev_add(b, S("h1"), S("dk"), 7);
+	assert_int_equal(ig_store_batch_commit(b), IG_OK);
+	ig_store_batch_rev_remove(b, S("h1"), S("gw"));
+	ig_store_batch_rev_add(b, S("h1"), S("se"), 6); /* se's later one */
+	ig_store_batch_rev_remove(b, S("h2"), S("se"));
+	ig_store_batch_rev_remove(b, S("h3"), S("se")); /* not there */
+	assert_int_equal(ig_store_batch_commit(b), IG_OK);
+	ig_store_batch_free(b);
+
+	assert_int_equal(ig_store_batch_new(s2, &b), IG_OK);
+	ig_store_batch_rev_add(b, S("h1"), S("dk"), 7);
+	ig_store_batch_rev_add(b, S("h1"), S("gw"), 1900000000000ull);
+	assert_int_equal(ig_store_batch_commit(b), IG_OK);
+	ig_store_batch_rev_remove(b, S("h1"), S("gw"));
+	ig_store_batch_rev_add(b, S("h2"), S("se"), 5);
+	ig_store_batch_rev_add(b, S("h1"), S("se"), 5);
+	assert_int_equal(ig_store_batch_commit(b), IG_OK);
+	ig_store_batch_rev_remove(b, S("h2"), S("se"));
+	ig_store_batch_rev_add(b, S("h1"), S("se"), 6);
+	assert_int_equal(ig_store_batch_commit(b), IG_OK);
+	ig_store_batch_free(b);
+
+	assert_int_equal(
+	    ig_store_get(s1, IG_CF_REVOCATIONS, S("h1"), &v), IG_OK);
+	revset_text(ig_buf_slice(&v), text, sizeof(text));
+	assert_string_equal(text, "dk:7,se:6");
+	ig_buf_reset(&v);
+	assert_int_equal(
+	    ig_store_get(s2, IG_CF_REVOCATIONS, S("h1"), &v), IG_OK);
+	revset_text(ig_buf_slice(&v), text, sizeof(text));
+	assert_string_equal(text, "dk:7,se:6");
+	ig_buf_reset(&v);
+	assert_int_equal(
+	    ig_store_get(s1, IG_CF_REVOCATIONS, S("h2"), &v), IG_ENOTFOUND);
+	assert_int_equal(
+	    ig_store_get(s2, IG_CF_REVOCATIONS, S("h3"), &v), IG_ENOTFOUND);
+	assert_int_equal(ig_store_digest(s1, d1), IG_OK);
+	assert_int_equal(ig_store_digest(s2, d2), IG_OK);
+	assert_memory_equal(d1, d2, 32);
+	/* the empty set of h2 disappears in a compaction: same digest */
+	ig_store_compact(s1);
+	assert_int_equal(ig_store_digest(s1, d1), IG_OK);
+	assert_memory_equal(d1, d2, 32);
+
+	/* emptied entirely: the same digest as a store that never had it */
+	assert_int_equal(ig_store_batch_new(s2, &b), IG_OK);
+	ig_store_batch_rev_remove(b, S("h1"), S("se"));
+	ig_store_batch_rev_remove(b, S("h1"), S("dk"));
+	assert_int_equal(ig_store_batch_commit(b), IG_OK);
+	ig_store_batch_free(b);
+	assert_int_equal(ig_store_digest(s2, d2), IG_OK);
+	assert_int_equal(ig_store_digest(s3, d3), IG_OK);
+	assert_memory_equal(d2, d3, 32);
+
+	/* a damaged set */
+	{
+		size_t off = 0;
+		ig_slice o;
+		uint64_t exp;
+		assert_int_equal(
+		    ig_store_revset_next(S("\x03se"), &off, &o, &exp),
+		    IG_ESTORE);
+		assert_int_equal(
+		    ig_store_revset_next(S("\x02se\x80"), &off, &o, &exp),
+		    IG_ESTORE);
+		assert_int_equal(off, 0);
+	}
+
+	ig_store_close(s1);
+	ig_store_close(s2);
+	ig_store_close(s3);
+	ig_buf_free(&v);
+	tk_dir_remove(dir1);
+	tk_dir_remove(dir2);
+	tk_dir_remove(dir3);
+}
+
+static void
+test_open_existing(void **state)
+{
+	char dir[64], missing[80];
+	ig_store *s = NULL;
+	ig_buf fed;
+	(void) state;
+	tk_dir_make(dir);
+	ig_buf_init(&fed, IG_FED_ID_MAX);
+	/* an empty directory and a missing one hold no store; nothing is
+	 * created */
+	assert_int_equal(ig_store_open_existing(dir, &fed, &s), IG_ENOTFOUND);
+	assert_null(s);
+	assert_int_equal(snprintf(missing, sizeof(missing), "%s/none", dir),
+	    (int) strlen(dir) + 5);
+	assert_int_equal(
+	    ig_store_open_existing(missing, &fed, &s), IG_ENOTFOUND);
+	assert_int_equal(fed.len, 0);
+	assert_int_equal(ig_store_open(dir, fed_a, &s), IG_OK);
+	ig_store_close(s);
+	s = NULL;
+	assert_int_equal(ig_store_open_existing(dir, &fed, &s), IG_OK);
+	assert_true(ig_slice_eq(ig_buf_slice(&fed), fed_a));
+	ig_store_close(s);
+	ig_buf_free(&fed);
+	tk_dir_remove(dir);
+}
+
 int
 main(void)
 {
@@ -263,6 +421,8 @@ main(void)
 		cmocka_unit_test(test_foreign_federation),
 		cmocka_unit_test(test_newer_schema),
 		cmocka_unit_test(test_newer_schema_with_new_family),
+		cmocka_unit_test(test_revocation_sets),
+		cmocka_unit_test(test_open_existing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,165 @@
+/*
+ * regsource_test.c - api/regsource: the registry as a verification
+ * source. The DSCs of a kid are parsed and lent to the callback, an error
+ * of the callback ends the walk and is returned, and revocation hashes
+ * are found under their kid and type only.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "api/regsource.h"
+#include "registry/registry.h"
+#include "testkit.h"
+
+static tk_fed fed;
+static char dir[64];
+static ig_registry *reg;
+static uint8_t hashes[2][16];
+
+static void
+apply_one(uint64_t seq, const uint8_t prev[32], ig_entry_op op, uint8_t h[32])
+{
+	ig_buf b;
+	tk_entry_one(&fed, TK_SE, seq, prev, &op, &b);
+	assert_int_equal(ig_registry_apply(reg, ig_buf_slice(&b)), IG_OK);
+	tk_entry_hash(ig_buf_slice(&b), h);
+	ig_buf_free(&b);
+}
+
+static int
+group_setup(void **state)
+{
+	uint8_t h1[32], h2[32], h3[32];
+	(void) state;
+	tk_fed_init(&fed);
+	tk_dir_make(dir);
+	assert_int_equal(
+	    ig_registry_open(dir, ig_buf_slice(&fed.signed_root), &reg),
+	    IG_OK);
+	memset(hashes[0], 0xa1, 16);
+	memset(hashes[1], 0xb2, 16);
+	apply_one(1, NULL, tk_op_csca_put("SE", fed.csca_se), h1);
+	apply_one(2, h1, tk_op_dsc_put("SE", fed.dsc_se), h2);
+	/* tk_op_rev_put lists UCI hashes. */
+	apply_one(3, h2,
+	    tk_op_rev_put(fed.dsc_se, ig_slice_make(hashes[0], 16)), h3);
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void) state;
+	ig_registry_close(reg);
+	tk_dir_remove(dir);
+	tk_fed_free(&fed);
+	return 0;
+}
+
+struct seen {
+	size_t n;
+	uint8_t thumb[32];
+	ig_err ret;
+};
+
+static ig_err
+on_dsc(void *arg, const ig_x509 *dsc)
+{
+	struct seen *s = arg;
+	s->n++;
+	ig_x509_thumbprint(dsc, s->thumb);
+	return s->ret;
+}
+
+static void
+test_each_dsc(void **state)
+{
+	ig_verify_source src;
+	uint8_t kid[8], want[32];
+	struct seen s;
+	(void) state;
+
+	ig_regsource_init(reg, &src);
+	assert_ptr_equal(src.ctx, reg);
+	ig_x509_kid(fed.dsc_se, kid);
+	ig_x509_thumbprint(fed.dsc_se, want);
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(
+	    src.each_dsc(src.ctx, ig_slice_make(kid, 8), on_dsc, &s), IG_OK);
+	assert_int_equal(s.n, 1);
+	assert_memory_equal(s.thumb, want, 32);
+
+	/* The callback's answer ends the walk and comes back. */
+	memset(&s, 0, sizeof(s));
+	s.ret = IG_EEXISTS;
+	assert_int_equal(
+	    src.each_dsc(src.ctx, ig_slice_make(kid, 8), on_dsc, &s),
+	    IG_EEXISTS);
+	assert_int_equal(s.n, 1);
+
+	/* Unknown kids and kids of another length have no DSC. */
+	memset(&s, 0, sizeof(s));
+	ig_x509_kid(fed.dsc_dk, kid);
+	assert_int_equal(
+	    src.each_dsc(src.ctx, ig_slice_make(kid, 8), on_dsc, &s), IG_OK);
+	assert_int_equal(
+	    src.each_dsc(src.ctx, ig_slice_make(kid, 7), on_dsc, &s), IG_OK);
+	assert_int_equal(
+	    src.each_dsc(src.ctx, ig_slice_make(NULL, 0), on_dsc, &s), IG_OK);
+	assert_int_equal(s.n, 0);
+}
+
+static void
+test_is_revoked(void **state)
+{
+	ig_verify_source src;
+	uint8_t kid[8], other[8];
+	bool revoked;
+	(void) state;
+
+	ig_regsource_init(reg, &src);
+	ig_x509_kid(fed.dsc_se, kid);
+	ig_x509_kid(fed.dsc_dk, other);
+
+	revoked = false;
+	assert_int_equal(src.is_revoked(src.ctx, ig_slice_make(kid, 8),
+	                     IG_HASH_UCI, hashes[0], &revoked),
+	    IG_OK);
+	assert_true(revoked);
+	/* Another hash, another type, another kid: not revoked. */
+	assert_int_equal(src.is_revoked(src.ctx, ig_slice_make(kid, 8),
+	                     IG_HASH_UCI, hashes[1], &revoked),
+	    IG_OK);
+	assert_false(revoked);
+	revoked = true;
+	assert_int_equal(src.is_revoked(src.ctx, ig_slice_make(kid, 8),
+	                     IG_HASH_SIGNATURE, hashes[0], &revoked),
+	    IG_OK);
+	assert_false(revoked);
+	revoked = true;
+	assert_int_equal(src.is_revoked(src.ctx, ig_slice_make(other, 8),
+	                     IG_HASH_UCI, hashes[0], &revoked),
+	    IG_OK);
+	assert_false(revoked);
+	revoked = true;
+	assert_int_equal(src.is_revoked(src.ctx, ig_slice_make(kid, 4),
+	                     IG_HASH_UCI, hashes[0], &revoked),
+	    IG_OK);
+	assert_false(revoked);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_each_dsc),
+		cmocka_unit_test(test_is_revoked),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
