@@ -283,4 +283,23 @@
 /* RPC requests one endpoint serves at once (nng contexts). */
 #define IG_RPC_CONTEXTS 64
 
+/* --- governance (consensus/governance) --- */
+
+/* Roots one gossip ROOTS_REPLY carries: a node that was down catches up
+ * through every intermediate serial, a few at a time (each root is at
+ * most IG_ROOT_SIGNED_MAX, so 2 always fit in IG_GOSSIP_MSG_MAX). */
+#define IG_GOSSIP_ROOTS_MAX 16
+
+/* Serials one registry holds in memory: every root ever accepted, so
+ * that entries governed by an old serial are still judged under it. A
+ * federation changing its root weekly needs 52 a year. */
+#define IG_ROOT_CHAIN_MAX 4096
+
+/* Warnings about the root's expiry start this long before it (30 days),
+ * as the issue asks: long enough to collect threshold signatures. */
+#define IG_ROOT_EXPIRY_WARN_MS (30ull * 24 * 3600 * 1000)
+
+/* Bytes of an admin request that submits a signed root. */
+#define IG_ADMIN_ROOT_MSG_MAX (IG_ROOT_SIGNED_MAX + IG_ADMIN_TOKEN_MAX + 1024)
+
 #endif /* IG_BASE_LIMITS_H */

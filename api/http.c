@@ -1,0 +1,1170 @@
+/*
+ * http.c - the API service (workers, rate limiter, report tokens) and
+ * its HTTP listeners on nng's HTTP server.
+ *
+ * Each listener registers one handler for "/" in tree mode for every
+ * method, so that routing, 404, 405, 411, 413, 415 and 429 are ours and
+ * answered in JSON (nng's own pages are HTML). The handler does not let
+ * nng collect the body: nng 1.5 answers an oversized Content-Length with
+ * a bare 400 and has no timeout for a slow body. Instead the callback
+ * checks Content-Length against the route's limit, reads exactly that
+ * many bytes with nng_http_conn_read_all under IG_HTTP_BODY_TIMEOUT_MS,
+ * and only then queues the request for a worker. Responses that leave a
+ * body unread carry "Connection: close", so that a rejected body is
+ * never parsed as the next request.
+ *
+ * Lifetime: a listener's state (ig_http) is the data of its nng handler
+ * and is freed by nng's handler destructor, after the last callback that
+ * referenced it. ig_http_stop stops the server, waits until none of its
+ * requests is queued or running, and releases the server; a callback
+ * that nng delivers after that sees `closed` and fails the request
+ * without touching the service.
+ */
+#include "api/http.h"
+
+#include <nng/nng.h>
+#include <nng/supplemental/http/http.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/routes.h"
+#include "registry/base/alloc.h"
+#include "registry/base/isotime.h"
+#include "registry/base/log.h"
+#include "registry/codec/base64.h"
+#include "registry/crypto/crypto.h"
+
+#define SUB "http"
+
+struct ig_http {
+	ig_api *api;
+	nng_http_server *server;
+	const ig_route *routes;
+	bool admin;
+	bool rate_on;
+	int port;
+	uint8_t token_hash[32]; /* admin: SHA-256 of the bearer token */
+	nng_mtx *mtx;
+	nng_cv *cv;
+	size_t inflight;
+	bool closed;
+};
+
+typedef struct http_job {
+	ig_api_job job;
+	ig_http *srv;
+	nng_aio *aio; /* the server's; finished once */
+	nng_aio *body_aio; /* ours, when a body is read */
+	nng_http_req *nreq;
+	const ig_route *route;
+	uint8_t *body;
+	size_t body_len;
+	ig_http_req req;
+} http_job;
+
+ig_err
+ig_api_nng_err(int rv)
+{
+	switch (rv) {
+	case 0:
+		return IG_OK;
+	case NNG_ENOMEM:
+		return IG_ENOMEM;
+	case NNG_EADDRINUSE:
+		return IG_EEXISTS;
+	case NNG_EADDRINVAL:
+	case NNG_EINVAL:
+	case NNG_ENOTSUP:
+		return IG_EINVAL;
+	case NNG_EMSGSIZE:
+		return IG_ETOOBIG;
+	default:
+		return IG_EIO;
+	}
+}
+
+/* --- worker pool ----------------------------------------------------------
+ */
+
+static void
+worker_main(void *arg)
+{
+	ig_api_worker *w = arg;
+	ig_api *api = w->api;
+	for (;;) {
+		ig_api_job *j;
+		nng_mtx_lock(api->mtx);
+		while (api->head == NULL && !api->stopping)
+			nng_cv_wait(api->cv);
+		if ((j = api->head) == NULL) {
+			nng_mtx_unlock(api->mtx);
+			return;
+		}
+		api->head = j->next;
+		if (api->head == NULL)
+			api->tail = NULL;
+		api->queued--;
+		nng_mtx_unlock(api->mtx);
+		j->next = NULL;
+		j->run(j, w);
+	}
+}
+
+ig_err
+ig_api_submit(ig_api *api, ig_api_job *job)
+{
+	ig_err e = IG_OK;
+	job->next = NULL;
+	nng_mtx_lock(api->mtx);
+	if (api->stopping)
+		e = IG_ESTATE;
+	else if (api->queued >= IG_HTTP_QUEUE_MAX)
+		e = IG_ETOOBIG;
+	else {
+		if (api->tail != NULL)
+			api->tail->next = job;
+		else
+			api->head = job;
+		api->tail = job;
+		api->queued++;
+		nng_cv_wake1(api->cv);
+	}
+	nng_mtx_unlock(api->mtx);
+	return e;
+}
+
+/* --- service ---------------------------------------------------------------
+ */
+
+void
+ig_api_config_default(ig_api_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->stats_k = 10;
+	c->stats_rounding = 10;
+}
+
+/* Reads a secret file that only its owner may read. */
+static ig_err
+secret_file_read(const char *path, size_t max, ig_buf *out)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return IG_EIO;
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
+		IG_ERROR(SUB,
+		    "%s: must be a regular file of mode 0600 or "
+		    "stricter",
+		    path);
+		return IG_EINVAL;
+	}
+	ig_buf_init(out, max);
+	return ig_buf_read_file(out, path);
+}
+
+static bool
+token_char(uint8_t c)
+{
+	return c >= 0x21 && c <= 0x7e;
+}
+
+/* Parses "name token" lines (blank lines and '#' comments skipped). */
+static ig_err
+reporters_load(ig_api *api, const char *path)
+{
+	ig_buf b;
+	ig_err e;
+	size_t i = 0;
+
+	if ((e = secret_file_read(path, IG_STATS_TOKENS_FILE_MAX, &b))
+	    != IG_OK)
+		return e;
+	while (i < b.len) {
+		size_t ls = i, le, ns, ne, ts, te;
+		while (i < b.len && b.ptr[i] != '\n')
+			i++;
+		le = i++;
+		while (ls < le && (b.ptr[ls] == ' ' || b.ptr[ls] == '\t'))
+			ls++;
+		while (le > ls
+		    && (b.ptr[le - 1] == '\r' || b.ptr[le - 1] == ' '
+		        || b.ptr[le - 1] == '\t'))
+			le--;
+		if (ls == le || b.ptr[ls] == '#')
+			continue;
+		ns = ls;
+		for (ne = ns; ne < le && token_char(b.ptr[ne]); ne++)
+			;
+		for (ts = ne;
+		     ts < le && (b.ptr[ts] == ' ' || b.ptr[ts] == '\t'); ts++)
+			;
+		for (te = ts; te < le && token_char(b.ptr[te]); te++)
+			;
+		if (ne == ns || ne - ns >= sizeof(api->reporters[0].name)
+		    || ts == ne || te != le || te - ts < 16
+		    || te - ts > IG_ADMIN_TOKEN_MAX) {
+			IG_ERROR(SUB,
+			    "%s: each line must be 'name token' with "
+			    "a token of 16..%d printable bytes",
+			    path, IG_ADMIN_TOKEN_MAX);
+			e = IG_EINVAL;
+			break;
+		}
+		ig_reporter *r = ig_realloc(
+		    api->reporters, (api->n_reporters + 1) * sizeof(*r));
+		if (r == NULL) {
+			e = IG_ENOMEM;
+			break;
+		}
+		api->reporters = r;
+		r += api->n_reporters;
+		memset(r, 0, sizeof(*r));
+		memcpy(r->name, b.ptr + ns, ne - ns);
+		if ((e = ig_sha256(
+		         ig_slice_make(b.ptr + ts, te - ts), r->token_hash))
+		    != IG_OK)
+			break;
+		api->n_reporters++;
+	}
+	ig_wipe(b.ptr, b.len);
+	ig_buf_free(&b);
+	return e;
+}
+
+ig_err
+ig_api_new(ig_registry *reg, const ig_api_config *cfg,
+    const ig_api_hooks *hooks, ig_api **out)
+{
+	ig_api *api;
+	ig_verify_source src;
+	ig_err e;
+	uint32_t n;
+	size_t idlen;
+
+	if (reg == NULL || cfg == NULL || cfg->self_id == NULL
+	    || (idlen = strlen(cfg->self_id)) == 0 || idlen > IG_MEMBER_ID_MAX
+	    || cfg->workers > IG_HTTP_WORKERS_MAX
+	    || (cfg->rate_per_s > 0 && cfg->rate_burst == 0))
+		return IG_EINVAL;
+	if ((api = ig_calloc(1, sizeof(*api))) == NULL)
+		return IG_ENOMEM;
+	api->reg = reg;
+	if (hooks != NULL)
+		api->hooks = *hooks;
+	memcpy(api->self_id, cfg->self_id, idlen);
+	api->batch_max
+	    = cfg->batch_max == 0 || cfg->batch_max > IG_HTTP_BATCH_MAX
+	    ? IG_HTTP_BATCH_MAX
+	    : cfg->batch_max;
+	api->rate_per_s = cfg->rate_per_s;
+	api->rate_burst = cfg->rate_burst;
+	api->rate_loopback = cfg->rate_loopback;
+	api->trust_forwarded = cfg->trust_forwarded;
+	api->single_node = cfg->single_node;
+	api->stats_k = cfg->stats_k;
+	api->stats_rounding = cfg->stats_rounding;
+
+	e = IG_ENOMEM;
+	if (nng_mtx_alloc(&api->mtx) != 0
+	    || nng_cv_alloc(&api->cv, api->mtx) != 0
+	    || nng_mtx_alloc(&api->rate_mtx) != 0
+	    || nng_mtx_alloc(&api->cat_mtx) != 0
+	    || (api->buckets
+	           = ig_calloc(IG_HTTP_RATE_CLIENTS, sizeof(*api->buckets)))
+	        == NULL
+	    || (api->metrics = ig_metrics_new()) == NULL
+	    || (api->verifier = ig_verifier_new()) == NULL
+	    || ig_api_dsc_cache_new(&api->dsc_cache) != IG_OK)
+		goto fail;
+	ig_api_source_init(api, &src);
+	if ((e = ig_verifier_add_source(api->verifier, &src)) != IG_OK
+	    || (e = ig_stats_new(ig_slice_make(cfg->self_id, idlen),
+	            cfg->stats_store, &api->stats))
+	        != IG_OK)
+		goto fail;
+	if (cfg->report_tokens_file != NULL
+	    && cfg->report_tokens_file[0] != '\0'
+	    && (e = reporters_load(api, cfg->report_tokens_file)) != IG_OK)
+		goto fail;
+
+	n = cfg->workers;
+	if (n == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		n = cpus < 1                     ? 1
+		    : cpus > IG_HTTP_WORKERS_MAX ? IG_HTTP_WORKERS_MAX
+		                                 : (uint32_t) cpus;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		ig_api_worker *w = &api->workers[i];
+		w->api = api;
+		if ((w->h = ig_hcert_new()) == NULL) {
+			e = IG_ENOMEM;
+			goto fail;
+		}
+		if (nng_thread_create(&api->threads[i], worker_main, w) != 0) {
+			ig_hcert_free(w->h);
+			w->h = NULL;
+			e = IG_ENOMEM;
+			goto fail;
+		}
+		api->n_threads++;
+	}
+	*out = api;
+	return IG_OK;
+fail:
+	ig_api_free(api);
+	return e;
+}
+
+void
+ig_api_free(ig_api *api)
+{
+	if (api == NULL)
+		return;
+	if (api->mtx != NULL && api->cv != NULL) {
+		nng_mtx_lock(api->mtx);
+		api->stopping = true;
+		nng_cv_wake(api->cv);
+		nng_mtx_unlock(api->mtx);
+	}
+	for (size_t i = 0; i < api->n_threads; i++) {
+		nng_thread_destroy(api->threads[i]);
+		ig_hcert_free(api->workers[i].h);
+	}
+	if (api->n_reporters > 0)
+		ig_wipe(api->reporters,
+		    api->n_reporters * sizeof(*api->reporters));
+	ig_free(api->reporters);
+	ig_stats_free(api->stats);
+	ig_verifier_free(api->verifier);
+	ig_api_dsc_cache_free(api->dsc_cache);
+	ig_metrics_free(api->metrics);
+	ig_free(api->buckets);
+	ig_free(api->puts);
+	ig_free(api->cat_origins);
+	if (api->cat_mtx != NULL)
+		nng_mtx_free(api->cat_mtx);
+	if (api->rate_mtx != NULL)
+		nng_mtx_free(api->rate_mtx);
+	if (api->cv != NULL)
+		nng_cv_free(api->cv);
+	if (api->mtx != NULL)
+		nng_mtx_free(api->mtx);
+	ig_free(api);
+}
+
+ig_metrics *
+ig_api_metrics(ig_api *api)
+{
+	return api->metrics;
+}
+
+ig_stats *
+ig_api_stats(ig_api *api)
+{
+	return api->stats;
+}
+
+/* --- rate limiter
+ * ------------------------------------------------------------ */
+
+static uint64_t
+mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
+}
+
+/* Takes a token from the client's bucket; false when it has none. */
+static bool
+rate_allow(ig_api *api, uint64_t key)
+{
+	rate_bucket *b = &api->buckets[mix64(key) % IG_HTTP_RATE_CLIENTS];
+	uint64_t now = nng_clock();
+	bool ok;
+
+	nng_mtx_lock(api->rate_mtx);
+	if (b->key != key || b->last_ms == 0) {
+		/* A new client, or another one hashed here: start full
+		 * only when the slot's previous client is idle, so that a
+		 * collision never refills a busy bucket. */
+		double full = (double) api->rate_burst;
+		double refill = (double) (now - b->last_ms)
+		    * (double) api->rate_per_s / 1000.0;
+		if (b->last_ms == 0 || b->tokens + refill >= full) {
+			b->tokens = full;
+			b->last_ms = now;
+		}
+		b->key = key;
+	}
+	b->tokens
+	    += (double) (now - b->last_ms) * (double) api->rate_per_s / 1000.0;
+	if (b->tokens > (double) api->rate_burst)
+		b->tokens = (double) api->rate_burst;
+	b->last_ms = now;
+	ok = b->tokens >= 1.0;
+	if (ok)
+		b->tokens -= 1.0;
+	nng_mtx_unlock(api->rate_mtx);
+	return ok;
+}
+
+static uint64_t
+client_key(ig_http *srv, nng_http_req *nreq, nng_http_conn *conn)
+{
+	const char *xff;
+	if (srv->api->trust_forwarded
+	    && (xff = nng_http_req_get_header(nreq, "X-Forwarded-For"))
+	        != NULL) {
+		/* The proxy appends the address it saw: take the last. */
+		const char *p = strrchr(xff, ',');
+		uint64_t h = 1469598103934665603ull;
+		p = p != NULL ? p + 1 : xff;
+		while (*p == ' ')
+			p++;
+		for (; *p != '\0' && *p != ' '; p++)
+			h = (h ^ (uint8_t) *p) * 1099511628211ull;
+		return h;
+	}
+	return (uint64_t) (uintptr_t) conn;
+}
+
+/* --- request parsing
+ * --------------------------------------------------------- */
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decodes s[0..n) into out (cap bytes incl. NUL). plus: '+' is a
+ * space (query). Refuses NUL and control characters, and '/' when
+ * path. */
+static ig_err
+pct_decode(const char *s, size_t n, bool plus, bool path, char *out,
+    size_t cap, size_t *outlen)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char) s[i];
+		if (c == '%') {
+			int hi, lo;
+			if (i + 2 >= n)
+				return IG_EFORMAT;
+			hi = hexval(s[i + 1]);
+			lo = hexval(s[i + 2]);
+			if (hi < 0 || lo < 0)
+				return IG_EFORMAT;
+			c = hi * 16 + lo;
+			i += 2;
+			if (path && c == '/')
+				return IG_EFORMAT;
+		} else if (plus && c == '+')
+			c = ' ';
+		if (c < 0x20 || c == 0x7f)
+			return IG_EFORMAT;
+		if (o + 1 >= cap)
+			return IG_ETOOBIG;
+		out[o++] = (char) c;
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return IG_OK;
+}
+
+static bool
+key_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+	    || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+}
+
+ig_err
+ig_http_target_parse(const char *target, size_t len, ig_http_req *req)
+{
+	const char *q;
+	size_t plen, n = 0, outlen;
+	ig_err e;
+	/* Decode into scratch first: req is written only on success. */
+	static const size_t PCAP = IG_HTTP_URI_MAX + 1;
+	char path[IG_HTTP_URI_MAX + 1];
+	ig_http_param params[IG_HTTP_QUERY_PARAMS_MAX];
+
+	if (len == 0 || len > IG_HTTP_URI_MAX || target[0] != '/')
+		return len > IG_HTTP_URI_MAX ? IG_ETOOBIG : IG_EFORMAT;
+	q = memchr(target, '?', len);
+	plen = q != NULL ? (size_t) (q - target) : len;
+	if (memchr(target, '#', len) != NULL)
+		return IG_EFORMAT;
+	if ((e = pct_decode(target, plen, false, true, path, PCAP, &outlen))
+	    != IG_OK)
+		return e;
+	if (q != NULL) {
+		const char *p = q + 1, *end = target + len;
+		while (p < end) {
+			const char *amp = memchr(p, '&', (size_t) (end - p));
+			const char *pe = amp != NULL ? amp : end;
+			const char *eq = memchr(p, '=', (size_t) (pe - p));
+			const char *ke = eq != NULL ? eq : pe;
+			size_t kl = (size_t) (ke - p), vl;
+			if (pe == p) { /* empty pair: "a=1&&b=2" */
+				p = pe + 1;
+				continue;
+			}
+			if (n >= IG_HTTP_QUERY_PARAMS_MAX)
+				return IG_ETOOBIG;
+			if (kl == 0 || kl >= sizeof(params[0].key))
+				return IG_EFORMAT;
+			for (size_t i = 0; i < kl; i++)
+				if (!key_char(p[i]))
+					return IG_EFORMAT;
+			memcpy(params[n].key, p, kl);
+			params[n].key[kl] = '\0';
+			if (eq != NULL)
+				e = pct_decode(eq + 1, (size_t) (pe - eq - 1),
+				    true, false, params[n].val,
+				    sizeof(params[n].val), &vl);
+			else {
+				params[n].val[0] = '\0';
+				vl = 0;
+			}
+			if (e != IG_OK)
+				return e;
+			params[n].val_len = vl;
+			n++;
+			p = pe + 1;
+		}
+	}
+	memcpy(req->path, path, outlen + 1);
+	memcpy(req->params, params, n * sizeof(params[0]));
+	req->n_params = n;
+	return IG_OK;
+}
+
+const char *
+ig_http_param_get(const ig_http_req *req, const char *key)
+{
+	for (size_t i = 0; i < req->n_params; i++)
+		if (strcmp(req->params[i].key, key) == 0)
+			return req->params[i].val;
+	return NULL;
+}
+
+static char
+lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c;
+}
+
+bool
+ig_http_media_is(const char *value, const char *mt)
+{
+	size_t n = strlen(mt), i;
+	if (value == NULL)
+		return false;
+	while (*value == ' ')
+		value++;
+	for (i = 0; i < n; i++)
+		if (value[i] == '\0' || lower(value[i]) != lower(mt[i]))
+			return false;
+	return value[i] == '\0' || value[i] == ';' || value[i] == ' ';
+}
+
+/* --- responses
+ * ----------------------------------------------------------------- */
+
+/* Sets a fixed body; when even that cannot be stored the body stays
+ * empty and the status alone tells. */
+static void
+body_static(ig_buf *b, const char *s)
+{
+	ig_buf_reset(b);
+	if (ig_buf_append_str(b, s) != IG_OK)
+		ig_buf_reset(b);
+}
+
+void
+ig_http_res_error(
+    ig_http_res *res, uint16_t status, const char *code, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	json_t *j;
+	va_start(ap, fmt);
+	(void) vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+	ig_buf_reset(&res->body);
+	if (j == NULL) {
+		res->status = 500;
+		res->content_type = "application/json";
+		body_static(&res->body,
+		    "{\"error\":{\"code\":\"internal\",\"message\":\"out of "
+		    "memory\"}}\n");
+		return;
+	}
+	ig_http_res_json(res, status, j);
+}
+
+static int
+dump_cb(const char *buf, size_t size, void *data)
+{
+	return ig_buf_append(data, buf, size) == IG_OK ? 0 : -1;
+}
+
+void
+ig_http_res_json(ig_http_res *res, uint16_t status, json_t *j)
+{
+	ig_buf_reset(&res->body);
+	if (j == NULL
+	    || json_dump_callback(j, dump_cb, &res->body, JSON_COMPACT) != 0
+	    || ig_buf_append_u8(&res->body, '\n') != IG_OK) {
+		json_decref(j);
+		ig_buf_reset(&res->body);
+		res->status = 500;
+		res->content_type = "application/json";
+		body_static(&res->body,
+		    "{\"error\":{\"code\":\"internal\",\"message\":\"cannot "
+		    "build the response\"}}\n");
+		return;
+	}
+	json_decref(j);
+	res->status = status;
+	res->content_type = "application/json";
+}
+
+json_t *
+ig_json_hex(const uint8_t *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	char buf[2 * 64 + 1];
+	if (n > 64)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		buf[2 * i] = digits[p[i] >> 4];
+		buf[2 * i + 1] = digits[p[i] & 15];
+	}
+	return json_stringn(buf, 2 * n);
+}
+
+json_t *
+ig_json_b64(const uint8_t *p, size_t n, bool url)
+{
+	ig_buf b;
+	json_t *j = NULL;
+	ig_buf_init(&b, n / 3 * 4 + 8);
+	if (ig_base64_encode(ig_slice_make(p, n), url, &b) == IG_OK)
+		j = json_stringn((const char *) b.ptr, b.len);
+	ig_buf_free(&b);
+	return j;
+}
+
+json_t *
+ig_json_time(int64_t t)
+{
+	char buf[32];
+	if (ig_isotime_format(t, buf, sizeof(buf)) != IG_OK)
+		return json_null();
+	return json_string(buf);
+}
+
+/* Sends res (or an internal error) as the answer of the server aio. */
+static void
+finish(ig_http *srv, nng_aio *aio, ig_http_res *res, bool close)
+{
+	nng_http_res *r = NULL;
+	int rv;
+
+	if ((rv = nng_http_res_alloc(&r)) != 0) {
+		nng_aio_finish(aio, rv);
+		return;
+	}
+	if ((rv = nng_http_res_set_status(r, res->status)) != 0
+	    || (rv = nng_http_res_set_header(r, "Content-Type",
+	            res->content_type != NULL ? res->content_type
+	                                      : "application/json"))
+	        != 0
+	    || (rv = nng_http_res_set_header(
+	            r, "X-Content-Type-Options", "nosniff"))
+	        != 0
+	    || (rv = nng_http_res_set_header(r, "Cache-Control", "no-store"))
+	        != 0
+	    || (res->allow != NULL
+	        && (rv = nng_http_res_set_header(r, "Allow", res->allow)) != 0)
+	    || (res->retry_after
+	        && (rv = nng_http_res_set_header(r, "Retry-After", "1")) != 0)
+	    || (res->www_authenticate != NULL
+	        && (rv = nng_http_res_set_header(
+	                r, "WWW-Authenticate", res->www_authenticate))
+	            != 0)
+	    || (close
+	        && (rv = nng_http_res_set_header(r, "Connection", "close"))
+	            != 0)
+	    || (rv = nng_http_res_copy_data(r, res->body.ptr, res->body.len))
+	        != 0) {
+		nng_http_res_free(r);
+		nng_aio_finish(aio, rv);
+		return;
+	}
+	if (srv != NULL)
+		ig_metrics_http(srv->api->metrics, res->status);
+	nng_aio_set_output(aio, 0, r);
+	nng_aio_finish(aio, 0);
+}
+
+static void
+inflight_done(ig_http *srv)
+{
+	nng_mtx_lock(srv->mtx);
+	srv->inflight--;
+	if (srv->inflight == 0)
+		nng_cv_wake(srv->cv);
+	nng_mtx_unlock(srv->mtx);
+}
+
+static void
+job_free(http_job *j)
+{
+	if (j->body_aio != NULL)
+		nng_aio_reap(j->body_aio);
+	ig_free(j->body);
+	ig_free(j);
+}
+
+/* Answers at once from the nng thread (errors that need no worker). */
+static void
+answer_now(ig_http *srv, nng_aio *aio, uint16_t status, const char *code,
+    const char *msg, const char *allow, bool close)
+{
+	ig_http_res res;
+	memset(&res, 0, sizeof(res));
+	ig_buf_init(&res.body, 4096);
+	ig_http_res_error(&res, status, code, "%s", msg);
+	res.allow = allow;
+	res.retry_after = status == 429 || status == 503;
+	finish(srv, aio, &res, close);
+	ig_buf_free(&res.body);
+}
+
+/* --- the worker side
+ * ------------------------------------------------------------ */
+
+static bool
+auth_ok(ig_http *srv, const char *authz)
+{
+	uint8_t h[32];
+	size_t n;
+	if (authz == NULL || strncmp(authz, "Bearer ", 7) != 0)
+		return false;
+	authz += 7;
+	n = strlen(authz);
+	if (n == 0 || n > IG_ADMIN_TOKEN_MAX
+	    || ig_sha256(ig_slice_make(authz, n), h) != IG_OK)
+		return false;
+	/* Equal hashes of equal-or-not tokens: the comparison time says
+	 * nothing about the token. */
+	return ig_ct_equal(h, srv->token_hash, sizeof(h));
+}
+
+static void
+job_run(ig_api_job *job, ig_api_worker *w)
+{
+	http_job *j = (http_job *) job;
+	ig_http *srv = j->srv;
+	ig_http_res res;
+
+	memset(&res, 0, sizeof(res));
+	ig_buf_init(&res.body, SIZE_MAX / 2);
+	j->req.content_type = nng_http_req_get_header(j->nreq, "Content-Type");
+	j->req.accept = nng_http_req_get_header(j->nreq, "Accept");
+	j->req.authorization
+	    = nng_http_req_get_header(j->nreq, "Authorization");
+	j->req.body = j->body;
+	j->req.body_len = j->body_len;
+	if (srv->admin && !auth_ok(srv, j->req.authorization)) {
+		ig_http_res_error(&res, 401, "unauthorized",
+		    "a valid bearer token is required");
+		res.www_authenticate = "Bearer";
+	} else
+		j->route->fn(w, &j->req, &res);
+	finish(srv, j->aio, &res, false);
+	ig_buf_free(&res.body);
+	job_free(j);
+	inflight_done(srv);
+}
+
+static void
+submit_or_refuse(http_job *j)
+{
+	ig_http *srv = j->srv;
+	ig_err e = ig_api_submit(srv->api, &j->job);
+	if (e == IG_OK)
+		return;
+	answer_now(srv, j->aio, 503, "overloaded",
+	    e == IG_ESTATE ? "the node is stopping"
+	                   : "too many requests are waiting; retry",
+	    NULL, false);
+	job_free(j);
+	inflight_done(srv);
+}
+
+static void
+body_done(void *arg)
+{
+	http_job *j = arg;
+	ig_http *srv = j->srv;
+	int rv = nng_aio_result(j->body_aio);
+	if (rv != 0) {
+		/* A client that does not send its body in time (or hangs
+		 * up) loses its connection. */
+		nng_aio_finish(j->aio, rv);
+		job_free(j);
+		inflight_done(srv);
+		return;
+	}
+	submit_or_refuse(j);
+}
+
+/* Strict Content-Length: 1..19 digits. */
+static bool
+content_length(const char *s, size_t *out)
+{
+	size_t v = 0, n = 0;
+	if (s == NULL)
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++, n++) {
+		if (n >= 19)
+			return false;
+		v = v * 10 + (size_t) (*s - '0');
+	}
+	if (*s != '\0' || n == 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Finds the route of a path and method; sets *allow for a 405. */
+static const ig_route *
+route_find(const ig_route *routes, const char *method, const char *path,
+    const char **tail, const char **allow)
+{
+	const ig_route *found_path = NULL;
+	for (const ig_route *r = routes; r->method != NULL; r++) {
+		size_t n = strlen(r->path);
+		const char *t = "";
+		if (r->prefix) {
+			if (strncmp(path, r->path, n) != 0 || path[n] != '/'
+			    || path[n + 1] == '\0'
+			    || strchr(path + n + 1, '/') != NULL)
+				continue;
+			t = path + n + 1;
+		} else if (strcmp(path, r->path) != 0)
+			continue;
+		found_path = r;
+		if (strcmp(method, r->method) == 0) {
+			*tail = t;
+			return r;
+		}
+	}
+	if (found_path != NULL)
+		*allow = strcmp(found_path->method, "GET") == 0
+		    ? "GET, HEAD"
+		    : found_path->method;
+	return NULL;
+}
+
+static void
+http_cb(nng_aio *aio)
+{
+	nng_http_req *nreq = nng_aio_get_input(aio, 0);
+	nng_http_handler *h = nng_aio_get_input(aio, 1);
+	nng_http_conn *conn = nng_aio_get_input(aio, 2);
+	ig_http *srv = nng_http_handler_get_data(h);
+	const char *uri, *method, *allow = NULL, *tail = "", *te;
+	http_job *j;
+	size_t cl = 0;
+	ig_err e;
+	int rv;
+
+	nng_mtx_lock(srv->mtx);
+	if (srv->closed) {
+		nng_mtx_unlock(srv->mtx);
+		nng_aio_finish(aio, NNG_ECLOSED);
+		return;
+	}
+	srv->inflight++;
+	nng_mtx_unlock(srv->mtx);
+
+	if ((j = ig_calloc(1, sizeof(*j))) == NULL) {
+		nng_aio_finish(aio, NNG_ENOMEM);
+		inflight_done(srv);
+		return;
+	}
+	j->srv = srv;
+	j->aio = aio;
+	j->nreq = nreq;
+	j->job.run = job_run;
+
+	uri = nng_http_req_get_uri(nreq);
+	method = nng_http_req_get_method(nreq);
+	if (strcmp(method, "HEAD") == 0)
+		method = "GET";
+	j->req.method = method;
+	e = ig_http_target_parse(uri, strlen(uri), &j->req);
+	if (e != IG_OK) {
+		bool long_uri = strlen(uri) > IG_HTTP_URI_MAX;
+		answer_now(srv, aio, long_uri ? 414 : 400, "bad_request",
+		    long_uri ? "request target too long"
+		             : "malformed request target or too many or too "
+		               "long query parameters",
+		    NULL, true);
+		goto done;
+	}
+	j->route = route_find(srv->routes, method, j->req.path, &tail, &allow);
+	if (j->route == NULL) {
+		answer_now(srv, aio, allow != NULL ? 405 : 404,
+		    allow != NULL ? "method_not_allowed" : "not_found",
+		    allow != NULL ? "method not allowed on this resource"
+		                  : "no such resource",
+		    allow, true);
+		goto done;
+	}
+	/* tail points into j->req.path, which lives as long as the job. */
+	j->req.tail = tail;
+	if (srv->rate_on
+	    && !rate_allow(srv->api, client_key(srv, nreq, conn))) {
+		ig_metrics_rate_limited(srv->api->metrics);
+		answer_now(srv, aio, 429, "rate_limited",
+		    "too many requests from this client", NULL, true);
+		goto done;
+	}
+
+	/* The body: nng cannot read chunked bodies (notes/libs.md 2b). */
+	te = nng_http_req_get_header(nreq, "Transfer-Encoding");
+	if (te != NULL) {
+		answer_now(srv, aio, 411, "length_required",
+		    "chunked bodies are not supported; send Content-Length",
+		    NULL, true);
+		goto done;
+	}
+	if (nng_http_req_get_header(nreq, "Content-Length") != NULL
+	    && !content_length(
+	        nng_http_req_get_header(nreq, "Content-Length"), &cl)) {
+		answer_now(srv, aio, 400, "bad_request",
+		    "malformed Content-Length", NULL, true);
+		goto done;
+	}
+	if (j->route->body_max == 0 && cl > 0) {
+		answer_now(srv, aio, 413, "body_too_large",
+		    "this resource takes no body", NULL, true);
+		goto done;
+	}
+	if (cl > j->route->body_max) {
+		answer_now(srv, aio, 413, "body_too_large",
+		    "request body exceeds the limit of this resource", NULL,
+		    true);
+		goto done;
+	}
+	if (strcmp(method, "POST") == 0
+	    && nng_http_req_get_header(nreq, "Content-Length") == NULL) {
+		answer_now(srv, aio, 411, "length_required",
+		    "Content-Length is required", NULL, true);
+		goto done;
+	}
+	if (cl > 0) {
+		nng_iov iov;
+		if ((j->body = ig_malloc(cl)) == NULL
+		    || (rv = nng_aio_alloc(&j->body_aio, body_done, j)) != 0) {
+			answer_now(srv, aio, 503, "overloaded",
+			    "out of memory", NULL, true);
+			goto done;
+		}
+		j->body_len = cl;
+		iov.iov_buf = j->body;
+		iov.iov_len = cl;
+		if ((rv = nng_aio_set_iov(j->body_aio, 1, &iov)) != 0) {
+			answer_now(srv, aio, 500, "internal", "cannot read",
+			    NULL, true);
+			goto done;
+		}
+		nng_aio_set_timeout(j->body_aio, IG_HTTP_BODY_TIMEOUT_MS);
+		nng_http_conn_read_all(conn, j->body_aio);
+		return;
+	}
+	submit_or_refuse(j);
+	return;
+done:
+	job_free(j);
+	inflight_done(srv);
+}
+
+/* --- listeners
+ * ---------------------------------------------------------------- */
+
+static void
+srv_free(void *arg)
+{
+	ig_http *srv = arg;
+	ig_wipe(srv->token_hash, sizeof(srv->token_hash));
+	if (srv->cv != NULL)
+		nng_cv_free(srv->cv);
+	if (srv->mtx != NULL)
+		nng_mtx_free(srv->mtx);
+	ig_free(srv);
+}
+
+static bool
+url_is_loopback(const nng_url *u)
+{
+	const char *h = u->u_hostname;
+	return strncmp(h, "127.", 4) == 0 || strcmp(h, "localhost") == 0
+	    || strcmp(h, "::1") == 0 || strcmp(h, "[::1]") == 0;
+}
+
+static ig_err
+listener_start(ig_api *api, const char *url, const ig_route *routes,
+    bool admin, const uint8_t *token_hash, ig_http **out)
+{
+	ig_http *srv;
+	nng_url *u = NULL;
+	nng_http_handler *h = NULL;
+	nng_sockaddr sa;
+	bool handler_owned = false;
+	int rv;
+
+	if ((srv = ig_calloc(1, sizeof(*srv))) == NULL)
+		return IG_ENOMEM;
+	srv->api = api;
+	srv->routes = routes;
+	srv->admin = admin;
+	if (token_hash != NULL)
+		memcpy(srv->token_hash, token_hash, 32);
+	if ((rv = nng_mtx_alloc(&srv->mtx)) != 0
+	    || (rv = nng_cv_alloc(&srv->cv, srv->mtx)) != 0
+	    || (rv = nng_url_parse(&u, url)) != 0)
+		goto fail;
+	if (strcmp(u->u_scheme, "http") != 0) {
+		rv = NNG_EADDRINVAL;
+		goto fail;
+	}
+	srv->rate_on = api->rate_per_s > 0
+	    && (api->rate_loopback || !url_is_loopback(u));
+	if ((rv = nng_http_server_hold(&srv->server, u)) != 0)
+		goto fail;
+	if ((rv = nng_http_handler_alloc(&h, "/", http_cb)) != 0
+	    || (rv = nng_http_handler_set_method(h, NULL)) != 0
+	    || (rv = nng_http_handler_set_tree(h)) != 0
+	    || (rv = nng_http_handler_collect_body(h, false, 0)) != 0
+	    || (rv = nng_http_handler_set_data(h, srv, srv_free)) != 0)
+		goto fail;
+	/* From here the handler owns srv (its destructor frees it). */
+	handler_owned = true;
+	if ((rv = nng_http_server_add_handler(srv->server, h)) != 0)
+		goto fail;
+	h = NULL; /* the server owns it */
+	if ((rv = nng_http_server_start(srv->server)) != 0)
+		goto fail_started;
+	if ((rv = nng_http_server_get_addr(srv->server, &sa)) == 0) {
+		if (sa.s_family == NNG_AF_INET)
+			srv->port = ((sa.s_in.sa_port & 0xff) << 8)
+			    | (sa.s_in.sa_port >> 8);
+		else if (sa.s_family == NNG_AF_INET6)
+			srv->port = ((sa.s_in6.sa_port & 0xff) << 8)
+			    | (sa.s_in6.sa_port >> 8);
+	}
+	nng_url_free(u);
+	IG_INFO(SUB, "%s API listening on %s (port %d)",
+	    admin ? "admin" : "public", url, srv->port);
+	*out = srv;
+	return IG_OK;
+
+fail_started:
+fail:
+	if (h != NULL)
+		nng_http_handler_free(h); /* runs srv_free when owned */
+	if (srv->server != NULL)
+		nng_http_server_release(srv->server); /* frees the handler */
+	nng_url_free(u);
+	if (!handler_owned)
+		srv_free(srv);
+	IG_ERROR(SUB, "cannot listen on %s: %s", url, nng_strerror(rv));
+	return ig_api_nng_err(rv);
+}
+
+ig_err
+ig_http_start(ig_api *api, const char *url, ig_http **out)
+{
+	return listener_start(api, url, ig_routes_public, false, NULL, out);
+}
+
+ig_err
+ig_http_admin_start(
+    ig_api *api, const char *url, const char *token_file, ig_http **out)
+{
+	ig_buf b;
+	uint8_t hash[32];
+	size_t n = 0;
+	ig_err e;
+
+	if ((e = secret_file_read(token_file, IG_ADMIN_TOKEN_MAX + 2, &b))
+	    != IG_OK) {
+		IG_ERROR(SUB, "cannot read the admin token file %s: %s",
+		    token_file, ig_strerror(e));
+		return e;
+	}
+	while (n < b.len && token_char(b.ptr[n]))
+		n++;
+	if (n < 16 || n > IG_ADMIN_TOKEN_MAX
+	    || (n < b.len && b.ptr[n] != '\n' && b.ptr[n] != '\r'))
+		e = IG_EINVAL;
+	else
+		e = ig_sha256(ig_slice_make(b.ptr, n), hash);
+	ig_wipe(b.ptr, b.len);
+	ig_buf_free(&b);
+	if (e != IG_OK) {
+		IG_ERROR(SUB,
+		    "%s: the admin token must be one line of 16..%d "
+		    "printable bytes",
+		    token_file, IG_ADMIN_TOKEN_MAX);
+		return e;
+	}
+	e = listener_start(api, url, ig_routes_admin, true, hash, out);
+	ig_wipe(hash, sizeof(hash));
+	return e;
+}
+
+int
+ig_http_port(const ig_http *h)
+{
+	return h->port;
+}
+
+void
+ig_http_stop(ig_http *srv)
+{
+	nng_http_server *s;
+	if (srv == NULL)
+		return;
+	s = srv->server;
+	nng_http_server_stop(s);
+	nng_mtx_lock(srv->mtx);
+	srv->closed = true;
+	while (srv->inflight > 0)
+		nng_cv_wait(srv->cv);
+	nng_mtx_unlock(srv->mtx);
+	/* srv is freed by the handler's destructor once nng is done. */
+	nng_http_server_release(s);
+}

@@ -1,0 +1,150 @@
+/*
+ * http.h - the node's query API (DESIGN.md section 7): the service that
+ * answers it, and the HTTP listeners on nng's HTTP server that expose it.
+ *
+ * An ig_api is the shared part: a verifier over the node's registry, a
+ * pool of worker threads that do every piece of real work (verification,
+ * RocksDB reads, JSON building), the statistics (api/stats.h) and the
+ * metrics (api/metrics.h). Listeners attach to it:
+ *
+ *   ig_http_start        the public, read-only routes (/v1/..., /healthz,
+ *                        /readyz, /metrics); nothing a client sends there
+ *                        changes the node's state, except that
+ *                        POST /v1/stats/report adds counts when it carries
+ *                        a reporter token
+ *   ig_http_admin_start  POST /admin/v1/publish on its own address,
+ *                        behind a bearer token
+ *   ig_rpc_start         (api/rpc.h) the same verification over nng rep0
+ *
+ * nng's HTTP callbacks run on nng's few task threads, which must never
+ * block (notes/libs.md 2b). A callback here only parses the request line,
+ * applies the rate limit, starts reading the body and queues a job; a
+ * worker finishes the request later. A full queue is answered with 503.
+ *
+ * Embedding, in order: ig_api_new, ig_http_start (and the others), ...,
+ * ig_http_stop for each listener, ig_api_free. Every function may be
+ * called from any thread, but start/stop/free of one object must not
+ * overlap.
+ */
+#ifndef IG_API_HTTP_H
+#define IG_API_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/metrics.h"
+#include "api/stats.h"
+#include "consensus/gossip.h"
+#include "registry/base/err.h"
+#include "registry/entry.h"
+#include "registry/registry.h"
+
+/* What the node provides. Every hook may be NULL; each is called from a
+ * worker thread (never an nng thread), possibly from several at once, and
+ * must not call back into the API. */
+typedef struct ig_api_hooks {
+	void *ctx;
+	/* Calls fn for every peer: the node takes its gossip mutex and calls
+	 * ig_gossip_peers_each. NULL: a node without peers. */
+	void (*peers_each)(void *ctx, ig_gossip_peer_fn fn, void *arg);
+	/* Copies the gossip counters (ig_gossip_stats_get under the mutex).
+	 * NULL: zeros. */
+	void (*gossip_stats)(void *ctx, ig_gossip_stats *out);
+	/* Signs the ops as this node's next entry, applies it and pushes it
+	 * to the peers (the operations of `intyg publish --node`). The ops
+	 * and their slices are borrowed for the call. On success *seq is the
+	 * new entry's seq. On failure why (NUL-terminated) says why; the
+	 * error decides the status: IG_EINVAL, IG_EOPINVALID, IG_ECERT,
+	 * IG_ECOUNTRY, IG_EKIDMISMATCH, IG_EUNKNOWNKID, IG_ECHAIN -> 400,
+	 * IG_EAUTHORITY -> 403, IG_EFROZEN -> 409, others -> 500. NULL: the
+	 * admin listener answers 501. */
+	ig_err (*publish)(void *ctx, const ig_entry_op *ops, size_t nops,
+	    uint64_t *seq, char *why, size_t why_len);
+} ig_api_hooks;
+
+typedef struct ig_api_config {
+	/* This node's member id (statistics are counted under it). */
+	const char *self_id;
+	/* Worker threads; 0: one per CPU (at most IG_HTTP_WORKERS_MAX). */
+	uint32_t workers;
+	/* HCERTs in one batch request; 0 or above IG_HTTP_BATCH_MAX: the
+	 * limit. */
+	uint32_t batch_max;
+	/* Per-client token bucket: requests per second and burst; 0: off. */
+	uint32_t rate_per_s;
+	uint32_t rate_burst;
+	/* Apply the rate limit on loopback listeners too (default off:
+	 * loopback clients are the operator's own). */
+	bool rate_loopback;
+	/* Key clients by the last X-Forwarded-For address (only behind a
+	 * reverse proxy that sets it). Otherwise each connection is its own
+	 * client: nng 1.5 does not show an HTTP handler the peer address. */
+	bool trust_forwarded;
+	/* readyz does not ask for a reachable peer. */
+	bool single_node;
+	/* Statistics release rules (defaults 10 and 10). */
+	uint32_t stats_k;
+	uint32_t stats_rounding;
+	/* Tokens of verifier apps allowed to POST /v1/stats/report: a file
+	 * of "name token" lines, mode 0600 or stricter. NULL or "": reports
+	 * are refused (403). */
+	const char *report_tokens_file;
+	/* Storage of the statistics (borrowed; NULL: memory only). */
+	const ig_stats_store *stats_store;
+} ig_api_config;
+
+/* Fills c with the defaults (all zero but stats_k = stats_rounding = 10). */
+void ig_api_config_default(ig_api_config *c);
+
+typedef struct ig_api ig_api;
+
+/* Creates the service over reg (borrowed: it must outlive the service)
+ * and starts its workers. cfg and hooks are copied (the strings of cfg
+ * are read during the call only; hooks->ctx is borrowed). Returns an
+ * owned service in *out (free with ig_api_free). IG_EINVAL for a bad
+ * config, IG_EIO / IG_EINVAL when the report tokens file cannot be read
+ * or is group/world readable, IG_ENOMEM, errors of ig_stats_new. */
+IG_MUST_CHECK ig_err ig_api_new(ig_registry *reg, const ig_api_config *cfg,
+    const ig_api_hooks *hooks, ig_api **out);
+
+/* Stops the workers (finishing what is queued) and frees the service.
+ * Every listener must have been stopped first. NULL is a no-op. */
+void ig_api_free(ig_api *api);
+
+/* Borrowed views, valid while api lives. */
+ig_metrics *ig_api_metrics(ig_api *api);
+ig_stats *ig_api_stats(ig_api *api);
+
+/* A listener. */
+typedef struct ig_http ig_http;
+
+/* Starts the public routes on url ("http://127.0.0.1:8443"; port 0 picks
+ * a free port, see ig_http_port). Returns an owned listener in *out (stop
+ * with ig_http_stop). IG_EEXISTS when the address is in use, IG_EINVAL
+ * for a bad URL, IG_EIO, IG_ENOMEM. */
+IG_MUST_CHECK ig_err ig_http_start(
+    ig_api *api, const char *url, ig_http **out);
+
+/* Starts the admin routes on url, accepting the bearer token held in
+ * token_file (its first line; the file must not be readable by group or
+ * others, and the token is 16..IG_ADMIN_TOKEN_MAX printable bytes).
+ * Same errors as ig_http_start, plus IG_EIO / IG_EINVAL for the token
+ * file. The token is kept in memory and wiped on stop. */
+IG_MUST_CHECK ig_err ig_http_admin_start(
+    ig_api *api, const char *url, const char *token_file, ig_http **out);
+
+/* The TCP port the listener is bound to. */
+int ig_http_port(const ig_http *h);
+
+/* Stops the listener: closes its connections, waits for its requests in
+ * the workers to finish, and frees it. NULL is a no-op. */
+void ig_http_stop(ig_http *h);
+
+/* Translates an nng error for api/ (the node has its own in
+ * node/nng_util.c, which api/ may not include): NNG_ENOMEM -> IG_ENOMEM,
+ * NNG_EADDRINUSE -> IG_EEXISTS, NNG_EADDRINVAL / NNG_EINVAL /
+ * NNG_ENOTSUP -> IG_EINVAL, NNG_EMSGSIZE -> IG_ETOOBIG, others IG_EIO. */
+ig_err ig_api_nng_err(int rv);
+
+#endif /* IG_API_HTTP_H */

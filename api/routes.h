@@ -1,0 +1,260 @@
+/*
+ * routes.h - internal to api/: the service object shared by http.c,
+ * routes_*.c and rpc.c, its worker pool, and the request and response
+ * shapes the route functions see. Not a public contract: the node
+ * includes api/http.h and api/rpc.h only.
+ *
+ * A route function runs on a worker thread with a parsed request whose
+ * strings and body stay valid during the call, and fills a response.
+ * It may block on RocksDB and crypto; it must not keep pointers into the
+ * request after returning.
+ */
+#ifndef IG_API_ROUTES_H
+#define IG_API_ROUTES_H
+
+#include <jansson.h>
+#include <nng/nng.h>
+#include <nng/supplemental/util/platform.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/http.h"
+#include "api/metrics.h"
+#include "api/stats.h"
+#include "api/verify.h"
+#include "registry/base/buf.h"
+#include "registry/base/limits.h"
+#include "registry/hcert.h"
+
+/* --- worker pool -----------------------------------------------------------
+ */
+
+/* The scratch of one worker thread. */
+typedef struct ig_api_worker {
+	ig_api *api;
+	ig_hcert *h; /* decoder for this thread's verifications */
+} ig_api_worker;
+
+/* A unit of work. run is called once, on a worker; w is NULL when the
+ * service is stopping and the job must only be finished (answered with
+ * an error), quickly. The job frees itself in run. */
+typedef struct ig_api_job ig_api_job;
+struct ig_api_job {
+	ig_api_job *next;
+	void (*run)(ig_api_job *job, ig_api_worker *w);
+};
+
+/* Queues a job. IG_ESTATE when the service is stopping, IG_ETOOBIG when
+ * IG_HTTP_QUEUE_MAX jobs wait already; the job is not taken then. Never
+ * blocks: callable from nng callbacks. */
+IG_MUST_CHECK ig_err ig_api_submit(ig_api *api, ig_api_job *job);
+
+/* --- the catalog: every kid the logs have put a DSC under ---------------- */
+
+/* One dsc.put op seen in a log. */
+typedef struct ig_catalog_put {
+	uint8_t kid[IG_KID_LEN];
+	uint8_t thumbprint[32];
+	uint8_t origin_len;
+	char origin[IG_MEMBER_ID_MAX];
+	uint64_t seq;
+	uint64_t time_ms;
+} ig_catalog_put;
+
+/* --- the verification source (routes_source.c) --------------------------- */
+
+/* Parsed DSCs by thumbprint; see routes_source.c. */
+typedef struct ig_api_dsc_cache ig_api_dsc_cache;
+IG_MUST_CHECK ig_err ig_api_dsc_cache_new(ig_api_dsc_cache **out);
+void ig_api_dsc_cache_free(ig_api_dsc_cache *c);
+
+/* Fills *out with the registry source of api (api->reg and
+ * api->dsc_cache must be set). */
+void ig_api_source_init(ig_api *api, ig_verify_source *out);
+
+/* --- the service ------------------------------------------------------------
+ */
+
+typedef struct ig_reporter {
+	char name[64];
+	uint8_t token_hash[32]; /* SHA-256 of the token */
+} ig_reporter;
+
+typedef struct rate_bucket {
+	uint64_t key;
+	uint64_t last_ms;
+	double tokens;
+} rate_bucket;
+
+struct ig_api {
+	ig_registry *reg;
+	ig_api_hooks hooks;
+	char self_id[IG_MEMBER_ID_MAX + 1];
+	uint32_t batch_max;
+	uint32_t rate_per_s, rate_burst;
+	bool rate_loopback, trust_forwarded, single_node;
+	uint64_t stats_k, stats_rounding;
+
+	ig_verifier *verifier;
+	ig_api_dsc_cache *dsc_cache;
+	ig_metrics *metrics;
+	ig_stats *stats;
+	ig_reporter *reporters;
+	size_t n_reporters;
+
+	/* worker pool */
+	nng_mtx *mtx;
+	nng_cv *cv;
+	ig_api_job *head, *tail;
+	size_t queued;
+	bool stopping;
+	size_t n_threads;
+	nng_thread *threads[IG_HTTP_WORKERS_MAX];
+	ig_api_worker workers[IG_HTTP_WORKERS_MAX];
+
+	/* rate limiter */
+	nng_mtx *rate_mtx;
+	rate_bucket *buckets; /* IG_HTTP_RATE_CLIENTS */
+
+	/* catalog (routes_registry.c) */
+	nng_mtx *cat_mtx;
+	ig_catalog_put *puts;
+	size_t n_puts, cap_puts;
+	struct cat_origin {
+		uint8_t len;
+		char id[IG_MEMBER_ID_MAX];
+		uint64_t seq; /* scanned up to */
+	} * cat_origins;
+	size_t n_cat_origins;
+};
+
+/* --- requests and responses ---------------------------------------------- */
+
+typedef struct ig_http_param {
+	char key[32];
+	char val[IG_HTTP_QUERY_VALUE_MAX + 1];
+	size_t val_len;
+} ig_http_param;
+
+typedef struct ig_http_req {
+	const char *method; /* "GET", "POST", ...; HEAD is given as GET */
+	char path[IG_HTTP_URI_MAX + 1]; /* percent-decoded */
+	const char *tail; /* after a prefix route's path; "" otherwise */
+	size_t n_params;
+	ig_http_param params[IG_HTTP_QUERY_PARAMS_MAX];
+	const char *content_type; /* NULL when absent */
+	const char *accept;
+	const char *authorization;
+	const uint8_t *body;
+	size_t body_len;
+} ig_http_req;
+
+typedef struct ig_http_res {
+	uint16_t status;
+	const char *content_type; /* static string */
+	ig_buf body;
+	const char *allow; /* Allow header for 405 */
+	bool retry_after; /* Retry-After: 1 */
+	const char *www_authenticate;
+} ig_http_res;
+
+/* Splits a request target into a decoded path and query parameters.
+ * Strict: the target starts with '/', percent escapes are two hex digits
+ * and never decode to NUL, '/' or control characters in the path, there
+ * are at most IG_HTTP_QUERY_PARAMS_MAX parameters, keys are at most 31
+ * bytes of [A-Za-z0-9_.-], values at most IG_HTTP_QUERY_VALUE_MAX bytes
+ * without control characters. IG_EFORMAT or IG_ETOOBIG otherwise; *req's
+ * path and params are written only on success. */
+IG_MUST_CHECK ig_err ig_http_target_parse(
+    const char *target, size_t len, ig_http_req *req);
+
+/* The value of a query parameter (decoded, NUL-terminated), or NULL. */
+const char *ig_http_param_get(const ig_http_req *req, const char *key);
+
+/* True when the header value's media type (before any ';') is mt,
+ * compared case-insensitively. */
+bool ig_http_media_is(const char *value, const char *mt);
+
+/* Sets an error response: {"error": {"code": code, "message": ...}}. */
+void ig_http_res_error(ig_http_res *res, uint16_t status, const char *code,
+    const char *fmt, ...) IG_PRINTF(4, 5);
+
+/* Sets a JSON response from j (takes the reference). Falls back to a 500
+ * error when it cannot be serialised. */
+void ig_http_res_json(ig_http_res *res, uint16_t status, json_t *j);
+
+/* --- routes ------------------------------------------------------------- */
+
+typedef void (*ig_route_fn)(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+
+typedef struct ig_route {
+	const char *method; /* GET routes also answer HEAD */
+	const char *path; /* exact, or the prefix of a prefix route */
+	bool prefix; /* path + "/" + one non-empty segment */
+	const char *openapi; /* the path as docs/openapi.yaml spells it */
+	size_t body_max; /* 0: no body accepted */
+	ig_route_fn fn;
+} ig_route;
+
+/* The route tables; each ends with an entry whose method is NULL. */
+extern const ig_route ig_routes_public[];
+extern const ig_route ig_routes_admin[];
+
+/* Route functions, by file. */
+void ig_route_verify(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_verify_batch(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_issuers(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_issuer(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_revocation(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_trustlist(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_federation(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_peers(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_healthz(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_readyz(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_metrics(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_stats(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_stats_report(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_admin_publish(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+
+/* --- shared helpers ------------------------------------------------------ */
+
+/* Verifies one HCERT on a worker: the verdict, its metrics and its
+ * statistics count. at is the validation clock. IG_OK whenever a verdict
+ * was written. */
+IG_MUST_CHECK ig_err ig_api_verify_one(ig_api_worker *w, const char *text,
+    size_t len, int64_t at, ig_verdict *out);
+
+/* {"serial", "hash", "expires", "expired"} of the current root, and the
+ * registry heads as [{"origin", "seq", "hash", "frozen_at"?}]. NULL when
+ * out of memory or the store fails. */
+json_t *ig_api_root_json(ig_api *api);
+json_t *ig_api_heads_json(ig_api *api);
+
+/* Lower-case hex of n bytes into a new JSON string. */
+json_t *ig_json_hex(const uint8_t *p, size_t n);
+/* Base64 (url: unpadded base64url) of n bytes into a new JSON string. */
+json_t *ig_json_b64(const uint8_t *p, size_t n, bool url);
+/* An ISO 8601 UTC time string of Unix seconds. */
+json_t *ig_json_time(int64_t t);
+
+/* Brings the catalog up to the registry's heads (locks cat_mtx itself).
+ * IG_ESTORE, IG_ENOMEM. */
+IG_MUST_CHECK ig_err ig_catalog_refresh(ig_api *api);
+
+#endif /* IG_API_ROUTES_H */

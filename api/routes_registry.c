@@ -1,0 +1,676 @@
+/*
+ * routes_registry.c - the registry's contents over HTTP: issuers by
+ * country and by kid, revocation lookups, the EU gateway trust-list
+ * shape, and the federation (root, heads, equivocation evidence).
+ *
+ * The registry answers point queries (DSCs of one kid, CSCAs of one
+ * country); it has no "every DSC" walk yet. The catalog fills the gap
+ * from what the registry does offer: the signed logs. It remembers every
+ * csca.put and dsc.put op of every applied entry (reading only the
+ * entries applied since its last refresh), and a listing asks the
+ * registry, kid by kid and country by country, what is current. A
+ * certificate published and later removed is therefore listed only
+ * while the registry holds it, and the catalog costs one small record
+ * per published certificate.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/routes.h"
+#include "registry/base/alloc.h"
+#include "registry/base/isotime.h"
+#include "registry/base/log.h"
+#include "registry/codec/base64.h"
+#include "registry/crypto/crypto.h"
+#include "registry/entry.h"
+
+#define SUB "http"
+
+/* --- catalog ------------------------------------------------------------- */
+
+typedef struct head_copy {
+	uint8_t len;
+	char id[IG_MEMBER_ID_MAX];
+	uint64_t seq;
+} head_copy;
+
+typedef struct heads_acc {
+	head_copy *v;
+	size_t n;
+} heads_acc;
+
+static ig_err
+head_collect(void *arg, const ig_registry_head *h, bool *stop)
+{
+	heads_acc *a = arg;
+	head_copy *v;
+	(void) stop;
+	if (h->origin.len == 0 || h->origin.len > IG_MEMBER_ID_MAX
+	    || a->n >= IG_GOSSIP_ORIGINS_MAX)
+		return IG_ESTORE;
+	if ((v = ig_realloc(a->v, (a->n + 1) * sizeof(*v))) == NULL)
+		return IG_ENOMEM;
+	a->v = v;
+	v[a->n].len = (uint8_t) h->origin.len;
+	memcpy(v[a->n].id, h->origin.ptr, h->origin.len);
+	v[a->n].seq = h->seq;
+	a->n++;
+	return IG_OK;
+}
+
+typedef struct scan_ctx {
+	ig_api *api;
+	struct cat_origin *o;
+} scan_ctx;
+
+static ig_err
+cat_add(ig_api *api, const ig_entry *en, const ig_entry_op *op,
+    const struct cat_origin *o)
+{
+	ig_catalog_put *p;
+	uint8_t tp[32];
+	ig_err e;
+
+	if (api->n_puts >= IG_HTTP_LIST_MAX) {
+		IG_WARN(SUB,
+		    "catalog full (%d certificates): not listing more",
+		    IG_HTTP_LIST_MAX);
+		return IG_OK;
+	}
+	if (api->n_puts == api->cap_puts) {
+		size_t ncap = api->cap_puts == 0 ? 64 : api->cap_puts * 2;
+		p = ig_realloc(api->puts, ncap * sizeof(*p));
+		if (p == NULL)
+			return IG_ENOMEM;
+		api->puts = p;
+		api->cap_puts = ncap;
+	}
+	if ((e = ig_sha256(op->der, tp)) != IG_OK)
+		return e;
+	p = &api->puts[api->n_puts++];
+	memset(p, 0, sizeof(*p));
+	memcpy(p->kid, tp, IG_KID_LEN);
+	memcpy(p->thumbprint, tp, 32);
+	p->origin_len = o->len;
+	memcpy(p->origin, o->id, o->len);
+	p->seq = ig_entry_seq(en);
+	p->time_ms = ig_entry_time_ms(en);
+	return IG_OK;
+}
+
+static ig_err
+scan_entry(void *arg, uint64_t seq, ig_slice signed_entry, bool *stop)
+{
+	scan_ctx *c = arg;
+	ig_entry *en = NULL;
+	ig_err e;
+	(void) stop;
+	if ((e = ig_entry_decode(signed_entry, &en)) != IG_OK)
+		return e == IG_ENOMEM ? e : IG_ESTORE;
+	for (size_t i = 0; i < ig_entry_op_count(en) && e == IG_OK; i++) {
+		const ig_entry_op *op = ig_entry_op_at(en, i);
+		if (op->kind == IG_OP_DSC_PUT || op->kind == IG_OP_CSCA_PUT)
+			e = cat_add(c->api, en, op, c->o);
+	}
+	ig_entry_free(en);
+	if (e == IG_OK)
+		c->o->seq = seq;
+	return e;
+}
+
+static int
+put_cmp(const void *pa, const void *pb)
+{
+	const ig_catalog_put *a = pa, *b = pb;
+	int c = memcmp(a->kid, b->kid, IG_KID_LEN);
+	if (c != 0)
+		return c;
+	if ((c = memcmp(a->thumbprint, b->thumbprint, 32)) != 0)
+		return c;
+	if (a->origin_len != b->origin_len)
+		return a->origin_len < b->origin_len ? -1 : 1;
+	if ((c = memcmp(a->origin, b->origin, a->origin_len)) != 0)
+		return c;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+ig_err
+ig_catalog_refresh(ig_api *api)
+{
+	heads_acc a = { NULL, 0 };
+	size_t before;
+	ig_err e;
+
+	nng_mtx_lock(api->cat_mtx);
+	before = api->n_puts;
+	if ((e = ig_registry_heads_each(api->reg, head_collect, &a)) != IG_OK)
+		goto out;
+	for (size_t i = 0; i < a.n && e == IG_OK; i++) {
+		struct cat_origin *o = NULL;
+		for (size_t k = 0; k < api->n_cat_origins; k++)
+			if (api->cat_origins[k].len == a.v[i].len
+			    && memcmp(api->cat_origins[k].id, a.v[i].id,
+			           a.v[i].len)
+			        == 0)
+				o = &api->cat_origins[k];
+		if (o == NULL) {
+			struct cat_origin *no = ig_realloc(api->cat_origins,
+			    (api->n_cat_origins + 1) * sizeof(*no));
+			if (no == NULL) {
+				e = IG_ENOMEM;
+				break;
+			}
+			api->cat_origins = no;
+			o = &no[api->n_cat_origins++];
+			memset(o, 0, sizeof(*o));
+			o->len = a.v[i].len;
+			memcpy(o->id, a.v[i].id, o->len);
+		}
+		if (a.v[i].seq > o->seq) {
+			scan_ctx c = { api, o };
+			e = ig_registry_entries_each(api->reg,
+			    ig_slice_make(o->id, o->len), o->seq + 1,
+			    scan_entry, &c);
+		}
+	}
+	if (api->n_puts != before)
+		qsort(api->puts, api->n_puts, sizeof(*api->puts), put_cmp);
+out:
+	nng_mtx_unlock(api->cat_mtx);
+	ig_free(a.v);
+	return e;
+}
+
+/* The entry time of the put with this kid, thumbprint, origin and seq;
+ * 0 when unknown. cat_mtx held. */
+static uint64_t
+cat_time(ig_api *api, const uint8_t kid[8], const uint8_t tp[32],
+    ig_slice origin, uint64_t seq)
+{
+	ig_catalog_put key;
+	const ig_catalog_put *p;
+	memset(&key, 0, sizeof(key));
+	memcpy(key.kid, kid, 8);
+	memcpy(key.thumbprint, tp, 32);
+	if (origin.len > IG_MEMBER_ID_MAX)
+		return 0;
+	key.origin_len = (uint8_t) origin.len;
+	memcpy(key.origin, origin.ptr, origin.len);
+	key.seq = seq;
+	p = bsearch(&key, api->puts, api->n_puts, sizeof(key), put_cmp);
+	return p != NULL ? p->time_ms : 0;
+}
+
+/* --- certificate JSON -------------------------------------------------------
+ */
+
+static bool
+country_param(const ig_http_req *req, ig_http_res *res, char cc[3])
+{
+	const char *c = ig_http_param_get(req, "country");
+	cc[0] = '\0';
+	if (c == NULL || c[0] == '\0')
+		return true;
+	if (!(c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z'
+	        && c[2] == '\0')) {
+		ig_http_res_error(res, 400, "bad_request",
+		    "country must be two upper-case letters");
+		return false;
+	}
+	memcpy(cc, c, 3);
+	return true;
+}
+
+/* The issuer view of one DSC. */
+static json_t *
+issuer_json(ig_api *api, const ig_registry_dsc *d)
+{
+	ig_x509 *x = NULL;
+	json_t *o;
+	char subj[256], iss[256], key[64];
+	int64_t nb = 0, na = 0;
+	uint64_t t;
+
+	if (ig_x509_from_der(d->der, &x) != IG_OK)
+		return NULL;
+	ig_x509_subject(x, subj, sizeof(subj));
+	ig_x509_issuer(x, iss, sizeof(iss));
+	ig_x509_key_desc(x, key, sizeof(key));
+	ig_x509_validity(x, &nb, &na);
+	t = cat_time(api, d->kid, d->thumbprint, d->origin, d->seq);
+	o = json_pack("{s:o,s:s,s:o,s:s,s:s,s:o,s:o,s:s,s:s%,s:s%,s:I,s:o,"
+	              "s:o}",
+	    "kid", ig_json_b64(d->kid, 8, false), "country", d->country,
+	    "thumbprint", ig_json_hex(d->thumbprint, 32), "subject", subj,
+	    "issuer", iss, "not_before", ig_json_time(nb), "not_after",
+	    ig_json_time(na), "key", key, "source",
+	    (const char *) d->source.ptr, d->source.len, "origin",
+	    (const char *) d->origin.ptr, d->origin.len, "seq",
+	    (json_int_t) d->seq, "published",
+	    t != 0 ? ig_json_time((int64_t) (t / 1000)) : json_null(),
+	    "rawData", ig_json_b64(d->der.ptr, d->der.len, false));
+	ig_x509_free(x);
+	return o;
+}
+
+/* The EU gateway trust-list item (notes/dcc.md 2.2). */
+static json_t *
+trust_item(const uint8_t kid[8], const char *cc, const char *type,
+    const uint8_t tp[32], uint64_t time_ms, ig_slice der, ig_slice cms)
+{
+	json_t *o = json_pack("{s:o,s:o,s:s,s:s,s:o,s:o}", "kid",
+	    ig_json_b64(kid, 8, false), "timestamp",
+	    time_ms != 0 ? ig_json_time((int64_t) (time_ms / 1000))
+	                 : json_null(),
+	    "country", cc, "certificateType", type, "thumbprint",
+	    ig_json_hex(tp, 32), "rawData",
+	    ig_json_b64(der.ptr, der.len, false));
+	if (o != NULL && cms.len > 0)
+		(void) json_object_set_new(
+		    o, "signature", ig_json_b64(cms.ptr, cms.len, false));
+	return o;
+}
+
+typedef struct list_ctx {
+	ig_api *api;
+	json_t *out;
+	char cc[3];
+	bool trustlist;
+	size_t n;
+} list_ctx;
+
+static ig_err
+list_dsc(void *arg, const ig_registry_dsc *d, bool *stop)
+{
+	list_ctx *c = arg;
+	json_t *o;
+	(void) stop;
+	if (c->cc[0] != '\0' && strcmp(c->cc, d->country) != 0)
+		return IG_OK;
+	if (c->n >= IG_HTTP_LIST_MAX)
+		return IG_OK;
+	if (c->trustlist)
+		o = trust_item(d->kid, d->country, "DSC", d->thumbprint,
+		    cat_time(c->api, d->kid, d->thumbprint, d->origin, d->seq),
+		    d->der, d->gateway_cms);
+	else
+		o = issuer_json(c->api, d);
+	if (o == NULL) {
+		IG_WARN(SUB, "a stored DSC cannot be listed");
+		return IG_OK;
+	}
+	c->n++;
+	return json_array_append_new(c->out, o) == 0 ? IG_OK : IG_ENOMEM;
+}
+
+static ig_err
+list_csca(void *arg, const ig_registry_csca *r, bool *stop)
+{
+	list_ctx *c = arg;
+	uint8_t kid[8];
+	json_t *o;
+	(void) stop;
+	if (c->n >= IG_HTTP_LIST_MAX)
+		return IG_OK;
+	memcpy(kid, r->thumbprint, 8);
+	o = trust_item(kid, r->country, "CSCA", r->thumbprint,
+	    cat_time(c->api, kid, r->thumbprint, r->origin, r->seq), r->der,
+	    ig_slice_make(NULL, 0));
+	if (o == NULL)
+		return IG_ENOMEM;
+	c->n++;
+	return json_array_append_new(c->out, o) == 0 ? IG_OK : IG_ENOMEM;
+}
+
+/* Walks the DSCs of every catalogued kid (and, for the trust list, the
+ * CSCAs of every catalogued country) in kid order. */
+static ig_err
+list_all(list_ctx *c, bool dsc, bool csca)
+{
+	ig_api *api = c->api;
+	ig_err e;
+	if ((e = ig_catalog_refresh(api)) != IG_OK)
+		return e;
+	nng_mtx_lock(api->cat_mtx);
+	/* DSC kids first; CSCAs are catalogued under their thumbprint's
+	 * first bytes too, and dsc_each finds nothing for them. */
+	for (size_t i = 0; dsc && i < api->n_puts && e == IG_OK; i++) {
+		if (i > 0
+		    && memcmp(api->puts[i].kid, api->puts[i - 1].kid, 8) == 0)
+			continue;
+		e = ig_registry_dsc_each(
+		    api->reg, api->puts[i].kid, list_dsc, c);
+	}
+	if (csca && e == IG_OK) {
+		/* The countries CSCAs can exist for: those of the root's
+		 * members (a gateway bridge may publish any, so add the
+		 * countries of the DSCs listed). */
+		const ig_root *r = ig_registry_root(api->reg);
+		char seen[IG_ROOT_MEMBERS_MAX * 4][3];
+		size_t ns = 0;
+		for (size_t m = 0; m < ig_root_member_count(r); m++) {
+			const ig_root_member *mem = ig_root_member_at(r, m);
+			for (size_t k = 0; k < mem->n_countries; k++) {
+				bool dup = false;
+				for (size_t s = 0; s < ns; s++)
+					dup |= strcmp(
+					           seen[s], mem->countries[k])
+					    == 0;
+				if (!dup
+				    && ns < sizeof(seen) / sizeof(seen[0]))
+					memcpy(
+					    seen[ns++], mem->countries[k], 3);
+			}
+		}
+		for (size_t s = 0; s < ns && e == IG_OK; s++)
+			if (c->cc[0] == '\0' || strcmp(c->cc, seen[s]) == 0)
+				e = ig_registry_csca_each(
+				    api->reg, seen[s], list_csca, c);
+	}
+	nng_mtx_unlock(api->cat_mtx);
+	return e;
+}
+
+void
+ig_route_issuers(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
+{
+	list_ctx c;
+	memset(&c, 0, sizeof(c));
+	c.api = w->api;
+	if (!country_param(req, res, c.cc))
+		return;
+	if ((c.out = json_array()) == NULL
+	    || list_all(&c, true, false) != IG_OK) {
+		json_decref(c.out);
+		ig_http_res_error(
+		    res, 500, "internal", "cannot read the registry");
+		return;
+	}
+	ig_http_res_json(res, 200, json_pack("{s:o}", "issuers", c.out));
+}
+
+void
+ig_route_trustlist(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
+{
+	const char *type = ig_http_param_get(req, "type");
+	bool dsc = true, csca = true;
+	list_ctx c;
+
+	memset(&c, 0, sizeof(c));
+	c.api = w->api;
+	c.trustlist = true;
+	if (!country_param(req, res, c.cc))
+		return;
+	if (type != NULL) {
+		dsc = strcmp(type, "DSC") == 0;
+		csca = strcmp(type, "CSCA") == 0;
+		if (!dsc && !csca) {
+			ig_http_res_error(res, 400, "bad_request",
+			    "type must be DSC or CSCA");
+			return;
+		}
+	}
+	if ((c.out = json_array()) == NULL
+	    || list_all(&c, dsc, csca) != IG_OK) {
+		json_decref(c.out);
+		ig_http_res_error(
+		    res, 500, "internal", "cannot read the registry");
+		return;
+	}
+	ig_http_res_json(res, 200, c.out);
+}
+
+/* Decodes a path kid: base64url (or standard Base64), 8 bytes. */
+static bool
+kid_decode(const char *s, uint8_t kid[8])
+{
+	ig_buf b;
+	bool ok;
+	size_t n = strlen(s);
+	ig_buf_init(&b, 16);
+	ok = n <= 12
+	    && (ig_base64_decode(s, n, true, &b) == IG_OK
+	        || ig_base64_decode(s, n, false, &b) == IG_OK)
+	    && b.len == 8;
+	if (ok)
+		memcpy(kid, b.ptr, 8);
+	ig_buf_free(&b);
+	return ok;
+}
+
+void
+ig_route_issuer(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
+{
+	uint8_t kid[8];
+	list_ctx c;
+	ig_err e;
+
+	if (!kid_decode(req->tail, kid)) {
+		ig_http_res_error(res, 400, "bad_kid",
+		    "the kid must be 8 bytes in base64url");
+		return;
+	}
+	memset(&c, 0, sizeof(c));
+	c.api = w->api;
+	if ((c.out = json_array()) == NULL
+	    || ig_catalog_refresh(w->api) != IG_OK) {
+		json_decref(c.out);
+		ig_http_res_error(
+		    res, 500, "internal", "cannot read the registry");
+		return;
+	}
+	nng_mtx_lock(w->api->cat_mtx);
+	e = ig_registry_dsc_each(w->api->reg, kid, list_dsc, &c);
+	nng_mtx_unlock(w->api->cat_mtx);
+	if (e != IG_OK) {
+		json_decref(c.out);
+		ig_http_res_error(
+		    res, 500, "internal", "cannot read the registry");
+		return;
+	}
+	if (json_array_size(c.out) == 0) {
+		json_decref(c.out);
+		ig_http_res_error(
+		    res, 404, "not_found", "no issuer with this kid");
+		return;
+	}
+	ig_http_res_json(res, 200,
+	    json_pack("{s:o,s:o}", "kid", ig_json_b64(kid, 8, true), "issuers",
+	        c.out));
+}
+
+/* --- revocations ------------------------------------------------------------
+ */
+
+static bool
+hash_decode(const char *s, uint8_t out[16])
+{
+	size_t n = strlen(s);
+	ig_buf b;
+	bool ok = false;
+	if (n == 32) {
+		for (size_t i = 0; i < 16; i++) {
+			int v = 0;
+			for (int k = 0; k < 2; k++) {
+				char ch = s[2 * i + (size_t) k];
+				int d = ch >= '0' && ch <= '9' ? ch - '0'
+				    : ch >= 'a' && ch <= 'f'   ? ch - 'a' + 10
+				    : ch >= 'A' && ch <= 'F'   ? ch - 'A' + 10
+				                               : -1;
+				if (d < 0)
+					return false;
+				v = v * 16 + d;
+			}
+			out[i] = (uint8_t) v;
+		}
+		return true;
+	}
+	ig_buf_init(&b, 32);
+	if (n <= 24
+	    && (ig_base64_decode(s, n, false, &b) == IG_OK
+	        || ig_base64_decode(s, n, true, &b) == IG_OK)
+	    && b.len == 16) {
+		memcpy(out, b.ptr, 16);
+		ok = true;
+	}
+	ig_buf_free(&b);
+	return ok;
+}
+
+static ig_err
+count_one(void *arg, const ig_registry_dsc *d, bool *stop)
+{
+	(void) d;
+	*(bool *) arg = true;
+	*stop = true;
+	return IG_OK;
+}
+
+void
+ig_route_revocation(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
+{
+	static const ig_hash_type all[]
+	    = { IG_HASH_SIGNATURE, IG_HASH_UCI, IG_HASH_COUNTRYCODEUCI };
+	const char *type = ig_http_param_get(req, "type");
+	const char *hash = ig_http_param_get(req, "hash");
+	uint8_t kid[8], h[16];
+	ig_hash_type one;
+	bool known = false;
+	json_t *matches;
+	size_t nt = 3;
+	const ig_hash_type *types = all;
+
+	if (!kid_decode(req->tail, kid)) {
+		ig_http_res_error(res, 400, "bad_kid",
+		    "the kid must be 8 bytes in base64url");
+		return;
+	}
+	if (hash == NULL || !hash_decode(hash, h)) {
+		ig_http_res_error(res, 400, "bad_hash",
+		    "hash (16 bytes: 32 hex digits or Base64) is required");
+		return;
+	}
+	if (type != NULL) {
+		if (ig_hash_type_parse(type, &one) != IG_OK) {
+			ig_http_res_error(res, 400, "bad_type",
+			    "type must be SIGNATURE, UCI or COUNTRYCODEUCI");
+			return;
+		}
+		types = &one;
+		nt = 1;
+	}
+	if (ig_registry_dsc_each(w->api->reg, kid, count_one, &known) != IG_OK
+	    || (matches = json_array()) == NULL) {
+		ig_http_res_error(
+		    res, 500, "internal", "cannot read the registry");
+		return;
+	}
+	for (size_t i = 0; i < nt; i++) {
+		uint64_t exp = 0;
+		ig_err e = ig_registry_rev_get(
+		    w->api->reg, kid, (uint8_t) types[i], h, &exp);
+		if (e == IG_ENOTFOUND)
+			continue;
+		if (e != IG_OK) {
+			json_decref(matches);
+			ig_http_res_error(
+			    res, 500, "internal", "cannot read the registry");
+			return;
+		}
+		(void) json_array_append_new(matches,
+		    json_pack("{s:s,s:o}", "type", ig_hash_type_name(types[i]),
+		        "expires", ig_json_time((int64_t) (exp / 1000))));
+	}
+	ig_http_res_json(res, 200,
+	    json_pack("{s:o,s:o,s:b,s:b,s:o}", "kid",
+	        ig_json_b64(kid, 8, true), "hash", ig_json_hex(h, 16),
+	        "kid_known", known, "revoked", json_array_size(matches) > 0,
+	        "matches", matches));
+}
+
+/* --- federation
+ * --------------------------------------------------------------- */
+
+static json_t *
+member_json(const ig_root_member *m)
+{
+	json_t *cc = json_array(), *roles = json_array(), *o;
+	for (size_t i = 0; i < m->n_countries; i++)
+		(void) json_array_append_new(cc, json_string(m->countries[i]));
+	if (m->roles & IG_ROLE_AUTHORITY)
+		(void) json_array_append_new(roles, json_string("authority"));
+	if (m->roles & IG_ROLE_GATEWAY_BRIDGE)
+		(void) json_array_append_new(
+		    roles, json_string("gateway-bridge"));
+	if (m->roles & IG_ROLE_MIRROR)
+		(void) json_array_append_new(roles, json_string("mirror"));
+	o = json_pack("{s:s%,s:s%,s:o,s:o,s:o,s:s%,s:s%}", "id",
+	    (const char *) m->id.ptr, m->id.len, "name",
+	    (const char *) m->name.ptr, m->name.len, "ed25519_pub",
+	    ig_json_b64(m->pub, 32, false), "countries", cc, "roles", roles,
+	    "gossip_url", (const char *) m->gossip_url.ptr, m->gossip_url.len,
+	    "api_url", (const char *) m->api_url.ptr, m->api_url.len);
+	return o;
+}
+
+static ig_err
+evidence_one(void *arg, const ig_registry_evidence *ev, bool *stop)
+{
+	json_t *a = arg;
+	(void) stop;
+	if (json_array_size(a) >= IG_GOSSIP_EVIDENCE_SEEN_MAX)
+		return IG_OK;
+	return json_array_append_new(a,
+	           json_pack("{s:s%,s:I,s:o,s:o}", "origin",
+	               (const char *) ev->origin.ptr, ev->origin.len, "seq",
+	               (json_int_t) ev->seq, "first",
+	               ig_json_b64(ev->first.ptr, ev->first.len, false),
+	               "second",
+	               ig_json_b64(ev->second.ptr, ev->second.len, false)))
+	        == 0
+	    ? IG_OK
+	    : IG_ENOMEM;
+}
+
+void
+ig_route_federation(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
+{
+	const ig_root *r = ig_registry_root(w->api->reg);
+	json_t *root, *members = json_array(), *sigs = json_array();
+	json_t *heads, *evidence = json_array();
+	(void) req;
+
+	for (size_t i = 0; i < ig_root_member_count(r); i++)
+		(void) json_array_append_new(
+		    members, member_json(ig_root_member_at(r, i)));
+	for (size_t i = 0; i < ig_root_sig_count(r); i++) {
+		const ig_root_sig *s = ig_root_sig_at(r, i);
+		(void) json_array_append_new(sigs,
+		    json_stringn(
+		        (const char *) s->member_id.ptr, s->member_id.len));
+	}
+	root = ig_api_root_json(w->api);
+	heads = ig_api_heads_json(w->api);
+	if (root == NULL || heads == NULL || members == NULL || sigs == NULL
+	    || evidence == NULL
+	    || ig_registry_evidence_each(w->api->reg, evidence_one, evidence)
+	        != IG_OK) {
+		json_decref(root);
+		json_decref(heads);
+		json_decref(members);
+		json_decref(sigs);
+		json_decref(evidence);
+		ig_http_res_error(
+		    res, 500, "internal", "cannot read the registry");
+		return;
+	}
+	(void) json_object_set_new(root, "fed_id",
+	    json_stringn(
+	        (const char *) ig_root_fed_id(r).ptr, ig_root_fed_id(r).len));
+	(void) json_object_set_new(root, "threshold",
+	    json_integer((json_int_t) ig_root_threshold(r)));
+	(void) json_object_set_new(root, "signed_by", sigs);
+	ig_http_res_json(res, 200,
+	    json_pack("{s:o,s:o,s:o,s:o}", "root", root, "members", members,
+	        "heads", heads, "evidence", evidence));
+}

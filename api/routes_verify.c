@@ -1,0 +1,320 @@
+/*
+ * routes_verify.c - POST /v1/verify and POST /v1/verify/batch, and the
+ * route tables.
+ *
+ * A verdict is the JSON of `intyg verify` (ig_verdict_to_json) plus what
+ * it was checked against: the root serial and the registry heads, read
+ * before verifying (the registry has no snapshots, so the heads are a
+ * lower bound: entries applied meanwhile may have been seen too). Every
+ * verification is counted in the metrics and the statistics under the
+ * hour it happened, whatever validation clock the client asked for.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "api/routes.h"
+#include "registry/base/isotime.h"
+#include "registry/base/log.h"
+#include "registry/crypto/crypto.h"
+
+#define SUB "http"
+
+const ig_route ig_routes_public[] = {
+	{ "POST", "/v1/verify", false, "/v1/verify", IG_HTTP_VERIFY_BODY_MAX,
+	    ig_route_verify },
+	{ "POST", "/v1/verify/batch", false, "/v1/verify/batch",
+	    IG_HTTP_BATCH_BODY_MAX, ig_route_verify_batch },
+	{ "GET", "/v1/issuers", false, "/v1/issuers", 0, ig_route_issuers },
+	{ "GET", "/v1/issuers", true, "/v1/issuers/{kid}", 0,
+	    ig_route_issuer },
+	{ "GET", "/v1/revocations", true, "/v1/revocations/{kid}", 0,
+	    ig_route_revocation },
+	{ "GET", "/v1/trustlist", false, "/v1/trustlist", 0,
+	    ig_route_trustlist },
+	{ "GET", "/v1/federation", false, "/v1/federation", 0,
+	    ig_route_federation },
+	{ "GET", "/v1/peers", false, "/v1/peers", 0, ig_route_peers },
+	{ "GET", "/v1/stats", false, "/v1/stats", 0, ig_route_stats },
+	{ "POST", "/v1/stats/report", false, "/v1/stats/report",
+	    IG_HTTP_BODY_MAX, ig_route_stats_report },
+	{ "GET", "/healthz", false, "/healthz", 0, ig_route_healthz },
+	{ "GET", "/readyz", false, "/readyz", 0, ig_route_readyz },
+	{ "GET", "/metrics", false, "/metrics", 0, ig_route_metrics },
+	{ NULL, NULL, false, NULL, 0, NULL },
+};
+
+const ig_route ig_routes_admin[] = {
+	{ "POST", "/admin/v1/publish", false, "/admin/v1/publish",
+	    IG_HTTP_BODY_MAX, ig_route_admin_publish },
+	{ NULL, NULL, false, NULL, 0, NULL },
+};
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+ig_err
+ig_api_verify_one(ig_api_worker *w, const char *text, size_t len, int64_t at,
+    ig_verdict *out)
+{
+	ig_api *api = w->api;
+	uint64_t t0 = mono_ns();
+	ig_err e = ig_verify_hcert(api->verifier, w->h, text, len, at, out);
+	if (e != IG_OK)
+		return e;
+	ig_metrics_verify(api->metrics, out->reason, mono_ns() - t0);
+	if (ig_stats_count_verdict(api->stats, ig_time_now(), out) != IG_OK)
+		ig_metrics_stats_dropped(api->metrics);
+	return IG_OK;
+}
+
+json_t *
+ig_api_root_json(ig_api *api)
+{
+	const ig_root *r = ig_registry_root(api->reg);
+	uint8_t h[32];
+	int64_t exp_s = (int64_t) (ig_root_expires_ms(r) / 1000);
+	ig_root_hash(r, h);
+	return json_pack("{s:I,s:o,s:o,s:b}", "serial",
+	    (json_int_t) ig_root_serial(r), "hash", ig_json_hex(h, 32),
+	    "expires", ig_json_time(exp_s), "expired",
+	    ig_time_now_ms() > (int64_t) ig_root_expires_ms(r));
+}
+
+static ig_err
+head_one(void *arg, const ig_registry_head *hd, bool *stop)
+{
+	json_t *a = arg, *o;
+	(void) stop;
+	o = json_pack("{s:s%,s:I,s:o}", "origin",
+	    (const char *) hd->origin.ptr, hd->origin.len, "seq",
+	    (json_int_t) hd->seq, "hash", ig_json_hex(hd->hash, 32));
+	if (o == NULL)
+		return IG_ENOMEM;
+	if (hd->frozen_at != 0)
+		(void) json_object_set_new(
+		    o, "frozen_at", json_integer((json_int_t) hd->frozen_at));
+	return json_array_append_new(a, o) == 0 ? IG_OK : IG_ENOMEM;
+}
+
+json_t *
+ig_api_heads_json(ig_api *api)
+{
+	json_t *a = json_array();
+	if (a == NULL)
+		return NULL;
+	if (ig_registry_heads_each(api->reg, head_one, a) != IG_OK) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* The checked-against context of a response: root and heads. */
+static json_t *
+context_json(ig_api *api)
+{
+	json_t *root = ig_api_root_json(api);
+	json_t *heads = ig_api_heads_json(api);
+	if (root == NULL || heads == NULL) {
+		json_decref(root);
+		json_decref(heads);
+		return NULL;
+	}
+	return json_pack("{s:o,s:o}", "root", root, "heads", heads);
+}
+
+/* Reads one request item: a string, or {"hcert": str, "at"?: str}. */
+static bool
+item_read(const json_t *it, const char **text, size_t *len, int64_t *at,
+    const char **why)
+{
+	const json_t *h, *a;
+	if (json_is_string(it)) {
+		*text = json_string_value(it);
+		*len = json_string_length(it);
+		return true;
+	}
+	if (!json_is_object(it)) {
+		*why = "each item must be an HC1 string or an object";
+		return false;
+	}
+	h = json_object_get(it, "hcert");
+	a = json_object_get(it, "at");
+	if (!json_is_string(h)) {
+		*why = "\"hcert\" must be a string";
+		return false;
+	}
+	if (json_object_size(it) != (a != NULL ? 2u : 1u)) {
+		*why = "unknown member; allowed are \"hcert\" and \"at\"";
+		return false;
+	}
+	if (a != NULL
+	    && (!json_is_string(a)
+	        || ig_isotime_parse(
+	               json_string_value(a), json_string_length(a), at)
+	            != IG_OK)) {
+		*why = "\"at\" must be an ISO 8601 time";
+		return false;
+	}
+	*text = json_string_value(h);
+	*len = json_string_length(h);
+	return true;
+}
+
+static json_t *
+verdict_json(
+    ig_api_worker *w, const char *text, size_t len, int64_t at, ig_err *err)
+{
+	ig_verdict v;
+	/* The pipeline itself refuses oversized text with a verdict. */
+	if ((*err = ig_api_verify_one(w, text, len, at, &v)) != IG_OK)
+		return NULL;
+	return ig_verdict_to_json(&v);
+}
+
+/* Parses a JSON body, answering 400 itself on failure. */
+static json_t *
+json_body(const ig_http_req *req, ig_http_res *res)
+{
+	json_error_t jerr;
+	json_t *j;
+	if (!ig_http_media_is(req->content_type, "application/json")) {
+		ig_http_res_error(res, 415, "unsupported_media_type",
+		    "send application/json");
+		return NULL;
+	}
+	j = json_loadb((const char *) req->body, req->body_len,
+	    JSON_REJECT_DUPLICATES, &jerr);
+	if (j == NULL)
+		ig_http_res_error(res, 400, "bad_json",
+		    "invalid JSON at line %d: %s", jerr.line, jerr.text);
+	return j;
+}
+
+void
+ig_route_verify(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
+{
+	const char *text = (const char *) req->body, *why = "";
+	size_t len = req->body_len;
+	int64_t at = ig_time_now();
+	json_t *body = NULL, *v = NULL, *ctx;
+	ig_err e;
+
+	if (ig_http_media_is(req->content_type, "text/plain")) {
+		/* One HC1 string; a trailing line end is forgiven. */
+		while (len > 0
+		    && (text[len - 1] == '\n' || text[len - 1] == '\r'
+		        || text[len - 1] == ' '))
+			len--;
+	} else if (ig_http_media_is(req->content_type, "application/json")) {
+		if ((body = json_body(req, res)) == NULL)
+			return;
+		if (!item_read(body, &text, &len, &at, &why)
+		    || !json_is_object(body)) {
+			ig_http_res_error(res, 400, "bad_request", "%s",
+			    json_is_object(body) ? why
+			                         : "send an object with "
+			                           "\"hcert\"");
+			goto out;
+		}
+	} else {
+		ig_http_res_error(res, 415, "unsupported_media_type",
+		    "send text/plain (an HC1 string) or application/json");
+		return;
+	}
+	if ((ctx = context_json(w->api)) == NULL) {
+		ig_http_res_error(
+		    res, 500, "internal", "cannot read the registry");
+		goto out;
+	}
+	if ((v = verdict_json(w, text, len, at, &e)) == NULL) {
+		json_decref(ctx);
+		IG_ERROR(SUB, "verification failed: %s", ig_strerror(e));
+		ig_http_res_error(
+		    res, 500, "internal", "verification could not run");
+		goto out;
+	}
+	if (json_object_update(v, ctx) != 0) {
+		json_decref(ctx);
+		json_decref(v);
+		ig_http_res_error(res, 500, "internal", "out of memory");
+		goto out;
+	}
+	json_decref(ctx);
+	ig_http_res_json(res, 200, v);
+out:
+	json_decref(body);
+}
+
+void
+ig_route_verify_batch(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
+{
+	json_t *body, *out = NULL, *results = NULL;
+	const char *why = "";
+	size_t n, i;
+	ig_err e;
+
+	if ((body = json_body(req, res)) == NULL)
+		return;
+	if (!json_is_array(body)) {
+		ig_http_res_error(res, 400, "bad_request",
+		    "send a JSON array of HC1 strings or objects");
+		goto out;
+	}
+	n = json_array_size(body);
+	if (n == 0 || n > w->api->batch_max) {
+		ig_http_res_error(res, n == 0 ? 400 : 413,
+		    n == 0 ? "bad_request" : "batch_too_large",
+		    "a batch holds 1 to %u certificates",
+		    (unsigned) w->api->batch_max);
+		goto out;
+	}
+	/* Check every item before verifying any. */
+	for (i = 0; i < n; i++) {
+		const char *t;
+		size_t l;
+		int64_t at;
+		if (!item_read(json_array_get(body, i), &t, &l, &at, &why)) {
+			ig_http_res_error(
+			    res, 400, "bad_request", "item %zu: %s", i, why);
+			goto out;
+		}
+	}
+	if ((out = context_json(w->api)) == NULL
+	    || (results = json_array()) == NULL) {
+		ig_http_res_error(
+		    res, 500, "internal", "cannot read the registry");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const char *t = NULL;
+		size_t l = 0;
+		int64_t at = ig_time_now();
+		json_t *v;
+		(void) item_read(json_array_get(body, i), &t, &l, &at, &why);
+		if ((v = verdict_json(w, t, l, at, &e)) == NULL
+		    || json_array_append_new(results, v) != 0) {
+			ig_http_res_error(res, 500, "internal",
+			    "verification could not run");
+			goto out;
+		}
+	}
+	if (json_object_set_new(out, "results", results) != 0) {
+		results = NULL;
+		ig_http_res_error(res, 500, "internal", "out of memory");
+		goto out;
+	}
+	results = NULL;
+	ig_http_res_json(res, 200, out);
+	out = NULL;
+out:
+	json_decref(results);
+	json_decref(out);
+	json_decref(body);
+}

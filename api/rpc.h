@@ -1,0 +1,106 @@
+/*
+ * rpc.h - verification and revocation lookups over an nng rep0 socket
+ * with msgpack messages, for verifiers that check at high rates (the
+ * wire format is in docs/protocol.md, "## RPC").
+ *
+ * The server side runs on an ig_api (api/http.h): IG_RPC_CONTEXTS nng
+ * contexts receive requests, the api's workers answer them, and each
+ * verification is counted like one made over HTTP. The client side is
+ * what `intyg verify --node ADDR` uses: synchronous calls, one nng
+ * context per call, so one client may be shared by threads.
+ */
+#ifndef IG_API_RPC_H
+#define IG_API_RPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/http.h"
+#include "api/verify.h"
+#include "registry/hashtype.h"
+
+/* The protocol version, first element of every message. */
+#define IG_RPC_VERSION 1
+
+/* --- server -------------------------------------------------------------- */
+
+typedef struct ig_rpc ig_rpc;
+
+/* Listens on url ("tcp://127.0.0.1:8444"; port 0 picks one, see
+ * ig_rpc_port) with NNG_OPT_RECVMAXSZ = IG_RPC_MSG_MAX. api is borrowed
+ * and must outlive the endpoint. Returns an owned endpoint in *out (stop
+ * with ig_rpc_stop). IG_EEXISTS when the address is in use, IG_EINVAL,
+ * IG_EIO, IG_ENOMEM. */
+IG_MUST_CHECK ig_err ig_rpc_start(ig_api *api, const char *url, ig_rpc **out);
+
+/* The TCP port bound (0 for other transports). */
+int ig_rpc_port(const ig_rpc *r);
+
+/* Closes the socket, waits for the requests in the workers and frees
+ * the endpoint. NULL is a no-op. */
+void ig_rpc_stop(ig_rpc *r);
+
+/* --- client
+ * ------------------------------------------------------------------ */
+
+typedef struct ig_rpc_client ig_rpc_client;
+
+/* One verdict as the RPC carries it: the outcome without the step list
+ * (HTTP gives the full verdict). */
+typedef struct ig_rpc_verdict {
+	bool valid;
+	ig_reason reason;
+	char country[3]; /* "" when unknown */
+	char type; /* 'v', 't', 'r' or 0 */
+	char detail[192];
+} ig_rpc_verdict;
+
+/* Dials url. Each call waits at most timeout_ms (0: 10 s). Returns an
+ * owned client in *out (close with ig_rpc_client_close). IG_EINVAL for a
+ * bad URL, IG_ENOMEM, IG_EIO. Dialling does not wait for the server:
+ * nng reconnects in the background and a call fails with IG_EIO on
+ * timeout. */
+IG_MUST_CHECK ig_err ig_rpc_client_open(
+    const char *url, uint32_t timeout_ms, ig_rpc_client **out);
+void ig_rpc_client_close(ig_rpc_client *c);
+
+/* Verifies n (1..IG_HTTP_BATCH_MAX) HCERTs at Unix time at (0: the
+ * node's now). out must hold n verdicts; *root_serial (may be NULL) gets
+ * the node's root serial. IG_EINVAL for bad arguments, IG_ETOOBIG when
+ * the request exceeds IG_RPC_MSG_MAX, IG_EIO (transport, timeout),
+ * IG_EFORMAT (a reply that does not decode), or the error the node
+ * answered with. out is written only on success. Thread-safe. */
+IG_MUST_CHECK ig_err ig_rpc_verify(ig_rpc_client *c, const char *const *texts,
+    const size_t *lens, size_t n, int64_t at, ig_rpc_verdict *out,
+    uint64_t *root_serial);
+
+/* Looks up a revocation hash under kid: type 0 checks all three types.
+ * *revoked tells whether any listed it; *expires_ms (may be NULL) the
+ * latest expiry of those that did. Errors as ig_rpc_verify. */
+IG_MUST_CHECK ig_err ig_rpc_revoked(ig_rpc_client *c, const uint8_t kid[8],
+    unsigned type, const uint8_t hash[16], bool *revoked,
+    uint64_t *expires_ms);
+
+/* --- messages (exposed for the fuzz harness) ----------------------------- */
+
+typedef enum ig_rpc_kind { IG_RPC_VERIFY = 1, IG_RPC_REVOKED = 2 } ig_rpc_kind;
+
+/* A decoded request. The texts borrow the message bytes. */
+typedef struct ig_rpc_request {
+	uint64_t id;
+	ig_rpc_kind kind;
+	int64_t at; /* verify: 0 = now */
+	size_t n; /* verify: 1..IG_HTTP_BATCH_MAX */
+	ig_slice texts[IG_HTTP_BATCH_MAX];
+	uint8_t kid[8]; /* revoked */
+	unsigned type; /* revoked: 0 = all, else an ig_hash_type */
+	uint8_t hash[16];
+} ig_rpc_request;
+
+/* Decodes a request (untrusted, borrowed; must outlive *out). Strict:
+ * IG_EFORMAT, IG_ETRUNC, IG_EDEPTH, IG_ETOOBIG, IG_EUNSUPPORTED (another
+ * version or kind). *out is written only on success. */
+IG_MUST_CHECK ig_err ig_rpc_request_decode(ig_slice msg, ig_rpc_request *out);
+
+#endif /* IG_API_RPC_H */

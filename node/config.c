@@ -1,0 +1,512 @@
+/*
+ * config.c - reading the node's INI config with libinih.
+ *
+ * libinih (as packaged) does not pass line numbers to the handler, so the
+ * file is read into a bounded buffer and fed to ini_parse_stream through
+ * our own line reader, which counts lines and refuses over-long ones.
+ * Every key is described once in the table `keys` (section, name, kind,
+ * where it goes, range); the handler looks the key up, parses the value
+ * strictly and remembers that it was seen, so that repeated and missing
+ * keys are found. The first error wins and is reported with file, line
+ * and key.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "node/config.h"
+#include "registry/base/alloc.h"
+#include "registry/base/buf.h"
+
+typedef enum key_kind {
+	K_ID, /* a member id: [a-z0-9-] */
+	K_PATH, /* a path, relative to the config file's directory */
+	K_HASH, /* 64 hex digits */
+	K_LOGLEVEL,
+	K_EXPIRY, /* warn | refuse */
+	K_URL,
+	K_BOOL, /* true | false */
+	K_U32 /* decimal in [min, max] */
+} key_kind;
+
+typedef struct key_desc {
+	const char *section;
+	const char *name;
+	key_kind kind;
+	size_t off; /* of the field in ig_config */
+	size_t size; /* of the field (strings) */
+	uint32_t min, max;
+	bool required;
+} key_desc;
+
+#define STR_FIELD(f) offsetof(ig_config, f), sizeof(((ig_config *) 0)->f)
+#define NUM_FIELD(f) offsetof(ig_config, f), 0
+
+static const key_desc keys[] = {
+	{ "node", "id", K_ID, STR_FIELD(id), 0, 0, true },
+	{ "node", "data_dir", K_PATH, STR_FIELD(data_dir), 0, 0, true },
+	{ "node", "keys_dir", K_PATH, STR_FIELD(keys_dir), 0, 0, true },
+	{ "node", "root_file", K_PATH, STR_FIELD(root_file), 0, 0, true },
+	{ "node", "root_hash", K_HASH, STR_FIELD(root_hash), 0, 0, true },
+	{ "node", "log_level", K_LOGLEVEL, NUM_FIELD(log_level), 0, 0, false },
+	{ "node", "root_expiry", K_EXPIRY, NUM_FIELD(root_expiry_refuse), 0, 0,
+	    false },
+	{ "gossip", "listen", K_URL, STR_FIELD(gossip_listen), 0, 0, false },
+	{ "gossip", "insecure_transport", K_BOOL,
+	    NUM_FIELD(insecure_transport), 0, 0, false },
+	{ "gossip", "period_ms", K_U32, NUM_FIELD(gossip.period_ms), 10,
+	    3600000, false },
+	{ "gossip", "fanout", K_U32, NUM_FIELD(gossip.fanout), 0,
+	    IG_ROOT_MEMBERS_MAX, false },
+	{ "gossip", "timeout_ms", K_U32, NUM_FIELD(timeout_ms), 50, 600000,
+	    false },
+	{ "gossip", "reconnect_min_ms", K_U32, NUM_FIELD(reconnect_min_ms), 10,
+	    600000, false },
+	{ "gossip", "reconnect_max_ms", K_U32, NUM_FIELD(reconnect_max_ms), 10,
+	    3600000, false },
+	{ "gossip", "backoff_min_ms", K_U32, NUM_FIELD(gossip.backoff_min_ms),
+	    1, 3600000, false },
+	{ "gossip", "backoff_max_ms", K_U32, NUM_FIELD(gossip.backoff_max_ms),
+	    1, 86400000, false },
+	{ "admin", "listen", K_URL, STR_FIELD(admin_listen), 0, 0, false },
+	{ "admin", "token_file", K_PATH, STR_FIELD(admin_token_file), 0, 0,
+	    false },
+};
+
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* The state of one load: the input, the line reader, the result. */
+typedef struct load_ctx {
+	const char *path;
+	const char *p; /* the rest of the file */
+	size_t left;
+	int line; /* lines handed to libinih so far */
+	ig_config cfg;
+	char dir[IG_PATH_MAX]; /* directory of the config file, "" = cwd */
+	bool seen[N_KEYS];
+	bool failed;
+	char *why;
+	size_t why_len;
+} load_ctx;
+
+static void
+fail(load_ctx *c, const char *section, const char *name, const char *msg)
+{
+	if (c->failed)
+		return;
+	c->failed = true;
+	if (section != NULL)
+		snprintf(c->why, c->why_len, "%s:%d: [%s] %s: %s", c->path,
+		    c->line, section, name, msg);
+	else
+		snprintf(
+		    c->why, c->why_len, "%s:%d: %s", c->path, c->line, msg);
+}
+
+/* The fgets-style reader: one line per call, counted. A line longer than
+ * libinih's buffer is an error (it would otherwise be split silently). */
+static char *
+read_line(char *str, int num, void *stream)
+{
+	load_ctx *c = stream;
+	size_t n = 0;
+
+	if (c->left == 0 || num < 2)
+		return NULL;
+	while (n < c->left && c->p[n] != '\n')
+		n++;
+	c->line++;
+	if (n + 2 > (size_t) num) {
+		fail(c, NULL, NULL, "line too long");
+		str[0] = '\n';
+		str[1] = '\0';
+	} else {
+		memcpy(str, c->p, n);
+		str[n] = '\n';
+		str[n + 1] = '\0';
+	}
+	if (n < c->left)
+		n++; /* the newline */
+	c->p += n;
+	c->left -= n;
+	return str;
+}
+
+static bool
+parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (uint64_t) (*s - '0');
+		if (v > UINT32_MAX)
+			return false;
+	}
+	if (v < min || v > max)
+		return false;
+	*out = (uint32_t) v;
+	return true;
+}
+
+static int
+hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+static bool
+id_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > IG_MEMBER_ID_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')
+		        || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+static bool
+url_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > IG_URL_MAX || strstr(s, "://") == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] <= 0x20 || s[i] >= 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/* Writes dir + "/" + value (or value when absolute) into out. */
+static bool
+path_join(const char *dir, const char *value, char *out, size_t size)
+{
+	int n;
+
+	if (value[0] == '/' || dir[0] == '\0')
+		n = snprintf(out, size, "%s", value);
+	else
+		n = snprintf(out, size, "%s/%s", dir, value);
+	return n > 0 && (size_t) n < size;
+}
+
+static int
+on_key(void *user, const char *section, const char *name, const char *value)
+{
+	load_ctx *c = user;
+	const key_desc *k = NULL;
+	size_t i;
+	char *field;
+
+	if (c->failed)
+		return 0;
+	if (section[0] == '\0') {
+		fail(c, "", name, "key outside a section");
+		return 0;
+	}
+	for (i = 0; i < N_KEYS; i++) {
+		if (strcmp(keys[i].section, section) == 0
+		    && strcmp(keys[i].name, name) == 0) {
+			k = &keys[i];
+			break;
+		}
+	}
+	if (k == NULL) {
+		bool known_section = false;
+		for (size_t j = 0; j < N_KEYS; j++)
+			known_section |= strcmp(keys[j].section, section) == 0;
+		fail(c, section, name,
+		    known_section ? "unknown key" : "unknown section");
+		return 0;
+	}
+	if (c->seen[i]) {
+		fail(c, section, name, "key given twice");
+		return 0;
+	}
+	c->seen[i] = true;
+	if (value[0] == '\0') {
+		fail(c, section, name, "empty value (omit the key instead)");
+		return 0;
+	}
+	field = (char *) &c->cfg + k->off;
+
+	switch (k->kind) {
+	case K_ID:
+		if (!id_ok(value) || strlen(value) >= k->size) {
+			fail(c, section, name,
+			    "not a member id (1..64 of a-z, 0-9, -)");
+			return 0;
+		}
+		memcpy(field, value, strlen(value) + 1);
+		break;
+	case K_PATH:
+		if (!path_join(c->dir, value, field, k->size)) {
+			fail(c, section, name, "path too long");
+			return 0;
+		}
+		break;
+	case K_HASH: {
+		uint8_t *h = (uint8_t *) field;
+		if (strlen(value) != 2 * k->size) {
+			fail(c, section, name, "not 64 hex digits");
+			return 0;
+		}
+		for (size_t j = 0; j < k->size; j++) {
+			int hi = hexval(value[2 * j]);
+			int lo = hexval(value[2 * j + 1]);
+			if (hi < 0 || lo < 0) {
+				fail(c, section, name, "not 64 hex digits");
+				return 0;
+			}
+			h[j] = (uint8_t) (hi << 4 | lo);
+		}
+		break;
+	}
+	case K_LOGLEVEL: {
+		ig_log_level lv;
+		if (ig_log_level_parse(value, &lv) != IG_OK) {
+			fail(c, section, name,
+			    "not one of debug, info, warn, error, off");
+			return 0;
+		}
+		c->cfg.log_level = lv;
+		break;
+	}
+	case K_EXPIRY:
+		if (strcmp(value, "warn") == 0)
+			c->cfg.root_expiry_refuse = false;
+		else if (strcmp(value, "refuse") == 0)
+			c->cfg.root_expiry_refuse = true;
+		else {
+			fail(c, section, name, "not one of warn, refuse");
+			return 0;
+		}
+		break;
+	case K_URL:
+		if (!url_ok(value) || strlen(value) >= k->size) {
+			fail(c, section, name,
+			    "not an nng URL (scheme://address, no spaces, "
+			    "at most 512 bytes)");
+			return 0;
+		}
+		memcpy(field, value, strlen(value) + 1);
+		break;
+	case K_BOOL:
+		if (strcmp(value, "true") == 0)
+			*(bool *) field = true;
+		else if (strcmp(value, "false") == 0)
+			*(bool *) field = false;
+		else {
+			fail(c, section, name, "not one of true, false");
+			return 0;
+		}
+		break;
+	case K_U32: {
+		uint32_t v;
+		char msg[96];
+		if (!parse_u32(value, k->min, k->max, &v)) {
+			snprintf(msg, sizeof(msg),
+			    "not a decimal integer in %u..%u",
+			    (unsigned) k->min, (unsigned) k->max);
+			fail(c, section, name, msg);
+			return 0;
+		}
+		memcpy(field, &v, sizeof(v));
+		break;
+	}
+	}
+	return 1;
+}
+
+void
+ig_config_default(ig_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->log_level = IG_LOG_INFO;
+	c->root_expiry_refuse = false;
+	c->insecure_transport = false;
+	ig_gossip_config_default(&c->gossip);
+	c->timeout_ms = 5000;
+	c->reconnect_min_ms = 100;
+	c->reconnect_max_ms = 5000;
+	c->gossip.timeout_ms = 2 * c->timeout_ms;
+}
+
+static bool
+has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool
+ig_config_url_is_loopback(const char *url)
+{
+	const char *host;
+
+	if (has_prefix(url, "ipc://"))
+		return true;
+	if (has_prefix(url, "tcp://"))
+		host = url + 6;
+	else if (has_prefix(url, "tls+tcp://"))
+		host = url + 10;
+	else
+		return false;
+	if (has_prefix(host, "127.") || has_prefix(host, "[::1]:")
+	    || has_prefix(host, "localhost:"))
+		return true;
+	return false;
+}
+
+/* The checks that involve several keys, after the whole file is read. */
+static void
+check_whole(load_ctx *c)
+{
+	ig_config *cfg = &c->cfg;
+
+	for (size_t i = 0; i < N_KEYS && !c->failed; i++) {
+		if (keys[i].required && !c->seen[i]) {
+			c->failed = true;
+			snprintf(c->why, c->why_len,
+			    "%s: [%s] %s: required key missing", c->path,
+			    keys[i].section, keys[i].name);
+		}
+	}
+	if (c->failed)
+		return;
+	c->line = 0;
+	if (cfg->gossip_listen[0] != '\0') {
+		if (cfg->insecure_transport
+		        ? !has_prefix(cfg->gossip_listen, "tcp://")
+		        : !has_prefix(cfg->gossip_listen, "tls+tcp://")) {
+			snprintf(c->why, c->why_len,
+			    "%s: [gossip] listen: must be %s with "
+			    "insecure_transport = %s",
+			    c->path,
+			    cfg->insecure_transport ? "tcp://" : "tls+tcp://",
+			    cfg->insecure_transport ? "true" : "false");
+			c->failed = true;
+			return;
+		}
+	}
+	if (cfg->admin_listen[0] != '\0'
+	    && (!ig_config_url_is_loopback(cfg->admin_listen)
+	        || has_prefix(cfg->admin_listen, "tls+tcp://"))) {
+		snprintf(c->why, c->why_len,
+		    "%s: [admin] listen: must be tcp:// on a loopback "
+		    "address (127.x.y.z, [::1], localhost) or ipc://",
+		    c->path);
+		c->failed = true;
+		return;
+	}
+	/* The machine's own deadline lies beyond the transport's, so that
+	 * the transport reports a lost request first. */
+	cfg->gossip.timeout_ms = 2 * cfg->timeout_ms;
+	if (cfg->reconnect_min_ms > cfg->reconnect_max_ms) {
+		snprintf(c->why, c->why_len,
+		    "%s: [gossip] reconnect_min_ms: larger than "
+		    "reconnect_max_ms",
+		    c->path);
+		c->failed = true;
+		return;
+	}
+	if (cfg->gossip.backoff_min_ms > cfg->gossip.backoff_max_ms) {
+		snprintf(c->why, c->why_len,
+		    "%s: [gossip] backoff_min_ms: larger than backoff_max_ms",
+		    c->path);
+		c->failed = true;
+		return;
+	}
+}
+
+ig_err
+ig_config_load(const char *path, ig_config *out, char *why, size_t why_len)
+{
+	load_ctx *c;
+	ig_buf file;
+	ig_err err;
+	const char *slash;
+	int rv;
+
+	ig_buf_init(&file, IG_CONFIG_FILE_MAX);
+	c = ig_calloc(1, sizeof(*c));
+	if (c == NULL) {
+		snprintf(why, why_len, "out of memory");
+		err = IG_ENOMEM;
+		goto out;
+	}
+	c->path = path;
+	c->why = why;
+	c->why_len = why_len;
+	ig_config_default(&c->cfg);
+	if (strlen(path) >= sizeof(c->cfg.file)) {
+		snprintf(why, why_len, "config path too long");
+		err = IG_EINVAL;
+		goto out;
+	}
+	memcpy(c->cfg.file, path, strlen(path) + 1);
+	slash = strrchr(path, '/');
+	if (slash != NULL) {
+		size_t n = (size_t) (slash - path);
+		if (n == 0)
+			n = 1; /* "/x.ini": the root directory */
+		memcpy(c->dir, path, n);
+		c->dir[n] = '\0';
+	}
+
+	err = ig_buf_read_file(&file, path);
+	if (err != IG_OK) {
+		snprintf(why, why_len, "%s: %s", path,
+		    err == IG_ETOOBIG ? "larger than 64 KiB"
+		                      : "cannot be read");
+		goto out;
+	}
+	if (memchr(file.ptr, '\0', file.len) != NULL) {
+		snprintf(why, why_len, "%s: contains a NUL byte", path);
+		err = IG_EFORMAT;
+		goto out;
+	}
+	c->p = (const char *) file.ptr;
+	c->left = file.len;
+	rv = ini_parse_stream(read_line, c, on_key, c);
+	if (!c->failed && rv != 0) {
+		c->failed = true;
+		if (rv > 0)
+			snprintf(why, why_len,
+			    "%s:%d: syntax error (expected [section] or "
+			    "key = value)",
+			    path, rv);
+		else
+			snprintf(why, why_len, "%s: cannot be parsed", path);
+	}
+	if (!c->failed)
+		check_whole(c);
+	if (c->failed) {
+		err = IG_EFORMAT;
+		goto out;
+	}
+	*out = c->cfg;
+	err = IG_OK;
+out:
+	ig_free(c);
+	ig_buf_free(&file);
+	return err;
+}

@@ -1,0 +1,75 @@
+/*
+ * config.h - the node's config file: INI, read with libinih, every key
+ * checked strictly.
+ *
+ *   [node]    id, data_dir, keys_dir, root_file, root_hash, log_level,
+ *             root_expiry
+ *   [gossip]  listen, insecure_transport, period_ms, fanout, timeout_ms,
+ *             reconnect_min_ms, reconnect_max_ms, backoff_min_ms,
+ *             backoff_max_ms
+ *   [admin]   listen, token_file
+ *
+ * configs/README.md documents every key and its default. An unknown
+ * section or key, a repeated key, a value that does not parse, is out of
+ * range or has trailing junk is an error naming the file, the line and
+ * the key ("node1.ini:7: [gossip] period_ms: ..."); a missing required
+ * key names the file and the key. Relative paths are taken relative to
+ * the directory of the config file, so a config works from any working
+ * directory.
+ *
+ * ig_config is a plain value: it owns no memory and may be copied.
+ */
+#ifndef IG_NODE_CONFIG_H
+#define IG_NODE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "consensus/gossip.h"
+#include "registry/base/err.h"
+#include "registry/base/limits.h"
+#include "registry/base/log.h"
+
+typedef struct ig_config {
+	char file[IG_PATH_MAX]; /* the config file as given */
+
+	/* [node] */
+	char id[IG_MEMBER_ID_MAX + 1]; /* required */
+	char data_dir[IG_PATH_MAX]; /* required */
+	char keys_dir[IG_PATH_MAX]; /* required */
+	char root_file[IG_PATH_MAX]; /* required */
+	uint8_t root_hash[32]; /* required: 64 hex digits */
+	ig_log_level log_level; /* info */
+	bool root_expiry_refuse; /* root_expiry = warn (false) | refuse */
+
+	/* [gossip] */
+	char gossip_listen[IG_URL_MAX + 1]; /* "": own gossip_url of root */
+	bool insecure_transport; /* false */
+	ig_gossip_config gossip; /* period_ms, fanout, backoff_* */
+	uint32_t timeout_ms; /* one request and its reply; 5000 */
+	uint32_t reconnect_min_ms; /* 100 */
+	uint32_t reconnect_max_ms; /* 5000 */
+
+	/* [admin] */
+	char admin_listen[IG_URL_MAX + 1]; /* "": no admin endpoint */
+	char admin_token_file[IG_PATH_MAX]; /* "": no token */
+} ig_config;
+
+/* Fills c with the defaults (required keys empty). */
+void ig_config_default(ig_config *c);
+
+/* Reads and checks the config file at path (at most IG_CONFIG_FILE_MAX
+ * bytes). On success fills *out. On failure *out is unchanged and why
+ * (NUL-terminated) says what and where. IG_EIO when the file cannot be
+ * read, IG_ETOOBIG when it is too large, IG_EFORMAT for any error in its
+ * contents. Thread-safe (libinih keeps no state between calls with our
+ * settings). */
+IG_MUST_CHECK ig_err ig_config_load(
+    const char *path, ig_config *out, char *why, size_t why_len);
+
+/* True when url (nng form) names a loopback address: tcp:// (or
+ * tls+tcp://) with host 127.x.y.z, [::1] or localhost, or ipc://. */
+bool ig_config_url_is_loopback(const char *url);
+
+#endif /* IG_NODE_CONFIG_H */

@@ -1,0 +1,78 @@
+/*
+ * net.h - the gossip transport of a node (DESIGN.md section 4): nng
+ * sockets and timers around the sans-IO gossip machine.
+ *
+ * One rep0 listener takes the peers' requests; one req0 dialer per peer
+ * (every other member of the root, at its gossip_url) carries the
+ * machine's requests. Both speak tls+tcp:// with mutual TLS: the CA chain
+ * is the set of member TLS certificates from the root, each node presents
+ * its own, and a dialer checks that the listener's certificate names the
+ * peer's member id (server_name). With insecure_transport the same runs
+ * over plain tcp:// (local demos only). Every socket has
+ * NNG_OPT_RECVMAXSZ set to the gossip message limit before it listens or
+ * dials, so an oversized message drops the connection before anything is
+ * buffered.
+ *
+ * Threads: a listener thread receives a request, hands it to the machine
+ * and sends the reply; a worker thread ticks the machine, starts the
+ * requests it queues (aio, one nng context per exchange) and feeds it the
+ * replies and failures that the aio callbacks hand over through a queue.
+ * The callbacks never block and never touch the registry. Every call into
+ * the machine is made under one mutex.
+ */
+#ifndef IG_NODE_NET_H
+#define IG_NODE_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "consensus/gossip.h"
+#include "registry/base/buf.h"
+#include "registry/root.h"
+
+typedef struct ig_net_config {
+	const char *listen_url; /* tls+tcp://host:port (tcp:// if insecure) */
+	bool insecure; /* plain tcp://, no TLS */
+	const char *cert_pem; /* own TLS certificate, NUL-terminated */
+	const char *key_pem; /* own TLS key, NUL-terminated */
+	uint32_t timeout_ms; /* a request and its reply */
+	uint32_t reconnect_min_ms;
+	uint32_t reconnect_max_ms;
+	uint32_t tick_ms; /* how often the machine's timers are advanced */
+	size_t msg_max; /* bytes of one gossip message */
+} ig_net_config;
+
+typedef struct ig_net ig_net;
+
+/* Prepares the sockets for member self_id of root (borrowed; must outlive
+ * the net): the listener, and one dialer per other member with a
+ * non-empty gossip_url. The machine g is borrowed, as are the strings of
+ * cfg for the call only. Nothing is listening or dialing yet. Returns an
+ * owned net (ig_net_close). IG_EINVAL for a bad URL or TLS material,
+ * IG_ENOMEM, IG_EIO for other nng failures; why says which. Must be
+ * called before fork() is no longer safe: it starts nng's threads. */
+IG_MUST_CHECK ig_err ig_net_open(const ig_net_config *cfg, const ig_root *root,
+    ig_slice self_id, ig_gossip *g, ig_net **out, char *why, size_t why_len);
+
+/* Starts listening (IG_EEXISTS when the address is in use, IG_EIO), then
+ * dialing every peer in the background and the two threads. */
+IG_MUST_CHECK ig_err ig_net_start(ig_net *n, char *why, size_t why_len);
+
+/* Stops the threads, closes every socket and frees n. In-flight
+ * exchanges are aborted. NULL is a no-op. Not from an nng callback. */
+void ig_net_close(ig_net *n);
+
+/* Hands a signed entry applied here (published by this node) to the
+ * machine for eager push, and starts the requests it queues. Thread-safe.
+ */
+IG_MUST_CHECK ig_err ig_net_publish(ig_net *n, ig_slice signed_entry);
+
+/* Calls fn for every peer, under the machine's mutex (fn must not call
+ * back into n). Thread-safe. */
+void ig_net_peers_each(ig_net *n, ig_gossip_peer_fn fn, void *arg);
+
+/* The machine's counters. Thread-safe. */
+void ig_net_stats(ig_net *n, ig_gossip_stats *out);
+
+#endif /* IG_NODE_NET_H */

@@ -1,0 +1,123 @@
+/*
+ * node_config_test.c - the config reader: defaults, every kind of error
+ * naming file, line and key, relative paths, and `intyg node` exiting 2
+ * on a bad config.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "node/config.h"
+#include "registry/base/buf.h"
+
+static char dir[256];
+
+static const char *
+write_cfg(const char *name, const char *text)
+{
+	static char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	H_CHECK(ig_file_write(path, text, strlen(text), 0644) == IG_OK,
+	    "write %s", path);
+	return path;
+}
+
+#define GOOD                                                                  \
+	"[node]\n"                                                            \
+	"id = se-1\n"                                                         \
+	"data_dir = data\n"                                                   \
+	"keys_dir = /keys\n"                                                  \
+	"root_file = root.bin\n"                                              \
+	"root_hash = "                                                        \
+	"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"
+
+static void
+expect_error(const char *text, const char *want)
+{
+	ig_config c;
+	char why[512] = "";
+	const char *p = write_cfg("bad.ini", text);
+
+	H_CHECK(ig_config_load(p, &c, why, sizeof(why)) != IG_OK,
+	    "accepted: %s", text);
+	H_CHECK(strstr(why, want) != NULL, "error '%s' lacks '%s'", why, want);
+}
+
+int
+main(void)
+{
+	ig_config c;
+	char why[512];
+	const char *p;
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, sizeof(dir), "%s/intyg-config-XXXXXX",
+	    tmp != NULL ? tmp : "/tmp");
+	H_CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+
+	p = write_cfg("good.ini",
+	    GOOD "[gossip]\nperiod_ms = 250\n"
+	         "[admin]\nlisten = tcp://127.0.0.1:9\n");
+	H_CHECK(
+	    ig_config_load(p, &c, why, sizeof(why)) == IG_OK, "good: %s", why);
+	H_CHECK(strcmp(c.id, "se-1") == 0, "id");
+	H_CHECK(strncmp(c.data_dir, dir, strlen(dir)) == 0
+	        && strcmp(c.data_dir + strlen(dir), "/data") == 0,
+	    "relative path: %s", c.data_dir);
+	H_CHECK(strcmp(c.keys_dir, "/keys") == 0, "absolute path");
+	H_CHECK(c.root_hash[0] == 0x00 && c.root_hash[31] == 0xff, "hash");
+	H_CHECK(c.gossip.period_ms == 250 && c.gossip.fanout == 3
+	        && c.timeout_ms == 5000 && !c.insecure_transport,
+	    "values and defaults");
+
+	expect_error(GOOD "[gossip]\nperiod_ms = 10x\n",
+	    "bad.ini:8: [gossip] period_ms: not a decimal integer");
+	expect_error(GOOD "[gossip]\nperiod_ms = 5\n", "period_ms");
+	expect_error(GOOD "[gossip]\nperiod_ms = -1\n", "period_ms");
+	expect_error(GOOD "[gossip]\nperiod_ms = 99999999999\n", "period_ms");
+	expect_error(GOOD "[gossip]\nspeed = 3\n",
+	    "bad.ini:8: [gossip] speed: unknown key");
+	expect_error(GOOD "[extra]\nx = 1\n", "[extra] x: unknown section");
+	expect_error(
+	    GOOD "id = se-2\n", "bad.ini:7: [node] id: key given twice");
+	expect_error(GOOD "log_level = loud\n", "[node] log_level");
+	expect_error(GOOD "[gossip]\ninsecure_transport = yes\n",
+	    "insecure_transport: not one of true, false");
+	expect_error("[node]\nid = se-1\n",
+	    "[node] data_dir: required key "
+	    "missing");
+	expect_error("[node]\nid = SE_1\n", "bad.ini:2: [node] id");
+	expect_error(GOOD "[admin]\nlisten = tcp://10.0.0.1:7000\n",
+	    "[admin] listen: must be tcp:// on a loopback");
+	expect_error(GOOD "[gossip]\nlisten = tcp://127.0.0.1:7000\n",
+	    "[gossip] listen: must be tls+tcp://");
+	expect_error(GOOD "this is not ini\n", "bad.ini:7: syntax error");
+	expect_error(GOOD "root_hash = 00\n", "root_hash");
+	expect_error("x = 1\n", "key outside a section");
+	expect_error(GOOD "[gossip]\nreconnect_min_ms = 900\n"
+	                  "reconnect_max_ms = 100\n",
+	    "reconnect_min_ms: larger than");
+
+	/* intyg node exits 2 on a bad config and names it */
+	{
+		const char *bin = getenv("IG_BIN");
+		char *argv[]
+		    = { (char *) bin, (char *) "node", (char *) "--config",
+			      (char *) write_cfg("bad.ini", GOOD "oops = 1\n"),
+			      NULL };
+		H_CHECK(bin != NULL, "IG_BIN");
+		H_CHECK(h_run(argv, 10000) == 2, "intyg node: not exit 2");
+		char *argv2[]
+		    = { (char *) bin, (char *) "node", (char *) "--config",
+			      (char *) "/nonexistent.ini", NULL };
+		H_CHECK(h_run(argv2, 10000) == 2, "missing file: not exit 2");
+		char *argv3[] = { (char *) bin, (char *) "node",
+			(char *) "--help", NULL };
+		H_CHECK(h_run(argv3, 10000) == 0, "--help");
+	}
+	printf("PASS\n");
+	return 0;
+}
