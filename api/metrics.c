@@ -26,6 +26,7 @@ struct ig_metrics {
 	_Atomic uint64_t verify_ns_sum;
 	_Atomic uint64_t applied;
 	_Atomic uint64_t rejected[IG_ERR_LAST_];
+	_Atomic uint64_t rejected_unknown; /* from gossip counter deltas */
 	_Atomic uint64_t http[HTTP_CODES];
 	_Atomic uint64_t rate_limited;
 	_Atomic uint64_t stats_dropped;
@@ -88,6 +89,14 @@ ig_metrics_entry_rejected(ig_metrics *m, ig_err err)
 	if ((unsigned) err >= IG_ERR_LAST_ || err == IG_OK)
 		err = IG_EINTERNAL;
 	inc(&m->rejected[err], 1);
+}
+
+void
+ig_metrics_entries_add(
+    ig_metrics *m, uint64_t applied, uint64_t rejected_unknown)
+{
+	inc(&m->applied, applied);
+	inc(&m->rejected_unknown, rejected_unknown);
 }
 
 void
@@ -202,6 +211,12 @@ ig_metrics_render(const ig_metrics *m, const ig_metrics_extra *x, ig_buf *out)
 		    != IG_OK)
 			return e;
 	}
+	if (get(&m->rejected_unknown) > 0
+	    && (e = ig_buf_printf(out,
+	            "intyg_entries_rejected_total{reason=\"unknown\"} %llu\n",
+	            (unsigned long long) get(&m->rejected_unknown)))
+	        != IG_OK)
+		return e;
 
 	if ((e = help(out, "intyg_peers", "gauge",
 	         "Peers of this node (members of the root but itself)."))

@@ -32,6 +32,13 @@ void ig_metrics_verify(ig_metrics *m, ig_reason outcome, uint64_t nanos);
 void ig_metrics_entry_applied(ig_metrics *m);
 void ig_metrics_entry_rejected(ig_metrics *m, ig_err err);
 
+/* Adds applied entries and rejected ones whose rule is not known: the
+ * node feeds the gossip machine's counters this way (as deltas of
+ * ig_gossip_stats, which counts rejections without their error); they
+ * appear as reason="unknown". Thread-safe. */
+void ig_metrics_entries_add(
+    ig_metrics *m, uint64_t applied, uint64_t rejected_unknown);
+
 /* One HTTP answer with its status (100..599), and one request refused by
  * the rate limiter. Thread-safe. */
 void ig_metrics_http(ig_metrics *m, unsigned status);

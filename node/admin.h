@@ -5,9 +5,11 @@
  * The node signs the ops with its own key, appends the entry to its log,
  * acknowledges after the synced write and pushes the entry to its peers.
  * The endpoint also answers `status` (the node's version vector, state
- * digest, peers and gossip counters: what tests and operators watch) and
- * `verify` (HCERTs checked against the node's registry). The wire format
- * is in docs/protocol.md ("## Admin").
+ * digest, peers and gossip counters: what tests and operators watch),
+ * `verify` (HCERTs checked against the node's registry) and
+ * `block`/`unblock` (an operator's cooperative partition: the node stops
+ * gossiping with the named peers). The wire format is in docs/protocol.md
+ * ("## Admin").
  *
  * Every call opens its own nng socket, so the functions are thread-safe;
  * a process that forks must fork before its first call (nng's rule).
@@ -46,6 +48,7 @@ typedef struct ig_admin_peer {
 	bool up;
 	uint64_t lag;
 	uint64_t misbehaviour;
+	bool blocked; /* by the operator (ig_admin_block) */
 } ig_admin_peer;
 
 /* What `status` reports. Large (about 60 KB): allocate it. */
@@ -80,5 +83,16 @@ typedef struct ig_admin_verdict {
 IG_MUST_CHECK ig_err ig_admin_verify(const char *addr, const char *token,
     const char *const *texts, size_t n, int64_t at, ig_admin_verdict *out,
     char *why, size_t why_len);
+
+/* Has the node at addr block (block true) or unblock the peers named by
+ * ids[0..n) (NUL-terminated member ids, 1..IG_ROOT_MEMBERS_MAX of them):
+ * a blocked peer is not dialled and the requests claiming its id are
+ * refused (node/net.h, ig_net_block). The claim is not authenticated, so
+ * this is a cooperative partition or a quick quarantine, not a security
+ * boundary. Errors as ig_admin_publish; the node's IG_ENOTFOUND when an
+ * id is not its peer (nothing changed), IG_ESTATE when it runs without
+ * gossip, IG_EINVAL for a missing or wrong token. */
+IG_MUST_CHECK ig_err ig_admin_block(const char *addr, const char *token,
+    const char *const *ids, size_t n, bool block, char *why, size_t why_len);
 
 #endif

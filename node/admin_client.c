@@ -4,6 +4,9 @@
  * decodes the reply strictly (the reply is bounded by NNG_OPT_RECVMAXSZ
  * and pre-validated like any input).
  *
+ * Block and unblock carry a list of peer ids and are answered with the
+ * node's blocked peers after the call.
+ *
  * A publication's ops travel as an ops template: a signed entry of this
  * node's format whose origin, seq, prev_hash and time are placeholders
  * and whose signature is 64 zero bytes. The node decodes it with the
@@ -223,10 +226,34 @@ copy_str(const msgpack_object *o, char *out, size_t size, bool *ok)
 	out[s.len] = '\0';
 }
 
+/* Marks the peers of st named in the "blocked" array b. */
+static bool
+blocked_decode(const msgpack_object *b, ig_admin_status *st)
+{
+	const msgpack_object *a;
+	size_t na;
+
+	if (ig_msgpack_array_read(b, 0, IG_ROOT_MEMBERS_MAX, &a, &na) != IG_OK)
+		return false;
+	for (size_t j = 0; j < na; j++) {
+		ig_slice id;
+		if (ig_msgpack_str_read(&a[j], 1, IG_MEMBER_ID_MAX, &id)
+		    != IG_OK)
+			return false;
+		for (size_t i = 0; i < st->n_peers; i++) {
+			if (strlen(st->peers[i].id) == id.len
+			    && memcmp(st->peers[i].id, id.ptr, id.len) == 0)
+				st->peers[i].blocked = true;
+		}
+	}
+	return true;
+}
+
 static bool
 status_decode(const msgpack_object *map, ig_admin_status *st)
 {
 	const msgpack_object_kv *kv;
+	const msgpack_object *blocked = NULL;
 	size_t n;
 	bool ok = true;
 
@@ -290,6 +317,8 @@ status_decode(const msgpack_object *map, ig_admin_status *st)
 				}
 			}
 			st->n_peers = ok ? na : 0;
+		} else if (ig_msgpack_str_eq(k, "blocked")) {
+			blocked = v; /* read once the peers are known */
 		} else if (ig_msgpack_str_eq(k, "gossip")) {
 			uint64_t *f[7] = { &st->msgs_in, &st->msgs_out,
 				&st->bytes_in, &st->bytes_out,
@@ -302,6 +331,8 @@ status_decode(const msgpack_object *map, ig_admin_status *st)
 		}
 		/* unknown keys are skipped: newer nodes may say more */
 	}
+	if (ok && blocked != NULL)
+		ok = blocked_decode(blocked, st);
 	return ok;
 }
 
@@ -409,6 +440,65 @@ ig_admin_verify(const char *addr, const char *token, const char *const *texts,
 		}
 	}
 done:
+	msgpack_unpacked_destroy(&u);
+out:
+	if (m != NULL)
+		nng_msg_free(m);
+	ig_buf_free(&req);
+	return err;
+}
+
+ig_err
+ig_admin_block(const char *addr, const char *token, const char *const *ids,
+    size_t n, bool block, char *why, size_t why_len)
+{
+	ig_buf req;
+	ig_msgpack_writer w;
+	nng_msg *m = NULL;
+	msgpack_unpacked u;
+	const msgpack_object *items, *a;
+	size_t k, na;
+	ig_err err;
+
+	ig_buf_init(&req, IG_ADMIN_MSG_MAX);
+	if (n == 0 || n > IG_ROOT_MEMBERS_MAX) {
+		snprintf(why, why_len, "1..%d peer ids", IG_ROOT_MEMBERS_MAX);
+		err = IG_EINVAL;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(ids[i]);
+		if (len == 0 || len > IG_MEMBER_ID_MAX) {
+			snprintf(why, why_len,
+			    "a member id is 1..%d bytes long",
+			    IG_MEMBER_ID_MAX);
+			err = IG_EINVAL;
+			goto out;
+		}
+	}
+	ig_msgpack_writer_init(&w, &req);
+	write_header(&w, 4, block ? "block" : "unblock", token);
+	ig_msgpack_array_write(&w, n);
+	for (size_t i = 0; i < n; i++)
+		ig_msgpack_cstr_write(&w, ids[i]);
+	if ((err = ig_msgpack_writer_err(&w)) != IG_OK) {
+		snprintf(why, why_len, "request too large");
+		goto out;
+	}
+	if ((err = roundtrip(addr, ig_buf_slice(&req), &m, why, why_len))
+	    != IG_OK)
+		goto out;
+	if ((err = reply_open(m, &u, &items, &k, why, why_len)) != IG_OK)
+		goto out;
+	/* [true, [blocked id...]]: the node's blocked peers after the call */
+	if (k != 1
+	    || ig_msgpack_array_read(
+	           &items[0], 0, IG_ROOT_MEMBERS_MAX, &a, &na)
+	        != IG_OK) {
+		snprintf(why, why_len, "malformed %s reply",
+		    block ? "block" : "unblock");
+		err = IG_EFORMAT;
+	}
 	msgpack_unpacked_destroy(&u);
 out:
 	if (m != NULL)

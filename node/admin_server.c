@@ -1,6 +1,7 @@
 /*
  * admin_server.c - the admin endpoint: decoding requests strictly,
- * publishing the node's own entries, status and verification.
+ * publishing the node's own entries, status, verification, and blocking
+ * peers (handed to node/net, which owns the block set).
  *
  * The endpoint's thread blocks in nng_recvmsg on its own rep0 socket (no
  * aio callback does any work here), serves the request, sends the reply
@@ -19,6 +20,7 @@
 #include "node/admin.h"
 #include "node/admin_server.h"
 #include "node/nng_util.h"
+#include "node/publish.h"
 #include "registry/base/alloc.h"
 #include "registry/base/isotime.h"
 #include "registry/base/limits.h"
@@ -36,7 +38,7 @@
 struct ig_admin_server {
 	ig_registry *reg; /* borrowed */
 	ig_net *net; /* borrowed, may be NULL */
-	const uint8_t *priv; /* borrowed */
+	ig_publisher *pub; /* borrowed */
 	char self_id[IG_MEMBER_ID_MAX + 1];
 	char token[IG_ADMIN_TOKEN_MAX + 1];
 	size_t token_len; /* 0: no token required */
@@ -75,18 +77,14 @@ do_publish(ig_admin_server *s, const msgpack_object *args, size_t nargs)
 {
 	ig_entry *tmpl = NULL;
 	ig_entry_op *ops = NULL;
-	ig_registry_head head;
-	ig_buf eb, sb;
-	uint8_t sig[64], hash[32];
+	uint8_t hash[32];
+	uint64_t seq;
 	ig_slice t;
-	ig_entry_info info;
 	ig_msgpack_writer w;
 	char msg[160];
 	ig_err err;
 	size_t n;
 
-	ig_buf_init(&eb, IG_ENTRY_MAX);
-	ig_buf_init(&sb, IG_ENTRY_SIGNED_MAX);
 	if (nargs != 1
 	    || ig_msgpack_bin_read(&args[0], 1, IG_ENTRY_SIGNED_MAX, &t)
 	        != IG_OK) {
@@ -110,65 +108,23 @@ do_publish(ig_admin_server *s, const msgpack_object *args, size_t nargs)
 	for (size_t i = 0; i < n; i++)
 		ops[i] = *ig_entry_op_at(tmpl, i);
 
-	err = ig_registry_head_get(
-	    s->reg, ig_slice_make(s->self_id, strlen(s->self_id)), &head);
-	if (err != IG_OK) {
-		reply_error(s, err, "cannot read this node's head");
-		goto out;
-	}
-	if (head.frozen_at != 0) {
-		reply_error(s, IG_EFROZEN,
-		    "this node's own log is frozen by an equivocation");
-		goto out;
-	}
-	memset(&info, 0, sizeof(info));
-	info.origin = ig_slice_make(s->self_id, strlen(s->self_id));
-	info.seq = head.seq + 1;
-	memcpy(info.prev_hash, head.hash, sizeof(info.prev_hash));
-	info.time_ms = (uint64_t) ig_time_now_ms();
-	info.n_ops = n;
-	info.ops = ops;
-	if ((err = ig_entry_encode(&info, &eb)) != IG_OK
-	    || (err = ig_entry_sign(ig_buf_slice(&eb), s->priv, sig)) != IG_OK
-	    || (err = ig_entry_signed_encode(ig_buf_slice(&eb), sig, &sb))
-	        != IG_OK
-	    || (err = ig_sha256(ig_buf_slice(&eb), hash)) != IG_OK) {
-		snprintf(msg, sizeof(msg), "cannot make the entry: %s",
-		    ig_strerror(err));
+	if ((err = ig_publisher_publish(
+	         s->pub, ops, n, &seq, hash, msg, sizeof(msg)))
+	    != IG_OK) {
 		reply_error(s, err, msg);
 		goto out;
 	}
-	if ((err = ig_registry_apply(s->reg, ig_buf_slice(&sb))) != IG_OK) {
-		IG_WARN(SUB, "publication of seq %llu rejected: %s",
-		    (unsigned long long) info.seq, ig_strerror(err));
-		snprintf(msg, sizeof(msg), "rejected: %s", ig_strerror(err));
-		reply_error(s, err, msg);
-		goto out;
-	}
-	IG_INFO(SUB, "published entry %s/%llu (%zu ops)", s->self_id,
-	    (unsigned long long) info.seq, n);
-	if (s->net != NULL
-	    && (err = ig_net_publish(s->net, ig_buf_slice(&sb))) != IG_OK)
-		IG_WARN(SUB,
-		    "eager push of %s/%llu failed: %s (anti-entropy "
-		    "will carry it)",
-		    s->self_id, (unsigned long long) info.seq,
-		    ig_strerror(err));
-
 	ig_buf_reset(&s->reply);
 	ig_msgpack_writer_init(&w, &s->reply);
 	ig_msgpack_array_write(&w, 3);
 	msgpack_pack_true(&w.pk);
-	ig_msgpack_uint_write(&w, info.seq);
+	ig_msgpack_uint_write(&w, seq);
 	ig_msgpack_bin_write(&w, ig_slice_make(hash, sizeof(hash)));
 	if (ig_msgpack_writer_err(&w) != IG_OK)
 		reply_error(s, IG_EINTERNAL, "reply too large");
 out:
 	ig_free(ops);
 	ig_entry_free(tmpl);
-	ig_wipe(sig, sizeof(sig));
-	ig_buf_free(&eb);
-	ig_buf_free(&sb);
 }
 
 /* --- status ------------------------------------------------------------ */
@@ -228,6 +184,24 @@ peer_one(void *arg, const ig_gossip_peer_info *p)
 	o->misbehaviour = p->misbehaviour;
 }
 
+/* Fills c's peers from net, with their block flags; returns how many are
+ * blocked. */
+static size_t
+peers_fill(ig_net *net, status_ctx *c)
+{
+	size_t n_blocked = 0;
+
+	ig_net_peers_each(net, peer_one, c);
+	/* not in peer_one: it runs under the net's mutex */
+	for (size_t i = 0; i < c->n_peers; i++) {
+		c->peers[i].blocked = ig_net_peer_blocked(net,
+		    ig_slice_make(c->peers[i].id, strlen(c->peers[i].id)));
+		if (c->peers[i].blocked)
+			n_blocked++;
+	}
+	return n_blocked;
+}
+
 static void
 do_status(ig_admin_server *s, size_t nargs)
 {
@@ -236,6 +210,7 @@ do_status(ig_admin_server *s, size_t nargs)
 	ig_gossip_stats st;
 	ig_msgpack_writer w;
 	ig_err err;
+	size_t n_blocked = 0;
 
 	if (nargs != 0) {
 		reply_error(s, IG_EFORMAT, "status takes no arguments");
@@ -255,7 +230,7 @@ do_status(ig_admin_server *s, size_t nargs)
 		goto out;
 	}
 	if (s->net != NULL) {
-		ig_net_peers_each(s->net, peer_one, c);
+		n_blocked = peers_fill(s->net, c);
 		ig_net_stats(s->net, &st);
 	}
 
@@ -263,7 +238,7 @@ do_status(ig_admin_server *s, size_t nargs)
 	ig_msgpack_writer_init(&w, &s->reply);
 	ig_msgpack_array_write(&w, 2);
 	msgpack_pack_true(&w.pk);
-	ig_msgpack_map_write(&w, 6);
+	ig_msgpack_map_write(&w, 7);
 	ig_msgpack_cstr_write(&w, "id");
 	ig_msgpack_cstr_write(&w, s->self_id);
 	ig_msgpack_cstr_write(&w, "digest");
@@ -290,6 +265,12 @@ do_status(ig_admin_server *s, size_t nargs)
 			msgpack_pack_false(&w.pk);
 		ig_msgpack_uint_write(&w, c->peers[i].lag);
 		ig_msgpack_uint_write(&w, c->peers[i].misbehaviour);
+	}
+	ig_msgpack_cstr_write(&w, "blocked");
+	ig_msgpack_array_write(&w, n_blocked);
+	for (size_t i = 0; i < c->n_peers; i++) {
+		if (c->peers[i].blocked)
+			ig_msgpack_cstr_write(&w, c->peers[i].id);
 	}
 	ig_msgpack_cstr_write(&w, "gossip");
 	ig_msgpack_array_write(&w, 7);
@@ -362,6 +343,66 @@ do_verify(ig_admin_server *s, const msgpack_object *args, size_t nargs)
 		reply_error(s, IG_EINTERNAL, "reply too large");
 }
 
+/* --- block, unblock ---------------------------------------------------- */
+
+/* [ids] -> the net's block set; replies with the blocked peers after. */
+static void
+do_block(
+    ig_admin_server *s, const msgpack_object *args, size_t nargs, bool block)
+{
+	ig_slice ids[IG_ROOT_MEMBERS_MAX];
+	status_ctx *c;
+	const msgpack_object *a;
+	ig_msgpack_writer w;
+	char why[160];
+	size_t n, n_blocked = 0;
+	ig_err err;
+
+	if (nargs != 1
+	    || ig_msgpack_array_read(&args[0], 1, IG_ROOT_MEMBERS_MAX, &a, &n)
+	        != IG_OK) {
+		reply_error(s, IG_EFORMAT,
+		    "block and unblock take an array of 1..256 member ids");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (ig_msgpack_str_read(&a[i], 1, IG_MEMBER_ID_MAX, &ids[i])
+		    != IG_OK) {
+			reply_error(s, IG_EFORMAT,
+			    "a member id is a string of 1..64 bytes");
+			return;
+		}
+	}
+	if (s->net == NULL) {
+		reply_error(s, IG_ESTATE, "this node runs without gossip");
+		return;
+	}
+	why[0] = '\0';
+	if ((err = ig_net_block(s->net, ids, n, block, why, sizeof(why)))
+	    != IG_OK) {
+		reply_error(s, err, why);
+		return;
+	}
+	/* The answer lists every blocked peer of the node. */
+	if ((c = ig_calloc(1, sizeof(*c))) == NULL) {
+		reply_error(s, IG_ENOMEM, "out of memory");
+		return;
+	}
+	n_blocked = peers_fill(s->net, c);
+	ig_buf_reset(&s->reply);
+	ig_msgpack_writer_init(&w, &s->reply);
+	ig_msgpack_array_write(&w, 2);
+	msgpack_pack_true(&w.pk);
+	ig_msgpack_array_write(&w, n_blocked);
+	for (size_t i = 0; i < c->n_peers; i++) {
+		if (c->peers[i].blocked)
+			ig_msgpack_cstr_write(&w, c->peers[i].id);
+	}
+	ig_free(c);
+	if (ig_msgpack_writer_err(&w) != IG_OK)
+		reply_error(s, IG_EINTERNAL, "reply too large");
+}
+
 /* --- dispatch ---------------------------------------------------------- */
 
 static void
@@ -408,6 +449,10 @@ serve(ig_admin_server *s, ig_slice req)
 		do_status(s, n - 3);
 	else if (ig_msgpack_str_eq(&items[1], "verify"))
 		do_verify(s, items + 3, n - 3);
+	else if (ig_msgpack_str_eq(&items[1], "block"))
+		do_block(s, items + 3, n - 3, true);
+	else if (ig_msgpack_str_eq(&items[1], "unblock"))
+		do_block(s, items + 3, n - 3, false);
 	else
 		reply_error(s, IG_EUNSUPPORTED, "unknown command");
 out:
@@ -451,7 +496,7 @@ ig_admin_server_open(const ig_admin_server_config *cfg, ig_registry *reg,
 	}
 	s->reg = reg;
 	s->net = net;
-	s->priv = cfg->sign_priv;
+	s->pub = cfg->publisher;
 	ig_buf_init(&s->reply, IG_ADMIN_REPLY_MAX);
 	if (cfg->self_id.len > IG_MEMBER_ID_MAX
 	    || strlen(cfg->listen_url) > IG_URL_MAX

@@ -1,13 +1,16 @@
 /*
  * admin_server.h - the node's admin endpoint (docs/protocol.md, "Admin"):
  * an nng rep0 socket on a loopback address that takes msgpack requests
- * `publish`, `status` and `verify` and answers each with one reply.
+ * `publish`, `status`, `verify`, `block` and `unblock` and answers each
+ * with one reply. Block and unblock change the gossip transport's set of
+ * blocked peers (ig_net_block): an operator's cooperative partition.
  *
  * A publish is signed with the node's key as the next entry of its own
  * log, applied (one synced write) and only then acknowledged; the entry
- * is then handed to gossip for eager push. Requests are served one at a
- * time by the endpoint's own thread, which is therefore the only writer
- * of the node's log.
+ * is then handed to gossip for eager push. All of that is node/publish.h,
+ * shared with the HTTP admin listener, whose mutex serialises the
+ * node's writers. Requests are served one at a time by the endpoint's
+ * own thread.
  */
 #ifndef IG_NODE_ADMIN_SERVER_H
 #define IG_NODE_ADMIN_SERVER_H
@@ -16,6 +19,7 @@
 #include <stdint.h>
 
 #include "node/net.h"
+#include "node/publish.h"
 #include "registry/base/buf.h"
 #include "registry/registry.h"
 
@@ -23,14 +27,14 @@ typedef struct ig_admin_server_config {
 	const char *listen_url; /* loopback tcp:// or ipc:// */
 	const char *token; /* NUL-terminated, or NULL for none */
 	ig_slice self_id; /* this node's member id */
-	const uint8_t *sign_priv; /* 32-byte Ed25519 key; borrowed */
+	ig_publisher *publisher; /* signs, applies, pushes; borrowed */
 } ig_admin_server_config;
 
 typedef struct ig_admin_server ig_admin_server;
 
 /* Prepares the endpoint over reg and net (borrowed; net may be NULL when
- * the node runs without gossip). The token and id are copied; sign_priv
- * is borrowed and must outlive the server. Returns an owned server
+ * the node runs without gossip). The token and id are copied; the
+ * publisher is borrowed and must outlive the server. Returns an owned server
  * (ig_admin_server_close). IG_ENOMEM, IG_EINVAL for a bad URL. */
 IG_MUST_CHECK ig_err ig_admin_server_open(const ig_admin_server_config *cfg,
     ig_registry *reg, ig_net *net, ig_admin_server **out, char *why,

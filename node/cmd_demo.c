@@ -6,9 +6,10 @@
  * starts three `intyg node` processes (mutual TLS on loopback), makes a
  * test PKI (a CSCA and a DSC of Sweden), publishes them and a batch of
  * revocations at node1 through its admin endpoint, waits until all three
- * nodes hold the same state, verifies synthetic certificates at node2,
- * prints how to query each node and keeps the federation running until
- * Ctrl-C. Every step says what it did.
+ * nodes hold the same state, verifies synthetic certificates at node2
+ * (admin endpoint) and one at node3 over its HTTP query API, prints how
+ * to query each node (curl commands) and keeps the federation running
+ * until Ctrl-C. Every step says what it did.
  *
  * Signals: SIGINT and SIGTERM are blocked here and taken with sigwait;
  * the nodes are started with posix_spawn (safe after nng has threads)
@@ -27,6 +28,7 @@
 #include "node/admin.h"
 #include "node/cli.h"
 #include "node/commands.h"
+#include "node/httpc.h"
 #include "node/localfed.h"
 #include "registry/base/alloc.h"
 #include "registry/base/isotime.h"
@@ -51,15 +53,23 @@ usage(FILE *f)
 	    "processes, publishes a CSCA, a DSC and revocations at node1, "
 	    "waits\n"
 	    "until every node has them and verifies sample certificates at "
-	    "node2.\n"
-	    "Then it prints how to query each node and runs until Ctrl-C.\n"
+	    "node2,\n"
+	    "and one over node3's HTTP API. Then it prints how to query "
+	    "each node\n"
+	    "(curl commands) and runs until Ctrl-C.\n"
 	    "\n"
 	    "  --dir DIR         work directory (default ./work/demo; its "
 	    "data/ is\n"
 	    "                    wiped at start)\n"
 	    "  --base-port PORT  node I gossips on PORT+2(I-1) and takes "
 	    "admin\n"
-	    "                    requests on PORT+2(I-1)+1 (default 7400)\n"
+	    "                    requests on PORT+2(I-1)+1; its HTTP API is "
+	    "on\n"
+	    "                    PORT+6+2(I-1) and its RPC on "
+	    "PORT+6+2(I-1)+1\n"
+	    "                    (default 7400: gossip 7400/7402/7404, "
+	    "HTTP\n"
+	    "                    7406/7408/7410)\n"
 	    "  --insecure        plain tcp:// between nodes (default: mutual "
 	    "TLS)\n"
 	    "  --exit            stop the nodes after the demo instead of "
@@ -155,6 +165,52 @@ fail(const char *what, const char *why)
 	return IG_EXIT_SOFTWARE;
 }
 
+/* Verifies cert (NUL-terminated) with POST /v1/verify at the HTTP API
+ * base and prints the verdict; the certificate must be valid. */
+static int
+http_verify(const char *base, const ig_buf *cert)
+{
+	ig_buf body;
+	json_t *j = NULL;
+	json_error_t jerr;
+	uint16_t status = 0;
+	char why[128];
+	int rc = IG_EXIT_OK;
+	ig_err err;
+
+	ig_buf_init(&body, 1 << 20);
+	err = ig_httpc_request(base, "POST", "/v1/verify", "text/plain",
+	    cert->ptr, cert->len, 10000, &status, &body);
+	if (err != IG_OK) {
+		snprintf(why, sizeof(why), "POST %s/v1/verify: %s", base,
+		    ig_strerror(err));
+		rc = fail("verifying over HTTP at node3", why);
+		goto out;
+	}
+	j = json_loadb((const char *) body.ptr, body.len, 0, &jerr);
+	if (status != 200 || j == NULL
+	    || !json_is_true(json_object_get(j, "valid"))) {
+		snprintf(why, sizeof(why),
+		    "POST %s/v1/verify answered %u: %.*s", base,
+		    (unsigned) status, (int) (body.len > 80 ? 80 : body.len),
+		    (const char *) body.ptr);
+		rc = fail("verifying over HTTP at node3", why);
+		goto out;
+	}
+	printf("[7/7] verified certificate #1 over HTTP at node3 (POST "
+	       "%s/v1/verify): %u, valid=true, reason %s, root serial %lld\n",
+	    base, (unsigned) status,
+	    json_string_value(json_object_get(j, "reason")) != NULL
+	        ? json_string_value(json_object_get(j, "reason"))
+	        : "?",
+	    (long long) json_integer_value(
+	        json_object_get(json_object_get(j, "root"), "serial")));
+out:
+	json_decref(j);
+	ig_buf_free(&body);
+	return rc;
+}
+
 int
 ig_cmd_demo(int argc, char **argv)
 {
@@ -162,7 +218,7 @@ ig_cmd_demo(int argc, char **argv)
 	int64_t base = 7400;
 	bool insecure = false, exit_after = false;
 	char exe[IG_PATH_MAX], path[IG_PATH_MAX], logp[IG_PATH_MAX];
-	char admin[DEMO_NODES][64];
+	char admin[DEMO_NODES][64], http[DEMO_NODES][64], rpc[DEMO_NODES][64];
 	const char *urls[DEMO_NODES];
 	pid_t pids[DEMO_NODES] = { 0 };
 	char why[512] = "";
@@ -185,12 +241,17 @@ ig_cmd_demo(int argc, char **argv)
 			dir = argv[++i];
 		} else if (strcmp(argv[i], "--base-port") == 0
 		    && i + 1 < argc) {
-			if (ig_cli_parse_int(
-			        argv[++i], 1024, 65535 - 2 * DEMO_NODES, &base)
+			if (ig_cli_parse_int(argv[++i], 1024,
+			        65535
+			            - IG_LOCALFED_PORTS_PER_NODE * DEMO_NODES,
+			        &base)
 			    != IG_OK) {
 				fprintf(stderr,
 				    "intyg demo: --base-port: a "
-				    "number in 1024..65529\n");
+				    "number in 1024..%d\n",
+				    65535
+				        - IG_LOCALFED_PORTS_PER_NODE
+				            * DEMO_NODES);
 				return IG_EXIT_USAGE;
 			}
 		} else if (strcmp(argv[i], "--insecure") == 0) {
@@ -208,11 +269,14 @@ ig_cmd_demo(int argc, char **argv)
 		fprintf(stderr, "intyg demo: --dir: path too long\n");
 		return IG_EXIT_USAGE;
 	}
-	if (!ig_localfed_ports_free((uint16_t) base, 2 * DEMO_NODES)) {
+	if (!ig_localfed_ports_free(
+	        (uint16_t) base, IG_LOCALFED_PORTS_PER_NODE * DEMO_NODES)) {
 		fprintf(stderr,
 		    "intyg demo: ports %lld..%lld are not all free on "
 		    "127.0.0.1; pick others with --base-port\n",
-		    (long long) base, (long long) base + 2 * DEMO_NODES - 1);
+		    (long long) base,
+		    (long long) base + IG_LOCALFED_PORTS_PER_NODE * DEMO_NODES
+		        - 1);
 		return IG_EXIT_USAGE;
 	}
 	k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -236,7 +300,7 @@ ig_cmd_demo(int argc, char **argv)
 	o.reuse_keys = true;
 	if (ig_localfed_create(&o, why, sizeof(why)) != IG_OK)
 		return fail("creating the federation", why);
-	printf("[1/6] federation 'intyg-local' in %s: keys/ (Ed25519 "
+	printf("[1/7] federation 'intyg-local' in %s: keys/ (Ed25519 "
 	       "signing and P-256 TLS keys of node1..node3), root.bin "
 	       "(signed by all three), node1.ini..node3.ini\n",
 	    dir);
@@ -252,6 +316,10 @@ ig_cmd_demo(int argc, char **argv)
 		}
 		ig_localfed_admin_url(
 		    o.base_port, i, admin[i], sizeof(admin[i]));
+		ig_localfed_http_url(
+		    o.base_port, DEMO_NODES, i, http[i], sizeof(http[i]));
+		ig_localfed_rpc_url(
+		    o.base_port, DEMO_NODES, i, rpc[i], sizeof(rpc[i]));
 		urls[i] = admin[i];
 	}
 	for (size_t i = 0; i < DEMO_NODES; i++) {
@@ -264,12 +332,13 @@ ig_cmd_demo(int argc, char **argv)
 			goto out;
 		}
 	}
-	printf("[2/6] started node1..node3 (pids %d %d %d), %s between "
-	       "them, gossip on 127.0.0.1:%lld/%lld/%lld; logs in "
-	       "%s/logs/\n",
+	printf("[2/7] started node1..node3 (pids %d %d %d), %s between "
+	       "them, gossip on 127.0.0.1:%lld/%lld/%lld, HTTP API on "
+	       "%s, %s, %s; logs in %s/logs/\n",
 	    (int) pids[0], (int) pids[1], (int) pids[2],
 	    insecure ? "plain TCP" : "mutual TLS", (long long) base,
-	    (long long) base + 2, (long long) base + 4, dir);
+	    (long long) base + 2, (long long) base + 4, http[0], http[1],
+	    http[2], dir);
 
 	/* 3. the test PKI and sample certificates */
 	if (pki_make(&pki) != IG_OK || certs_make(&pki, certs) != IG_OK) {
@@ -279,7 +348,7 @@ ig_cmd_demo(int argc, char **argv)
 	{
 		uint8_t kid[8];
 		ig_x509_kid(pki.dsc, kid);
-		printf("[3/6] test PKI: CSCA and DSC for SE (kid ");
+		printf("[3/7] test PKI: CSCA and DSC for SE (kid ");
 		for (size_t i = 0; i < 8; i++)
 			printf("%02x", kid[i]);
 		printf("), %d synthetic certificates (no personal data)\n",
@@ -344,7 +413,7 @@ ig_cmd_demo(int argc, char **argv)
 			    why[0] != '\0' ? why : ig_strerror(err));
 			goto out;
 		}
-		printf("[4/6] published at node1 through its admin endpoint "
+		printf("[4/7] published at node1 through its admin endpoint "
 		       "%s: entry node1/%llu (csca.put SE, dsc.put SE), "
 		       "entry node1/%llu (rev.put of %d UCI hashes, one of "
 		       "them sample certificate #%d)\n",
@@ -362,7 +431,7 @@ ig_cmd_demo(int argc, char **argv)
 			    "the nodes did not agree within 30 s");
 			goto out;
 		}
-		printf("[5/6] all 3 nodes hold the same state (same version "
+		printf("[5/7] all 3 nodes hold the same state (same version "
 		       "vector and state digest) after %lld ms\n",
 		    (long long) (ig_time_now_ms() - t0));
 	}
@@ -386,7 +455,7 @@ ig_cmd_demo(int argc, char **argv)
 			rc = fail("verifying at node2", why);
 			goto out;
 		}
-		printf("[6/6] verified at node2 (%s), which learnt the issuer "
+		printf("[6/7] verified at node2 (%s), which learnt the issuer "
 		       "and revocations by gossip only:\n",
 		    urls[1]);
 		for (size_t i = 0; i < DEMO_CERTS; i++)
@@ -399,14 +468,26 @@ ig_cmd_demo(int argc, char **argv)
 		}
 	}
 
-	printf("\nQuery the nodes (each has its admin endpoint on "
-	       "loopback):\n");
+	/* 7. the same over HTTP at node3 */
+	if ((rc = http_verify(http[2], &certs[0])) != IG_EXIT_OK)
+		goto out;
+
+	printf("\nQuery the nodes over HTTP (public, read-only API):\n");
+	for (size_t i = 0; i < DEMO_NODES; i++)
+		printf("  curl -s %s/v1/federation\n", http[i]);
+	printf("  curl -s %s/v1/issuers\n", http[1]);
+	printf("  curl -s %s/readyz %s/metrics\n", http[2], http[2]);
+	printf("  curl -s -X POST -H 'Content-Type: text/plain' --data "
+	       "\"$HC1\" %s/v1/verify\n",
+	    http[2]);
+	printf("  intyg verify --node %s \"$HC1\"   (msgpack RPC)\n", rpc[1]);
+	printf("\nand through the admin endpoints (loopback):\n");
 	for (size_t i = 0; i < DEMO_NODES; i++)
 		printf("  intyg node status --admin %s\n", urls[i]);
 	printf("  intyg publish --node %s revoke --from-hcert HC1:...\n",
 	    urls[0]);
-	printf(
-	    "  sample certificate #1:\n  %s\n", (const char *) certs[0].ptr);
+	printf("  sample certificate #1 (use it as $HC1):\n  %s\n",
+	    (const char *) certs[0].ptr);
 	printf("Logs: %s/logs/node1.log .. node3.log\n", dir);
 	fflush(stdout);
 

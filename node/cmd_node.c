@@ -1,6 +1,7 @@
 /*
  * cmd_node.c - `intyg node --config FILE`: run a node until SIGTERM or
- * SIGINT.
+ * SIGINT; `intyg node status`, `block` and `unblock`: ask a running node
+ * through its admin endpoint.
  *
  * The signals are blocked before the node starts any thread, so every
  * thread inherits the mask and the main thread alone takes them with
@@ -30,6 +31,9 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: intyg node --config FILE [--log-level LEVEL]\n"
 	    "       intyg node status --admin ADDR [--token-file FILE]\n"
+	    "       intyg node block --admin ADDR [--token-file FILE] ID...\n"
+	    "       intyg node unblock --admin ADDR [--token-file FILE] "
+	    "ID...\n"
 	    "\n"
 	    "Runs a federation node: opens its registry, loads its keys and "
 	    "the\n"
@@ -152,10 +156,11 @@ cmd_status(int argc, char **argv)
 		        (json_int_t) st->heads[i].frozen_at));
 	for (size_t i = 0; i < st->n_peers; i++)
 		json_array_append_new(peers,
-		    json_pack("{s:s, s:b, s:I, s:I}", "id", st->peers[i].id,
-		        "up", st->peers[i].up, "lag",
+		    json_pack("{s:s, s:b, s:I, s:I, s:b}", "id",
+		        st->peers[i].id, "up", st->peers[i].up, "lag",
 		        (json_int_t) st->peers[i].lag, "misbehaviour",
-		        (json_int_t) st->peers[i].misbehaviour));
+		        (json_int_t) st->peers[i].misbehaviour, "blocked",
+		        st->peers[i].blocked));
 	j = json_pack("{s:s, s:o, s:I, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, "
 	              "s:I, s:I}}",
 	    "id", st->id, "digest", ig_jsonout_hex(st->digest, 32), "evidence",
@@ -169,6 +174,113 @@ cmd_status(int argc, char **argv)
 	rc = ig_jsonout_print(j, 2) == 0 ? IG_EXIT_OK : IG_EXIT_SOFTWARE;
 	ig_free(st);
 	return rc;
+}
+
+static void
+block_usage(FILE *f, const char *cmd)
+{
+	fprintf(f,
+	    "usage: intyg node %s --admin ADDR [--token-file FILE] ID...\n"
+	    "\n",
+	    cmd);
+	if (strcmp(cmd, "block") == 0)
+		fprintf(f,
+		    "Makes a running node stop gossiping with the peers "
+		    "ID...: "
+		    "it stops\n"
+		    "dialling them and refuses the gossip requests that claim "
+		    "their ids\n"
+		    "(not counted as misbehaviour). A quick quarantine of a "
+		    "misbehaving\n"
+		    "member's node, or a partition for tests. The claimed id "
+		    "is not\n"
+		    "authenticated, so this is a cooperative partition, not a "
+		    "security\n"
+		    "boundary. The block lasts until `intyg node unblock` or "
+		    "a "
+		    "restart.\n");
+	else
+		fprintf(f,
+		    "Lets a running node gossip again with peers ID... that "
+		    "`intyg node\n"
+		    "block` blocked. Gossip resumes within the node's "
+		    "back-off "
+		    "(at most\n"
+		    "[gossip] backoff_max_ms).\n");
+	fprintf(f,
+	    "\n"
+	    "  --admin ADDR       the node's admin endpoint (an nng URL)\n"
+	    "  --token-file FILE  file holding the admin token (default: "
+	    "none)\n"
+	    "  ID...              member ids of the node's peers (1..%d)\n"
+	    "\n"
+	    "Exit status: 0 done, 2 usage error or an ID that is not a "
+	    "peer, 70 the\n"
+	    "node did not answer or refused.\n",
+	    IG_ROOT_MEMBERS_MAX);
+}
+
+static int
+cmd_block(int argc, char **argv, bool block)
+{
+	const char *cmd = block ? "block" : "unblock";
+	const char *addr = NULL, *token_file = NULL;
+	const char *ids[IG_ROOT_MEMBERS_MAX];
+	char token[IG_ADMIN_TOKEN_MAX + 1];
+	char why[256];
+	size_t n = 0;
+	ig_err err;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0
+		    || strcmp(argv[i], "-h") == 0) {
+			block_usage(stdout, cmd);
+			return IG_EXIT_OK;
+		} else if (strcmp(argv[i], "--admin") == 0 && i + 1 < argc) {
+			addr = argv[++i];
+		} else if (strcmp(argv[i], "--token-file") == 0
+		    && i + 1 < argc) {
+			token_file = argv[++i];
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr,
+			    "intyg node %s: unknown argument '%s'\n\n", cmd,
+			    argv[i]);
+			block_usage(stderr, cmd);
+			return IG_EXIT_USAGE;
+		} else if (n == IG_ROOT_MEMBERS_MAX) {
+			fprintf(stderr, "intyg node %s: more than %d ids\n",
+			    cmd, IG_ROOT_MEMBERS_MAX);
+			return IG_EXIT_USAGE;
+		} else {
+			ids[n++] = argv[i];
+		}
+	}
+	if (addr == NULL || n == 0) {
+		fprintf(stderr,
+		    "intyg node %s: --admin ADDR and at least one ID are "
+		    "required\n\n",
+		    cmd);
+		block_usage(stderr, cmd);
+		return IG_EXIT_USAGE;
+	}
+	if (token_file != NULL
+	    && !token_read(token_file, token, sizeof(token))) {
+		fprintf(stderr, "intyg node %s: %s: cannot read a token\n",
+		    cmd, token_file);
+		return IG_EXIT_USAGE;
+	}
+	err = ig_admin_block(addr, token_file != NULL ? token : NULL, ids, n,
+	    block, why, sizeof(why));
+	ig_wipe(token, sizeof(token));
+	if (err != IG_OK) {
+		fprintf(stderr, "intyg node %s: %s\n", cmd, why);
+		return err == IG_ENOTFOUND ? IG_EXIT_USAGE : IG_EXIT_SOFTWARE;
+	}
+	printf("%s:", block ? "blocked" : "unblocked");
+	for (size_t i = 0; i < n; i++)
+		printf(" %s", ids[i]);
+	printf("\n");
+	return IG_EXIT_OK;
 }
 
 static int
@@ -200,6 +312,10 @@ ig_cmd_node(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "status") == 0)
 		return cmd_status(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "block") == 0)
+		return cmd_block(argc - 1, argv + 1, true);
+	if (argc > 1 && strcmp(argv[1], "unblock") == 0)
+		return cmd_block(argc - 1, argv + 1, false);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0
 		    || strcmp(argv[i], "-h") == 0) {

@@ -3,11 +3,15 @@
  * node's registry.
  *
  * Issuer certificates come from trust files (--trust), from a node's
- * registry (--data: its DSCs and its revocation lists), or both; at least
- * one source is required. One JSON verdict per certificate on standard
- * output, one object per line. Exit 0 when all are valid, 1 when any is
- * invalid, 2 on usage or input errors (unreadable trust file or registry,
- * bad option, no input).
+ * registry (--data: its DSCs and its revocation lists), or both; or the
+ * certificates are sent to a running node's RPC endpoint (--node, the
+ * msgpack RPC of api/rpc.h), which verifies them against its registry.
+ * One JSON verdict per certificate on standard output, one object per
+ * line; a verdict from a node carries what the RPC returns (valid,
+ * reason, detail, type, country) plus the node's root serial. Exit 0
+ * when all are valid, 1 when any is invalid, 2 on usage or input errors
+ * (unreadable trust file or registry, bad option, no input), 70 when the
+ * node cannot be reached or fails.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -15,6 +19,7 @@
 #include <string.h>
 
 #include "api/regsource.h"
+#include "api/rpc.h"
 #include "api/trust.h"
 #include "api/verify.h"
 #include "node/cli.h"
@@ -30,12 +35,15 @@ usage(FILE *f)
 	    "usage: intyg verify [--trust FILE...] [--data DIR [--root FILE]]"
 	    "\n"
 	    "                    [--at TIME] HC1:... | - ...\n"
+	    "       intyg verify --node ADDR [--at TIME] HC1:... | - ...\n"
 	    "\n"
 	    "Verifies HCERTs and prints one JSON verdict per certificate, "
 	    "one\n"
 	    "object per line. At least one of --trust and --data is "
 	    "required;\n"
-	    "both may be combined.\n"
+	    "both may be combined. --node asks a running node instead and "
+	    "may\n"
+	    "not be combined with them.\n"
 	    "\n"
 	    "  --trust FILE  issuer certificates: a PEM bundle, one DER\n"
 	    "                certificate, or an EU gateway trust-list JSON;\n"
@@ -44,6 +52,11 @@ usage(FILE *f)
 	    "                (not while the node runs: the store is locked)\n"
 	    "  --root FILE   the federation's signed root, needed when DIR\n"
 	    "                does not hold one yet (default: the stored one)\n"
+	    "  --node ADDR   a running node's RPC endpoint ([api] rpc_listen, "
+	    "e.g.\n"
+	    "                tcp://127.0.0.1:8444); its verdict has valid,\n"
+	    "                reason, detail, type, country and the node's\n"
+	    "                root_serial, not the step list\n"
 	    "  --at TIME     validation clock, ISO 8601 (e.g.\n"
 	    "                2021-06-01T12:00:00Z; no zone means UTC) or\n"
 	    "                'now' (default: now)\n"
@@ -52,12 +65,15 @@ usage(FILE *f)
 	    "Each argument is one certificate; '-' reads standard input,\n"
 	    "one certificate per line.\n"
 	    "Exit status: 0 all valid, 1 any invalid, 2 usage or input "
-	    "error.\n");
+	    "error,\n"
+	    "70 internal error or (--node) the node did not answer.\n");
 }
 
 typedef struct run {
 	ig_verifier *v;
 	ig_hcert *h;
+	ig_rpc_client *rpc; /* --node: verify there instead */
+	bool at_given; /* --at; else the node's clock */
 	int64_t at;
 	unsigned long total;
 	unsigned long invalid;
@@ -70,16 +86,82 @@ trust_each(void *ctx, ig_slice kid, ig_verify_dsc_fn fn, void *arg)
 	return ig_trustset_each_kid(ctx, kid, fn, arg);
 }
 
+/* The JSON of an RPC verdict: the keys of ig_verdict_to_json that the
+ * RPC carries, and the root serial the node verified under. */
+static json_t *
+rpc_verdict_json(const ig_rpc_verdict *v, int64_t at, uint64_t serial)
+{
+	json_t *o = json_object();
+	char buf[40];
+	int rc = 0;
+
+	if (o == NULL)
+		return NULL;
+	rc |= json_object_set_new(o, "valid", json_boolean(v->valid));
+	rc |= json_object_set_new(
+	    o, "reason", json_string(ig_reason_name(v->reason)));
+	if (!v->valid)
+		rc |= json_object_set_new(o, "detail", json_string(v->detail));
+	if (ig_isotime_format(at, buf, sizeof(buf)) == IG_OK)
+		rc |= json_object_set_new(o, "checked_at", json_string(buf));
+	if (v->type != 0) {
+		char t[2] = { v->type, '\0' };
+		rc |= json_object_set_new(o, "type", json_string(t));
+	}
+	if (v->country[0] != '\0')
+		rc |= json_object_set_new(
+		    o, "country", json_string(v->country));
+	rc |= json_object_set_new(
+	    o, "root_serial", json_integer((json_int_t) serial));
+	if (rc != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Verifies one text at the node; *j is its verdict JSON. */
+static ig_err
+verify_rpc(run *r, const char *text, size_t len, json_t **j, bool *valid)
+{
+	ig_rpc_verdict v;
+	uint64_t serial = 0;
+	ig_err e;
+
+	e = ig_rpc_verify(
+	    r->rpc, &text, &len, 1, r->at_given ? r->at : 0, &v, &serial);
+	if (e != IG_OK)
+		return e;
+	*valid = v.valid;
+	if ((*j = rpc_verdict_json(
+	         &v, r->at_given ? r->at : ig_time_now(), serial))
+	    == NULL)
+		return IG_ENOMEM;
+	return IG_OK;
+}
+
 static int
 verify_one(void *arg, const char *text, size_t len, int too_long)
 {
 	run *r = arg;
 	ig_verdict verdict;
+	json_t *j = NULL;
+	char *s;
+	bool valid;
 	ig_err e;
 	r->total++;
 	if (too_long) {
 		/* Let the pipeline give the verdict for an oversized text. */
 		len = IG_HCERT_TEXT_MAX + 1;
+	}
+	if (r->rpc != NULL) {
+		if ((e = verify_rpc(r, text, len, &j, &valid)) != IG_OK) {
+			fprintf(stderr, "intyg verify: the node: %s\n",
+			    ig_strerror(e));
+			r->internal_error = 1;
+			return 1;
+		}
+		goto print;
 	}
 	e = ig_verify_hcert(r->v, r->h, text, len, r->at, &verdict);
 	if (e != IG_OK) {
@@ -88,8 +170,10 @@ verify_one(void *arg, const char *text, size_t len, int too_long)
 		r->internal_error = 1;
 		return 1;
 	}
-	json_t *j = ig_verdict_to_json(&verdict);
-	char *s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	j = ig_verdict_to_json(&verdict);
+	valid = verdict.valid;
+print:
+	s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (s == NULL) {
 		r->internal_error = 1;
@@ -97,7 +181,7 @@ verify_one(void *arg, const char *text, size_t len, int too_long)
 	}
 	puts(s);
 	free(s);
-	if (!verdict.valid)
+	if (!valid)
 		r->invalid++;
 	return 0;
 }
@@ -110,13 +194,14 @@ ig_cmd_verify(int argc, char **argv)
 		{ "at", required_argument, NULL, 'a' },
 		{ "data", required_argument, NULL, 'd' },
 		{ "root", required_argument, NULL, 'r' },
+		{ "node", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	run r = { NULL, NULL, ig_time_now(), 0, 0, 0 };
+	run r = { NULL, NULL, NULL, false, ig_time_now(), 0, 0, 0 };
 	ig_trustset *trust = ig_trustset_new();
 	ig_registry *reg = NULL;
-	const char *data = NULL, *root = NULL;
+	const char *data = NULL, *root = NULL, *node = NULL;
 	int rc = IG_EXIT_USAGE, c, ntrust = 0;
 	char why[256];
 
@@ -153,6 +238,15 @@ ig_cmd_verify(int argc, char **argv)
 				    optarg);
 				goto out;
 			}
+			r.at_given = true;
+			break;
+		case 'n':
+			if (node != NULL) {
+				fprintf(stderr,
+				    "intyg verify: --node given twice\n");
+				goto out;
+			}
+			node = optarg;
 			break;
 		case 'd':
 			if (data != NULL) {
@@ -179,9 +273,16 @@ ig_cmd_verify(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (ntrust == 0 && data == NULL) {
+	if (node != NULL && (ntrust > 0 || data != NULL || root != NULL)) {
 		fprintf(stderr,
-		    "intyg verify: --trust FILE or --data DIR is required\n");
+		    "intyg verify: --node verifies at the node; it cannot be "
+		    "combined with --trust, --data or --root\n");
+		goto out;
+	}
+	if (ntrust == 0 && data == NULL && node == NULL) {
+		fprintf(stderr,
+		    "intyg verify: --trust FILE, --data DIR or --node ADDR is "
+		    "required\n");
 		usage(stderr);
 		goto out;
 	}
@@ -194,6 +295,15 @@ ig_cmd_verify(int argc, char **argv)
 		    "intyg verify: no certificate given (use - "
 		    "for standard input)\n");
 		goto out;
+	}
+	if (node != NULL) {
+		ig_err e = ig_rpc_client_open(node, 10000, &r.rpc);
+		if (e != IG_OK) {
+			fprintf(stderr, "intyg verify: --node %s: %s\n", node,
+			    ig_strerror(e));
+			rc = e == IG_EINVAL ? IG_EXIT_USAGE : IG_EXIT_SOFTWARE;
+			goto out;
+		}
 	}
 	if (ntrust > 0) {
 		ig_verify_source src = { trust_each, NULL, trust };
@@ -224,6 +334,7 @@ ig_cmd_verify(int argc, char **argv)
 	else
 		rc = r.invalid > 0 ? IG_EXIT_NEGATIVE : IG_EXIT_OK;
 out:
+	ig_rpc_client_close(r.rpc);
 	ig_hcert_free(r.h);
 	ig_verifier_free(r.v);
 	ig_registry_close(reg);

@@ -73,6 +73,29 @@ static const key_desc keys[] = {
 	{ "admin", "listen", K_URL, STR_FIELD(admin_listen), 0, 0, false },
 	{ "admin", "token_file", K_PATH, STR_FIELD(admin_token_file), 0, 0,
 	    false },
+	{ "api", "listen", K_URL, STR_FIELD(api_listen), 0, 0, false },
+	{ "api", "rpc_listen", K_URL, STR_FIELD(api_rpc_listen), 0, 0, false },
+	{ "api", "admin_listen", K_URL, STR_FIELD(api_admin_listen), 0, 0,
+	    false },
+	{ "api", "admin_token_file", K_PATH, STR_FIELD(api_admin_token_file),
+	    0, 0, false },
+	{ "api", "workers", K_U32, NUM_FIELD(api_workers), 0,
+	    IG_HTTP_WORKERS_MAX, false },
+	{ "api", "batch_max", K_U32, NUM_FIELD(api_batch_max), 1,
+	    IG_HTTP_BATCH_MAX, false },
+	{ "api", "rate_per_s", K_U32, NUM_FIELD(api_rate_per_s), 0, 1000000,
+	    false },
+	{ "api", "rate_burst", K_U32, NUM_FIELD(api_rate_burst), 1, 1000000,
+	    false },
+	{ "api", "rate_loopback", K_BOOL, NUM_FIELD(api_rate_loopback), 0, 0,
+	    false },
+	{ "api", "trust_forwarded", K_BOOL, NUM_FIELD(api_trust_forwarded), 0,
+	    0, false },
+	{ "api", "stats_k", K_U32, NUM_FIELD(api_stats_k), 1, 1000000, false },
+	{ "api", "stats_rounding", K_U32, NUM_FIELD(api_stats_rounding), 1,
+	    1000000, false },
+	{ "api", "report_tokens_file", K_PATH,
+	    STR_FIELD(api_report_tokens_file), 0, 0, false },
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -80,6 +103,8 @@ static const key_desc keys[] = {
 /* The state of one load: the input, the line reader, the result. */
 typedef struct load_ctx {
 	const char *path;
+	const char *file; /* the whole file (borrowed) */
+	size_t file_len;
 	const char *p; /* the rest of the file */
 	size_t left;
 	int line; /* lines handed to libinih so far */
@@ -349,6 +374,9 @@ ig_config_default(ig_config *c)
 	c->reconnect_min_ms = 100;
 	c->reconnect_max_ms = 5000;
 	c->gossip.timeout_ms = 2 * c->timeout_ms;
+	c->api_batch_max = IG_HTTP_BATCH_MAX;
+	c->api_stats_k = 10;
+	c->api_stats_rounding = 10;
 }
 
 static bool
@@ -368,12 +396,114 @@ ig_config_url_is_loopback(const char *url)
 		host = url + 6;
 	else if (has_prefix(url, "tls+tcp://"))
 		host = url + 10;
+	else if (has_prefix(url, "http://"))
+		host = url + 7;
 	else
 		return false;
 	if (has_prefix(host, "127.") || has_prefix(host, "[::1]:")
 	    || has_prefix(host, "localhost:"))
 		return true;
 	return false;
+}
+
+/* The line of key i, found again in the file: check_whole runs after
+ * the parse, and a message about one key should still name its line. */
+static int
+key_line(const char *file, size_t len, size_t i)
+{
+	const char *p = file, *end = file + len;
+	bool in_section = false;
+	size_t nlen = strlen(keys[i].name);
+	int line = 0;
+
+	while (p < end) {
+		const char *e = memchr(p, '\n', (size_t) (end - p));
+		const char *q = p;
+		if (e == NULL)
+			e = end;
+		line++;
+		while (q < e && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q < e && *q == '[') {
+			size_t slen = strlen(keys[i].section);
+			in_section = (size_t) (e - q) > slen + 1
+			    && memcmp(q + 1, keys[i].section, slen) == 0
+			    && q[1 + slen] == ']';
+		} else if (in_section && (size_t) (e - q) > nlen
+		    && memcmp(q, keys[i].name, nlen) == 0
+		    && (q[nlen] == ' ' || q[nlen] == '\t' || q[nlen] == '=')) {
+			return line;
+		}
+		p = e + 1;
+	}
+	return 0;
+}
+
+/* Fails with "file:line: [api] key: msg" for the key named. */
+static void
+api_fail(load_ctx *c, const char *name, const char *msg)
+{
+	size_t i;
+
+	for (i = 0; i < N_KEYS; i++) {
+		if (strcmp(keys[i].section, "api") == 0
+		    && strcmp(keys[i].name, name) == 0)
+			break;
+	}
+	c->line = i < N_KEYS ? key_line(c->file, c->file_len, i) : 0;
+	if (c->line > 0)
+		fail(c, "api", name, msg);
+	else {
+		c->failed = true;
+		snprintf(c->why, c->why_len, "%s: [api] %s: %s", c->path, name,
+		    msg);
+	}
+}
+
+/* [api]: the schemes each listener takes, the admin listener's loopback
+ * rule and token, and the rate limit's burst. */
+static void
+check_api(load_ctx *c)
+{
+	ig_config *cfg = &c->cfg;
+
+	if (cfg->api_listen[0] != '\0'
+	    && !has_prefix(cfg->api_listen, "http://")) {
+		api_fail(c, "listen",
+		    "must be http://HOST:PORT (put a TLS proxy in front for "
+		    "https)");
+		return;
+	}
+	if (cfg->api_rpc_listen[0] != '\0'
+	    && !has_prefix(cfg->api_rpc_listen, "tcp://")
+	    && !has_prefix(cfg->api_rpc_listen, "ipc://")) {
+		api_fail(c, "rpc_listen", "must be tcp:// or ipc://");
+		return;
+	}
+	if (cfg->api_admin_listen[0] != '\0'
+	    && (!has_prefix(cfg->api_admin_listen, "http://")
+	        || !ig_config_url_is_loopback(cfg->api_admin_listen))) {
+		api_fail(c, "admin_listen",
+		    "must be http:// on a loopback address (127.x.y.z, "
+		    "[::1], localhost)");
+		return;
+	}
+	if (cfg->api_admin_listen[0] != '\0'
+	    && cfg->api_admin_token_file[0] == '\0') {
+		api_fail(c, "admin_listen", "needs admin_token_file");
+		return;
+	}
+	if (cfg->api_admin_token_file[0] != '\0'
+	    && cfg->api_admin_listen[0] == '\0') {
+		api_fail(c, "admin_token_file", "given without admin_listen");
+		return;
+	}
+	if (cfg->api_rate_burst != 0 && cfg->api_rate_per_s == 0) {
+		api_fail(c, "rate_burst", "given without rate_per_s");
+		return;
+	}
+	if (cfg->api_rate_per_s != 0 && cfg->api_rate_burst == 0)
+		cfg->api_rate_burst = cfg->api_rate_per_s;
 }
 
 /* The checks that involve several keys, after the whole file is read. */
@@ -417,6 +547,9 @@ check_whole(load_ctx *c)
 		c->failed = true;
 		return;
 	}
+	check_api(c);
+	if (c->failed)
+		return;
 	/* The machine's own deadline lies beyond the transport's, so that
 	 * the transport reports a lost request first. */
 	cfg->gossip.timeout_ms = 2 * cfg->timeout_ms;
@@ -484,7 +617,9 @@ ig_config_load(const char *path, ig_config *out, char *why, size_t why_len)
 		err = IG_EFORMAT;
 		goto out;
 	}
-	c->p = (const char *) file.ptr;
+	c->file = (const char *) file.ptr;
+	c->file_len = file.len;
+	c->p = c->file;
 	c->left = file.len;
 	rv = ini_parse_stream(read_line, c, on_key, c);
 	if (!c->failed && rv != 0) {

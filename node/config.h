@@ -8,6 +8,10 @@
  *             reconnect_min_ms, reconnect_max_ms, backoff_min_ms,
  *             backoff_max_ms
  *   [admin]   listen, token_file
+ *   [api]     listen, rpc_listen, admin_listen, admin_token_file, workers,
+ *             batch_max, rate_per_s, rate_burst, rate_loopback,
+ *             trust_forwarded, stats_k, stats_rounding,
+ *             report_tokens_file
  *
  * configs/README.md documents every key and its default. An unknown
  * section or key, a repeated key, a value that does not parse, is out of
@@ -54,6 +58,21 @@ typedef struct ig_config {
 	/* [admin] */
 	char admin_listen[IG_URL_MAX + 1]; /* "": no admin endpoint */
 	char admin_token_file[IG_PATH_MAX]; /* "": no token */
+
+	/* [api]: the query API (api/http.h, api/rpc.h) */
+	char api_listen[IG_URL_MAX + 1]; /* "": no public HTTP */
+	char api_rpc_listen[IG_URL_MAX + 1]; /* "": no RPC */
+	char api_admin_listen[IG_URL_MAX + 1]; /* "": no HTTP admin */
+	char api_admin_token_file[IG_PATH_MAX]; /* required with the above */
+	uint32_t api_workers; /* 0: one per CPU */
+	uint32_t api_batch_max; /* IG_HTTP_BATCH_MAX */
+	uint32_t api_rate_per_s; /* 0: no rate limit */
+	uint32_t api_rate_burst; /* 0: rate_per_s */
+	bool api_rate_loopback; /* false */
+	bool api_trust_forwarded; /* false */
+	uint32_t api_stats_k; /* 10 */
+	uint32_t api_stats_rounding; /* 10 */
+	char api_report_tokens_file[IG_PATH_MAX]; /* "": reports refused */
 } ig_config;
 
 /* Fills c with the defaults (required keys empty). */
@@ -69,7 +88,8 @@ IG_MUST_CHECK ig_err ig_config_load(
     const char *path, ig_config *out, char *why, size_t why_len);
 
 /* True when url (nng form) names a loopback address: tcp:// (or
- * tls+tcp://) with host 127.x.y.z, [::1] or localhost, or ipc://. */
+ * tls+tcp:// or http://) with host 127.x.y.z, [::1] or localhost, or
+ * ipc://. */
 bool ig_config_url_is_loopback(const char *url);
 
 #endif /* IG_NODE_CONFIG_H */

@@ -78,6 +78,20 @@ ig_localfed_admin_url(uint16_t base, size_t i, char *buf, size_t len)
 	    buf, len, "tcp://127.0.0.1:%u", (unsigned) (base + 2 * i + 1));
 }
 
+void
+ig_localfed_http_url(uint16_t base, size_t n, size_t i, char *buf, size_t len)
+{
+	snprintf(buf, len, "http://127.0.0.1:%u",
+	    (unsigned) (base + 2 * n + 2 * i));
+}
+
+void
+ig_localfed_rpc_url(uint16_t base, size_t n, size_t i, char *buf, size_t len)
+{
+	snprintf(buf, len, "tcp://127.0.0.1:%u",
+	    (unsigned) (base + 2 * n + 2 * i + 1));
+}
+
 static ig_err
 mkdir_p(const char *path, char *why, size_t why_len)
 {
@@ -161,7 +175,7 @@ config_write(const ig_localfed_opts *o, size_t i, const uint8_t hash[32],
     char *why, size_t why_len)
 {
 	char path[IG_PATH_MAX], id[IG_MEMBER_ID_MAX + 1], admin[64];
-	char hex[65];
+	char http[64], rpc[64], hex[65];
 	ig_buf b;
 	ig_err err;
 
@@ -169,6 +183,8 @@ config_write(const ig_localfed_opts *o, size_t i, const uint8_t hash[32],
 	ig_localfed_id(i, id, sizeof(id));
 	ig_localfed_config_path(o->dir, i, path, sizeof(path));
 	ig_localfed_admin_url(o->base_port, i, admin, sizeof(admin));
+	ig_localfed_http_url(o->base_port, o->n, i, http, sizeof(http));
+	ig_localfed_rpc_url(o->base_port, o->n, i, rpc, sizeof(rpc));
 	for (size_t k = 0; k < 32; k++)
 		snprintf(hex + 2 * k, 3, "%02x", hash[k]);
 	err = ig_buf_printf(&b,
@@ -201,8 +217,13 @@ config_write(const ig_localfed_opts *o, size_t i, const uint8_t hash[32],
 		    "reconnect_max_ms = 1000\n"
 		    "\n"
 		    "[admin]\n"
-		    "listen = %s\n",
-		    admin);
+		    "listen = %s\n"
+		    "\n"
+		    "[api]\n"
+		    "listen = %s\n"
+		    "rpc_listen = %s\n"
+		    "workers = 2\n",
+		    admin, http, rpc);
 	if (err == IG_OK)
 		err = ig_file_write(path, b.ptr, b.len, 0644);
 	if (err != IG_OK)
@@ -227,7 +248,8 @@ ig_localfed_create(const ig_localfed_opts *o, char *why, size_t why_len)
 	ig_buf_init(&rb, IG_ROOT_SIGNED_MAX);
 	ig_buf_init(&sb, IG_ROOT_SIGNED_MAX);
 	if (o->n == 0 || o->n > IG_ROOT_MEMBERS_MAX
-	    || o->base_port + 2 * o->n > 65535 || o->base_port < 1024) {
+	    || o->base_port + IG_LOCALFED_PORTS_PER_NODE * o->n > 65535
+	    || o->base_port < 1024) {
 		snprintf(why, why_len,
 		    "1..256 members and ports in "
 		    "1024..65535");
@@ -362,8 +384,9 @@ ig_localfed_pick_base(size_t n)
 		if (ig_random(&r, sizeof(r)) != IG_OK)
 			r = (uint32_t) getpid() * 7919u + (uint32_t) tries;
 		base = (uint16_t) (20000 + (r % 40000) / 2 * 2);
-		if (base + 2 * n < 60000
-		    && ig_localfed_ports_free(base, (unsigned) (2 * n)))
+		if (base + IG_LOCALFED_PORTS_PER_NODE * n < 60000
+		    && ig_localfed_ports_free(
+		        base, (unsigned) (IG_LOCALFED_PORTS_PER_NODE * n)))
 			return base;
 	}
 	return 0;

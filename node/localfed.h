@@ -12,9 +12,13 @@
  *
  * Member I has id "nodeI", the I-th country of a fixed list (SE, DK, NO,
  * FI, ...), role authority, gossip on 127.0.0.1:base+2(I-1) and its admin
- * endpoint on 127.0.0.1:base+2(I-1)+1. In a real federation every member
- * makes its own keys and only public parts travel; here one process
- * makes them all.
+ * endpoint on 127.0.0.1:base+2(I-1)+1. Its query API ([api], two workers)
+ * serves HTTP on 127.0.0.1:base+2n+2(I-1) and RPC on
+ * 127.0.0.1:base+2n+2(I-1)+1, above every gossip and admin port, so the
+ * older assignments stay where they were. A federation of n members uses
+ * the 4n ports base..base+4n-1 (IG_LOCALFED_PORTS_PER_NODE). In a real
+ * federation every member makes its own keys and only public parts
+ * travel; here one process makes them all.
  *
  * The process helpers start and stop `intyg node` processes with
  * posix_spawn, which is safe after nng has started threads (the child
@@ -30,6 +34,9 @@
 
 #include "registry/base/err.h"
 #include "registry/base/limits.h"
+
+/* Ports of one member: gossip, admin, HTTP API, RPC. */
+#define IG_LOCALFED_PORTS_PER_NODE 4
 
 typedef struct ig_localfed_opts {
 	const char *dir; /* the work directory (created when missing) */
@@ -59,13 +66,19 @@ void ig_localfed_country(size_t i, char cc[3]);
 /* Paths and URLs of member i under dir. */
 void ig_localfed_config_path(const char *dir, size_t i, char *buf, size_t len);
 void ig_localfed_admin_url(uint16_t base, size_t i, char *buf, size_t len);
+/* The public HTTP API ("http://127.0.0.1:PORT") and the RPC endpoint
+ * ("tcp://127.0.0.1:PORT") of member i of n. */
+void ig_localfed_http_url(
+    uint16_t base, size_t n, size_t i, char *buf, size_t len);
+void ig_localfed_rpc_url(
+    uint16_t base, size_t n, size_t i, char *buf, size_t len);
 
 /* True when every port base..base+count-1 can be bound on 127.0.0.1 now
  * (a check, not a reservation). */
 bool ig_localfed_ports_free(uint16_t base, unsigned count);
 
-/* Picks a base in [20000, 60000) whose 2n ports are free; 0 when none is
- * found in a few tries. */
+/* Picks a base in [20000, 60000) whose IG_LOCALFED_PORTS_PER_NODE * n
+ * ports are free; 0 when none is found in a few tries. */
 uint16_t ig_localfed_pick_base(size_t n);
 
 /* Starts `bin node --config config` with stdout and stderr appended to

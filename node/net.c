@@ -14,6 +14,13 @@
  * takes done exchanges, frees their context and aio (outside any
  * callback, as nng wants) and gives the reply or the failure to the
  * machine.
+ *
+ * Blocking (ig_net_block) is an operator's cooperative partition: the
+ * dialer of a blocked peer is closed (so its connection drops and nothing
+ * is dialled), requests the machine queues for it fail at once as
+ * undeliverable (the machine backs the peer off; no misbehaviour is
+ * counted), and requests claiming its id get an ERROR reply from here,
+ * without reaching the machine. The flags live under gmtx.
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +31,7 @@
 #include <nng/supplemental/tls/tls.h>
 #include <nng/supplemental/util/platform.h>
 
+#include "consensus/gossip_msg.h"
 #include "node/net.h"
 #include "node/nng_util.h"
 #include "registry/base/alloc.h"
@@ -31,6 +39,10 @@
 #include "registry/base/limits.h"
 #include "registry/base/log.h"
 #include "registry/crypto/crypto.h"
+
+/* How often the listener thread looks at the stop flag while no request
+ * arrives: it ends without its socket being closed under it. */
+#define LISTEN_POLL_MS 200
 
 #define SUB "net"
 
@@ -44,6 +56,9 @@ typedef struct net_peer {
 	nng_socket sock;
 	nng_dialer dialer;
 	bool sock_open;
+	bool dialer_open; /* gmtx once started: closed while blocked */
+	bool blocked; /* gmtx */
+	nng_tls_config *tls; /* our reference for new dialers; NULL if plain */
 } net_peer;
 
 typedef struct net_exchange {
@@ -86,7 +101,11 @@ struct ig_net {
 	char listen_url[IG_URL_MAX + 1];
 	uint32_t timeout_ms;
 	uint32_t tick_ms;
+	uint32_t reconnect_min_ms;
+	uint32_t reconnect_max_ms;
 	size_t msg_max;
+	bool started; /* gmtx: the dialers have been started */
+	size_t n_blocked; /* gmtx */
 };
 
 static void
@@ -200,6 +219,8 @@ exchange_start(ig_net *n, const ig_gossip_send *s)
 
 	if (p == NULL || !p->sock_open)
 		return IG_ENOTFOUND;
+	if (p->blocked)
+		return IG_ESTATE; /* a failure to the machine, nothing more */
 	if (s->msg.len > n->msg_max)
 		return IG_ETOOBIG;
 	nng_mtx_lock(n->qmtx);
@@ -318,6 +339,34 @@ worker_main(void *arg)
 	}
 }
 
+/* When req is a request whose claimed sender is blocked, writes an ERROR
+ * (IG_ESTATE) reply to n->reply, sets *err to the encoder's result and
+ * returns true; the machine never sees the request, so nothing is counted
+ * against the peer. Anything else, malformed requests included, is left
+ * to the machine. Called with gmtx held. */
+static bool
+refuse_blocked(ig_net *n, ig_slice req, ig_err *err)
+{
+	ig_gossip_msg *in = NULL;
+	ig_gossip_msg m;
+	net_peer *p;
+	bool refuse = false;
+
+	if (n->n_blocked == 0 || ig_gossip_msg_decode(req, &in) != IG_OK)
+		return false;
+	if (ig_gossip_msg_is_request(in->type)
+	    && (p = peer_find(n, in->from)) != NULL && p->blocked) {
+		IG_DEBUG(SUB, "request from blocked peer %s refused", p->id);
+		memset(&m, 0, sizeof(m));
+		m.type = IG_GOSSIP_ERROR;
+		m.code = (uint64_t) IG_ESTATE;
+		*err = ig_gossip_msg_encode(&m, &n->reply);
+		refuse = true;
+	}
+	ig_gossip_msg_free(in);
+	return refuse;
+}
+
 /* The listener: one request at a time, answered by the machine. */
 static void
 listener_main(void *arg)
@@ -329,18 +378,27 @@ listener_main(void *arg)
 		ig_err err;
 		int64_t now;
 		int rv = nng_recvmsg(n->rep, &m, 0);
+		bool stop;
 
-		if (rv == NNG_ECLOSED)
+		nng_mtx_lock(n->qmtx);
+		stop = n->stopping;
+		nng_mtx_unlock(n->qmtx);
+		if (rv == 0 && stop)
+			nng_msg_free(m);
+		if (rv == NNG_ECLOSED || stop)
 			break;
 		if (rv != 0) {
-			IG_DEBUG(SUB, "receive failed: %s", nng_strerror(rv));
+			if (rv != NNG_ETIMEDOUT)
+				IG_DEBUG(SUB, "receive failed: %s",
+				    nng_strerror(rv));
 			continue;
 		}
 		now = ig_time_now_ms();
 		ig_buf_reset(&n->reply);
 		nng_mtx_lock(n->gmtx);
-		err = ig_gossip_on_request(
-		    n->g, ig_nng_msg_slice(m), now, &n->reply);
+		if (!refuse_blocked(n, ig_nng_msg_slice(m), &err))
+			err = ig_gossip_on_request(
+			    n->g, ig_nng_msg_slice(m), now, &n->reply);
 		flush_sends(n, now);
 		nng_mtx_unlock(n->gmtx);
 		if (err != IG_OK) {
@@ -459,13 +517,43 @@ url_for(const ig_net_config *cfg, ig_slice url, char *out, size_t size)
 	return k > 0 && (size_t) k < size;
 }
 
+/* Creates the dialer of p (not started) with the reconnect intervals and
+ * p's TLS config. On failure nothing is left open. */
+static ig_err
+peer_dialer_make(ig_net *n, net_peer *p, char *why, size_t why_len)
+{
+	int rv;
+
+	if ((rv = nng_dialer_create(&p->dialer, p->sock, p->url)) != 0)
+		goto fail;
+	if ((rv = nng_dialer_set_ms(p->dialer, NNG_OPT_RECONNMINT,
+	         (nng_duration) n->reconnect_min_ms))
+	        != 0
+	    || (rv = nng_dialer_set_ms(p->dialer, NNG_OPT_RECONNMAXT,
+	            (nng_duration) n->reconnect_max_ms))
+	        != 0
+	    || (p->tls != NULL
+	        && (rv = nng_dialer_set_ptr(
+	                p->dialer, NNG_OPT_TLS_CONFIG, p->tls))
+	            != 0)) {
+		(void) nng_dialer_close(p->dialer);
+		goto fail;
+	}
+	p->dialer_open = true;
+	return IG_OK;
+
+fail:
+	snprintf(why, why_len, "dialer of peer %s at %s: %s", p->id, p->url,
+	    nng_strerror(rv));
+	return ig_nng_err(rv);
+}
+
 static ig_err
 peer_open(ig_net *n, net_peer *p, const ig_net_config *cfg, const char *ca,
     char *why, size_t why_len)
 {
-	nng_tls_config *t = NULL;
-	int rv;
 	ig_err err;
+	int rv;
 
 	if ((rv = nng_req0_open(&p->sock)) != 0) {
 		snprintf(why, why_len, "req socket: %s", nng_strerror(rv));
@@ -484,34 +572,22 @@ peer_open(ig_net *n, net_peer *p, const ig_net_config *cfg, const char *ca,
 	        != 0
 	    || (rv = nng_pipe_notify(
 	            p->sock, NNG_PIPE_EV_REM_POST, peer_pipe_cb, p))
-	        != 0
-	    || (rv = nng_dialer_create(&p->dialer, p->sock, p->url)) != 0
-	    || (rv = nng_dialer_set_ms(p->dialer, NNG_OPT_RECONNMINT,
-	            (nng_duration) cfg->reconnect_min_ms))
-	        != 0
-	    || (rv = nng_dialer_set_ms(p->dialer, NNG_OPT_RECONNMAXT,
-	            (nng_duration) cfg->reconnect_max_ms))
 	        != 0) {
 		snprintf(why, why_len, "peer %s at %s: %s", p->id, p->url,
 		    nng_strerror(rv));
 		return ig_nng_err(rv);
 	}
-	if (cfg->insecure)
-		return IG_OK;
-	if ((err = tls_config_make(NNG_TLS_MODE_CLIENT, ca, cfg, p->id, &t))
-	    != IG_OK) {
+	/* The peer keeps its TLS config (freed by ig_net_close): a dialer
+	 * made again after an unblock needs it. */
+	if (!cfg->insecure
+	    && (err = tls_config_make(
+	            NNG_TLS_MODE_CLIENT, ca, cfg, p->id, &p->tls))
+	        != IG_OK) {
 		snprintf(why, why_len, "TLS config for peer %s: %s", p->id,
 		    ig_strerror(err));
 		return err;
 	}
-	rv = nng_dialer_set_ptr(p->dialer, NNG_OPT_TLS_CONFIG, t);
-	nng_tls_config_free(t); /* the dialer holds its own reference */
-	if (rv != 0) {
-		snprintf(why, why_len, "TLS for peer %s: %s", p->id,
-		    nng_strerror(rv));
-		return ig_nng_err(rv);
-	}
-	return IG_OK;
+	return peer_dialer_make(n, p, why, why_len);
 }
 
 static ig_err
@@ -532,6 +608,9 @@ listener_open(ig_net *n, const ig_net_config *cfg, const char *ca, char *why,
 	        != 0
 	    || (rv = nng_socket_set_ms(
 	            n->rep, NNG_OPT_SENDTIMEO, (nng_duration) cfg->timeout_ms))
+	        != 0
+	    || (rv = nng_socket_set_ms(
+	            n->rep, NNG_OPT_RECVTIMEO, LISTEN_POLL_MS))
 	        != 0
 	    || (rv = nng_pipe_notify(
 	            n->rep, NNG_PIPE_EV_ADD_POST, listener_pipe_cb, n))
@@ -582,6 +661,8 @@ ig_net_open(const ig_net_config *cfg, const ig_root *root, ig_slice self_id,
 	n->g = g;
 	n->timeout_ms = cfg->timeout_ms;
 	n->tick_ms = cfg->tick_ms > 0 ? cfg->tick_ms : 1;
+	n->reconnect_min_ms = cfg->reconnect_min_ms;
+	n->reconnect_max_ms = cfg->reconnect_max_ms;
 	n->msg_max = cfg->msg_max;
 	ig_buf_init(&n->reply, cfg->msg_max);
 	k = snprintf(
@@ -651,12 +732,17 @@ ig_net_start(ig_net *n, char *why, size_t why_len)
 		return ig_nng_err(rv);
 	}
 	IG_INFO(SUB, "gossip listening on %s", n->listen_url);
+	nng_mtx_lock(n->gmtx);
 	for (size_t i = 0; i < n->n_peers; i++) {
+		if (!n->peers[i].dialer_open)
+			continue; /* blocked */
 		rv = nng_dialer_start(n->peers[i].dialer, NNG_FLAG_NONBLOCK);
 		if (rv != 0)
 			IG_WARN(SUB, "dialing peer %s at %s: %s",
 			    n->peers[i].id, n->peers[i].url, nng_strerror(rv));
 	}
+	n->started = true;
+	nng_mtx_unlock(n->gmtx);
 	if ((rv = nng_thread_create(&n->work_thr, worker_main, n)) != 0
 	    || (rv = nng_thread_create(&n->listen_thr, listener_main, n))
 	        != 0) {
@@ -669,25 +755,34 @@ ig_net_start(ig_net *n, char *why, size_t why_len)
 }
 
 void
+ig_net_quiesce(ig_net *n)
+{
+	if (n == NULL || n->qmtx == NULL)
+		return;
+	nng_mtx_lock(n->qmtx);
+	n->stopping = true;
+	nng_cv_wake(n->qcv);
+	nng_mtx_unlock(n->qmtx);
+	/* The listener polls `stopping` every LISTEN_POLL_MS, so both threads
+	 * end without the sockets being closed under them. */
+	if (n->listen_thr != NULL)
+		nng_thread_destroy(n->listen_thr);
+	if (n->work_thr != NULL)
+		nng_thread_destroy(n->work_thr);
+	n->listen_thr = NULL;
+	n->work_thr = NULL;
+}
+
+void
 ig_net_close(ig_net *n)
 {
 	net_exchange *e;
 
 	if (n == NULL)
 		return;
-	if (n->qmtx != NULL) {
-		nng_mtx_lock(n->qmtx);
-		n->stopping = true;
-		nng_cv_wake(n->qcv);
-		nng_mtx_unlock(n->qmtx);
-	}
-	/* Closing the rep socket ends the listener's receive. */
+	ig_net_quiesce(n);
 	if (n->rep_open)
 		nng_close(n->rep);
-	if (n->listen_thr != NULL)
-		nng_thread_destroy(n->listen_thr);
-	if (n->work_thr != NULL)
-		nng_thread_destroy(n->work_thr);
 	if (n->qmtx != NULL) {
 		for (;;) {
 			nng_mtx_lock(n->qmtx);
@@ -710,6 +805,8 @@ ig_net_close(ig_net *n)
 	for (size_t i = 0; i < n->n_peers; i++) {
 		if (n->peers[i].sock_open)
 			nng_close(n->peers[i].sock);
+		if (n->peers[i].tls != NULL)
+			nng_tls_config_free(n->peers[i].tls);
 	}
 	ig_free(n->peers);
 	ig_buf_free(&n->reply);
@@ -749,4 +846,116 @@ ig_net_stats(ig_net *n, ig_gossip_stats *out)
 	nng_mtx_lock(n->gmtx);
 	ig_gossip_stats_get(n->g, out);
 	nng_mtx_unlock(n->gmtx);
+}
+
+/* --- blocking (an operator's cooperative partition) ---------------------- */
+
+/* Blocks p: closes its dialer (its connection drops). gmtx held. */
+static void
+peer_block(ig_net *n, net_peer *p)
+{
+	if (p->blocked)
+		return;
+	if (p->dialer_open) {
+		(void) nng_dialer_close(p->dialer);
+		p->dialer_open = false;
+	}
+	p->blocked = true;
+	n->n_blocked++;
+}
+
+/* Unblocks p: a new dialer, started when the net is. gmtx held. */
+static ig_err
+peer_unblock(ig_net *n, net_peer *p, char *why, size_t why_len)
+{
+	ig_err err;
+	int rv;
+
+	if (!p->blocked)
+		return IG_OK;
+	if (!p->dialer_open
+	    && (err = peer_dialer_make(n, p, why, why_len)) != IG_OK)
+		return err;
+	if (n->started
+	    && (rv = nng_dialer_start(p->dialer, NNG_FLAG_NONBLOCK)) != 0) {
+		snprintf(why, why_len, "dialing peer %s at %s: %s", p->id,
+		    p->url, nng_strerror(rv));
+		(void) nng_dialer_close(p->dialer);
+		p->dialer_open = false;
+		return ig_nng_err(rv);
+	}
+	p->blocked = false;
+	n->n_blocked--;
+	return IG_OK;
+}
+
+ig_err
+ig_net_block(ig_net *n, const ig_slice *ids, size_t count, bool block,
+    char *why, size_t why_len)
+{
+	net_peer *ps[IG_ROOT_MEMBERS_MAX];
+	char line[512];
+	size_t used = 0, done = 0;
+	ig_err err = IG_OK;
+
+	if (count == 0 || count > IG_ROOT_MEMBERS_MAX) {
+		snprintf(why, why_len, "1..%d peer ids", IG_ROOT_MEMBERS_MAX);
+		return IG_EINVAL;
+	}
+	nng_mtx_lock(n->gmtx);
+	/* Every id must name a peer before anything changes. */
+	for (size_t i = 0; i < count; i++) {
+		if ((ps[i] = peer_find(n, ids[i])) == NULL) {
+			snprintf(why, why_len,
+			    "%.*s is not a peer of this node",
+			    (int) (ids[i].len > IG_MEMBER_ID_MAX
+			            ? IG_MEMBER_ID_MAX
+			            : ids[i].len),
+			    (const char *) ids[i].ptr);
+			err = IG_ENOTFOUND;
+			goto out;
+		}
+	}
+	line[0] = '\0';
+	for (; done < count; done++) {
+		int k;
+
+		if (block)
+			peer_block(n, ps[done]);
+		else if ((err = peer_unblock(n, ps[done], why, why_len))
+		    != IG_OK)
+			break;
+		k = snprintf(line + used, sizeof(line) - used, "%s%s",
+		    used > 0 ? " " : "", ps[done]->id);
+		if (k > 0 && (size_t) k < sizeof(line) - used)
+			used += (size_t) k;
+	}
+	/* One line per call, naming the peers it changed (an unblock that
+	 * failed part-way changed the ones before the failure). */
+	if (done > 0) {
+		if (block)
+			IG_WARN(SUB,
+			    "operator blocked %s: not dialled, their "
+			    "requests refused (%zu blocked)",
+			    line, n->n_blocked);
+		else
+			IG_WARN(SUB, "operator unblocked %s (%zu blocked)",
+			    line, n->n_blocked);
+	}
+out:
+	nng_mtx_unlock(n->gmtx);
+	return err;
+}
+
+bool
+ig_net_peer_blocked(ig_net *n, ig_slice id)
+{
+	net_peer *p;
+	bool b;
+
+	nng_mtx_lock(n->gmtx);
+	p = peer_find(n, id);
+	b = p != NULL && p->blocked;
+	nng_mtx_unlock(n->gmtx);
+	return b;
 }

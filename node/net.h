@@ -18,7 +18,8 @@
  * requests it queues (aio, one nng context per exchange) and feeds it the
  * replies and failures that the aio callbacks hand over through a queue.
  * The callbacks never block and never touch the registry. Every call into
- * the machine is made under one mutex.
+ * the machine is made under one mutex, which also guards the set of
+ * peers the operator has blocked (ig_net_block).
  */
 #ifndef IG_NODE_NET_H
 #define IG_NODE_NET_H
@@ -63,6 +64,11 @@ IG_MUST_CHECK ig_err ig_net_start(ig_net *n, char *why, size_t why_len);
  * exchanges are aborted. NULL is a no-op. Not from an nng callback. */
 void ig_net_close(ig_net *n);
 
+/* Stops the transport's threads (within about 200 ms): afterwards nothing
+ * in the transport calls the gossip machine or the registry, though the
+ * sockets stay open until ig_net_close. Idempotent. */
+void ig_net_quiesce(ig_net *n);
+
 /* Hands a signed entry applied here (published by this node) to the
  * machine for eager push, and starts the requests it queues. Thread-safe.
  */
@@ -74,5 +80,29 @@ void ig_net_peers_each(ig_net *n, ig_gossip_peer_fn fn, void *arg);
 
 /* The machine's counters. Thread-safe. */
 void ig_net_stats(ig_net *n, ig_gossip_stats *out);
+
+/* Blocks (block true) or unblocks the peers named by ids[0..count)
+ * (borrowed for the call): an operator's cooperative partition. A
+ * blocked peer is not dialled (its dialer is closed, so its connection
+ * drops), the requests the machine queues for it fail at once (the
+ * machine backs it off; no misbehaviour is counted), and a request that
+ * claims its id gets an ERROR reply with code IG_ESTATE without reaching
+ * the machine. The claim is not authenticated (see consensus/gossip.h),
+ * so this is no security boundary: another member can still relay the
+ * blocked peer's entries, which are self-authenticating anyway. Unblock
+ * dials again; gossip resumes once the machine's back-off of the peer
+ * ends (at most backoff_max_ms). Blocking a blocked peer or unblocking
+ * an unblocked one does nothing. Logs one line per call. Thread-safe;
+ * not from an nng callback.
+ *
+ * IG_EINVAL for count outside 1..IG_ROOT_MEMBERS_MAX, IG_ENOTFOUND when
+ * an id is not a peer (then nothing changed); an nng error when a
+ * dialer cannot be made again, in which case the peers listed before the
+ * failing one are unblocked and the rest are not. why says which. */
+IG_MUST_CHECK ig_err ig_net_block(ig_net *n, const ig_slice *ids, size_t count,
+    bool block, char *why, size_t why_len);
+
+/* True when the peer id is blocked. Thread-safe. */
+bool ig_net_peer_blocked(ig_net *n, ig_slice id);
 
 #endif /* IG_NODE_NET_H */

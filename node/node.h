@@ -7,9 +7,12 @@
  * half must be the member's key in the root) and TLS key pair (the
  * certificate must be the member's certificate in the root), the admin
  * token; then opens the registry and creates the gossip machine, the
- * gossip transport and the admin endpoint. ig_node_start makes them
- * listen and dial; ig_node_close stops and frees everything in reverse
- * order. The HTTP API joins here in its own issue.
+ * gossip transport, the admin endpoint and, when [api] names a
+ * listener, the query API (api/http.h). ig_node_start makes them listen
+ * and dial; ig_node_close stops and frees everything in reverse order:
+ * the API's listeners (RPC, HTTP admin, public HTTP), a last statistics
+ * flush and the API service, then the admin endpoint, the transport,
+ * the gossip machine and the registry.
  *
  * Thread safety: open, start and close are called by one thread (the
  * command's main thread); the parts run their own threads inside.
@@ -32,7 +35,9 @@ typedef struct ig_node ig_node;
 IG_MUST_CHECK ig_err ig_node_open(
     const ig_config *cfg, ig_node **out, char *why, size_t why_len);
 
-/* Starts the admin endpoint and the gossip listener and dialers. */
+/* Starts the admin endpoint, the gossip listener and dialers, then the
+ * API's listeners ([api] listen, admin_listen, rpc_listen). IG_EEXISTS
+ * when an address is in use; why names the listener. */
 IG_MUST_CHECK ig_err ig_node_start(ig_node *n, char *why, size_t why_len);
 
 /* Stops everything and frees n; the signing key is wiped. NULL is a

@@ -123,9 +123,14 @@ h_setup(
 		snprintf(fed.gossip[i], sizeof(fed.gossip[i]),
 		    "%s://127.0.0.1:%u", insecure ? "tcp" : "tls+tcp",
 		    (unsigned) (fed.base + 2 * i));
+		ig_localfed_http_url(
+		    fed.base, n, i, fed.http[i], sizeof(fed.http[i]));
+		ig_localfed_rpc_url(
+		    fed.base, n, i, fed.rpc[i], sizeof(fed.rpc[i]));
 	}
 	printf("federation of %zu nodes in %s, ports %u..%u\n", n, fed.dir,
-	    (unsigned) fed.base, (unsigned) (fed.base + 2 * n - 1));
+	    (unsigned) fed.base,
+	    (unsigned) (fed.base + IG_LOCALFED_PORTS_PER_NODE * n - 1));
 	fflush(stdout);
 	return &fed;
 }
@@ -160,6 +165,18 @@ h_start_n(h_fed *f, size_t count)
 	for (size_t i = 0; i < count; i++)
 		H_CHECK(ig_localfed_wait_ready(f->urls[i], 20000) == IG_OK,
 		    "node%zu did not come up", i + 1);
+}
+
+void
+h_spawn(h_fed *f, size_t i)
+{
+	char cfg[1100], logp[1100];
+
+	H_CHECK(f->pids[i] == 0, "node%zu already runs", i + 1);
+	ig_localfed_config_path(f->dir, i, cfg, sizeof(cfg));
+	snprintf(logp, sizeof(logp), "%s/logs/node%zu.log", f->dir, i + 1);
+	H_CHECK(ig_localfed_spawn(f->bin, cfg, logp, &f->pids[i]) == IG_OK,
+	    "cannot start node%zu", i + 1);
 }
 
 void
@@ -302,6 +319,23 @@ h_status(h_fed *f, size_t i)
 	        == IG_OK,
 	    "status of node%zu: %s", i + 1, why);
 	return &st;
+}
+
+void
+h_block(h_fed *f, size_t i, const size_t *idx, size_t k, bool block)
+{
+	char ids[H_NODES_MAX][IG_MEMBER_ID_MAX + 1];
+	const char *p[H_NODES_MAX];
+	char why[256];
+
+	H_CHECK(k <= H_NODES_MAX, "too many peers");
+	for (size_t j = 0; j < k; j++) {
+		ig_localfed_id(idx[j], ids[j], sizeof(ids[j]));
+		p[j] = ids[j];
+	}
+	H_CHECK(ig_admin_block(f->urls[i], NULL, p, k, block, why, sizeof(why))
+	        == IG_OK,
+	    "%s at node%zu: %s", block ? "block" : "unblock", i + 1, why);
 }
 
 int64_t

@@ -30,6 +30,9 @@ typedef struct h_fed {
 	char gossip[H_NODES_MAX][64];
 	pid_t pids[H_NODES_MAX];
 	const char *bin;
+	/* The query API of each node ([api] listen, rpc_listen). */
+	char http[H_NODES_MAX][64];
+	char rpc[H_NODES_MAX][64];
 } h_fed;
 
 /* Fails the test: prints the message, stops every node, exits 1. */
@@ -52,6 +55,9 @@ h_fed *h_setup(const char *name, size_t n, uint32_t period_ms, bool insecure,
 void h_start(h_fed *f, size_t i);
 /* Starts nodes [0, count) and waits for all of them. */
 void h_start_n(h_fed *f, size_t count);
+/* Starts node i without waiting for its admin endpoint (a node with an
+ * admin token does not answer the harness's token-less status). */
+void h_spawn(h_fed *f, size_t i);
 /* Stops node i with SIGTERM; fails when it does not exit with 0. */
 void h_stop(h_fed *f, size_t i);
 /* True while node i's process runs. */
@@ -80,6 +86,11 @@ uint64_t h_publish_revocations(
 /* The status of node i (fails the test when it does not answer). The
  * result is a static buffer overwritten by the next call. */
 const ig_admin_status *h_status(h_fed *f, size_t i);
+
+/* Blocks (block true) or unblocks, at node i, the peers idx[0..k)
+ * (0-based member indexes), without a token; fails the test on an
+ * error. */
+void h_block(h_fed *f, size_t i, const size_t *idx, size_t k, bool block);
 
 /* Waits until the nodes in idx[0..k) agree and hold at least min_entries
  * entries; returns the milliseconds it took or fails after timeout_ms. */
