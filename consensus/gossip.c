@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "consensus/gossip_msg.h"
+#include "consensus/governance.h"
 #include "registry/base/alloc.h"
 #include "registry/base/log.h"
 #include "registry/crypto/crypto.h"
@@ -53,6 +54,8 @@ struct peer {
 	int64_t fail_until_ms; /* back-off for failures; reset on success */
 	int64_t misb_until_ms; /* back-off for misbehaviour */
 	uint64_t root_serial;
+	bool member; /* of the current root; removed members stay listed */
+	uint64_t roots_exchange; /* a ROOTS request in flight; 0: none */
 	uint64_t ae_exchange; /* anti-entropy in flight; 0: none */
 	uint64_t ae_rounds; /* SYNC rounds in the current exchange */
 	struct vvec vv; /* the peer's vector during an exchange */
@@ -85,7 +88,7 @@ struct ig_gossip {
 	uint64_t root_serial;
 
 	struct peer *peers;
-	size_t n_peers;
+	size_t n_peers, cap_peers;
 
 	struct vvec vv; /* local */
 	uint8_t vv_hash[32];
@@ -139,6 +142,19 @@ peer_id(const struct peer *p)
 
 static bool
 peer_find(const ig_gossip *g, ig_slice id, size_t *out)
+{
+	for (size_t i = 0; i < g->n_peers; i++)
+		if (g->peers[i].member
+		    && ig_slice_eq(peer_id(&g->peers[i]), id)) {
+			*out = i;
+			return true;
+		}
+	return false;
+}
+
+/* As peer_find, removed members included. */
+static bool
+peer_find_listed(const ig_gossip *g, ig_slice id, size_t *out)
 {
 	for (size_t i = 0; i < g->n_peers; i++)
 		if (ig_slice_eq(peer_id(&g->peers[i]), id)) {
@@ -358,9 +374,17 @@ peer_misbehaved(
 	    p->id, ig_err_name(why), (unsigned long long) p->misbehaviour);
 }
 
-static void
-note_serial(ig_gossip *g, struct peer *p, uint64_t serial)
+static ig_err queue_msg(ig_gossip *g, size_t peer, const ig_gossip_msg *m,
+    int64_t now, ig_buf *pre);
+
+/* Records the root serial a peer reported; when it is above ours, asks
+ * that peer for the roots in between (one request per peer at a time). */
+static ig_err
+note_serial(ig_gossip *g, size_t peer, uint64_t serial, int64_t now)
 {
+	struct peer *p = &g->peers[peer];
+	ig_gossip_msg m;
+
 	if (serial > p->root_serial)
 		p->root_serial = serial;
 	if (serial > g->st.root_serial_seen) {
@@ -372,6 +396,81 @@ note_serial(ig_gossip *g, struct peer *p, uint64_t serial)
 			    (unsigned long long) serial,
 			    (unsigned long long) g->root_serial);
 	}
+	if (serial <= g->root_serial || p->roots_exchange != 0)
+		return IG_OK;
+	memset(&m, 0, sizeof(m));
+	m.type = IG_GOSSIP_ROOTS;
+	m.from = self_id(g);
+	m.root_serial = g->root_serial;
+	return queue_msg(g, peer, &m, now, NULL);
+}
+
+/* Follows the registry's current root: a root applied here (by gossip
+ * or by the admin endpoint) changes the serial sent in digests and the
+ * set of peers. New members are appended; removed ones stay in the
+ * array (exchanges refer to peers by index) but are neither contacted
+ * nor answered. */
+static ig_err
+root_sync(ig_gossip *g)
+{
+	const ig_root *root = ig_registry_root(g->reg);
+	size_t need = g->n_peers;
+
+	if (ig_root_serial(root) == g->root_serial)
+		return IG_OK;
+	for (size_t i = 0; i < ig_root_member_count(root); i++) {
+		const ig_root_member *mb = ig_root_member_at(root, i);
+		size_t k;
+		bool found = ig_slice_eq(mb->id, self_id(g));
+		for (k = 0; k < g->n_peers && !found; k++)
+			found = ig_slice_eq(mb->id, peer_id(&g->peers[k]));
+		need += !found;
+	}
+	if (need > g->cap_peers) {
+		size_t nc = need + 8;
+		struct peer *np = ig_realloc(g->peers, nc * sizeof(*np));
+		if (np == NULL)
+			return IG_ENOMEM;
+		memset(
+		    np + g->cap_peers, 0, (nc - g->cap_peers) * sizeof(*np));
+		g->peers = np;
+		g->cap_peers = nc;
+	}
+	for (size_t k = 0; k < g->n_peers; k++) {
+		struct peer *p = &g->peers[k];
+		bool was = p->member;
+		p->member = ig_root_member_find(root, peer_id(p)) != NULL;
+		if (was && !p->member)
+			IG_INFO(SUB, "peer %.*s removed by root serial %llu",
+			    (int) p->id_len, p->id,
+			    (unsigned long long) ig_root_serial(root));
+	}
+	for (size_t i = 0; i < ig_root_member_count(root); i++) {
+		const ig_root_member *mb = ig_root_member_at(root, i);
+		size_t k;
+		bool found = ig_slice_eq(mb->id, self_id(g));
+		for (k = 0; k < g->n_peers && !found; k++)
+			found = ig_slice_eq(mb->id, peer_id(&g->peers[k]));
+		if (found)
+			continue;
+		struct peer *p = &g->peers[g->n_peers++];
+		memset(p, 0, sizeof(*p));
+		memcpy(p->id, mb->id.ptr, mb->id.len);
+		p->id_len = mb->id.len;
+		p->member = true;
+		IG_INFO(SUB, "peer %.*s added by root serial %llu",
+		    (int) p->id_len, p->id,
+		    (unsigned long long) ig_root_serial(root));
+	}
+	if (ig_root_member_find(root, self_id(g)) == NULL)
+		IG_WARN(SUB,
+		    "this node (%.*s) is not a member of root serial %llu: "
+		    "it replicates, but nothing it publishes is accepted",
+		    (int) g->self_len, g->self,
+		    (unsigned long long) ig_root_serial(root));
+	g->root_serial = ig_root_serial(root);
+	g->vv_stale = true;
+	return IG_OK;
 }
 
 /* --- the local version vector ------------------------------------------- */
@@ -676,6 +775,8 @@ queue_msg(ig_gossip *g, size_t peer, const ig_gossip_msg *m, int64_t now,
 	g->st.entries_sent += m->n_entries;
 	if (m->type == IG_GOSSIP_DIGEST || m->type == IG_GOSSIP_SYNC)
 		g->peers[peer].ae_exchange = id;
+	if (m->type == IG_GOSSIP_ROOTS)
+		g->peers[peer].roots_exchange = id;
 	return IG_OK;
 }
 
@@ -705,7 +806,7 @@ peers_pick(ig_gossip *g, size_t k, size_t exclude, bool need_idle, int64_t now,
 		return 0;
 	for (size_t i = 0; i < g->n_peers; i++) {
 		const struct peer *p = &g->peers[i];
-		if (i == exclude || backoff_until(p) > now
+		if (i == exclude || !p->member || backoff_until(p) > now
 		    || (need_idle && p->ae_exchange != 0))
 			continue;
 		cand[cand_n++] = i;
@@ -1070,6 +1171,7 @@ apply_entries(ig_gossip *g, const ig_slice *entries, size_t n, bool push,
 				}
 				break;
 			case IG_ESEQGAP:
+			case IG_EROOTWAIT:
 			case IG_EUNKNOWNKID:
 			case IG_ECHAIN:
 				retry = true;
@@ -1241,8 +1343,7 @@ ig_gossip_new(ig_registry *reg, ig_slice self, const ig_gossip_config *cfg,
 		ig_gossip_config_default(&def);
 		cfg = &def;
 	}
-	if (self.len == 0 || self.len > IG_MEMBER_ID_MAX
-	    || ig_root_member_find(root, self) == NULL || cfg->period_ms == 0
+	if (self.len == 0 || self.len > IG_MEMBER_ID_MAX || cfg->period_ms == 0
 	    || cfg->fanout == 0 || cfg->msg_max < IG_GOSSIP_MSG_MIN
 	    || cfg->msg_max > IG_GOSSIP_MSG_MAX || cfg->backoff_min_ms == 0
 	    || cfg->backoff_max_ms < cfg->backoff_min_ms
@@ -1261,9 +1362,8 @@ ig_gossip_new(ig_registry *reg, ig_slice self, const ig_gossip_config *cfg,
 	ig_buf_init(&g->stage, IG_GOSSIP_MSG_MAX);
 	ig_buf_init(&g->ev_stage, IG_GOSSIP_MSG_MAX);
 
-	if ((g->peers
-	        = ig_calloc(ig_root_member_count(root), sizeof(*g->peers)))
-	        == NULL
+	g->cap_peers = ig_root_member_count(root) + 1;
+	if ((g->peers = ig_calloc(g->cap_peers, sizeof(*g->peers))) == NULL
 	    || (g->seen = ig_calloc(IG_GOSSIP_EVIDENCE_SEEN_MAX, 32))
 	        == NULL) {
 		e = IG_ENOMEM;
@@ -1277,7 +1377,14 @@ ig_gossip_new(ig_registry *reg, ig_slice self, const ig_gossip_config *cfg,
 		p = &g->peers[g->n_peers++];
 		memcpy(p->id, mb->id.ptr, mb->id.len);
 		p->id_len = mb->id.len;
+		p->member = true;
 	}
+	if (ig_root_member_find(root, self) == NULL)
+		IG_WARN(SUB,
+		    "%.*s is not a member of root serial %llu: it fetches "
+		    "newer roots from the members and replicates",
+		    (int) self.len, (const char *) self.ptr,
+		    (unsigned long long) g->root_serial);
 	/* Proofs stored before this start are not flooded again: the
 	 * vectors carry them to whoever lacks them. */
 	if ((e = vv_refresh(g)) != IG_OK
@@ -1317,6 +1424,8 @@ exchange_failed(ig_gossip *g, const struct exch *x, int64_t now)
 	struct peer *p = &g->peers[x->peer];
 	size_t other;
 	peer_failed(g, p, now);
+	if (p->roots_exchange == x->id)
+		p->roots_exchange = 0;
 	if (p->ae_exchange != x->id)
 		return;
 	ae_end(p);
@@ -1342,6 +1451,9 @@ ig_gossip_tick(ig_gossip *g, int64_t now_ms)
 			i++;
 		}
 	}
+	ig_err e;
+	if ((e = root_sync(g)) != IG_OK)
+		return e;
 	if (g->started && now_ms < g->next_ae_ms)
 		return IG_OK;
 	g->started = true;
@@ -1466,6 +1578,75 @@ on_evidence(ig_gossip *g, size_t peer, const ig_gossip_msg *in, ig_buf *reply,
 	return ig_gossip_msg_encode(&m, reply);
 }
 
+/* ROOTS: the roots above the serial the peer holds, in order, as many
+ * as fit (the peer asks again while behind). */
+static ig_err
+on_roots(ig_gossip *g, const ig_gossip_msg *in, ig_buf *reply)
+{
+	ig_slice roots[IG_GOSSIP_ROOTS_MAX];
+	size_t n = 0, size = 16, budget = reply_budget(g, reply);
+	ig_gossip_msg m;
+
+	for (uint64_t s = in->root_serial + 1;
+	     s <= g->root_serial && n < IG_GOSSIP_ROOTS_MAX; s++) {
+		const ig_root *r = ig_registry_root_at(g->reg, s);
+		ig_slice b;
+		if (r == NULL)
+			return IG_EINTERNAL;
+		b = ig_root_signed_bytes(r);
+		if (size + ig_gossip_bin_overhead(b.len) + b.len > budget)
+			break;
+		size += ig_gossip_bin_overhead(b.len) + b.len;
+		roots[n++] = b;
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = IG_GOSSIP_ROOTS_REPLY;
+	m.roots = roots;
+	m.n_roots = n;
+	return ig_gossip_msg_encode(&m, reply);
+}
+
+/* ROOTS_REPLY: walk the chain. Roots are self-authenticating (threshold
+ * signatures), so a bad one is the sender's misbehaviour; an expired
+ * newest root is not (the federation let it expire). */
+static ig_err
+on_roots_reply(ig_gossip *g, size_t peer, const ig_gossip_msg *in, int64_t now)
+{
+	struct peer *p = &g->peers[peer];
+	size_t applied = 0;
+	ig_err e;
+
+	p->roots_exchange = 0;
+	e = ig_governance_chain_apply(g->reg, in->roots, in->n_roots,
+	    now < 0 ? 0 : (uint64_t) now, p->root_serial, &applied);
+	switch (e) {
+	case IG_OK:
+		break;
+	case IG_ESTORE:
+	case IG_ENOMEM:
+	case IG_ECRYPTO:
+	case IG_EINTERNAL:
+		return e;
+	case IG_EROOTEXPIRED:
+	case IG_EROOTCONFLICT:
+		IG_WARN(SUB, "roots from %.*s: %s", (int) p->id_len, p->id,
+		    ig_err_name(e));
+		break;
+	default:
+		peer_misbehaved(g, p, 1, e, now);
+		break;
+	}
+	if (applied == 0)
+		return IG_OK;
+	if ((e = root_sync(g)) != IG_OK)
+		return e;
+	p = &g->peers[peer]; /* root_sync may move the array */
+	/* More to fetch: ask again at once. */
+	if (p->root_serial > g->root_serial)
+		return note_serial(g, peer, p->root_serial, now);
+	return IG_OK;
+}
+
 ig_err
 ig_gossip_on_request(ig_gossip *g, ig_slice req, int64_t now_ms, ig_buf *reply)
 {
@@ -1475,6 +1656,8 @@ ig_gossip_on_request(ig_gossip *g, ig_slice req, int64_t now_ms, ig_buf *reply)
 
 	g->st.msgs_in++;
 	g->st.bytes_in += req.len;
+	if ((e = root_sync(g)) != IG_OK)
+		return e;
 	if ((e = ig_gossip_msg_decode(req, &in)) != IG_OK) {
 		IG_WARN(SUB, "refused a request: %s", ig_err_name(e));
 		g->st.misbehaviour++;
@@ -1484,7 +1667,12 @@ ig_gossip_on_request(ig_gossip *g, ig_slice req, int64_t now_ms, ig_buf *reply)
 		e = reply_error(g, IG_EFORMAT, reply);
 		goto out;
 	}
-	if (!peer_find(g, in->from, &peer)) {
+	/* A member removed by a later root may still ask for the roots
+	 * (and the digest that shows their serial): they are public and
+	 * self-authenticating, and tell it that it was removed. */
+	if (!peer_find(g, in->from, &peer)
+	    && !((in->type == IG_GOSSIP_ROOTS || in->type == IG_GOSSIP_DIGEST)
+	        && peer_find_listed(g, in->from, &peer))) {
 		IG_WARN(SUB, "refused a request from %.*s: not a peer",
 		    (int) in->from.len, (const char *) in->from.ptr);
 		e = reply_error(g, IG_EUNKNOWNORIGIN, reply);
@@ -1494,12 +1682,17 @@ ig_gossip_on_request(ig_gossip *g, ig_slice req, int64_t now_ms, ig_buf *reply)
 	peer_ok(g, &g->peers[peer], now_ms);
 	switch (in->type) {
 	case IG_GOSSIP_DIGEST:
-		note_serial(g, &g->peers[peer], in->root_serial);
-		e = on_digest(g, in, reply);
+		if ((e = note_serial(g, peer, in->root_serial, now_ms))
+		    == IG_OK)
+			e = on_digest(g, in, reply);
 		break;
 	case IG_GOSSIP_SYNC:
-		note_serial(g, &g->peers[peer], in->root_serial);
-		e = on_sync(g, peer, in, reply, now_ms);
+		if ((e = note_serial(g, peer, in->root_serial, now_ms))
+		    == IG_OK)
+			e = on_sync(g, peer, in, reply, now_ms);
+		break;
+	case IG_GOSSIP_ROOTS:
+		e = on_roots(g, in, reply);
 		break;
 	case IG_GOSSIP_PUSH:
 		e = on_push(g, peer, in, reply, now_ms);
@@ -1556,8 +1749,11 @@ ig_gossip_on_reply(
 		peer_failed(g, p, now_ms);
 		goto end_ae;
 	}
+	if (x.sent == IG_GOSSIP_ROOTS && p->roots_exchange == x.id)
+		p->roots_exchange = 0;
 	if ((x.sent == IG_GOSSIP_DIGEST && in->type != IG_GOSSIP_DIGEST_REPLY)
 	    || (x.sent == IG_GOSSIP_SYNC && in->type != IG_GOSSIP_SYNC_REPLY)
+	    || (x.sent == IG_GOSSIP_ROOTS && in->type != IG_GOSSIP_ROOTS_REPLY)
 	    || ((x.sent == IG_GOSSIP_PUSH || x.sent == IG_GOSSIP_EVIDENCE)
 	        && in->type != IG_GOSSIP_ACK)) {
 		peer_misbehaved(g, p, 1, IG_EFORMAT, now_ms);
@@ -1566,7 +1762,9 @@ ig_gossip_on_reply(
 	peer_ok(g, p, now_ms);
 	switch (in->type) {
 	case IG_GOSSIP_DIGEST_REPLY:
-		note_serial(g, p, in->root_serial);
+		if ((e = note_serial(g, x.peer, in->root_serial, now_ms))
+		    != IG_OK)
+			goto end_ae;
 		if (!in->has_vector) {
 			p->lag = 0;
 			g->st.exchanges_in_sync++;
@@ -1579,7 +1777,9 @@ ig_gossip_on_reply(
 		break;
 	case IG_GOSSIP_SYNC_REPLY: {
 		uint64_t before = vv_total(p->vv.items, p->vv.n);
-		note_serial(g, p, in->root_serial);
+		if ((e = note_serial(g, x.peer, in->root_serial, now_ms))
+		    != IG_OK)
+			goto end_ae;
 		g->st.sync_rounds++;
 		memset(&res, 0, sizeof(res));
 		if ((e = apply_pairs(g, in->pairs, in->n_pairs, &res)) != IG_OK
@@ -1599,6 +1799,9 @@ ig_gossip_on_reply(
 		e = ae_continue(g, x.peer, now_ms);
 		break;
 	}
+	case IG_GOSSIP_ROOTS_REPLY:
+		e = on_roots_reply(g, x.peer, in, now_ms);
+		goto out;
 	default: /* ACK */
 		break;
 	}

@@ -15,8 +15,16 @@
  * missing suffix of each origin's log in chunks bounded by the message
  * limit, repeated at once while behind), eager push of new entries to
  * `fanout` random peers with one forward, equivocation evidence spread to
- * all, the highest root serial seen carried in every digest, and per-peer
- * misbehaviour counts with exponential back-off.
+ * all, the root serial carried in every digest and the roots fetched
+ * from a peer that reports a higher one (ROOTS / ROOTS_REPLY, applied
+ * with consensus/governance's rules, every intermediate serial in
+ * order), and per-peer misbehaviour counts with exponential back-off.
+ *
+ * Peers are the members of the registry's current root, followed as it
+ * changes: a member a new root adds becomes a peer, one it removes is no
+ * longer contacted or answered (but for ROOTS and DIGEST). The machine
+ * may run for a member id outside the current root: an agency that
+ * joins starts with root 1 and fetches the root that adds it.
  *
  * The wire formats are in consensus/gossip_msg.h and docs/protocol.md.
  * Entries are applied with ig_registry_apply exactly as received and are
@@ -79,7 +87,7 @@ typedef struct ig_gossip ig_gossip;
  * the machine). seed makes peer choice reproducible (the simulator);
  * a node passes random bits. cfg NULL means the defaults. Returns an
  * owned machine in *out (free with ig_gossip_free). IG_EINVAL when
- * self_id is not a member or cfg is out of range (msg_max outside
+ * self_id is empty or too long or cfg is out of range (msg_max outside
  * IG_GOSSIP_MSG_MIN..IG_GOSSIP_MSG_MAX, period or fanout 0), IG_ESTORE
  * when the registry cannot be read, IG_ENOMEM. */
 IG_MUST_CHECK ig_err ig_gossip_new(ig_registry *reg, ig_slice self_id,

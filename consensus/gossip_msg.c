@@ -21,13 +21,15 @@ struct msg_box {
 	ig_gossip_vv_item *vv;
 	ig_slice *entries;
 	ig_gossip_pair *pairs;
+	ig_slice *roots;
 };
 
 bool
 ig_gossip_msg_is_request(ig_gossip_msg_type t)
 {
 	return t == IG_GOSSIP_DIGEST || t == IG_GOSSIP_SYNC
-	    || t == IG_GOSSIP_PUSH || t == IG_GOSSIP_EVIDENCE;
+	    || t == IG_GOSSIP_PUSH || t == IG_GOSSIP_EVIDENCE
+	    || t == IG_GOSSIP_ROOTS;
 }
 
 int
@@ -145,8 +147,30 @@ pairs_read(const msgpack_object *o, struct msg_box *b)
 	return IG_OK;
 }
 
+static ig_err
+roots_read(const msgpack_object *o, struct msg_box *b)
+{
+	const msgpack_object *items;
+	size_t n;
+	ig_err e;
+
+	if ((e = ig_msgpack_array_read(o, 0, IG_GOSSIP_ROOTS_MAX, &items, &n))
+	    != IG_OK)
+		return e;
+	if (n > 0 && (b->roots = ig_calloc(n, sizeof(ig_slice))) == NULL)
+		return IG_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if ((e = ig_msgpack_bin_read(
+		         &items[i], 1, IG_ROOT_SIGNED_MAX, &b->roots[i]))
+		    != IG_OK)
+			return e;
+	b->m.n_roots = n;
+	b->m.roots = b->roots;
+	return IG_OK;
+}
+
 /* The array size of each type, indexed by type code. */
-static const size_t msg_arity[] = { 0, 4, 4, 6, 5, 3, 2, 3, 2 };
+static const size_t msg_arity[] = { 0, 4, 4, 6, 5, 3, 2, 3, 2, 3, 2 };
 
 static ig_err
 fields_read(const msgpack_object *f, size_t n, struct msg_box *b)
@@ -197,6 +221,12 @@ fields_read(const msgpack_object *f, size_t n, struct msg_box *b)
 		if ((e = ig_msgpack_uint_read(&f[1], &m->code)) != IG_OK)
 			return e;
 		return m->code > 0xffff ? IG_EFORMAT : IG_OK;
+	case IG_GOSSIP_ROOTS:
+		if ((e = id_read(&f[1], &m->from)) != IG_OK)
+			return e;
+		return ig_msgpack_uint_read(&f[2], &m->root_serial);
+	case IG_GOSSIP_ROOTS_REPLY:
+		return roots_read(&f[1], b);
 	}
 	return IG_EUNSUPPORTED;
 }
@@ -209,6 +239,7 @@ box_free(struct msg_box *b)
 	ig_free(b->vv);
 	ig_free(b->entries);
 	ig_free(b->pairs);
+	ig_free(b->roots);
 	ig_free(b);
 }
 
@@ -231,7 +262,7 @@ ig_gossip_msg_decode(ig_slice in, ig_gossip_msg **out)
 	if ((e = ig_msgpack_array_read(&u.data, 2, 6, &f, &n)) != IG_OK
 	    || (e = ig_msgpack_uint_read(&f[0], &type)) != IG_OK)
 		goto out;
-	if (type < IG_GOSSIP_DIGEST || type > IG_GOSSIP_ERROR) {
+	if (type < IG_GOSSIP_DIGEST || type > IG_GOSSIP_ROOTS_REPLY) {
 		e = IG_EUNSUPPORTED;
 		goto out;
 	}
@@ -328,7 +359,7 @@ ig_gossip_msg_encode(const ig_gossip_msg *m, ig_buf *out)
 	ig_msgpack_writer w;
 	ig_err e = IG_OK;
 
-	if (m->type < IG_GOSSIP_DIGEST || m->type > IG_GOSSIP_ERROR)
+	if (m->type < IG_GOSSIP_DIGEST || m->type > IG_GOSSIP_ROOTS_REPLY)
 		return IG_EINVAL;
 	if (ig_gossip_msg_is_request(m->type) && !id_ok(m->from))
 		return IG_EINVAL;
@@ -374,6 +405,21 @@ ig_gossip_msg_encode(const ig_gossip_msg *m, ig_buf *out)
 		if (m->code > 0xffff)
 			return IG_EINVAL;
 		ig_msgpack_uint_write(&w, m->code);
+		break;
+	case IG_GOSSIP_ROOTS:
+		ig_msgpack_str_write(&w, m->from);
+		ig_msgpack_uint_write(&w, m->root_serial);
+		break;
+	case IG_GOSSIP_ROOTS_REPLY:
+		if (m->n_roots > IG_GOSSIP_ROOTS_MAX)
+			return IG_EINVAL;
+		for (size_t i = 0; i < m->n_roots; i++)
+			if (m->roots[i].len == 0
+			    || m->roots[i].len > IG_ROOT_SIGNED_MAX)
+				return IG_EINVAL;
+		ig_msgpack_array_write(&w, m->n_roots);
+		for (size_t i = 0; i < m->n_roots; i++)
+			ig_msgpack_bin_write(&w, m->roots[i]);
 		break;
 	}
 	if (e != IG_OK)

@@ -14,11 +14,17 @@
  *   6 ACK           [6, applied]
  *   7 EVIDENCE      [7, from, [pair...]]
  *   8 ERROR         [8, code]
+ *   9 ROOTS         [9, from, root_serial]
+ *  10 ROOTS_REPLY   [10, [signed_root...]]
  *
  *   vector = [[origin, seq, head_hash(32), frozen_at], ...]
  *            strictly ascending by origin (bytewise; a prefix first)
  *   entry  = a signed entry (registry/entry.h) as a binary, as received
  *   pair   = [signed_entry_a, signed_entry_b], an equivocation proof
+ *   signed_root = a signed root (registry/root.h) as a binary, as
+ *            received; ROOTS asks for the roots above the serial the
+ *            sender holds, ROOTS_REPLY carries them in ascending serial
+ *            order, at most IG_GOSSIP_ROOTS_MAX
  *
  * from and origin are printable ASCII strings of 1..IG_MEMBER_ID_MAX
  * bytes, hashes binaries, numbers unsigned. Decoding is strict: the whole
@@ -52,7 +58,9 @@ typedef enum ig_gossip_msg_type {
 	IG_GOSSIP_PUSH = 5,
 	IG_GOSSIP_ACK = 6,
 	IG_GOSSIP_EVIDENCE = 7,
-	IG_GOSSIP_ERROR = 8
+	IG_GOSSIP_ERROR = 8,
+	IG_GOSSIP_ROOTS = 9,
+	IG_GOSSIP_ROOTS_REPLY = 10
 } ig_gossip_msg_type;
 
 /* True for the types a peer sends as a request (they carry `from`). */
@@ -81,7 +89,8 @@ typedef struct ig_gossip_msg {
 	ig_gossip_msg_type type;
 	ig_slice from; /* requests: the sender's member id (claimed) */
 	uint8_t vv_hash[32]; /* DIGEST, DIGEST_REPLY */
-	uint64_t root_serial; /* DIGEST, DIGEST_REPLY, SYNC, SYNC_REPLY */
+	uint64_t root_serial; /* DIGEST, DIGEST_REPLY, SYNC, SYNC_REPLY,
+	                       * ROOTS (the serial the sender holds) */
 	bool has_vector; /* DIGEST_REPLY: false = nil (hashes were equal) */
 	size_t n_vv; /* DIGEST_REPLY, SYNC, SYNC_REPLY */
 	const ig_gossip_vv_item *vv;
@@ -91,6 +100,8 @@ typedef struct ig_gossip_msg {
 	const ig_gossip_pair *pairs;
 	uint64_t applied; /* ACK: entries newly applied */
 	uint64_t code; /* ERROR: the ig_err of the refusal */
+	size_t n_roots; /* ROOTS_REPLY */
+	const ig_slice *roots; /* signed roots, ascending serials */
 } ig_gossip_msg;
 
 /* Decodes one message. Borrows `in` (it must outlive *out); returns an

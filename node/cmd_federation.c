@@ -1,6 +1,15 @@
 /*
- * cmd_federation.c - `intyg federation init|sign|show`: the federation's
- * serial 1 root (DESIGN.md section 2).
+ * cmd_federation.c - `intyg federation init|propose|sign|show|submit`:
+ * the federation's root, serial 1 and every later one (DESIGN.md section
+ * 2; docs/operations.md has the procedures).
+ *
+ * Later serials: `propose` writes root N+1, unsigned, from root N and
+ * changes (add, remove, replace a member's description for a key
+ * rotation, countries, roles, threshold, expiry); `sign --prev N` lets a
+ * member of N or of N+1 sign, a rotated member twice (old key, new key);
+ * `show --prev N` tells which signatures of both roots are still needed
+ * and whether a node would accept it; `submit` sends it to a node's
+ * admin endpoint (node/admin_root.h), from where gossip carries it.
  *
  * The root is made in three steps that may happen on different machines.
  * `init` reads the member descriptions that `intyg keygen` wrote and the
@@ -23,6 +32,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "consensus/governance.h"
+#include "node/admin_root.h"
 #include "node/cli.h"
 #include "node/commands.h"
 #include "node/jsonout.h"
@@ -39,6 +50,9 @@
 /* Bytes of one member description: a TLS certificate of IG_CERT_DER_MAX
  * bytes in PEM, JSON-escaped, plus the short fields. */
 #define MEMBER_FILE_MAX (4 * IG_CERT_DER_MAX)
+
+/* sysexits' EX_UNAVAILABLE: the node could not be reached. */
+#define EXIT_UNAVAILABLE 69
 
 static const struct {
 	const char *name;
@@ -542,6 +556,84 @@ root_to_json(const ig_root *r, uint64_t *n_valid)
 	return j;
 }
 
+/* Describes r (owned JSON) as root_to_json does and, when prev (root N)
+ * is given, what r still needs to follow it: root N's signatures
+ * ("valid_prev_signatures", "needed_prev", "prev_not_signed_by"), its
+ * own ("needed"), and whether a node would accept it now ("acceptable",
+ * with "problem" when not). NULL when out of memory. */
+static json_t *
+root_to_json_prev(const ig_root *r, const ig_root *prev)
+{
+	uint64_t valid = 0, vp = 0, vo = 0;
+	json_t *j = root_to_json(r, &valid), *missing;
+	const char *problem = NULL;
+	bool ok;
+
+	if (j == NULL || prev == NULL)
+		return j;
+	if (ig_root_signers_count(r, prev, &vp) != IG_OK
+	    || ig_root_signers_count(r, r, &vo) != IG_OK
+	    || (missing = json_array()) == NULL) {
+		json_decref(j);
+		return NULL;
+	}
+	uint64_t tp = ig_root_threshold(prev), to = ig_root_threshold(r);
+	uint64_t np = vp >= tp ? 0 : tp - vp, no = vo >= to ? 0 : to - vo;
+	ok = true;
+	for (size_t i = 0; ok && i < ig_root_member_count(prev); i++) {
+		const ig_root_member *m = ig_root_member_at(prev, i);
+		bool by = false;
+		for (size_t k = 0; k < ig_root_sig_count(r); k++)
+			by = by
+			    || ig_slice_eq(
+			        ig_root_sig_at(r, k)->member_id, m->id);
+		if (!by)
+			ok = json_array_append_new(missing, json_slice(m->id))
+			    == 0;
+	}
+	if (!ig_slice_eq(ig_root_fed_id(r), ig_root_fed_id(prev)))
+		problem = "another federation";
+	else if (ig_root_serial(r) != ig_root_serial(prev) + 1)
+		problem = "its serial is not the previous one's + 1";
+	else if (np > 0)
+		problem = "too few signatures of the previous root's members";
+	else if (no > 0)
+		problem = "too few signatures of its own members";
+	else if (ig_root_expires_ms(r) <= (uint64_t) ig_time_now_ms())
+		problem = "it has expired";
+	ok = ok
+	    && json_object_set_new(j, "prev_serial",
+	           json_integer((json_int_t) ig_root_serial(prev)))
+	        == 0
+	    && json_object_set_new(
+	           j, "prev_threshold", json_integer((json_int_t) tp))
+	        == 0
+	    && json_object_set_new(
+	           j, "valid_prev_signatures", json_integer((json_int_t) vp))
+	        == 0
+	    && json_object_set_new(
+	           j, "needed_prev", json_integer((json_int_t) np))
+	        == 0
+	    && json_object_set_new(j, "needed", json_integer((json_int_t) no))
+	        == 0
+	    && json_object_set(j, "prev_not_signed_by", missing) == 0
+	    && json_object_set_new(
+	           j, "acceptable", json_boolean(problem == NULL))
+	        == 0
+	    && json_object_set_new(
+	           j, "complete", json_boolean(problem == NULL))
+	        == 0
+	    && (problem == NULL
+	        || json_object_set_new(j, "problem", json_string(problem))
+	            == 0);
+	json_decref(missing);
+	if (!ok) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
 /* Reads and decodes the signed root at path into an owned *out. */
 static int
 root_load(const char *cmd, const char *path, ig_root **out)
@@ -799,6 +891,553 @@ out:
 	return rc;
 }
 
+/* --- propose ---------------------------------------------------------------
+ */
+
+static void
+usage_propose(FILE *f)
+{
+	fprintf(f,
+	    "usage: intyg federation propose --root CURRENT --out NEXT "
+	    "[changes...]\n"
+	    "\n"
+	    "Writes root N+1, unsigned, from the current root N and the "
+	    "changes. It\n"
+	    "becomes valid with threshold(N) signatures of root N's members "
+	    "and\n"
+	    "threshold(N+1) of its own ('intyg federation sign --prev "
+	    "CURRENT');\n"
+	    "the file travels between the agencies until then, and is "
+	    "submitted\n"
+	    "to any node with 'intyg federation submit'.\n"
+	    "\n"
+	    "  --root FILE            the current signed root N (required)\n"
+	    "  --out FILE             where to write N+1 (required)\n"
+	    "  --add FILE             add a member (ID.member.json from "
+	    "'intyg keygen')\n"
+	    "  --remove ID            remove a member\n"
+	    "  --replace FILE         replace a member's description: a key "
+	    "rotation\n"
+	    "                         (new ed25519_pub), a new TLS "
+	    "certificate or URLs\n"
+	    "  --countries ID=CC,...  set a member's countries (empty: "
+	    "'ID=')\n"
+	    "  --roles ID=ROLE,...    set a member's roles (authority, "
+	    "gateway-bridge,\n"
+	    "                         mirror)\n"
+	    "  --threshold K          signatures needed (default: N's, "
+	    "1..members)\n"
+	    "  --expires TIME         expiry, ISO 8601 (default: N's; must "
+	    "be future)\n"
+	    "  --force                replace an existing NEXT\n"
+	    "  -h, --help             this text\n"
+	    "\n"
+	    "Each option may be repeated. Changes apply in the order "
+	    "remove, replace,\n"
+	    "add, countries, roles.\n");
+}
+
+/* Finds id in members[0..n); n when absent. */
+static size_t
+member_index(const ig_root_member *members, size_t n, ig_slice id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ig_slice_eq(members[i].id, id))
+			return i;
+	return n;
+}
+
+/* Splits "ID=a,b" at '='; prints an error and returns false when the
+ * id is not a member. */
+static bool
+assign_split(const char *cmd, const char *opt, const char *arg,
+    const ig_root_member *members, size_t n, size_t *idx, const char **list)
+{
+	const char *eq = strchr(arg, '=');
+	if (eq == NULL || eq == arg) {
+		fprintf(stderr, "intyg %s: %s '%s' is not ID=VALUE,...\n", cmd,
+		    opt, arg);
+		return false;
+	}
+	*idx = member_index(
+	    members, n, ig_slice_make(arg, (size_t) (eq - arg)));
+	if (*idx == n) {
+		fprintf(stderr,
+		    "intyg %s: %s: '%.*s' is not a member of the proposal\n",
+		    cmd, opt, (int) (eq - arg), arg);
+		return false;
+	}
+	*list = eq + 1;
+	return true;
+}
+
+/* Parses a comma list of country codes into m. */
+static bool
+countries_set(const char *cmd, const char *list, ig_root_member *m)
+{
+	size_t n = 0;
+	const char *p = list;
+	while (*p != '\0') {
+		const char *end = strchr(p, ',');
+		size_t len = end != NULL ? (size_t) (end - p) : strlen(p);
+		if (len != 2 || p[0] < 'A' || p[0] > 'Z' || p[1] < 'A'
+		    || p[1] > 'Z' || n == IG_ROOT_COUNTRIES_MAX) {
+			fprintf(stderr,
+			    "intyg %s: --countries: '%.*s' is not a "
+			    "two-letter upper-case country code\n",
+			    cmd, (int) len, p);
+			return false;
+		}
+		for (size_t k = 0; k < n; k++) {
+			if (memcmp(m->countries[k], p, 2) == 0) {
+				fprintf(stderr,
+				    "intyg %s: --countries: '%.2s' twice\n",
+				    cmd, p);
+				return false;
+			}
+		}
+		memcpy(m->countries[n], p, 2);
+		m->countries[n][2] = '\0';
+		n++;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	m->n_countries = n;
+	return true;
+}
+
+static bool
+roles_set(const char *cmd, const char *list, ig_root_member *m)
+{
+	unsigned bits = 0;
+	const char *p = list;
+	while (*p != '\0') {
+		const char *end = strchr(p, ',');
+		size_t len = end != NULL ? (size_t) (end - p) : strlen(p);
+		unsigned bit = 0;
+		for (size_t k = 0; k < N_ROLES; k++) {
+			if (strlen(roles[k].name) == len
+			    && memcmp(roles[k].name, p, len) == 0)
+				bit = roles[k].bit;
+		}
+		if (bit == 0 || (bits & bit) != 0) {
+			fprintf(stderr, "intyg %s: --roles: '%.*s' is %s\n",
+			    cmd, (int) len, p,
+			    bit == 0 ? "not authority, gateway-bridge or "
+			               "mirror"
+			             : "listed twice");
+			return false;
+		}
+		bits |= bit;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (bits == 0) {
+		fprintf(stderr, "intyg %s: --roles: no role given\n", cmd);
+		return false;
+	}
+	m->roles = bits;
+	return true;
+}
+
+static int
+fed_propose(int argc, char **argv)
+{
+	static const char cmd[] = "federation propose";
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "add", required_argument, NULL, 'a' },
+		{ "remove", required_argument, NULL, 'R' },
+		{ "replace", required_argument, NULL, 'p' },
+		{ "countries", required_argument, NULL, 'c' },
+		{ "roles", required_argument, NULL, 'l' },
+		{ "threshold", required_argument, NULL, 't' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *root_path = NULL, *out_path = NULL, *thr = NULL;
+	const char *exp = NULL;
+	const char **adds = NULL, **removes = NULL, **replaces = NULL;
+	const char **ccs = NULL, **rls = NULL;
+	size_t n_add = 0, n_rm = 0, n_rp = 0, n_cc = 0, n_rl = 0, n = 0;
+	member_file *files = NULL;
+	ig_root_member *members = NULL;
+	ig_root *cur = NULL, *next = NULL;
+	int64_t threshold = 0, expires = 0;
+	bool force = false;
+	ig_buf root_bytes, signed_root;
+	struct stat st;
+	int rc = IG_EXIT_USAGE, c;
+	ig_err e;
+
+	ig_buf_init(&root_bytes, IG_ROOT_SIGNED_MAX);
+	ig_buf_init(&signed_root, IG_ROOT_SIGNED_MAX);
+	adds = ig_calloc((size_t) argc, sizeof(*adds));
+	removes = ig_calloc((size_t) argc, sizeof(*removes));
+	replaces = ig_calloc((size_t) argc, sizeof(*replaces));
+	ccs = ig_calloc((size_t) argc, sizeof(*ccs));
+	rls = ig_calloc((size_t) argc, sizeof(*rls));
+	if (adds == NULL || removes == NULL || replaces == NULL || ccs == NULL
+	    || rls == NULL) {
+		rc = IG_EXIT_SOFTWARE;
+		goto out;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			root_path = optarg;
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		case 'a':
+			adds[n_add++] = optarg;
+			break;
+		case 'R':
+			removes[n_rm++] = optarg;
+			break;
+		case 'p':
+			replaces[n_rp++] = optarg;
+			break;
+		case 'c':
+			ccs[n_cc++] = optarg;
+			break;
+		case 'l':
+			rls[n_rl++] = optarg;
+			break;
+		case 't':
+			thr = optarg;
+			break;
+		case 'e':
+			exp = optarg;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'h':
+			usage_propose(stdout);
+			rc = IG_EXIT_OK;
+			goto out;
+		default:
+			fprintf(
+			    stderr, "Run 'intyg %s --help' for usage.\n", cmd);
+			goto out;
+		}
+	}
+	if (optind < argc || root_path == NULL || out_path == NULL) {
+		fprintf(stderr,
+		    "intyg %s: --root and --out are required (and no other "
+		    "argument)\n",
+		    cmd);
+		goto out;
+	}
+	if (!force && stat(out_path, &st) == 0) {
+		fprintf(stderr, "intyg %s: %s exists; use --force\n", cmd,
+		    out_path);
+		goto out;
+	}
+	if ((rc = root_load(cmd, root_path, &cur)) != IG_EXIT_OK)
+		goto out;
+	rc = IG_EXIT_USAGE;
+	size_t cap = ig_root_member_count(cur) + n_add;
+	members = ig_calloc(cap, sizeof(*members));
+	files = ig_calloc(n_add + n_rp + 1, sizeof(*files));
+	if (members == NULL || files == NULL) {
+		rc = IG_EXIT_SOFTWARE;
+		goto out;
+	}
+	for (size_t i = 0; i < ig_root_member_count(cur); i++)
+		members[n++] = *ig_root_member_at(cur, i);
+	for (size_t i = 0; i < n_rm; i++) {
+		size_t k = member_index(
+		    members, n, ig_slice_make(removes[i], strlen(removes[i])));
+		if (k == n) {
+			fprintf(stderr,
+			    "intyg %s: --remove %s: not a member of serial "
+			    "%llu\n",
+			    cmd, removes[i],
+			    (unsigned long long) ig_root_serial(cur));
+			goto out;
+		}
+		memmove(&members[k], &members[k + 1],
+		    (n - k - 1) * sizeof(*members));
+		n--;
+	}
+	size_t nf = 0;
+	for (size_t i = 0; i < n_rp; i++, nf++) {
+		if (!member_load(replaces[i], &files[nf]))
+			goto out;
+		size_t k = member_index(members, n, files[nf].m.id);
+		if (k == n) {
+			fprintf(stderr,
+			    "intyg %s: --replace %s: '%.*s' is not a member "
+			    "(use --add)\n",
+			    cmd, replaces[i], (int) files[nf].m.id.len,
+			    (const char *) files[nf].m.id.ptr);
+			goto out;
+		}
+		members[k] = files[nf].m;
+	}
+	for (size_t i = 0; i < n_add; i++, nf++) {
+		if (!member_load(adds[i], &files[nf]))
+			goto out;
+		if (member_index(members, n, files[nf].m.id) != n) {
+			fprintf(stderr,
+			    "intyg %s: --add %s: '%.*s' is a member already "
+			    "(use --replace)\n",
+			    cmd, adds[i], (int) files[nf].m.id.len,
+			    (const char *) files[nf].m.id.ptr);
+			goto out;
+		}
+		members[n++] = files[nf].m;
+	}
+	for (size_t i = 0; i < n_cc; i++) {
+		size_t k;
+		const char *list;
+		if (!assign_split(
+		        cmd, "--countries", ccs[i], members, n, &k, &list)
+		    || !countries_set(cmd, list, &members[k]))
+			goto out;
+	}
+	for (size_t i = 0; i < n_rl; i++) {
+		size_t k;
+		const char *list;
+		if (!assign_split(
+		        cmd, "--roles", rls[i], members, n, &k, &list)
+		    || !roles_set(cmd, list, &members[k]))
+			goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < i; k++) {
+			if (memcmp(members[i].pub, members[k].pub, 32) == 0) {
+				fprintf(stderr,
+				    "intyg %s: '%.*s' and '%.*s' have the "
+				    "same "
+				    "ed25519_pub\n",
+				    cmd, (int) members[k].id.len,
+				    (const char *) members[k].id.ptr,
+				    (int) members[i].id.len,
+				    (const char *) members[i].id.ptr);
+				goto out;
+			}
+		}
+		if ((members[i].roles & IG_ROLE_AUTHORITY) != 0
+		    && members[i].n_countries == 0) {
+			fprintf(stderr,
+			    "intyg %s: '%.*s' is an authority without "
+			    "countries\n",
+			    cmd, (int) members[i].id.len,
+			    (const char *) members[i].id.ptr);
+			goto out;
+		}
+	}
+	if (n == 0 || n > IG_ROOT_MEMBERS_MAX) {
+		fprintf(stderr,
+		    "intyg %s: a root has 1..%d members, not %zu\n", cmd,
+		    IG_ROOT_MEMBERS_MAX, n);
+		goto out;
+	}
+	threshold = (int64_t) ig_root_threshold(cur);
+	if (thr != NULL
+	    && ig_cli_parse_int(thr, 1, (int64_t) n, &threshold) != IG_OK) {
+		fprintf(stderr,
+		    "intyg %s: --threshold must be 1..%zu, not '%s'\n", cmd, n,
+		    thr);
+		goto out;
+	}
+	if (threshold > (int64_t) n) {
+		fprintf(stderr,
+		    "intyg %s: the threshold %lld exceeds the %zu members; "
+		    "give --threshold\n",
+		    cmd, (long long) threshold, n);
+		goto out;
+	}
+	expires = (int64_t) (ig_root_expires_ms(cur) / 1000);
+	if (exp != NULL
+	    && (ig_cli_parse_time(exp, &expires) != IG_OK || expires < 0
+	        || expires > INT64_MAX / 1000)) {
+		fprintf(stderr,
+		    "intyg %s: --expires must be an ISO 8601 time, not '%s'\n",
+		    cmd, exp);
+		goto out;
+	}
+	if (expires <= ig_time_now()) {
+		fprintf(stderr,
+		    "intyg %s: the expiry is in the past; give --expires\n",
+		    cmd);
+		goto out;
+	}
+	ig_root_info info = {
+		.fed_id = ig_root_fed_id(cur),
+		.serial = ig_root_serial(cur) + 1,
+		.expires_ms = (uint64_t) expires * 1000,
+		.threshold = (uint64_t) threshold,
+		.n_members = n,
+		.members = members,
+	};
+	if ((e = ig_root_encode(&info, &root_bytes)) != IG_OK
+	    || (e = ig_root_signed_encode(
+	            ig_buf_slice(&root_bytes), NULL, 0, &signed_root))
+	        != IG_OK
+	    || (e = ig_root_decode(ig_buf_slice(&signed_root), &next))
+	        != IG_OK) {
+		fprintf(stderr, "intyg %s: cannot encode: %s\n", cmd,
+		    ig_strerror(e));
+		rc = e == IG_ENOMEM ? IG_EXIT_SOFTWARE : IG_EXIT_USAGE;
+		goto out;
+	}
+	if ((rc = root_write(cmd, out_path, &signed_root)) != IG_EXIT_OK)
+		goto out;
+	rc = ig_jsonout_print(root_to_json_prev(next, cur), 1) == 0
+	    ? IG_EXIT_OK
+	    : IG_EXIT_SOFTWARE;
+out:
+	ig_root_free(next);
+	ig_root_free(cur);
+	for (size_t i = 0; files != NULL && i < n_add + n_rp; i++)
+		member_file_clear(&files[i]);
+	ig_free(files);
+	ig_free(members);
+	ig_free(adds);
+	ig_free(removes);
+	ig_free(replaces);
+	ig_free(ccs);
+	ig_free(rls);
+	ig_buf_free(&root_bytes);
+	ig_buf_free(&signed_root);
+	return rc;
+}
+
+/* --- submit ----------------------------------------------------------------
+ */
+
+static void
+usage_submit(FILE *f)
+{
+	fprintf(f,
+	    "usage: intyg federation submit --node ADDR --root FILE "
+	    "[--token-file FILE]\n"
+	    "\n"
+	    "Sends a signed root N+1 to a running node's admin endpoint. "
+	    "The node\n"
+	    "accepts it only under the rules of change (threshold "
+	    "signatures of\n"
+	    "roots N and N+1, serial N+1, not expired); gossip then "
+	    "carries it to\n"
+	    "every node.\n"
+	    "\n"
+	    "  --node ADDR        the node's admin address (e.g. "
+	    "ipc:///run/intyg/admin)\n"
+	    "  --root FILE        the signed root (required)\n"
+	    "  --token-file FILE  file holding the admin token\n"
+	    "  -h, --help         this text\n"
+	    "\n"
+	    "Exit status: 0 accepted (or held already), 1 refused by the "
+	    "node,\n"
+	    "2 usage error, 69 node unreachable.\n");
+}
+
+static int
+fed_submit(int argc, char **argv)
+{
+	static const char cmd[] = "federation submit";
+	static const struct option opts[] = {
+		{ "node", required_argument, NULL, 'n' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "token-file", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *addr = NULL, *root_path = NULL, *token_path = NULL;
+	ig_buf rb, token;
+	uint64_t serial = 0;
+	bool changed = false;
+	char why[512];
+	int rc = IG_EXIT_USAGE, c;
+	ig_err e;
+
+	ig_buf_init(&rb, IG_ROOT_SIGNED_MAX);
+	ig_buf_init(&token, IG_ADMIN_TOKEN_MAX + 2);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			addr = optarg;
+			break;
+		case 'r':
+			root_path = optarg;
+			break;
+		case 't':
+			token_path = optarg;
+			break;
+		case 'h':
+			usage_submit(stdout);
+			rc = IG_EXIT_OK;
+			goto out;
+		default:
+			fprintf(
+			    stderr, "Run 'intyg %s --help' for usage.\n", cmd);
+			goto out;
+		}
+	}
+	if (optind < argc || addr == NULL || root_path == NULL) {
+		fprintf(
+		    stderr, "intyg %s: --node and --root are required\n", cmd);
+		goto out;
+	}
+	ig_buf_free(&rb);
+	if ((e = ig_regopen_read_root(cmd, root_path, &rb)) != IG_OK) {
+		rc = e == IG_ENOMEM ? IG_EXIT_SOFTWARE : IG_EXIT_USAGE;
+		goto out;
+	}
+	if (token_path != NULL) {
+		if ((e = ig_buf_reserve(&token, IG_ADMIN_TOKEN_MAX + 2))
+		        != IG_OK
+		    || (e = ig_buf_read_file(&token, token_path)) != IG_OK) {
+			fprintf(stderr, "intyg %s: cannot read %s: %s\n", cmd,
+			    token_path, ig_strerror(e));
+			goto out;
+		}
+		char *nl = memchr(token.ptr, '\n', token.len);
+		if (nl != NULL)
+			token.len = (size_t) ((uint8_t *) nl - token.ptr);
+		while (token.len > 0 && token.ptr[token.len - 1] == '\r')
+			token.len--;
+		token.ptr[token.len] = '\0';
+		if (token.len == 0
+		    || strlen((const char *) token.ptr) != token.len) {
+			fprintf(stderr, "intyg %s: %s holds no token\n", cmd,
+			    token_path);
+			goto out;
+		}
+	}
+	e = ig_admin_root_submit(addr,
+	    token_path != NULL ? (const char *) token.ptr : NULL,
+	    ig_buf_slice(&rb), &serial, &changed, why, sizeof(why));
+	if (e != IG_OK) {
+		fprintf(
+		    stderr, "intyg %s: %s [%s]\n", cmd, why, ig_err_name(e));
+		rc = e < IG_EUNKNOWNORIGIN ? EXIT_UNAVAILABLE
+		                           : IG_EXIT_NEGATIVE;
+		goto out;
+	}
+	printf("{\"serial\": %llu, \"accepted\": %s}\n",
+	    (unsigned long long) serial, changed ? "true" : "false");
+	rc = IG_EXIT_OK;
+out:
+	if (token.ptr != NULL)
+		ig_wipe(token.ptr, token.len);
+	ig_buf_free(&token);
+	ig_buf_free(&rb);
+	return rc;
+}
+
 /* --- sign ------------------------------------------------------------------
  */
 
@@ -807,7 +1446,8 @@ usage_sign(FILE *f)
 {
 	fprintf(f,
 	    "usage: intyg federation sign --root FILE --key-dir DIR --id ID\n"
-	    "                             [--hash HEX] [--out FILE]\n"
+	    "                             [--prev FILE] [--hash HEX] [--out "
+	    "FILE]\n"
 	    "\n"
 	    "Adds member ID's signature to a root. Refuses when ID is not a "
 	    "member,\n"
@@ -817,9 +1457,18 @@ usage_sign(FILE *f)
 	    "signed), or\n"
 	    "the root's hash is not the one given with --hash.\n"
 	    "\n"
+	    "A root N+1 (from 'intyg federation propose') needs signatures "
+	    "of root\n"
+	    "N's members too: give --prev N. A member of N that N+1 removes "
+	    "may\n"
+	    "sign; a member whose key N+1 rotates signs twice, once with "
+	    "each key\n"
+	    "(--key-dir of the old key, then of the new one).\n"
+	    "\n"
 	    "  --root FILE     the signed root (required)\n"
 	    "  --key-dir DIR   directory of ID.sign.key (required)\n"
 	    "  --id ID         the signing member's id (required)\n"
+	    "  --prev FILE     the current root N, when signing N+1\n"
 	    "  --hash HEX      the root hash agreed out of band (optional)\n"
 	    "  --out FILE      where to write the result (default: replace "
 	    "--root)\n"
@@ -836,11 +1485,14 @@ fed_sign(int argc, char **argv)
 		{ "id", required_argument, NULL, 'i' },
 		{ "hash", required_argument, NULL, 'H' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "prev", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *root_path = NULL, *key_dir = NULL, *id = NULL;
-	const char *hash_hex = NULL, *out_path = NULL;
+	const char *hash_hex = NULL, *out_path = NULL, *prev_path = NULL;
+	ig_root *prev = NULL;
+	const ig_root_member *mp = NULL;
 	uint8_t priv[IG_ED25519_PRIV_LEN], pub[IG_ED25519_PUB_LEN];
 	uint8_t want[32], hash[32];
 	ig_root_sig *sigs = NULL;
@@ -870,6 +1522,9 @@ fed_sign(int argc, char **argv)
 			break;
 		case 'o':
 			out_path = optarg;
+			break;
+		case 'P':
+			prev_path = optarg;
 			break;
 		case 'h':
 			usage_sign(stdout);
@@ -904,16 +1559,31 @@ fed_sign(int argc, char **argv)
 		out_path = root_path;
 	if ((rc = root_load(cmd, root_path, &root)) != IG_EXIT_OK)
 		goto out;
+	if (prev_path != NULL
+	    && (rc = root_load(cmd, prev_path, &prev)) != IG_EXIT_OK)
+		goto out;
 	rc = IG_EXIT_USAGE;
 
 	ig_slice ids = ig_slice_make(id, strlen(id));
 	const ig_root_member *m = ig_root_member_find(root, ids);
-	if (m == NULL) {
+	if (prev != NULL)
+		mp = ig_root_member_find(prev, ids);
+	if (m == NULL && mp == NULL) {
 		fprintf(stderr,
-		    "intyg %s: '%s' is not a member of this root (fed-id "
+		    "intyg %s: '%s' is not a member of this root%s (fed-id "
 		    "%.*s)\n",
-		    cmd, id, (int) ig_root_fed_id(root).len,
+		    cmd, id, prev != NULL ? " nor of --prev" : "",
+		    (int) ig_root_fed_id(root).len,
 		    (const char *) ig_root_fed_id(root).ptr);
+		goto out;
+	}
+	if (prev != NULL
+	    && (!ig_slice_eq(ig_root_fed_id(prev), ig_root_fed_id(root))
+	        || ig_root_serial(root) != ig_root_serial(prev) + 1)) {
+		fprintf(stderr,
+		    "intyg %s: the root is not serial %llu of --prev's "
+		    "federation\n",
+		    cmd, (unsigned long long) (ig_root_serial(prev) + 1));
 		goto out;
 	}
 	ig_root_hash(root, hash);
@@ -924,6 +1594,21 @@ fed_sign(int argc, char **argv)
 		    cmd);
 		goto out;
 	}
+	if ((e = ig_keyfiles_load_sign(
+	         key_dir, id, priv, pub, why, sizeof(why)))
+	    != IG_OK) {
+		fprintf(stderr, "intyg %s: %s\n", cmd, why);
+		goto out;
+	}
+	if (!(m != NULL && memcmp(pub, m->pub, sizeof(pub)) == 0)
+	    && !(mp != NULL && memcmp(pub, mp->pub, sizeof(pub)) == 0)) {
+		fprintf(stderr,
+		    "intyg %s: the key in %s/%s.sign.key is not member "
+		    "'%s''s key in the root%s\n",
+		    cmd, key_dir, id, id,
+		    prev != NULL ? " nor in --prev" : "");
+		goto out;
+	}
 	size_t n = ig_root_sig_count(root);
 	if ((e = sig_message(ig_root_bytes(root), &msg)) != IG_OK) {
 		rc = IG_EXIT_SOFTWARE;
@@ -931,13 +1616,19 @@ fed_sign(int argc, char **argv)
 	}
 	for (size_t i = 0; i < n; i++) {
 		const ig_root_sig *s = ig_root_sig_at(root, i);
-		if (ig_slice_eq(s->member_id, ids)) {
-			fprintf(stderr,
-			    "intyg %s: '%s' has signed this root already\n",
-			    cmd, id);
-			goto out;
-		}
+		/* Every signature must verify under its member's key in the
+		 * root or in --prev: else the bytes changed after it. */
 		e = sig_check(root, ig_buf_slice(&msg), i);
+		if (e != IG_OK && prev != NULL
+		    && (e == IG_EBADSIG || e == IG_EUNKNOWNORIGIN)) {
+			const ig_root_member *o
+			    = ig_root_member_find(prev, s->member_id);
+			ig_err e2 = o == NULL ? IG_EUNKNOWNORIGIN
+			                      : ig_ed25519_verify(o->pub,
+			                          ig_buf_slice(&msg), s->sig);
+			if (e2 == IG_OK || e == IG_EUNKNOWNORIGIN)
+				e = e2;
+		}
 		if (e == IG_EUNKNOWNORIGIN || e == IG_EBADSIG) {
 			fprintf(stderr,
 			    "intyg %s: the signature of '%.*s' %s; refusing "
@@ -954,19 +1645,15 @@ fed_sign(int argc, char **argv)
 			rc = IG_EXIT_SOFTWARE;
 			goto out;
 		}
-	}
-	if ((e = ig_keyfiles_load_sign(
-	         key_dir, id, priv, pub, why, sizeof(why)))
-	    != IG_OK) {
-		fprintf(stderr, "intyg %s: %s\n", cmd, why);
-		goto out;
-	}
-	if (memcmp(pub, m->pub, sizeof(pub)) != 0) {
-		fprintf(stderr,
-		    "intyg %s: the key in %s/%s.sign.key is not member "
-		    "'%s''s key in the root\n",
-		    cmd, key_dir, id, id);
-		goto out;
+		if (ig_slice_eq(s->member_id, ids)
+		    && ig_ed25519_verify(pub, ig_buf_slice(&msg), s->sig)
+		        == IG_OK) {
+			fprintf(stderr,
+			    "intyg %s: '%s' has signed this root with this "
+			    "key already\n",
+			    cmd, id);
+			goto out;
+		}
 	}
 	if ((sigs = ig_calloc(n + 1, sizeof(*sigs))) == NULL) {
 		rc = IG_EXIT_SOFTWARE;
@@ -987,12 +1674,12 @@ fed_sign(int argc, char **argv)
 	}
 	if ((rc = root_write(cmd, out_path, &out)) != IG_EXIT_OK)
 		goto out;
-	uint64_t valid = 0;
-	rc = ig_jsonout_print(root_to_json(signed_r, &valid), 1) == 0
+	rc = ig_jsonout_print(root_to_json_prev(signed_r, prev), 1) == 0
 	    ? IG_EXIT_OK
 	    : IG_EXIT_SOFTWARE;
 
 out:
+	ig_root_free(prev);
 	ig_wipe(priv, sizeof(priv));
 	ig_free(sigs);
 	ig_root_free(signed_r);
@@ -1009,7 +1696,7 @@ static void
 usage_show(FILE *f)
 {
 	fprintf(f,
-	    "usage: intyg federation show --root FILE\n"
+	    "usage: intyg federation show --root FILE [--prev FILE]\n"
 	    "\n"
 	    "Prints a signed root as JSON: federation id, serial, hash (hex; "
 	    "nodes\n"
@@ -1019,6 +1706,12 @@ usage_show(FILE *f)
 	    "(\"needed\").\n"
 	    "\n"
 	    "  --root FILE   the signed root (required)\n"
+	    "  --prev FILE   the root it is to follow: also shows the "
+	    "signatures of\n"
+	    "                that root's members it still needs "
+	    "(\"needed_prev\")\n"
+	    "                and whether a node would accept it "
+	    "(\"acceptable\")\n"
 	    "  -h, --help    this text\n"
 	    "\n"
 	    "Exit status: 0 shown (complete or not), 2 usage or input "
@@ -1030,11 +1723,12 @@ fed_show(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, 'r' },
+		{ "prev", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *root_path = NULL;
-	ig_root *root = NULL;
+	const char *root_path = NULL, *prev_path = NULL;
+	ig_root *root = NULL, *prev = NULL;
 	int rc = IG_EXIT_USAGE, c;
 
 	optind = 1;
@@ -1042,6 +1736,9 @@ fed_show(int argc, char **argv)
 		switch (c) {
 		case 'r':
 			root_path = optarg;
+			break;
+		case 'P':
+			prev_path = optarg;
 			break;
 		case 'h':
 			usage_show(stdout);
@@ -1061,10 +1758,16 @@ fed_show(int argc, char **argv)
 	if ((rc = root_load("federation show", root_path, &root))
 	    != IG_EXIT_OK)
 		return rc;
-	uint64_t valid = 0;
-	rc = ig_jsonout_print(root_to_json(root, &valid), 1) == 0
+	if (prev_path != NULL
+	    && (rc = root_load("federation show", prev_path, &prev))
+	        != IG_EXIT_OK) {
+		ig_root_free(root);
+		return rc;
+	}
+	rc = ig_jsonout_print(root_to_json_prev(root, prev), 1) == 0
 	    ? IG_EXIT_OK
 	    : IG_EXIT_SOFTWARE;
+	ig_root_free(prev);
 	ig_root_free(root);
 	return rc;
 }
@@ -1083,10 +1786,14 @@ usage(FILE *f)
 	    "roles, and the threshold of signatures that changes it.\n"
 	    "\n"
 	    "Subcommands:\n"
-	    "  init   create the root from the members' descriptions\n"
-	    "  sign   add a member's signature to the root\n"
-	    "  show   print the root as JSON, with the signatures it still "
+	    "  init     create the root from the members' descriptions\n"
+	    "  propose  write root N+1 from root N and changes (add, "
+	    "remove,\n"
+	    "           rotate a key, countries, roles, threshold, expiry)\n"
+	    "  sign     add a member's signature to a root\n"
+	    "  show     print a root as JSON, with the signatures it still "
 	    "needs\n"
+	    "  submit   send a signed root N+1 to a running node\n"
 	    "\n"
 	    "Example:\n"
 	    "  intyg keygen --id se --out keys   (each member; then edit "
@@ -1122,6 +1829,10 @@ ig_cmd_federation(int argc, char **argv)
 		return fed_sign(argc - 1, argv + 1);
 	if (strcmp(sub, "show") == 0)
 		return fed_show(argc - 1, argv + 1);
+	if (strcmp(sub, "propose") == 0)
+		return fed_propose(argc - 1, argv + 1);
+	if (strcmp(sub, "submit") == 0)
+		return fed_submit(argc - 1, argv + 1);
 	fprintf(stderr, "intyg federation: unknown subcommand '%s'\n\n", sub);
 	usage(stderr);
 	return IG_EXIT_USAGE;

@@ -64,6 +64,8 @@ op_name(ig_entry_op_kind k)
 		return "rev.put";
 	case IG_OP_REV_DEL:
 		return "rev.del";
+	case IG_OP_ROOT_ACK:
+		return "root.ack";
 	}
 	return "?";
 }
@@ -141,6 +143,12 @@ op_to_json(const ig_entry_op *op)
 			        == 0;
 		break;
 	}
+	case IG_OP_ROOT_ACK:
+		ok = ok
+		    && json_object_set_new(j, "serial",
+		           json_integer((json_int_t) op->root_serial))
+		        == 0;
+		break;
 	}
 	if (!ok) {
 		json_decref(j);

@@ -329,9 +329,10 @@ ig_cmd_verify(int argc, char **argv)
 	fflush(stdout);
 	if (r.internal_error)
 		rc = IG_EXIT_SOFTWARE;
-	else if (r.total == 0)
+	else if (r.total == 0) {
+		fprintf(stderr, "intyg verify: no certificate in the input\n");
 		rc = IG_EXIT_USAGE;
-	else
+	} else
 		rc = r.invalid > 0 ? IG_EXIT_NEGATIVE : IG_EXIT_OK;
 out:
 	ig_rpc_client_close(r.rpc);

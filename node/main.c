@@ -28,6 +28,8 @@ static const struct {
 	{ "log", ig_cmd_log, "list the entries of a registry's logs" },
 	{ "node", ig_cmd_node, "run a node from its config file" },
 	{ "demo", ig_cmd_demo, "run a local 3-node federation with samples" },
+	{ "bench", ig_cmd_bench,
+	    "measure verification against OpenSSL's raw rate" },
 };
 
 static void

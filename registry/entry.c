@@ -33,6 +33,7 @@ static const struct {
 	{ "dsc.del", IG_OP_DSC_DEL, 4 },
 	{ "rev.put", IG_OP_REV_PUT, 5 },
 	{ "rev.del", IG_OP_REV_DEL, 4 },
+	{ "root.ack", IG_OP_ROOT_ACK, 2 },
 };
 
 #define N_OPS (sizeof(op_names) / sizeof(op_names[0]))
@@ -166,6 +167,11 @@ op_decode(const msgpack_object *o, ig_entry_op *op)
 		    || (e = hashes_read(&f[3], &op->hashes)) != IG_OK)
 			return e;
 		return IG_OK;
+	case IG_OP_ROOT_ACK:
+		if ((e = ig_msgpack_uint_read(&f[1], &op->root_serial))
+		    != IG_OK)
+			return e;
+		return op->root_serial == 0 ? IG_EFORMAT : IG_OK;
 	}
 	return IG_EINTERNAL;
 }
@@ -213,6 +219,11 @@ entry_body_decode(ig_entry *en)
 	for (size_t i = 0; i < n; i++) {
 		if ((e = op_decode(&list[i], &en->ops[i])) != IG_OK)
 			goto out;
+		/* A root.ack governs the whole entry: first, and once. */
+		if (i > 0 && en->ops[i].kind == IG_OP_ROOT_ACK) {
+			e = IG_EFORMAT;
+			goto out;
+		}
 	}
 	en->n_ops = n;
 	e = IG_OK;
@@ -316,6 +327,14 @@ ig_entry_op_at(const ig_entry *e, size_t i)
 	return i < e->n_ops ? &e->ops[i] : NULL;
 }
 
+uint64_t
+ig_entry_root_ack(const ig_entry *e)
+{
+	return e->n_ops > 0 && e->ops[0].kind == IG_OP_ROOT_ACK
+	    ? e->ops[0].root_serial
+	    : 0;
+}
+
 const uint8_t *
 ig_entry_sig(const ig_entry *e)
 {
@@ -409,6 +428,8 @@ op_valid(const ig_entry_op *op)
 		    && op->hashes.len % IG_REVOCATION_HASH_LEN == 0
 		    && op->hashes.len / IG_REVOCATION_HASH_LEN
 		    <= IG_REV_HASHES_MAX;
+	case IG_OP_ROOT_ACK:
+		return op->root_serial >= 1;
 	}
 	return false;
 }
@@ -454,6 +475,9 @@ op_write(ig_msgpack_writer *w, const ig_entry_op *op)
 			ig_msgpack_uint_write(w, op->expires_ms);
 		ig_msgpack_bin_write(w, op->hashes);
 		break;
+	case IG_OP_ROOT_ACK:
+		ig_msgpack_uint_write(w, op->root_serial);
+		break;
 	}
 }
 
@@ -469,7 +493,8 @@ ig_entry_encode(const ig_entry_info *info, ig_buf *out)
 	    || info->n_ops == 0 || info->n_ops > IG_ENTRY_OPS_MAX)
 		return IG_EINVAL;
 	for (size_t i = 0; i < info->n_ops; i++) {
-		if (!op_valid(&info->ops[i]))
+		if (!op_valid(&info->ops[i])
+		    || (i > 0 && info->ops[i].kind == IG_OP_ROOT_ACK))
 			return IG_EINVAL;
 	}
 	/* Encode into a buffer bounded by IG_ENTRY_MAX, so that nothing

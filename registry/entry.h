@@ -11,6 +11,7 @@
  *            ["dsc.del", kid8, thumbprint32, reason]
  *            ["rev.put", kid8, hash_type, expires_ms, hashes16...]
  *            ["rev.del", kid8, hash_type, hashes16...]
+ *            ["root.ack", serial]   (governance; docs/protocol.md)
  *
  * origin_id, op names, country, source and reason are msgpack strings;
  * entry_bytes, sig, prev_hash, der, kid8, thumbprint32, gateway_cms and
@@ -46,7 +47,10 @@ typedef enum ig_entry_op_kind {
 	IG_OP_DSC_PUT = 2,
 	IG_OP_DSC_DEL = 3,
 	IG_OP_REV_PUT = 4,
-	IG_OP_REV_DEL = 5
+	IG_OP_REV_DEL = 5,
+	/* The origin acknowledges root `serial`: from this entry on its log
+	 * is judged under that root (docs/protocol.md, "## Governance"). */
+	IG_OP_ROOT_ACK = 6
 } ig_entry_op_kind;
 
 /* One op; only the fields of its kind are set, the rest are zero. As
@@ -64,6 +68,7 @@ typedef struct ig_entry_op {
 	uint8_t hash_type; /* rev.put, rev.del: an ig_hash_type */
 	uint64_t expires_ms; /* rev.put */
 	ig_slice hashes; /* rev.*: 16 * (1..IG_REV_HASHES_MAX) bytes */
+	uint64_t root_serial; /* root.ack: >= 1 */
 } ig_entry_op;
 
 /* The contents of an entry, the input of ig_entry_encode. */
@@ -98,6 +103,11 @@ const ig_entry_op *ig_entry_op_at(const ig_entry *e, size_t i);
 const uint8_t *ig_entry_sig(const ig_entry *e); /* 64 bytes */
 ig_slice ig_entry_bytes(const ig_entry *e); /* entry_bytes */
 ig_slice ig_entry_signed_bytes(const ig_entry *e); /* the whole input */
+
+/* The root serial an entry acknowledges: the serial of its root.ack op
+ * (the decoder allows one, as the first op, followed by any others), or
+ * 0 when it has none. */
+uint64_t ig_entry_root_ack(const ig_entry *e);
 
 /* SHA-256 of entry_bytes: the entry's hash, the next one's prev_hash. */
 void ig_entry_hash(const ig_entry *e, uint8_t out[32]);

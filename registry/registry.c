@@ -10,6 +10,11 @@
  *   revocations  the set of origins listing the hash (store.h)
  *   evidence     msgpack [signed_first, signed_second]
  *
+ * Roots: every accepted root stays in memory (a list, newest first,
+ * swapped atomically) so that entries are judged under the serial that
+ * governs them (registry.h, "Governing serial") and pointers handed out
+ * by ig_registry_root stay valid until close.
+ *
  * Every rule and every change below reads only the root and records the
  * entry's own origin wrote (its head, its DSCs, its CSCAs), and changes
  * only such records or, for revocations, its own member of a set; that
@@ -19,6 +24,8 @@
 #include "registry/registry.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "registry/base/alloc.h"
@@ -31,11 +38,14 @@
 #define SUB "registry"
 
 #define RECORD_VERSION 1
-#define HEAD_LEN       (8 + 32 + 8)
+#define HEAD_LEN_V1    (8 + 32 + 8) /* before governance: serial 1 */
+#define HEAD_LEN       (8 + 32 + 8 + 8)
+
+struct root_link;
 
 struct ig_registry {
 	ig_store *store;
-	ig_root *root;
+	_Atomic(struct root_link *) chain; /* newest root first */
 	pthread_mutex_t apply_lock;
 };
 
@@ -87,14 +97,84 @@ reject_op(const struct apply_ctx *c, ig_err err, const char *why)
 	return err;
 }
 
+/* --- the root chain ------------------------------------------------------
+ *
+ * Every root ever accepted stays in memory until close: entries are
+ * judged under the serial that governs them, which may be an old one,
+ * and ig_registry_root hands out pointers that other threads may hold
+ * while a newer root is appended. The chain is a list from the newest
+ * root back to serial 1; `chain` is swapped atomically (under
+ * apply_lock) so that readers need no lock.
+ */
+
+struct root_link {
+	ig_root *root;
+	struct root_link *prev;
+};
+
+static const struct root_link *
+chain_head(const ig_registry *reg)
+{
+	return atomic_load_explicit(&reg->chain, memory_order_acquire);
+}
+
+static const ig_root *
+root_current(const ig_registry *reg)
+{
+	const struct root_link *l = chain_head(reg);
+	return l != NULL ? l->root : NULL;
+}
+
+static const ig_root *
+root_at(const ig_registry *reg, uint64_t serial)
+{
+	for (const struct root_link *l = chain_head(reg); l != NULL;
+	     l = l->prev) {
+		if (ig_root_serial(l->root) == serial)
+			return l->root;
+		if (ig_root_serial(l->root) < serial)
+			break;
+	}
+	return NULL;
+}
+
+/* Appends r (taking ownership) as the newest root. */
+static ig_err
+chain_push(ig_registry *reg, ig_root *r)
+{
+	struct root_link *l = ig_calloc(1, sizeof(*l));
+	if (l == NULL)
+		return IG_ENOMEM;
+	l->root = r;
+	l->prev = atomic_load_explicit(&reg->chain, memory_order_relaxed);
+	atomic_store_explicit(&reg->chain, l, memory_order_release);
+	return IG_OK;
+}
+
+static void
+chain_free(ig_registry *reg)
+{
+	struct root_link *l
+	    = atomic_load_explicit(&reg->chain, memory_order_relaxed);
+	while (l != NULL) {
+		struct root_link *prev = l->prev;
+		ig_root_free(l->root);
+		ig_free(l);
+		l = prev;
+	}
+	atomic_store_explicit(&reg->chain, NULL, memory_order_relaxed);
+}
+
 /* --- open and close ----------------------------------------------------- */
 
+/* Stores the pinned serial 1 root, or checks that the store holds the
+ * same one. */
 static ig_err
-root_store(ig_registry *reg)
+root_store(ig_registry *reg, const ig_root *pinned)
 {
 	uint8_t k[IG_STORE_KEY_MAX];
-	size_t klen = ig_store_key_root(k, ig_root_serial(reg->root));
-	ig_slice rb = ig_root_signed_bytes(reg->root);
+	size_t klen = ig_store_key_root(k, ig_root_serial(pinned));
+	ig_slice rb = ig_root_signed_bytes(pinned);
 	ig_store_batch *b = NULL;
 	ig_buf v;
 	ig_err e;
@@ -122,47 +202,79 @@ out:
 	return e;
 }
 
-/* Keeps the last record of the roots scan: the highest serial. */
+/* Loads one stored root into the chain: serials must follow each other
+ * from 1 and share the federation id. The store is trusted as for
+ * entries: every root in it passed the rules of change when stored. */
+struct chain_load {
+	ig_registry *reg;
+	ig_slice fed_id;
+	uint64_t next;
+};
+
 static ig_err
-root_last(void *arg, ig_slice key, ig_slice val, bool *stop)
+chain_load_one(void *arg, ig_slice key, ig_slice val, bool *stop)
 {
-	ig_buf *rb = arg;
+	struct chain_load *cl = arg;
+	ig_root *r = NULL;
+	ig_err e;
 	(void) key;
 	(void) stop;
-	ig_buf_reset(rb);
-	return ig_buf_append(rb, val.ptr, val.len);
+
+	if (cl->next > IG_ROOT_CHAIN_MAX) {
+		IG_ERROR(SUB, "more than %d roots stored", IG_ROOT_CHAIN_MAX);
+		return IG_ESTORE;
+	}
+	if ((e = ig_root_decode(val, &r)) != IG_OK) {
+		if (e == IG_ENOMEM)
+			return e;
+		IG_ERROR(SUB, "stored root %llu does not decode",
+		    (unsigned long long) cl->next);
+		return IG_ESTORE;
+	}
+	if (ig_root_serial(r) != cl->next
+	    || !ig_slice_eq(ig_root_fed_id(r), cl->fed_id)
+	    || (cl->next == 1 && ig_root_self_check(r) != IG_OK)) {
+		IG_ERROR(SUB, "stored root %llu is damaged",
+		    (unsigned long long) cl->next);
+		ig_root_free(r);
+		return IG_ESTORE;
+	}
+	if ((e = chain_push(cl->reg, r)) != IG_OK) {
+		ig_root_free(r);
+		return e;
+	}
+	cl->next++;
+	return IG_OK;
 }
 
-/* Opens the existing store in dir with the root of the highest serial
- * stored in it. */
+static ig_err
+chain_load(ig_registry *reg, const char *dir, ig_slice fed_id)
+{
+	struct chain_load cl = { reg, fed_id, 1 };
+	ig_err e
+	    = ig_store_scan(reg->store, IG_CF_ROOTS, ig_slice_make(NULL, 0),
+	        ig_slice_make(NULL, 0), chain_load_one, &cl);
+	if (e == IG_OK && cl.next == 1) {
+		IG_ERROR(SUB, "%s: the store holds no root", dir);
+		e = IG_ENOTFOUND;
+	}
+	if (e == IG_OK && cl.next > 2)
+		IG_INFO(SUB, "%s: root serial %llu", dir,
+		    (unsigned long long) (cl.next - 1));
+	return e;
+}
+
+/* Opens the existing store in dir with the chain of roots stored in
+ * it. */
 static ig_err
 open_existing(ig_registry *reg, const char *dir)
 {
-	ig_buf fed, rb;
+	ig_buf fed;
 	ig_err e;
 
 	ig_buf_init(&fed, IG_FED_ID_MAX);
-	ig_buf_init(&rb, IG_ROOT_SIGNED_MAX);
-	if ((e = ig_store_open_existing(dir, &fed, &reg->store)) != IG_OK)
-		goto out;
-	if ((e = ig_store_scan(reg->store, IG_CF_ROOTS, ig_slice_make(NULL, 0),
-	         ig_slice_make(NULL, 0), root_last, &rb))
-	    != IG_OK)
-		goto out;
-	if (rb.len == 0) {
-		IG_ERROR(SUB, "%s: the store holds no root", dir);
-		e = IG_ENOTFOUND;
-		goto out;
-	}
-	if ((e = ig_root_decode(ig_buf_slice(&rb), &reg->root)) != IG_OK
-	    || !ig_slice_eq(ig_root_fed_id(reg->root), ig_buf_slice(&fed))
-	    || (ig_root_serial(reg->root) == 1
-	        && ig_root_self_check(reg->root) != IG_OK)) {
-		IG_ERROR(SUB, "%s: the stored root is damaged", dir);
-		e = IG_ESTORE;
-	}
-out:
-	ig_buf_free(&rb);
+	if ((e = ig_store_open_existing(dir, &fed, &reg->store)) == IG_OK)
+		e = chain_load(reg, dir, ig_buf_slice(&fed));
 	ig_buf_free(&fed);
 	return e;
 }
@@ -171,10 +283,12 @@ ig_err
 ig_registry_open(const char *dir, ig_slice signed_root, ig_registry **out)
 {
 	ig_registry *reg;
+	ig_root *pinned = NULL;
 	ig_err e;
 
 	if ((reg = ig_calloc(1, sizeof(*reg))) == NULL)
 		return IG_ENOMEM;
+	atomic_init(&reg->chain, NULL);
 	if (pthread_mutex_init(&reg->apply_lock, NULL) != 0) {
 		ig_free(reg);
 		return IG_ENOMEM;
@@ -185,24 +299,27 @@ ig_registry_open(const char *dir, ig_slice signed_root, ig_registry **out)
 		*out = reg;
 		return IG_OK;
 	}
-	if ((e = ig_root_decode(signed_root, &reg->root)) != IG_OK) {
+	if ((e = ig_root_decode(signed_root, &pinned)) != IG_OK) {
 		IG_ERROR(SUB, "root: %s", ig_strerror(e));
 		goto fail;
 	}
-	if (ig_root_serial(reg->root) != 1) {
+	if (ig_root_serial(pinned) != 1) {
 		IG_ERROR(SUB, "root: serial %llu, the pinned root is serial 1",
-		    (unsigned long long) ig_root_serial(reg->root));
+		    (unsigned long long) ig_root_serial(pinned));
 		e = IG_EINVAL;
 		goto fail;
 	}
-	if ((e = ig_root_self_check(reg->root)) != IG_OK
-	    || (e = ig_store_open(dir, ig_root_fed_id(reg->root), &reg->store))
+	if ((e = ig_root_self_check(pinned)) != IG_OK
+	    || (e = ig_store_open(dir, ig_root_fed_id(pinned), &reg->store))
 	        != IG_OK
-	    || (e = root_store(reg)) != IG_OK)
+	    || (e = root_store(reg, pinned)) != IG_OK
+	    || (e = chain_load(reg, dir, ig_root_fed_id(pinned))) != IG_OK)
 		goto fail;
+	ig_root_free(pinned);
 	*out = reg;
 	return IG_OK;
 fail:
+	ig_root_free(pinned);
 	ig_registry_close(reg);
 	return e;
 }
@@ -213,7 +330,7 @@ ig_registry_close(ig_registry *reg)
 	if (reg == NULL)
 		return;
 	ig_store_close(reg->store);
-	ig_root_free(reg->root);
+	chain_free(reg);
 	pthread_mutex_destroy(&reg->apply_lock);
 	ig_free(reg);
 }
@@ -221,7 +338,90 @@ ig_registry_close(ig_registry *reg)
 const ig_root *
 ig_registry_root(const ig_registry *reg)
 {
-	return reg->root;
+	return root_current(reg);
+}
+
+const ig_root *
+ig_registry_root_at(const ig_registry *reg, uint64_t serial)
+{
+	return root_at(reg, serial);
+}
+
+ig_err
+ig_registry_root_append(ig_registry *reg, ig_slice signed_root)
+{
+	uint8_t k[IG_STORE_KEY_MAX];
+	ig_store_batch *b = NULL;
+	struct root_link *link = NULL;
+	ig_root *r = NULL;
+	const ig_root *cur, *held;
+	uint64_t serial;
+	ig_err e;
+
+	if ((e = ig_root_decode(signed_root, &r)) != IG_OK) {
+		IG_WARN(SUB, "reject root: %s: malformed", ig_err_name(e));
+		return e;
+	}
+	serial = ig_root_serial(r);
+	pthread_mutex_lock(&reg->apply_lock);
+	cur = root_current(reg);
+	if (!ig_slice_eq(ig_root_fed_id(r), ig_root_fed_id(cur))) {
+		e = IG_EFEDERATION;
+		IG_WARN(SUB,
+		    "reject root %llu: EFEDERATION: another federation",
+		    (unsigned long long) serial);
+		goto out;
+	}
+	if ((held = root_at(reg, serial)) != NULL) {
+		if (ig_slice_eq(ig_root_bytes(held), ig_root_bytes(r))) {
+			e = IG_OK; /* a repeat (perhaps other signatures) */
+			goto out;
+		}
+		e = serial == ig_root_serial(cur) ? IG_EROOTCONFLICT
+		                                  : IG_EROOTSERIAL;
+		IG_WARN(SUB, "reject root %llu: %s: this node holds another",
+		    (unsigned long long) serial, ig_err_name(e));
+		goto out;
+	}
+	if (serial != ig_root_serial(cur) + 1) {
+		e = IG_EROOTSERIAL;
+		IG_WARN(SUB,
+		    "reject root %llu: EROOTSERIAL: the next serial is %llu",
+		    (unsigned long long) serial,
+		    (unsigned long long) (ig_root_serial(cur) + 1));
+		goto out;
+	}
+	if (serial > IG_ROOT_CHAIN_MAX) {
+		e = IG_ETOOBIG;
+		IG_WARN(SUB, "reject root %llu: ETOOBIG: chain limit",
+		    (unsigned long long) serial);
+		goto out;
+	}
+	/* The link is allocated first, so that a root written to the store
+	 * is always in the chain too. */
+	if ((link = ig_calloc(1, sizeof(*link))) == NULL) {
+		e = IG_ENOMEM;
+		goto out;
+	}
+	if ((e = ig_store_batch_new(reg->store, &b)) != IG_OK)
+		goto out;
+	ig_store_batch_put(b, IG_CF_ROOTS,
+	    ig_slice_make(k, ig_store_key_root(k, serial)),
+	    ig_root_signed_bytes(r));
+	if ((e = ig_store_batch_commit(b)) != IG_OK)
+		goto out;
+	link->root = r;
+	link->prev = atomic_load_explicit(&reg->chain, memory_order_relaxed);
+	atomic_store_explicit(&reg->chain, link, memory_order_release);
+	r = NULL; /* the chain owns it */
+	link = NULL;
+	IG_INFO(SUB, "root serial %llu accepted", (unsigned long long) serial);
+out:
+	pthread_mutex_unlock(&reg->apply_lock);
+	ig_store_batch_free(b);
+	ig_free(link);
+	ig_root_free(r);
+	return e;
 }
 
 /* --- heads -------------------------------------------------------------- */
@@ -232,6 +432,9 @@ head_parse(ig_slice v, ig_registry_head *h)
 	h->seq = be64_get(v.ptr);
 	memcpy(h->hash, v.ptr + 8, 32);
 	h->frozen_at = be64_get(v.ptr + 40);
+	h->root_serial = v.len == HEAD_LEN ? be64_get(v.ptr + 48) : 1;
+	if (h->root_serial == 0)
+		h->root_serial = 1;
 }
 
 /* Reads the head through the batch (b) or the store (b NULL). */
@@ -244,12 +447,13 @@ head_load(
 
 	memset(h, 0, sizeof(*h));
 	h->origin = origin;
+	h->root_serial = 1;
 	ig_buf_init(&v, HEAD_LEN);
 	e = b != NULL ? ig_store_batch_get(b, IG_CF_HEADS, origin, &v)
 	              : ig_store_get(reg->store, IG_CF_HEADS, origin, &v);
 	if (e == IG_ENOTFOUND) {
 		e = IG_OK;
-	} else if (e == IG_OK && v.len == HEAD_LEN) {
+	} else if (e == IG_OK && (v.len == HEAD_LEN || v.len == HEAD_LEN_V1)) {
 		head_parse(ig_buf_slice(&v), h);
 	} else if (e == IG_OK || e == IG_ETOOBIG) {
 		IG_ERROR(SUB, "damaged head record");
@@ -266,6 +470,7 @@ head_put(ig_store_batch *b, const ig_registry_head *h)
 	be64_put(v, h->seq);
 	memcpy(v + 8, h->hash, 32);
 	be64_put(v + 40, h->frozen_at);
+	be64_put(v + 48, h->root_serial == 0 ? 1 : h->root_serial);
 	ig_store_batch_put(
 	    b, IG_CF_HEADS, h->origin, ig_slice_make(v, HEAD_LEN));
 }
@@ -653,12 +858,48 @@ op_apply(struct apply_ctx *c, const ig_entry_op *op)
 	case IG_OP_REV_PUT:
 	case IG_OP_REV_DEL:
 		return rev_apply(c, op);
+	case IG_OP_ROOT_ACK:
+		return IG_OK; /* judged in apply_locked: the governing serial
+		               */
 	}
 	return IG_EINTERNAL;
 }
 
 /* --- apply ----------------------------------------------------------------
  */
+
+/* Verifies en's signature under any key its origin has held in a root
+ * this node holds (newest first, each key once): the check for entries
+ * whose governing serial is not known here (beyond a gap, forks below
+ * the head, evidence). IG_EUNKNOWNORIGIN when the origin is a member of
+ * no held root, IG_EBADSIG when no key verifies, IG_ECRYPTO. */
+static ig_err
+sig_any(const ig_registry *reg, const ig_entry *en)
+{
+	const uint8_t *tried[8];
+	size_t n_tried = 0;
+	bool member = false;
+
+	for (const struct root_link *l = chain_head(reg); l != NULL;
+	     l = l->prev) {
+		const ig_root_member *m
+		    = ig_root_member_find(l->root, ig_entry_origin(en));
+		bool seen = false;
+		ig_err e;
+		if (m == NULL)
+			continue;
+		member = true;
+		for (size_t i = 0; i < n_tried && !seen; i++)
+			seen = memcmp(tried[i], m->pub, 32) == 0;
+		if (seen)
+			continue;
+		if ((e = ig_entry_verify(en, m->pub)) != IG_EBADSIG)
+			return e;
+		if (n_tried < sizeof(tried) / sizeof(tried[0]))
+			tried[n_tried++] = m->pub;
+	}
+	return member ? IG_EBADSIG : IG_EUNKNOWNORIGIN;
+}
 
 /* en's seq is at or below the head: an exact repeat or an equivocation. */
 static ig_err
@@ -709,6 +950,14 @@ repeat_or_fork(ig_registry *reg, const ig_entry *en, ig_registry_head *h)
 		    (unsigned long long) seq);
 		goto out;
 	}
+	/* A fork counts only when the second entry is validly signed by
+	 * the origin (under any key it held: the serial governing that seq
+	 * is not recorded per entry). */
+	if ((e = sig_any(reg, en)) != IG_OK) {
+		e = reject(
+		    en, e, "fork below the head is not signed by the origin");
+		goto out;
+	}
 	ig_entry_hash(en, hash);
 	klen = ig_store_key_evidence(k, origin, seq, hash);
 	e = ig_store_get(
@@ -749,11 +998,13 @@ out:
 }
 
 static ig_err
-apply_locked(ig_registry *reg, const ig_entry *en, const ig_root_member *m)
+apply_locked(ig_registry *reg, const ig_entry *en)
 {
 	uint8_t k[IG_STORE_KEY_MAX];
+	char why[96];
 	ig_slice origin = ig_entry_origin(en);
-	uint64_t seq = ig_entry_seq(en);
+	uint64_t seq = ig_entry_seq(en), ack = ig_entry_root_ack(en);
+	const ig_root *gov;
 	ig_registry_head h;
 	struct apply_ctx c;
 	ig_err e;
@@ -765,14 +1016,52 @@ apply_locked(ig_registry *reg, const ig_entry *en, const ig_root_member *m)
 		return repeat_or_fork(reg, en, &h);
 	if (h.frozen_at != 0 && seq >= h.frozen_at)
 		return reject(en, IG_EFROZEN, "origin frozen by equivocation");
-	if (seq != h.seq + 1)
+	if (seq != h.seq + 1) {
+		/* The serial governing it depends on the entries between:
+		 * check only that the origin signed it at all. */
+		if ((e = sig_any(reg, en)) != IG_OK)
+			return reject(en, e,
+			    "signature does not verify under any key of the "
+			    "origin");
 		return reject(en, IG_ESEQGAP, "seq beyond the next one");
+	}
+
+	/* The governing serial: the one this entry acknowledges, else the
+	 * one governing the origin's log so far (docs/protocol.md,
+	 * "## Governance"). It depends only on the origin's own log. */
+	if (ack != 0 && ack <= h.root_serial) {
+		(void) snprintf(why, sizeof(why),
+		    "root.ack %llu does not advance the log's serial %llu",
+		    (unsigned long long) ack,
+		    (unsigned long long) h.root_serial);
+		return reject(en, IG_EOPINVALID, why);
+	}
+	h.root_serial = ack != 0 ? ack : h.root_serial;
+	if ((gov = root_at(reg, h.root_serial)) == NULL) {
+		(void) snprintf(why, sizeof(why),
+		    "governed by root serial %llu, not held yet",
+		    (unsigned long long) h.root_serial);
+		return reject(en, IG_EROOTWAIT, why);
+	}
+	if ((c.m = ig_root_member_find(gov, origin)) == NULL) {
+		(void) snprintf(why, sizeof(why),
+		    "origin is not a member of root serial %llu",
+		    (unsigned long long) h.root_serial);
+		return reject(en, IG_EUNKNOWNORIGIN, why);
+	}
+	if ((e = ig_entry_verify(en, c.m->pub)) != IG_OK) {
+		(void) snprintf(why, sizeof(why),
+		    "signature does not verify under the origin's key in "
+		    "root serial %llu",
+		    (unsigned long long) h.root_serial);
+		return reject(
+		    en, e, e == IG_EBADSIG ? why : "signature check failed");
+	}
 	if (memcmp(ig_entry_prev_hash(en), h.hash, 32) != 0)
 		return reject(en, IG_EPREVHASH, "prev_hash is not the head");
 
 	c.reg = reg;
 	c.en = en;
-	c.m = m;
 	if ((e = ig_store_batch_new(reg->store, &c.b)) != IG_OK)
 		return e;
 	for (size_t i = 0; i < ig_entry_op_count(en); i++) {
@@ -788,9 +1077,10 @@ apply_locked(ig_registry *reg, const ig_entry *en, const ig_root_member *m)
 	head_put(c.b, &h);
 	if ((e = ig_store_batch_commit(c.b)) != IG_OK)
 		goto out;
-	IG_INFO(SUB, "applied %.*s/%llu (%zu ops)", (int) origin.len,
-	    (const char *) origin.ptr, (unsigned long long) seq,
-	    ig_entry_op_count(en));
+	IG_INFO(SUB, "applied %.*s/%llu (%zu ops, root serial %llu)",
+	    (int) origin.len, (const char *) origin.ptr,
+	    (unsigned long long) seq, ig_entry_op_count(en),
+	    (unsigned long long) h.root_serial);
 out:
 	ig_store_batch_free(c.b);
 	return e;
@@ -800,7 +1090,8 @@ ig_err
 ig_registry_apply(ig_registry *reg, ig_slice signed_entry)
 {
 	ig_entry *en = NULL;
-	const ig_root_member *m;
+	const ig_root *cur;
+	char why[96];
 	ig_err e;
 
 	if (signed_entry.len > IG_ENTRY_SIGNED_MAX) {
@@ -813,24 +1104,36 @@ ig_registry_apply(ig_registry *reg, ig_slice signed_entry)
 		    ig_err_name(e), ig_strerror(e));
 		return e;
 	}
-	if ((m = ig_root_member_find(reg->root, ig_entry_origin(en)))
-	    == NULL) {
-		e = reject(en, IG_EUNKNOWNORIGIN, "origin is not a member");
-		goto out;
-	}
-	if ((e = ig_entry_verify(en, m->pub)) != IG_OK) {
-		e = reject(en, e,
-		    e == IG_EBADSIG ? "signature does not verify under the "
-		                      "origin's key"
-		                    : "signature check failed");
+	/* An entry acknowledging a root this node does not hold yet waits
+	 * for it (gossip fetches roots first); it is not refused. */
+	cur = root_current(reg);
+	if (ig_entry_root_ack(en) > ig_root_serial(cur)) {
+		(void) snprintf(why, sizeof(why),
+		    "acknowledges root serial %llu, this node holds %llu",
+		    (unsigned long long) ig_entry_root_ack(en),
+		    (unsigned long long) ig_root_serial(cur));
+		e = reject(en, IG_EROOTWAIT, why);
 		goto out;
 	}
 	pthread_mutex_lock(&reg->apply_lock);
-	e = apply_locked(reg, en, m);
+	e = apply_locked(reg, en);
 	pthread_mutex_unlock(&reg->apply_lock);
 out:
 	ig_entry_free(en);
 	return e;
+}
+
+bool
+ig_registry_ack_needed(ig_registry *reg, ig_slice origin, uint64_t *serial)
+{
+	ig_registry_head h;
+	uint64_t cur = ig_root_serial(root_current(reg));
+	if (origin.len == 0 || origin.len > IG_MEMBER_ID_MAX
+	    || head_load(reg, NULL, origin, &h) != IG_OK
+	    || h.root_serial >= cur)
+		return false;
+	*serial = cur;
+	return true;
 }
 
 /* --- evidence from peers --------------------------------------------------
@@ -944,7 +1247,6 @@ out:
 static ig_err
 evidence_half(ig_registry *reg, ig_slice bytes, ig_entry **out)
 {
-	const ig_root_member *m;
 	ig_entry *en = NULL;
 	ig_err e;
 
@@ -952,12 +1254,11 @@ evidence_half(ig_registry *reg, ig_slice bytes, ig_entry **out)
 		return IG_ETOOBIG;
 	if ((e = ig_entry_decode(bytes, &en)) != IG_OK)
 		return e;
-	if ((m = ig_root_member_find(reg->root, ig_entry_origin(en)))
-	    == NULL) {
-		e = IG_EUNKNOWNORIGIN;
+	if (ig_entry_root_ack(en) > ig_root_serial(root_current(reg))) {
+		e = IG_EROOTWAIT;
 		goto fail;
 	}
-	if ((e = ig_entry_verify(en, m->pub)) != IG_OK)
+	if ((e = sig_any(reg, en)) != IG_OK)
 		goto fail;
 	*out = en;
 	return IG_OK;
@@ -1117,7 +1418,7 @@ head_walk_one(void *arg, ig_slice key, ig_slice val, bool *stop)
 {
 	struct head_walk *hw = arg;
 	ig_registry_head h;
-	if (val.len != HEAD_LEN)
+	if (val.len != HEAD_LEN && val.len != HEAD_LEN_V1)
 		return IG_ESTORE;
 	memset(&h, 0, sizeof(h));
 	h.origin = key;

@@ -8,8 +8,14 @@
  *
  *   malformed or oversized            IG_EFORMAT, IG_ETRUNC, IG_EDEPTH,
  *                                     IG_ETOOBIG, IG_EUNSUPPORTED
+ *   acknowledges a root serial this   IG_EROOTWAIT (the entry must wait
+ *   node does not hold yet            for the root; gossip fetches it)
+ *   root.ack not above the log's      IG_EOPINVALID
+ *   governing serial
  *   origin not a member of the root   IG_EUNKNOWNORIGIN
+ *   of its governing serial
  *   signature under the origin's key  IG_EBADSIG
+ *   in that root
  *   same (origin, seq), other bytes   IG_EEQUIVOCATION (evidence stored,
  *                                     origin frozen at that seq)
  *   origin frozen                     IG_EFROZEN
@@ -32,6 +38,26 @@
  * its evidence and freezes the origin. An exact repeat of a stored entry
  * returns IG_OK and changes nothing. An accepted entry is written in one
  * synced batch (the entry, the new head and every op's changes).
+ *
+ * Governing serial (docs/protocol.md, "## Governance"): every entry is
+ * judged under one root, the serial its origin's own log names. An
+ * entry whose first op is ["root.ack", S] is governed by S (S must be
+ * above the serial governing the log so far); any other entry by the
+ * serial governing the origin's previous entry, 1 for a log without
+ * acknowledgements. Membership, key, countries and roles all come from
+ * that root. So a joining member's log starts with an acknowledgement
+ * of the serial that adds it, a rotated key signs from the entry that
+ * acknowledges the rotation on, and a removed member cannot acknowledge
+ * the root that removes it. The serial depends on nothing but the
+ * origin's log, so nodes that learn a new root at different moments
+ * judge every entry alike. Entries beyond a gap, forks below the head
+ * and evidence are checked against any key the origin has held in a
+ * root held here (their governing serial is not known yet).
+ *
+ * Roots: the registry keeps every accepted root (the `roots` column
+ * family and memory) from serial 1 to the newest. The rules of change
+ * live in consensus/governance; ig_registry_root_append stores a root
+ * the caller has checked.
  *
  * Authority: a member with role "authority" may publish csca.put and
  * dsc.put for its own countries, and dsc.del and rev.* for the DSCs it
@@ -101,8 +127,36 @@ IG_MUST_CHECK ig_err ig_registry_open(
 /* Closes the store; NULL is a no-op. */
 void ig_registry_close(ig_registry *reg);
 
-/* The current root, borrowed from reg. */
+/* The current root (the highest serial held), borrowed from reg: valid
+ * until ig_registry_close, also after a newer root is appended. Lock
+ * free; may be called from any thread. */
 const ig_root *ig_registry_root(const ig_registry *reg);
+
+/* The root of the given serial, or NULL when it is not held. Borrowed as
+ * ig_registry_root. */
+const ig_root *ig_registry_root_at(const ig_registry *reg, uint64_t serial);
+
+/* Stores signed_root (borrowed; copied) as the next root. The caller has
+ * checked the rules of change (consensus/governance.h,
+ * ig_governance_root_apply, which is what everyone else should call):
+ * this function checks only that the root decodes, belongs to the
+ * federation (IG_EFEDERATION) and has serial current + 1
+ * (IG_EROOTSERIAL). A root of a serial already held is IG_OK when its
+ * root_bytes are the same (a repeat), IG_EROOTCONFLICT when it is a
+ * different root of the current serial, IG_EROOTSERIAL below it. One
+ * synced write; thread safety as ig_registry_apply. Format errors,
+ * IG_ETOOBIG past IG_ROOT_CHAIN_MAX, IG_ESTORE, IG_ENOMEM. */
+IG_MUST_CHECK ig_err ig_registry_root_append(
+    ig_registry *reg, ig_slice signed_root);
+
+/* Whether the next entry origin publishes must acknowledge a newer root:
+ * true, with the current serial in *serial, when the serial governing
+ * the origin's log is below the current one. A publishing node (admin
+ * publish) then puts ["root.ack", *serial] first in its next entry
+ * (ig_entry_op kind IG_OP_ROOT_ACK). False on any store error (the entry
+ * is then judged as it is). */
+bool ig_registry_ack_needed(
+    ig_registry *reg, ig_slice origin, uint64_t *serial);
 
 /* Applies one signed entry (borrowed; copied as needed). Returns IG_OK
  * when it was applied or is an exact repeat, otherwise the error of the
@@ -160,6 +214,7 @@ typedef struct ig_registry_head {
 	uint64_t seq; /* 0: nothing applied yet */
 	uint8_t hash[32]; /* of the entry at seq; zeros for seq 0 */
 	uint64_t frozen_at; /* the equivocated seq, 0 when not frozen */
+	uint64_t root_serial; /* the serial governing the log after seq */
 } ig_registry_head;
 
 /* The head of one origin's log. An origin without entries has seq 0

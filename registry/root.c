@@ -224,11 +224,16 @@ root_signed_decode(ig_root *r)
 		            &pair[1], s->sig, sizeof(s->sig)))
 		        != IG_OK)
 			goto out;
+		/* A member signs at most twice: with its key in the previous
+		 * root and with its new key when the root rotates it. */
+		size_t same = 0;
 		for (size_t j = 0; j < i; j++) {
-			if (ig_slice_eq(r->sigs[j].member_id, s->member_id)) {
-				e = IG_EFORMAT; /* one signature per member */
-				goto out;
-			}
+			if (ig_slice_eq(r->sigs[j].member_id, s->member_id))
+				same++;
+		}
+		if (same >= 2) {
+			e = IG_EFORMAT;
+			goto out;
 		}
 		r->n_sigs = i + 1;
 	}
@@ -381,38 +386,64 @@ sig_message(ig_slice root_bytes, ig_buf *b)
 }
 
 ig_err
-ig_root_signers_check(
-    const ig_root *r, const ig_root *signers, uint64_t threshold)
+ig_root_signers_count(const ig_root *r, const ig_root *signers, uint64_t *out)
 {
+	const ig_root_member **counted = NULL;
 	ig_buf msg;
 	uint64_t valid = 0;
 	ig_err e;
 
 	if ((e = sig_message(r->root_bytes, &msg)) != IG_OK)
 		return e;
-	/* Signature ids are unique (the decoder checks), so each member
-	 * counts at most once. */
+	if (r->n_sigs > 0
+	    && (counted = ig_calloc(r->n_sigs, sizeof(*counted))) == NULL) {
+		e = IG_ENOMEM;
+		goto out;
+	}
+	/* Each member of signers counts at most once, and so does each
+	 * key: a member listed twice (a rotation) or two members sharing a
+	 * key add one signature, not two (TUF: each key counted once). */
 	for (size_t i = 0; i < r->n_sigs; i++) {
 		const ig_root_member *m
 		    = ig_root_member_find(signers, r->sigs[i].member_id);
+		bool dup = false;
 		if (m == NULL)
+			continue;
+		for (uint64_t k = 0; k < valid && !dup; k++)
+			dup = counted[k] == m
+			    || memcmp(counted[k]->pub, m->pub, 32) == 0;
+		if (dup)
 			continue;
 		e = ig_ed25519_verify(
 		    m->pub, ig_buf_slice(&msg), r->sigs[i].sig);
 		if (e == IG_OK)
-			valid++;
+			counted[valid++] = m;
 		else if (e != IG_EBADSIG)
 			goto out;
 	}
-	e = valid >= threshold ? IG_OK : IG_ETHRESHOLD;
-	if (e != IG_OK)
-		IG_WARN("root",
-		    "root serial %llu: %llu valid signatures, %llu needed",
-		    (unsigned long long) r->serial, (unsigned long long) valid,
-		    (unsigned long long) threshold);
+	*out = valid;
+	e = IG_OK;
 out:
+	ig_free(counted);
 	ig_buf_free(&msg);
 	return e;
+}
+
+ig_err
+ig_root_signers_check(
+    const ig_root *r, const ig_root *signers, uint64_t threshold)
+{
+	uint64_t valid = 0;
+	ig_err e;
+
+	if ((e = ig_root_signers_count(r, signers, &valid)) != IG_OK)
+		return e;
+	if (valid >= threshold)
+		return IG_OK;
+	IG_WARN("root", "root serial %llu: %llu valid signatures, %llu needed",
+	    (unsigned long long) r->serial, (unsigned long long) valid,
+	    (unsigned long long) threshold);
+	return IG_ETHRESHOLD;
 }
 
 ig_err

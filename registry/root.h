@@ -109,12 +109,20 @@ const ig_root_member *ig_root_member_find(const ig_root *r, ig_slice id);
 bool ig_root_member_has_country(const ig_root_member *m, const char *cc);
 
 /* Counts the signatures of r made by members of `signers` (r itself, or
- * the previous root) that verify over r's root_bytes, each member at
- * most once, and returns IG_OK when there are at least `threshold`,
- * IG_ETHRESHOLD otherwise. Signatures by ids that are not members of
- * signers are ignored. IG_ECRYPTO when the crypto library fails. */
+ * the previous root) that verify over r's root_bytes, each member and
+ * each public key at most once, and returns IG_OK when there are at
+ * least `threshold`, IG_ETHRESHOLD otherwise. Signatures by ids that are
+ * not members of signers are ignored. A signed root may list one member
+ * id twice (its old and its new key when the root rotates it; the
+ * decoder refuses a third). IG_ECRYPTO when the crypto library fails,
+ * IG_ENOMEM. */
 IG_MUST_CHECK ig_err ig_root_signers_check(
     const ig_root *r, const ig_root *signers, uint64_t threshold);
+
+/* The count ig_root_signers_check compares with its threshold, in *out
+ * (for `intyg federation show`). IG_ECRYPTO, IG_ENOMEM. */
+IG_MUST_CHECK ig_err ig_root_signers_count(
+    const ig_root *r, const ig_root *signers, uint64_t *out);
 
 /* Checks a root against its own members and threshold: what serial 1,
  * which has no predecessor, must satisfy. */

@@ -67,6 +67,13 @@ static const struct {
 	[IG_ESTORE] = { "ESTORE", "store (RocksDB) error" },
 	[IG_ETHRESHOLD]
 	= { "ETHRESHOLD", "root carries too few valid signatures" },
+	[IG_EROOTSERIAL] = { "EROOTSERIAL",
+	    "root serial is not the next one (rollback or fast-forward)" },
+	[IG_EROOTWAIT]
+	= { "EROOTWAIT", "entry needs a root serial not held yet" },
+	[IG_EROOTEXPIRED] = { "EROOTEXPIRED", "root has expired" },
+	[IG_EROOTCONFLICT] = { "EROOTCONFLICT",
+	    "another root of the same serial is already accepted" },
 };
 
 const char *

@@ -71,8 +71,13 @@ typedef enum ig_err {
 	IG_ESCHEMAVERSION = 51, /* store has a newer (unknown) schema */
 	IG_ESTORE = 52, /* the RocksDB store failed */
 	IG_ETHRESHOLD = 53, /* root has fewer valid signatures than needed */
+	IG_EROOTSERIAL = 54, /* root serial is not the next one (rollback or
+	                      * fast-forward) */
+	IG_EROOTWAIT = 55, /* entry names a root serial not held yet: waits */
+	IG_EROOTEXPIRED = 56, /* root has expired */
+	IG_EROOTCONFLICT = 57, /* another valid root of the same serial */
 
-	IG_ERR_LAST_ = 54
+	IG_ERR_LAST_ = 58
 } ig_err;
 
 /* Returns a static, human readable sentence for err; never NULL. */

@@ -299,7 +299,4 @@
  * as the issue asks: long enough to collect threshold signatures. */
 #define IG_ROOT_EXPIRY_WARN_MS (30ull * 24 * 3600 * 1000)
 
-/* Bytes of an admin request that submits a signed root. */
-#define IG_ADMIN_ROOT_MSG_MAX (IG_ROOT_SIGNED_MAX + IG_ADMIN_TOKEN_MAX + 1024)
-
 #endif /* IG_BASE_LIMITS_H */

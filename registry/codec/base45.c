@@ -16,37 +16,56 @@
 static const char alphabet[45]
     = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
 
-/* The value of character c, or -1 when c is not in the alphabet. */
-static int
-char_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A' + 10;
-	switch (c) {
-	case ' ':
-		return 36;
-	case '$':
-		return 37;
-	case '%':
-		return 38;
-	case '*':
-		return 39;
-	case '+':
-		return 40;
-	case '-':
-		return 41;
-	case '.':
-		return 42;
-	case '/':
-		return 43;
-	case ':':
-		return 44;
-	default:
-		return -1;
-	}
-}
+/* value[c] is the value of character c plus one, 0 for a character
+ * outside the alphabet (one table lookup per character on the hot path of
+ * every verification). */
+static const uint8_t value[256] = {
+	[' '] = 37,
+	['$'] = 38,
+	['%'] = 39,
+	['*'] = 40,
+	['+'] = 41,
+	['-'] = 42,
+	['.'] = 43,
+	['/'] = 44,
+	[':'] = 45,
+	['0'] = 1,
+	['1'] = 2,
+	['2'] = 3,
+	['3'] = 4,
+	['4'] = 5,
+	['5'] = 6,
+	['6'] = 7,
+	['7'] = 8,
+	['8'] = 9,
+	['9'] = 10,
+	['A'] = 11,
+	['B'] = 12,
+	['C'] = 13,
+	['D'] = 14,
+	['E'] = 15,
+	['F'] = 16,
+	['G'] = 17,
+	['H'] = 18,
+	['I'] = 19,
+	['J'] = 20,
+	['K'] = 21,
+	['L'] = 22,
+	['M'] = 23,
+	['N'] = 24,
+	['O'] = 25,
+	['P'] = 26,
+	['Q'] = 27,
+	['R'] = 28,
+	['S'] = 29,
+	['T'] = 30,
+	['U'] = 31,
+	['V'] = 32,
+	['W'] = 33,
+	['X'] = 34,
+	['Y'] = 35,
+	['Z'] = 36,
+};
 
 size_t
 ig_base45_decoded_max(size_t len)
@@ -70,10 +89,10 @@ group_value(const char *in, size_t n, uint32_t *out)
 	uint32_t v = 0;
 	uint32_t mul = 1;
 	for (size_t i = 0; i < n; i++) {
-		int c = char_value((unsigned char) in[i]);
-		if (c < 0)
+		uint32_t c = value[(unsigned char) in[i]];
+		if (c == 0)
 			return false;
-		v += (uint32_t) c * mul;
+		v += (c - 1) * mul;
 		mul *= 45;
 	}
 	*out = v;
@@ -89,24 +108,19 @@ ig_base45_decode(const char *in, size_t len, ig_buf *out)
 		return IG_EBASE45;
 	size_t n = ig_base45_decoded_max(len);
 
-	/* Validate everything first, so that out is untouched on error. */
-	for (size_t i = 0; i < len; i += 3) {
-		size_t g = len - i >= 3 ? 3 : 2;
-		uint32_t v;
-		if (!group_value(in + i, g, &v))
-			return IG_EBASE45;
-		if (v > (g == 3 ? 65535u : 255u))
-			return IG_EBASE45;
-	}
-
+	/* One pass: decode into the reserved room and count the bytes in
+	 * out->len only when every group was valid, so that out is unchanged
+	 * on error. */
 	ig_err e = ig_buf_reserve(out, n);
 	if (e != IG_OK)
 		return e;
 	uint8_t *p = out->ptr + out->len;
 	for (size_t i = 0; i < len; i += 3) {
 		size_t g = len - i >= 3 ? 3 : 2;
-		uint32_t v = 0;
-		(void) group_value(in + i, g, &v);
+		uint32_t v;
+		if (!group_value(in + i, g, &v)
+		    || v > (g == 3 ? 65535u : 255u))
+			return IG_EBASE45;
 		if (g == 3) {
 			*p++ = (uint8_t) (v >> 8);
 			*p++ = (uint8_t) (v & 0xff);

@@ -256,4 +256,13 @@ IG_MUST_CHECK ig_err ig_ed25519_priv_from_pem(
 IG_MUST_CHECK ig_err ig_ed25519_priv_to_pem(
     const uint8_t priv[IG_ED25519_PRIV_LEN], ig_buf *out);
 
+/* --- benchmark reference ------------------------------------------------ */
+
+/* OpenSSL's raw verification rate on cert's key: signs one msg_len-byte
+ * message with key (cert's private key), then verifies it n times with
+ * EVP_DigestVerify on a prepared DER signature, nothing of ours in the
+ * loop. *per_s is verifications per second. For benchmarks only. */
+IG_MUST_CHECK ig_err ig_crypto_raw_verify_rate(const ig_x509 *cert,
+    const ig_privkey *key, size_t msg_len, unsigned long n, double *per_s);
+
 #endif /* IG_CRYPTO_CRYPTO_H */

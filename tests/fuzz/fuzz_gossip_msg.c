@@ -34,8 +34,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ig_gossip_msg_encode(m, &b) != IG_OK
 	    || ig_gossip_msg_decode(ig_buf_slice(&b), &again) != IG_OK
 	    || again->type != m->type || again->n_vv != m->n_vv
-	    || again->n_entries != m->n_entries
-	    || again->n_pairs != m->n_pairs)
+	    || again->n_entries != m->n_entries || again->n_pairs != m->n_pairs
+	    || again->n_roots != m->n_roots)
 		abort();
 	ig_gossip_msg_free(again);
 	ig_buf_free(&b);

@@ -87,6 +87,9 @@ same(const ig_gossip_msg *a, const ig_gossip_msg *b)
 	}
 	assert_int_equal(a->applied, b->applied);
 	assert_int_equal(a->code, b->code);
+	assert_int_equal(a->n_roots, b->n_roots);
+	for (size_t i = 0; i < a->n_roots; i++)
+		assert_true(ig_slice_eq(a->roots[i], b->roots[i]));
 }
 
 static void
@@ -164,6 +167,57 @@ test_roundtrip(void **state)
 	m = msg(IG_GOSSIP_ERROR);
 	m.code = IG_EFORMAT;
 	roundtrip(&m, "error");
+
+	m = msg(IG_GOSSIP_ROOTS);
+	m.root_serial = 7;
+	roundtrip(&m, "roots");
+	m = msg(IG_GOSSIP_ROOTS_REPLY);
+	m.roots = entries2; /* opaque binaries to the codec */
+	m.n_roots = 2;
+	roundtrip(&m, "roots_reply");
+	m.n_roots = 0;
+	roundtrip(&m, "roots_reply_empty");
+}
+
+/* ROOTS and ROOTS_REPLY are decoded as strictly as the rest. */
+static void
+test_roots_strict(void **state)
+{
+	ig_gossip_msg m = msg(IG_GOSSIP_ROOTS_REPLY);
+	ig_slice many[IG_GOSSIP_ROOTS_MAX + 1];
+	ig_gossip_msg *d = NULL;
+	ig_buf b;
+	(void) state;
+	fixtures();
+
+	for (size_t i = 0; i <= IG_GOSSIP_ROOTS_MAX; i++)
+		many[i] = entries2[0];
+	m.roots = many;
+	m.n_roots = IG_GOSSIP_ROOTS_MAX + 1;
+	ig_buf_init(&b, IG_GOSSIP_MSG_MAX);
+	assert_int_equal(ig_gossip_msg_encode(&m, &b), IG_EINVAL);
+	ig_buf_free(&b);
+	/* ROOTS without a sender, with a string serial; ROOTS_REPLY with a
+	 * string for a root, an empty root, and a third element */
+	assert_int_not_equal(
+	    ig_gossip_msg_decode(ig_slice_make("\x92\x09\x01", 3), &d), IG_OK);
+	assert_int_not_equal(
+	    ig_gossip_msg_decode(ig_slice_make("\x93\x09\xa1x\xa1y", 6), &d),
+	    IG_OK);
+	assert_int_not_equal(
+	    ig_gossip_msg_decode(ig_slice_make("\x92\x0a\x91\xa1x", 5), &d),
+	    IG_OK);
+	assert_int_not_equal(
+	    ig_gossip_msg_decode(ig_slice_make("\x92\x0a\x91\xc4\x00", 5), &d),
+	    IG_OK);
+	assert_int_not_equal(
+	    ig_gossip_msg_decode(ig_slice_make("\x93\x0a\x90\x00", 4), &d),
+	    IG_OK);
+	assert_int_equal(ig_gossip_msg_decode(
+	                     ig_slice_make("\x92\x0a\x91\xc4\x01z", 6), &d),
+	    IG_OK);
+	assert_int_equal(d->n_roots, 1);
+	ig_gossip_msg_free(d);
 }
 
 /* The in-sync exchange: a digest from a member with a short id and its
@@ -224,9 +278,9 @@ test_strict(void **state)
 	(void) state;
 	fixtures();
 
-	/* type codes 0 and 9, a negative and a string one */
+	/* type codes 0 and 11, a negative and a string one */
 	assert_int_equal(decode_raw("\x92\x00\x01", 3), IG_EUNSUPPORTED);
-	assert_int_equal(decode_raw("\x92\x09\x01", 3), IG_EUNSUPPORTED);
+	assert_int_equal(decode_raw("\x92\x0b\x01", 3), IG_EUNSUPPORTED);
 	assert_int_not_equal(decode_raw("\x92\xff\x01", 3), IG_OK);
 	assert_int_not_equal(decode_raw("\x92\xa1x\x01", 4), IG_OK);
 	/* not an array, empty, wrong arity for the type */
@@ -349,6 +403,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_roots_strict),
 		cmocka_unit_test(test_in_sync_size),
 		cmocka_unit_test(test_strict),
 		cmocka_unit_test(test_vv_hash),

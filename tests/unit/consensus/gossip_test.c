@@ -587,8 +587,15 @@ test_config_checked(void **state)
 	    ig_gossip_new(nodes[TK_SE].reg, tk_id(TK_SE), &cfg, 1, &g),
 	    IG_EINVAL);
 	ig_gossip_config_default(&cfg);
+	/* A node outside the current root may run (an agency joining: it
+	 * fetches the root that adds it from the members). */
 	assert_int_equal(ig_gossip_new(nodes[TK_SE].reg,
 	                     ig_slice_make("nobody", 6), &cfg, 1, &g),
+	    IG_OK);
+	ig_gossip_free(g);
+	g = NULL;
+	assert_int_equal(
+	    ig_gossip_new(nodes[TK_SE].reg, ig_slice_make("", 0), &cfg, 1, &g),
 	    IG_EINVAL);
 	assert_null(g);
 	ig_gossip_free(NULL);

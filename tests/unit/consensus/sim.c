@@ -9,11 +9,13 @@
 
 #include <cmocka.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../registry/testkit.h"
+#include "consensus/governance.h"
 #include "registry/base/alloc.h"
 #include "registry/crypto/crypto.h"
 #include "registry/registry.h"
@@ -55,6 +57,8 @@ struct sim {
 	uint64_t order;
 	struct node *n;
 	ig_root_member *members;
+	bool *in_root; /* members of the newest root built here */
+	uint64_t serial; /* of the newest root built here */
 	ig_buf signed_root;
 	struct ev *heap;
 	size_t heap_n, heap_cap;
@@ -254,24 +258,31 @@ sim_new(const sim_cfg *cfg)
 		tk_dir_make(n->dir);
 	}
 	ig_privkey_free(key);
+	size_t n_init
+	    = cfg->initial_members != 0 ? cfg->initial_members : cfg->nodes;
+	s->in_root = calloc(cfg->nodes, sizeof(bool));
+	assert_non_null(s->in_root);
+	for (size_t i = 0; i < n_init; i++)
+		s->in_root[i] = true;
+	s->serial = 1;
 	memset(&info, 0, sizeof(info));
 	info.fed_id = ig_slice_make("sim-fed", 7);
 	info.serial = 1;
 	info.expires_ms = 4102444800000ull;
 	info.threshold = 1;
-	info.n_members = cfg->nodes;
+	info.n_members = n_init;
 	info.members = s->members;
 	ig_buf_init(&root_bytes, IG_ROOT_SIGNED_MAX);
 	ig_buf_init(&s->signed_root, IG_ROOT_SIGNED_MAX);
 	assert_int_equal(ig_root_encode(&info, &root_bytes), IG_OK);
-	for (size_t i = 0; i < cfg->nodes; i++) {
+	for (size_t i = 0; i < n_init; i++) {
 		sigs[i].member_id = s->members[i].id;
 		assert_int_equal(ig_root_sign(ig_buf_slice(&root_bytes),
 		                     s->n[i].priv, sigs[i].sig),
 		    IG_OK);
 	}
 	assert_int_equal(ig_root_signed_encode(ig_buf_slice(&root_bytes), sigs,
-	                     cfg->nodes, &s->signed_root),
+	                     n_init, &s->signed_root),
 	    IG_OK);
 	ig_buf_free(&root_bytes);
 	free(sigs);
@@ -313,6 +324,7 @@ sim_free(sim *s)
 		ig_wipe(s->n[i].priv, 32);
 	}
 	ig_buf_free(&s->signed_root);
+	free(s->in_root);
 	free(s->members);
 	free(s->n);
 	free(s);
@@ -324,39 +336,51 @@ sim_now(const sim *s)
 	return s->now;
 }
 
-void
-sim_publish(sim *s, size_t i)
+ig_err
+sim_publish_any(sim *s, size_t i, ig_buf *out)
 {
 	struct node *n = &s->n[i];
-	uint8_t hashes[16 * 8];
+	uint8_t hashes[16 * 8], head[32];
 	ig_entry_info info;
-	ig_entry_op op;
+	ig_entry_op ops[2];
+	ig_entry_op *op;
 	ig_buf eb, signed_entry;
 	uint8_t sig[64];
+	uint64_t ack = 0;
+	size_t n_ops = 0;
+	ig_err err;
 
 	assert_true(n->up);
-	memset(&op, 0, sizeof(op));
+	memset(ops, 0, sizeof(ops));
+	/* A publishing node acknowledges a newer root first. */
+	if (ig_registry_ack_needed(
+	        n->reg, ig_slice_make(n->id, strlen(n->id)), &ack)) {
+		ops[n_ops].kind = IG_OP_ROOT_ACK;
+		ops[n_ops].root_serial = ack;
+		n_ops++;
+	}
+	op = &ops[n_ops++];
 	if (n->seq == 0) {
-		op.kind = IG_OP_DSC_PUT;
-		memcpy(op.country, n->cc, 3);
-		op.der = ig_x509_der(n->dsc);
-		op.source = ig_slice_make("national", 8);
+		op->kind = IG_OP_DSC_PUT;
+		memcpy(op->country, n->cc, 3);
+		op->der = ig_x509_der(n->dsc);
+		op->source = ig_slice_make("national", 8);
 	} else {
 		for (size_t k = 0; k < sizeof(hashes); k++)
 			hashes[k] = (uint8_t) rnd(s);
-		op.kind = IG_OP_REV_PUT;
-		ig_x509_kid(n->dsc, op.kid);
-		op.hash_type = IG_HASH_UCI;
-		op.expires_ms = 1900000000000ull;
-		op.hashes = ig_slice_make(hashes, sizeof(hashes));
+		op->kind = IG_OP_REV_PUT;
+		ig_x509_kid(n->dsc, op->kid);
+		op->hash_type = IG_HASH_UCI;
+		op->expires_ms = 1900000000000ull;
+		op->hashes = ig_slice_make(hashes, sizeof(hashes));
 	}
 	memset(&info, 0, sizeof(info));
 	info.origin = ig_slice_make(n->id, 3);
 	info.seq = n->seq + 1;
 	memcpy(info.prev_hash, n->head, 32);
 	info.time_ms = 1700000000000ull + (uint64_t) s->now;
-	info.n_ops = 1;
-	info.ops = &op;
+	info.n_ops = n_ops;
+	info.ops = ops;
 	ig_buf_init(&eb, IG_ENTRY_MAX);
 	ig_buf_init(&signed_entry, IG_ENTRY_SIGNED_MAX);
 	assert_int_equal(ig_entry_encode(&info, &eb), IG_OK);
@@ -365,16 +389,108 @@ sim_publish(sim *s, size_t i)
 	assert_int_equal(
 	    ig_entry_signed_encode(ig_buf_slice(&eb), sig, &signed_entry),
 	    IG_OK);
-	assert_int_equal(ig_sha256(ig_buf_slice(&eb), n->head), IG_OK);
-	n->seq++;
-	assert_int_equal(
-	    ig_registry_apply(n->reg, ig_buf_slice(&signed_entry)), IG_OK);
+	assert_int_equal(ig_sha256(ig_buf_slice(&eb), head), IG_OK);
+	err = ig_registry_apply(n->reg, ig_buf_slice(&signed_entry));
+	if (err == IG_OK) {
+		memcpy(n->head, head, 32);
+		n->seq++;
+	}
 	assert_int_equal(
 	    ig_gossip_publish(n->g, ig_buf_slice(&signed_entry), s->now),
 	    IG_OK);
 	drain(s, i);
+	if (out != NULL) {
+		ig_buf_init(out, IG_ENTRY_SIGNED_MAX);
+		assert_int_equal(
+		    ig_buf_append(out, signed_entry.ptr, signed_entry.len),
+		    IG_OK);
+	}
 	ig_buf_free(&eb);
 	ig_buf_free(&signed_entry);
+	return err;
+}
+
+void
+sim_publish(sim *s, size_t i)
+{
+	assert_int_equal(sim_publish_any(s, i, NULL), IG_OK);
+}
+
+ig_err
+sim_apply(sim *s, size_t i, ig_slice signed_entry)
+{
+	assert_true(s->n[i].up);
+	return ig_registry_apply(s->n[i].reg, signed_entry);
+}
+
+uint64_t
+sim_head(sim *s, size_t i, size_t o)
+{
+	ig_registry_head h;
+	assert_true(s->n[i].up);
+	assert_int_equal(ig_registry_head_get(
+	                     s->n[i].reg, ig_slice_make(s->n[o].id, 3), &h),
+	    IG_OK);
+	return h.seq;
+}
+
+uint64_t
+sim_root_serial(sim *s, size_t i)
+{
+	assert_true(s->n[i].up);
+	return ig_root_serial(ig_registry_root(s->n[i].reg));
+}
+
+void
+sim_root_change(sim *s, size_t at, size_t add, size_t remove)
+{
+	bool *next = calloc(s->cfg.nodes, sizeof(bool));
+	ig_root_member *m = calloc(s->cfg.nodes, sizeof(*m));
+	ig_root_sig *sigs = calloc(2 * s->cfg.nodes, sizeof(*sigs));
+	ig_root_info info;
+	ig_buf rb, sr;
+	size_t nm = 0, ns = 0;
+
+	assert_true(next != NULL && m != NULL && sigs != NULL);
+	memcpy(next, s->in_root, s->cfg.nodes * sizeof(bool));
+	if (add != SIZE_MAX)
+		next[add] = true;
+	if (remove != SIZE_MAX)
+		next[remove] = false;
+	for (size_t i = 0; i < s->cfg.nodes; i++)
+		if (next[i])
+			m[nm++] = s->members[i];
+	memset(&info, 0, sizeof(info));
+	info.fed_id = ig_slice_make("sim-fed", 7);
+	info.serial = ++s->serial;
+	info.expires_ms = 4102444800000ull;
+	info.threshold = 1;
+	info.n_members = nm;
+	info.members = m;
+	ig_buf_init(&rb, IG_ROOT_SIGNED_MAX);
+	ig_buf_init(&sr, IG_ROOT_SIGNED_MAX);
+	assert_int_equal(ig_root_encode(&info, &rb), IG_OK);
+	for (size_t i = 0; i < s->cfg.nodes; i++) {
+		if (!next[i] && !s->in_root[i])
+			continue;
+		sigs[ns].member_id = s->members[i].id;
+		assert_int_equal(ig_root_sign(ig_buf_slice(&rb), s->n[i].priv,
+		                     sigs[ns].sig),
+		    IG_OK);
+		ns++;
+	}
+	assert_int_equal(
+	    ig_root_signed_encode(ig_buf_slice(&rb), sigs, ns, &sr), IG_OK);
+	assert_true(s->n[at].up);
+	assert_int_equal(ig_governance_root_apply(s->n[at].reg,
+	                     ig_buf_slice(&sr), (uint64_t) s->now, true),
+	    IG_OK);
+	memcpy(s->in_root, next, s->cfg.nodes * sizeof(bool));
+	ig_buf_free(&rb);
+	ig_buf_free(&sr);
+	free(next);
+	free(m);
+	free(sigs);
 }
 
 /* --- running ------------------------------------------------------------- */
@@ -520,13 +636,24 @@ sim_heal(sim *s)
 bool
 sim_converged(sim *s)
 {
+	for (size_t i = 0; i < s->cfg.nodes; i++)
+		assert_true(s->n[i].up);
+	return sim_converged_except(s, SIZE_MAX);
+}
+
+bool
+sim_converged_except(sim *s, size_t skip)
+{
 	uint8_t h0[32], d0[32], h[32], d[32];
+	bool first = true;
 	for (size_t i = 0; i < s->cfg.nodes; i++) {
 		struct node *n = &s->n[i];
-		assert_true(n->up);
+		if (!n->up || i == skip)
+			continue;
 		assert_int_equal(ig_gossip_vv_hash_get(n->g, h), IG_OK);
 		assert_int_equal(ig_registry_state_digest(n->reg, d), IG_OK);
-		if (i == 0) {
+		if (first) {
+			first = false;
 			memcpy(h0, h, 32);
 			memcpy(d0, d, 32);
 		} else if (memcmp(h, h0, 32) != 0 || memcmp(d, d0, 32) != 0) {

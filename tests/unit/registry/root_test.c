@@ -337,8 +337,9 @@ test_strict_outer(void **state)
 	    IG_ETOOBIG);
 	ig_buf_free(&b);
 
-	/* root_bytes as a string, a signature of 63 bytes, a repeated
-	 * signer, a signature list that is not a list */
+	/* root_bytes as a string, a signature of 63 bytes, a signer
+	 * repeated three times (twice is a key rotation), a signature list
+	 * that is not a list */
 	for (int v = 0; v < 4; v++) {
 		ig_buf_init(&b, IG_ROOT_SIGNED_MAX);
 		ig_msgpack_writer_init(&w, &b);
@@ -352,8 +353,8 @@ test_strict_outer(void **state)
 		if (v == 3) {
 			ig_msgpack_uint_write(&w, 1);
 		} else {
-			ig_msgpack_array_write(&w, v == 2 ? 2 : 1);
-			for (int i = 0; i < (v == 2 ? 2 : 1); i++) {
+			ig_msgpack_array_write(&w, v == 2 ? 3 : 1);
+			for (int i = 0; i < (v == 2 ? 3 : 1); i++) {
 				ig_msgpack_array_write(&w, 2);
 				ig_msgpack_cstr_write(&w, "se");
 				ig_msgpack_bin_write(

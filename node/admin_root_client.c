@@ -1,0 +1,172 @@
+/*
+ * admin_root_client.c - the client side of the admin endpoint's "root"
+ * command (contract and wire format in admin_root.h): one request on a
+ * fresh req0 socket, the reply bounded by NNG_OPT_RECVMAXSZ, pre-validated
+ * and decoded strictly.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "node/admin_root.h"
+#include "node/nng_util.h"
+#include "registry/base/limits.h"
+#include "registry/codec/msgpack_util.h"
+
+/* A root is checked with a few hundred signature verifications at most
+ * and written with one synced write. */
+#define ROOT_RECV_TIMEOUT_MS 60000
+#define ROOT_SEND_TIMEOUT_MS 10000
+
+/* Nesting of a reply: [true, serial, changed]. */
+#define REPLY_DEPTH 2
+
+/* One round trip; on IG_OK *reply is an owned message. */
+static ig_err
+roundtrip(
+    const char *addr, ig_slice req, nng_msg **reply, char *why, size_t why_len)
+{
+	nng_socket sock;
+	nng_msg *m = NULL;
+	ig_err err;
+	int rv;
+
+	if ((rv = nng_req0_open(&sock)) != 0) {
+		(void) snprintf(why, why_len, "socket: %s", nng_strerror(rv));
+		return ig_nng_err(rv);
+	}
+	if ((rv = nng_socket_set_size(
+	         sock, NNG_OPT_RECVMAXSZ, IG_ADMIN_REPLY_MAX))
+	        != 0
+	    || (rv = nng_socket_set_ms(
+	            sock, NNG_OPT_RECVTIMEO, ROOT_RECV_TIMEOUT_MS))
+	        != 0
+	    || (rv = nng_socket_set_ms(
+	            sock, NNG_OPT_SENDTIMEO, ROOT_SEND_TIMEOUT_MS))
+	        != 0
+	    || (rv = nng_socket_set_ms(
+	            sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE))
+	        != 0) {
+		(void) snprintf(
+		    why, why_len, "socket options: %s", nng_strerror(rv));
+		err = ig_nng_err(rv);
+		goto out;
+	}
+	if ((rv = nng_dial(sock, addr, NULL, 0)) != 0) {
+		(void) snprintf(why, why_len, "cannot connect to %s: %s", addr,
+		    nng_strerror(rv));
+		err = ig_nng_err(rv);
+		goto out;
+	}
+	if ((err = ig_nng_msg_from(req, &m)) != IG_OK) {
+		(void) snprintf(why, why_len, "out of memory");
+		goto out;
+	}
+	if ((rv = nng_sendmsg(sock, m, 0)) != 0) {
+		nng_msg_free(m);
+		(void) snprintf(
+		    why, why_len, "sending to %s: %s", addr, nng_strerror(rv));
+		err = ig_nng_err(rv);
+		goto out;
+	}
+	if ((rv = nng_recvmsg(sock, &m, 0)) != 0) {
+		(void) snprintf(why, why_len, "no reply from %s: %s", addr,
+		    nng_strerror(rv));
+		err = ig_nng_err(rv);
+		goto out;
+	}
+	*reply = m;
+	err = IG_OK;
+out:
+	nng_close(sock);
+	return err;
+}
+
+/* Decodes [true, serial, changed] or [false, code, name, message]. */
+static ig_err
+reply_decode(
+    nng_msg *m, uint64_t *serial, bool *changed, char *why, size_t why_len)
+{
+	msgpack_unpacked u;
+	const msgpack_object *it;
+	uint64_t s, code;
+	ig_slice msg;
+	size_t k;
+	ig_err err;
+
+	if ((err = ig_msgpack_unpack(ig_nng_msg_slice(m), REPLY_DEPTH, &u))
+	    != IG_OK) {
+		(void) snprintf(
+		    why, why_len, "malformed reply: %s", ig_strerror(err));
+		return IG_EFORMAT;
+	}
+	err = IG_EFORMAT;
+	if (ig_msgpack_array_read(&u.data, 3, 4, &it, &k) != IG_OK
+	    || it[0].type != MSGPACK_OBJECT_BOOLEAN) {
+		(void) snprintf(why, why_len, "malformed reply");
+		goto out;
+	}
+	if (!it[0].via.boolean) {
+		if (k != 4 || ig_msgpack_uint_read(&it[1], &code) != IG_OK
+		    || code == 0 || code >= IG_ERR_LAST_
+		    || ig_msgpack_str_read(&it[3], 0, 1024, &msg) != IG_OK) {
+			(void) snprintf(why, why_len, "malformed error reply");
+			goto out;
+		}
+		(void) snprintf(why, why_len, "node refused the root: %.*s",
+		    (int) msg.len, (const char *) msg.ptr);
+		err = (ig_err) code;
+		goto out;
+	}
+	if (k != 3 || ig_msgpack_uint_read(&it[1], &s) != IG_OK
+	    || it[2].type != MSGPACK_OBJECT_BOOLEAN) {
+		(void) snprintf(why, why_len, "malformed reply");
+		goto out;
+	}
+	*serial = s;
+	*changed = it[2].via.boolean;
+	err = IG_OK;
+out:
+	msgpack_unpacked_destroy(&u);
+	return err;
+}
+
+ig_err
+ig_admin_root_submit(const char *addr, const char *token, ig_slice signed_root,
+    uint64_t *serial, bool *changed, char *why, size_t why_len)
+{
+	ig_msgpack_writer w;
+	nng_msg *m = NULL;
+	ig_buf req;
+	ig_err err;
+
+	if (signed_root.len == 0 || signed_root.len > IG_ROOT_SIGNED_MAX) {
+		(void) snprintf(
+		    why, why_len, "the root is empty or too large");
+		return IG_ETOOBIG;
+	}
+	ig_buf_init(&req, IG_ADMIN_MSG_MAX);
+	ig_msgpack_writer_init(&w, &req);
+	ig_msgpack_array_write(&w, 4);
+	ig_msgpack_uint_write(&w, 1);
+	ig_msgpack_cstr_write(&w, "root");
+	if (token != NULL)
+		ig_msgpack_cstr_write(&w, token);
+	else
+		ig_msgpack_nil_write(&w);
+	ig_msgpack_bin_write(&w, signed_root);
+	if ((err = ig_msgpack_writer_err(&w)) != IG_OK) {
+		(void) snprintf(why, why_len, "request too large");
+		goto out;
+	}
+	if ((err = roundtrip(addr, ig_buf_slice(&req), &m, why, why_len))
+	    != IG_OK)
+		goto out;
+	err = reply_decode(m, serial, changed, why, why_len);
+	nng_msg_free(m);
+out:
+	ig_buf_free(&req);
+	return err;
+}
