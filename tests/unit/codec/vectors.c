@@ -1,6 +1,7 @@
 /*
  * vectors.c - loading the EU dgc-testdata vectors for the codec tests.
  */
+#include "registry/codec/hex.h"
 #include "vectors.h"
 
 #include <dirent.h>
@@ -35,18 +36,6 @@ vec_load(const char *rel)
 	return json_load_file(path, 0, &err);
 }
 
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool
 vec_hex(const json_t *v, const char *field, ig_buf *out)
 {
@@ -55,16 +44,7 @@ vec_hex(const json_t *v, const char *field, ig_buf *out)
 		return false;
 	const char *s = json_string_value(f);
 	size_t len = json_string_length(f);
-	if (len % 2 != 0)
-		return false;
-	for (size_t i = 0; i < len; i += 2) {
-		int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		if (ig_buf_append_u8(out, (uint8_t) (hi * 16 + lo)) != IG_OK)
-			return false;
-	}
-	return true;
+	return ig_hex_decode(s, len, out) == IG_OK;
 }
 
 static int

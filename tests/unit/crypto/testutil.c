@@ -17,32 +17,16 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "registry/codec/hex.h"
 
 size_t
 tu_hex(const char *hex, uint8_t *out, size_t cap)
 {
 	size_t n = strlen(hex);
 
-	if (n % 2 != 0 || n / 2 > cap)
+	if (n % 2 != 0 || n / 2 > cap
+	    || ig_hex_decode_fixed(hex, n, out, n / 2) != IG_OK)
 		return 0;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(hex[2 * i]);
-		int lo = hexval(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return 0;
-		out[i] = (uint8_t) (hi * 16 + lo);
-	}
 	return n / 2;
 }
 
