@@ -61,6 +61,13 @@ typedef struct ig_api_hooks {
 	 * admin listener answers 501. */
 	ig_err (*publish)(void *ctx, const ig_entry_op *ops, size_t nops,
 	    uint64_t *seq, char *why, size_t why_len);
+	/* The current root's expiry (consensus/governance.h): seconds until
+	 * it expires in *expires_in_s (negative once expired) and, in
+	 * *refuse, whether verification answers must be refused (expired
+	 * and on_root_expiry = refuse). Health and every verification
+	 * answer carry the first as root_expires_in. NULL: computed from
+	 * the root's expiry, never refused. */
+	void (*root_expiry)(void *ctx, int64_t *expires_in_s, bool *refuse);
 } ig_api_hooks;
 
 typedef struct ig_api_config {

@@ -73,6 +73,11 @@ void ig_api_dsc_cache_free(ig_api_dsc_cache *c);
  * api->dsc_cache must be set). */
 void ig_api_source_init(ig_api *api, ig_verify_source *out);
 
+/* The current root's expiry through the node's hook (api/http.h,
+ * root_expiry): seconds left (negative once expired) and whether
+ * verification answers must be refused. Any thread. */
+void ig_api_root_expiry(ig_api *api, int64_t *expires_in_s, bool *refuse);
+
 /* --- the service ------------------------------------------------------------
  */
 

@@ -77,11 +77,35 @@ ig_route_peers(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 }
 
 void
+ig_api_root_expiry(ig_api *api, int64_t *expires_in_s, bool *refuse)
+{
+	const ig_root *r = ig_registry_root(api->reg);
+	int64_t now = ig_time_now_ms();
+	uint64_t exp = ig_root_expires_ms(r);
+
+	*refuse = false;
+	if (api->hooks.root_expiry != NULL) {
+		api->hooks.root_expiry(api->hooks.ctx, expires_in_s, refuse);
+		return;
+	}
+	if (exp > (uint64_t) INT64_MAX)
+		*expires_in_s = INT64_MAX / 1000;
+	else
+		*expires_in_s = ((int64_t) exp - now) / 1000;
+}
+
+void
 ig_route_healthz(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 {
-	(void) w;
+	int64_t in_s;
+	bool refuse;
+
 	(void) req;
-	ig_http_res_json(res, 200, json_pack("{s:s}", "status", "ok"));
+	ig_api_root_expiry(w->api, &in_s, &refuse);
+	ig_http_res_json(res, 200,
+	    json_pack("{s:s,s:I,s:I}", "status", "ok", "root_serial",
+	        (json_int_t) ig_root_serial(ig_registry_root(w->api->reg)),
+	        "root_expires_in", (json_int_t) in_s));
 }
 
 static ig_err
@@ -98,19 +122,24 @@ ig_route_readyz(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 {
 	ig_api *api = w->api;
 	const ig_root *r = ig_registry_root(api->reg);
-	bool store_ok, root_ok, peer_ok;
+	bool store_ok, root_ok, peer_ok, refuse;
 	peers_ctx c = { NULL, 0, 0 };
+	int64_t in_s;
 	(void) req;
 
 	store_ok = ig_registry_heads_each(api->reg, head_nop, NULL) == IG_OK;
-	root_ok = ig_time_now_ms() <= (int64_t) ig_root_expires_ms(r);
+	/* An expired root makes the node not ready only when it refuses to
+	 * answer (on_root_expiry = refuse); warn keeps it in rotation. */
+	ig_api_root_expiry(api, &in_s, &refuse);
+	root_ok = !refuse;
 	peers_get(api, &c);
 	peer_ok = api->single_node || ig_root_member_count(r) <= 1 || c.up > 0;
 	ig_http_res_json(res, store_ok && root_ok && peer_ok ? 200 : 503,
-	    json_pack("{s:s,s:b,s:b,s:b,s:I}", "status",
+	    json_pack("{s:s,s:b,s:b,s:b,s:I,s:I}", "status",
 	        store_ok && root_ok && peer_ok ? "ready" : "not_ready",
 	        "store_open", store_ok, "root_valid", root_ok,
-	        "peer_reachable", peer_ok, "peers_up", (json_int_t) c.up));
+	        "peer_reachable", peer_ok, "peers_up", (json_int_t) c.up,
+	        "root_expires_in", (json_int_t) in_s));
 }
 
 void

@@ -114,9 +114,10 @@ ig_api_heads_json(ig_api *api)
 	return a;
 }
 
-/* The checked-against context of a response: root and heads. */
+/* The checked-against context of a response: root, heads and the
+ * seconds until the root expires. */
 static json_t *
-context_json(ig_api *api)
+context_json(ig_api *api, int64_t expires_in_s)
 {
 	json_t *root = ig_api_root_json(api);
 	json_t *heads = ig_api_heads_json(api);
@@ -125,7 +126,28 @@ context_json(ig_api *api)
 		json_decref(heads);
 		return NULL;
 	}
-	return json_pack("{s:o,s:o}", "root", root, "heads", heads);
+	return json_pack("{s:o,s:o,s:I}", "root", root, "heads", heads,
+	    "root_expires_in", (json_int_t) expires_in_s);
+}
+
+/* Answers 503 root_expired and returns true when the current root has
+ * expired and the node refuses answers then (on_root_expiry = refuse);
+ * otherwise *expires_in_s is the root's time left. */
+static bool
+expiry_refuses(ig_api *api, ig_http_res *res, int64_t *expires_in_s)
+{
+	bool refuse;
+
+	ig_api_root_expiry(api, expires_in_s, &refuse);
+	if (!refuse)
+		return false;
+	ig_http_res_error(res, 503, "root_expired",
+	    "the federation root (serial %llu) expired %lld s ago and this "
+	    "node refuses to verify then (on_root_expiry = refuse); it "
+	    "answers again once a newer root arrives",
+	    (unsigned long long) ig_root_serial(ig_registry_root(api->reg)),
+	    (long long) -*expires_in_s);
+	return true;
 }
 
 /* Reads one request item: a string, or {"hcert": str, "at"?: str}. */
@@ -203,6 +225,7 @@ ig_route_verify(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 	size_t len = req->body_len;
 	int64_t at = ig_time_now();
 	json_t *body = NULL, *v = NULL, *ctx;
+	int64_t in_s;
 	ig_err e;
 
 	if (ig_http_media_is(req->content_type, "text/plain")) {
@@ -227,7 +250,9 @@ ig_route_verify(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 		    "send text/plain (an HC1 string) or application/json");
 		return;
 	}
-	if ((ctx = context_json(w->api)) == NULL) {
+	if (expiry_refuses(w->api, res, &in_s))
+		goto out;
+	if ((ctx = context_json(w->api, in_s)) == NULL) {
 		ig_http_res_error(
 		    res, 500, "internal", "cannot read the registry");
 		goto out;
@@ -258,6 +283,7 @@ ig_route_verify_batch(
 	json_t *body, *out = NULL, *results = NULL;
 	const char *why = "";
 	size_t n, i;
+	int64_t in_s;
 	ig_err e;
 
 	if ((body = json_body(req, res)) == NULL)
@@ -286,7 +312,9 @@ ig_route_verify_batch(
 			goto out;
 		}
 	}
-	if ((out = context_json(w->api)) == NULL
+	if (expiry_refuses(w->api, res, &in_s))
+		goto out;
+	if ((out = context_json(w->api, in_s)) == NULL
 	    || (results = json_array()) == NULL) {
 		ig_http_res_error(
 		    res, 500, "internal", "cannot read the registry");

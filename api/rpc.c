@@ -18,6 +18,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "api/routes.h"
@@ -130,6 +131,8 @@ handle(ig_api_worker *wk, ig_slice msg, ig_buf *reply)
 	ig_msgpack_writer w;
 	ig_api *api = wk->api;
 	uint64_t serial = ig_root_serial(ig_registry_root(api->reg));
+	int64_t in_s;
+	bool refuse;
 	ig_err e;
 
 	if ((rq = ig_calloc(1, sizeof(*rq))) == NULL)
@@ -138,8 +141,15 @@ handle(ig_api_worker *wk, ig_slice msg, ig_buf *reply)
 		ig_free(rq);
 		return error_reply(0, e, reply);
 	}
+	ig_api_root_expiry(api, &in_s, &refuse);
+	if (rq->kind == IG_RPC_VERIFY && refuse) {
+		/* on_root_expiry = refuse and the root has expired. */
+		e = error_reply(rq->id, IG_EROOTEXPIRED, reply);
+		ig_free(rq);
+		return e;
+	}
 	ig_msgpack_writer_init(&w, reply);
-	ig_msgpack_array_write(&w, 5);
+	ig_msgpack_array_write(&w, rq->kind == IG_RPC_VERIFY ? 6 : 5);
 	ig_msgpack_uint_write(&w, IG_RPC_VERSION);
 	ig_msgpack_uint_write(&w, rq->id);
 	ig_msgpack_uint_write(&w, 0);
@@ -167,6 +177,8 @@ handle(ig_api_worker *wk, ig_slice msg, ig_buf *reply)
 			    &w, ig_slice_make(t, v.type ? 1 : 0));
 			ig_msgpack_cstr_write(&w, v.valid ? "" : v.detail);
 		}
+		/* Since governance: the seconds until the root expires. */
+		msgpack_pack_int64(&w.pk, in_s);
 	} else {
 		static const unsigned all[] = { 1, 2, 3 };
 		unsigned types[3];
@@ -474,7 +486,7 @@ out:
  * error otherwise. */
 static ig_err
 reply_open(nng_msg *m, uint64_t id, msgpack_unpacked *u,
-    const msgpack_object **result, uint64_t *serial)
+    const msgpack_object **result, uint64_t *serial, int64_t *expires_in_s)
 {
 	const msgpack_object *f;
 	size_t n;
@@ -484,7 +496,7 @@ reply_open(nng_msg *m, uint64_t id, msgpack_unpacked *u,
 	         ig_slice_make(nng_msg_body(m), nng_msg_len(m)), 4, u))
 	    != IG_OK)
 		return IG_EFORMAT;
-	if (ig_msgpack_array_read(&u->data, 4, 5, &f, &n) != IG_OK
+	if (ig_msgpack_array_read(&u->data, 4, 6, &f, &n) != IG_OK
 	    || ig_msgpack_uint_read(&f[0], &version) != IG_OK
 	    || ig_msgpack_uint_read(&f[1], &rid) != IG_OK
 	    || ig_msgpack_uint_read(&f[2], &err) != IG_OK
@@ -492,10 +504,17 @@ reply_open(nng_msg *m, uint64_t id, msgpack_unpacked *u,
 		e = IG_EFORMAT;
 	else if (err != 0)
 		e = err < IG_ERR_LAST_ && n == 4 ? (ig_err) err : IG_EFORMAT;
-	else if (n != 5 || rid != id
+	else if (n < 5 || rid != id
 	    || ig_msgpack_uint_read(&f[3], serial) != IG_OK)
 		e = IG_EFORMAT;
-	else
+	else if (n == 6 && f[5].type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+		*expires_in_s = f[5].via.i64;
+	else if (n == 6 && f[5].type == MSGPACK_OBJECT_POSITIVE_INTEGER
+	    && f[5].via.u64 <= (uint64_t) INT64_MAX)
+		*expires_in_s = (int64_t) f[5].via.u64;
+	else if (n == 6)
+		e = IG_EFORMAT;
+	if (e == IG_OK)
 		*result = &f[4];
 	if (e != IG_OK)
 		msgpack_unpacked_destroy(u);
@@ -513,6 +532,7 @@ ig_rpc_verify(ig_rpc_client *c, const char *const *texts, const size_t *lens,
 	const msgpack_object *res, *items;
 	ig_rpc_verdict *v = NULL;
 	uint64_t id, serial = 0;
+	int64_t expires_in = INT64_MIN;
 	size_t ni;
 	ig_err e;
 
@@ -534,7 +554,7 @@ ig_rpc_verify(ig_rpc_client *c, const char *const *texts, const size_t *lens,
 	if ((e = ig_msgpack_writer_err(&w)) != IG_OK
 	    || (e = call(c, &req, &m)) != IG_OK)
 		goto out;
-	if ((e = reply_open(m, id, &u, &res, &serial)) != IG_OK)
+	if ((e = reply_open(m, id, &u, &res, &serial, &expires_in)) != IG_OK)
 		goto out;
 	if ((v = ig_calloc(n, sizeof(*v))) == NULL)
 		e = IG_ENOMEM;
@@ -564,6 +584,7 @@ ig_rpc_verify(ig_rpc_client *c, const char *const *texts, const size_t *lens,
 		v[i].type = t.len == 1 ? (char) t.ptr[0] : 0;
 		if (d.len > 0)
 			memcpy(v[i].detail, d.ptr, d.len);
+		v[i].root_expires_in = expires_in;
 	}
 	msgpack_unpacked_destroy(&u);
 	if (e == IG_OK) {
@@ -589,6 +610,7 @@ ig_rpc_revoked(ig_rpc_client *c, const uint8_t kid[8], unsigned type,
 	msgpack_unpacked u;
 	const msgpack_object *res, *items;
 	uint64_t id, serial, latest = 0;
+	int64_t expires_in = INT64_MIN; /* not used by this call */
 	size_t ni;
 	ig_err e;
 
@@ -608,7 +630,8 @@ ig_rpc_revoked(ig_rpc_client *c, const uint8_t kid[8], unsigned type,
 	ig_msgpack_bin_write(&w, ig_slice_make(hash, 16));
 	if ((e = ig_msgpack_writer_err(&w)) != IG_OK
 	    || (e = call(c, &req, &m)) != IG_OK
-	    || (e = reply_open(m, id, &u, &res, &serial)) != IG_OK)
+	    || (e = reply_open(m, id, &u, &res, &serial, &expires_in))
+	        != IG_OK)
 		goto out;
 	if (ig_msgpack_array_read(res, 0, 3, &items, &ni) != IG_OK)
 		e = IG_EFORMAT;

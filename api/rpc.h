@@ -54,6 +54,10 @@ typedef struct ig_rpc_verdict {
 	char country[3]; /* "" when unknown */
 	char type; /* 'v', 't', 'r' or 0 */
 	char detail[192];
+	/* Seconds until the node's root expires (negative once expired),
+	 * the same for every verdict of one call; INT64_MIN when the node
+	 * predates governance and does not say. */
+	int64_t root_expires_in;
 } ig_rpc_verdict;
 
 /* Dials url. Each call waits at most timeout_ms (0: 10 s). Returns an
@@ -70,7 +74,9 @@ void ig_rpc_client_close(ig_rpc_client *c);
  * the node's root serial. IG_EINVAL for bad arguments, IG_ETOOBIG when
  * the request exceeds IG_RPC_MSG_MAX, IG_EIO (transport, timeout),
  * IG_EFORMAT (a reply that does not decode), or the error the node
- * answered with. out is written only on success. Thread-safe. */
+ * answered with (IG_EROOTEXPIRED: its root has expired and it refuses
+ * to verify, on_root_expiry = refuse). out is written only on success.
+ * Thread-safe. */
 IG_MUST_CHECK ig_err ig_rpc_verify(ig_rpc_client *c, const char *const *texts,
     const size_t *lens, size_t n, int64_t at, ig_rpc_verdict *out,
     uint64_t *root_serial);

@@ -1129,33 +1129,54 @@ local_seq_set(ig_gossip *g, ig_slice origin, uint64_t seq)
 
 /* Applies entries as received. Entries that must wait (a gap, a DSC or
  * CSCA of another origin not yet here) are retried after the others
- * while that makes progress. push relaxes what counts as misbehaviour:
- * a pusher does not know our head. Errors are local failures only. */
+ * while that makes progress. Each pass hands the entries still to do to
+ * ig_registry_apply_many in their order (group commit: one synced write
+ * per group, each entry judged after the ones before it), then handles
+ * each result as a single apply's. push relaxes what counts as
+ * misbehaviour: a pusher does not know our head. Errors are local
+ * failures only. */
 static ig_err
 apply_entries(ig_gossip *g, const ig_slice *entries, size_t n, bool push,
     struct applied *res)
 {
 	bool *done = NULL;
+	ig_slice *todo = NULL;
+	size_t *todo_at = NULL;
+	ig_err *results = NULL;
 	ig_err e = IG_OK;
 
 	if (n == 0)
 		return IG_OK;
 	if ((e = vv_refresh(g)) != IG_OK)
 		return e;
-	if ((done = ig_calloc(n, sizeof(bool))) == NULL)
-		return IG_ENOMEM;
+	if ((done = ig_calloc(n, sizeof(bool))) == NULL
+	    || (todo = ig_calloc(n, sizeof(*todo))) == NULL
+	    || (todo_at = ig_calloc(n, sizeof(*todo_at))) == NULL
+	    || (results = ig_calloc(n, sizeof(*results))) == NULL) {
+		e = IG_ENOMEM;
+		goto out;
+	}
 	for (int pass = 0; pass < 4; pass++) {
 		bool progress = false, retry = false;
+		size_t n_todo = 0;
 		for (size_t i = 0; i < n; i++) {
+			if (done[i])
+				continue;
+			todo_at[n_todo] = i;
+			todo[n_todo++] = entries[i];
+		}
+		/* A local failure is also the result of every entry from
+		 * the failed group on: the switch below stops at the first,
+		 * after the bookkeeping of the entries written before it. */
+		e = ig_registry_apply_many(g->reg, todo, n_todo, results);
+		for (size_t t = 0; t < n_todo; t++) {
+			size_t i = todo_at[t];
 			ig_slice origin = { NULL, 0 }, eb;
 			uint64_t seq = 0;
 			bool peeked;
-			ig_err r;
+			ig_err r = results[t];
 
-			if (done[i])
-				continue;
 			peeked = entry_peek(entries[i], &origin, &seq, &eb);
-			r = ig_registry_apply(g->reg, entries[i]);
 			switch (r) {
 			case IG_OK:
 				done[i] = true;
@@ -1203,6 +1224,8 @@ apply_entries(ig_gossip *g, const ig_slice *entries, size_t n, bool push,
 				break;
 			}
 		}
+		if (e != IG_OK)
+			goto out;
 		if (!retry || !progress)
 			break;
 	}
@@ -1210,6 +1233,9 @@ apply_entries(ig_gossip *g, const ig_slice *entries, size_t n, bool push,
 		if (!done[i])
 			res->waiting++;
 out:
+	ig_free(results);
+	ig_free(todo_at);
+	ig_free(todo);
 	ig_free(done);
 	return e;
 }

@@ -18,6 +18,7 @@
 #include "api/regsource.h"
 #include "api/verify.h"
 #include "node/admin.h"
+#include "node/admin_root.h"
 #include "node/admin_server.h"
 #include "node/nng_util.h"
 #include "node/publish.h"
@@ -105,8 +106,18 @@ do_publish(ig_admin_server *s, const msgpack_object *args, size_t nargs)
 		reply_error(s, IG_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		ops[i] = *ig_entry_op_at(tmpl, i);
+		/* The node acknowledges new roots itself (node/publish.c):
+		 * an operator's acknowledgement could name a serial the
+		 * node does not hold, or come after other ops. */
+		if (ops[i].kind == IG_OP_ROOT_ACK) {
+			reply_error(s, IG_EOPINVALID,
+			    "root.ack is added by the node itself; remove it "
+			    "from the template");
+			goto out;
+		}
+	}
 
 	if ((err = ig_publisher_publish(
 	         s->pub, ops, n, &seq, hash, msg, sizeof(msg)))
@@ -453,6 +464,9 @@ serve(ig_admin_server *s, ig_slice req)
 		do_block(s, items + 3, n - 3, true);
 	else if (ig_msgpack_str_eq(&items[1], "unblock"))
 		do_block(s, items + 3, n - 3, false);
+	else if (ig_msgpack_str_eq(&items[1], "root"))
+		(void) ig_admin_root_serve(
+		    s->reg, items + 3, n - 3, ig_time_now_ms(), &s->reply);
 	else
 		reply_error(s, IG_EUNSUPPORTED, "unknown command");
 out:

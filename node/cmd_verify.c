@@ -87,7 +87,8 @@ trust_each(void *ctx, ig_slice kid, ig_verify_dsc_fn fn, void *arg)
 }
 
 /* The JSON of an RPC verdict: the keys of ig_verdict_to_json that the
- * RPC carries, and the root serial the node verified under. */
+ * RPC carries, the root serial the node verified under and the seconds
+ * until that root expires (when the node says). */
 static json_t *
 rpc_verdict_json(const ig_rpc_verdict *v, int64_t at, uint64_t serial)
 {
@@ -113,6 +114,9 @@ rpc_verdict_json(const ig_rpc_verdict *v, int64_t at, uint64_t serial)
 		    o, "country", json_string(v->country));
 	rc |= json_object_set_new(
 	    o, "root_serial", json_integer((json_int_t) serial));
+	if (v->root_expires_in != INT64_MIN)
+		rc |= json_object_set_new(o, "root_expires_in",
+		    json_integer((json_int_t) v->root_expires_in));
 	if (rc != 0) {
 		json_decref(o);
 		return NULL;

@@ -51,6 +51,9 @@ static const key_desc keys[] = {
 	{ "node", "root_file", K_PATH, STR_FIELD(root_file), 0, 0, true },
 	{ "node", "root_hash", K_HASH, STR_FIELD(root_hash), 0, 0, true },
 	{ "node", "log_level", K_LOGLEVEL, NUM_FIELD(log_level), 0, 0, false },
+	{ "node", "on_root_expiry", K_EXPIRY, NUM_FIELD(root_expiry_refuse), 0,
+	    0, false },
+	/* The name before the governance work; kept as an alias. */
 	{ "node", "root_expiry", K_EXPIRY, NUM_FIELD(root_expiry_refuse), 0, 0,
 	    false },
 	{ "gossip", "listen", K_URL, STR_FIELD(gossip_listen), 0, 0, false },

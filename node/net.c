@@ -21,6 +21,20 @@
  * undeliverable (the machine backs the peer off; no misbehaviour is
  * counted), and requests claiming its id get an ERROR reply from here,
  * without reaching the machine. The flags live under gmtx.
+ *
+ * Following the root: the peers and the mutual-TLS CA chain are those
+ * of the registry's current root. The worker compares its serial with
+ * the one they were built from on every tick (under gmtx) and, when a
+ * new root has been accepted, adds a dialer for every new member, closes
+ * the socket of every removed one (a peer whose URL or certificate
+ * changed is both) and, when the set of member certificates changed,
+ * restarts the listener with a new TLS config: nng takes a listener's
+ * TLS config only before it starts, so the listener is closed (which
+ * drops its inbound connections, those of a removed member included)
+ * and made again on the same socket. Peers reconnect within their
+ * reconnect interval. A removed peer's record (and its socket, with
+ * the dialer closed) stays in the list, marked gone, until ig_net_close:
+ * an exchange still in flight may point at it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +53,7 @@
 #include "registry/base/limits.h"
 #include "registry/base/log.h"
 #include "registry/crypto/crypto.h"
+#include "registry/registry.h"
 
 /* How often the listener thread looks at the stop flag while no request
  * arrives: it ends without its socket being closed under it. */
@@ -51,6 +66,9 @@
 
 typedef struct net_peer {
 	ig_net *net;
+	struct net_peer *next; /* in ig_net.peers */
+	bool gone; /* gmtx: removed by a newer root; socket closed */
+	uint8_t cert_hash[32]; /* of its TLS certificate in the root */
 	char id[IG_MEMBER_ID_MAX + 1];
 	char url[IG_URL_MAX + 1];
 	nng_socket sock;
@@ -91,8 +109,18 @@ struct ig_net {
 	nng_socket rep;
 	bool rep_open;
 	nng_listener listener;
-	net_peer *peers;
-	size_t n_peers;
+	bool listener_open; /* gmtx once started */
+	net_peer *peers; /* gmtx once started; gone ones included */
+	size_t n_peers; /* gmtx: the live ones */
+
+	const ig_registry *reg; /* borrowed: its current root is followed */
+	uint64_t serial; /* gmtx: the root serial the peers were built from */
+	uint64_t follow_failed; /* gmtx: a serial not followed (logged) */
+	uint8_t ca_hash[32]; /* gmtx: of the CA chain of the listener */
+	char self[IG_MEMBER_ID_MAX + 1];
+	bool insecure;
+	ig_buf cert_pem; /* own TLS certificate, NUL-terminated */
+	ig_buf key_pem; /* own TLS key, NUL-terminated; wiped on close */
 
 	nng_thread *listen_thr;
 	nng_thread *work_thr;
@@ -137,6 +165,8 @@ list_remove(ex_list *l, net_exchange *e)
 	e->in = NULL;
 	l->n--;
 }
+
+static void root_follow(ig_net *n);
 
 /* Frees an exchange that is in no list; waits for its callback. */
 static void
@@ -199,10 +229,10 @@ exchange_cb(void *arg)
 static net_peer *
 peer_find(ig_net *n, ig_slice id)
 {
-	for (size_t i = 0; i < n->n_peers; i++) {
-		if (strlen(n->peers[i].id) == id.len
-		    && memcmp(n->peers[i].id, id.ptr, id.len) == 0)
-			return &n->peers[i];
+	for (net_peer *p = n->peers; p != NULL; p = p->next) {
+		if (!p->gone && strlen(p->id) == id.len
+		    && memcmp(p->id, id.ptr, id.len) == 0)
+			return p;
 	}
 	return NULL;
 }
@@ -330,6 +360,7 @@ worker_main(void *arg)
 		if (nng_clock() >= next_tick) {
 			int64_t now = ig_time_now_ms();
 			nng_mtx_lock(n->gmtx);
+			root_follow(n);
 			if (ig_gossip_tick(n->g, now) != IG_OK)
 				IG_WARN(SUB, "gossip tick failed");
 			flush_sends(n, now);
@@ -478,7 +509,7 @@ ca_chain_build(const ig_root *root, ig_buf *out, char *why, size_t why_len)
 /* A TLS config with the CA chain and our certificate; server_name NULL
  * for the listener. */
 static ig_err
-tls_config_make(nng_tls_mode mode, const char *ca, const ig_net_config *cfg,
+tls_config_make(nng_tls_mode mode, const char *ca, const ig_net *n,
     const char *server_name, nng_tls_config **out)
 {
 	nng_tls_config *t;
@@ -487,8 +518,8 @@ tls_config_make(nng_tls_mode mode, const char *ca, const ig_net_config *cfg,
 	if ((rv = nng_tls_config_alloc(&t, mode)) != 0)
 		return ig_nng_err(rv);
 	if ((rv = nng_tls_config_ca_chain(t, ca, NULL)) != 0
-	    || (rv = nng_tls_config_own_cert(
-	            t, cfg->cert_pem, cfg->key_pem, NULL))
+	    || (rv = nng_tls_config_own_cert(t, (const char *) n->cert_pem.ptr,
+	            (const char *) n->key_pem.ptr, NULL))
 	        != 0
 	    || (rv = nng_tls_config_auth_mode(t, NNG_TLS_AUTH_MODE_REQUIRED))
 	        != 0
@@ -503,13 +534,13 @@ tls_config_make(nng_tls_mode mode, const char *ca, const ig_net_config *cfg,
 
 /* Copies url into out, turning tls+tcp:// into tcp:// when insecure. */
 static bool
-url_for(const ig_net_config *cfg, ig_slice url, char *out, size_t size)
+url_for(bool insecure, ig_slice url, char *out, size_t size)
 {
 	static const char tls[] = "tls+tcp://";
 	size_t skip = 0;
 	int k;
 
-	if (cfg->insecure && url.len >= sizeof(tls) - 1
+	if (insecure && url.len >= sizeof(tls) - 1
 	    && memcmp(url.ptr, tls, sizeof(tls) - 1) == 0)
 		skip = 4; /* "tls+" */
 	k = snprintf(out, size, "%.*s", (int) (url.len - skip),
@@ -549,8 +580,7 @@ fail:
 }
 
 static ig_err
-peer_open(ig_net *n, net_peer *p, const ig_net_config *cfg, const char *ca,
-    char *why, size_t why_len)
+peer_open(ig_net *n, net_peer *p, const char *ca, char *why, size_t why_len)
 {
 	ig_err err;
 	int rv;
@@ -562,10 +592,10 @@ peer_open(ig_net *n, net_peer *p, const ig_net_config *cfg, const char *ca,
 	p->sock_open = true;
 	p->net = n;
 	if ((rv = nng_socket_set_size(
-	         p->sock, NNG_OPT_RECVMAXSZ, cfg->msg_max + FRAMING_SLACK))
+	         p->sock, NNG_OPT_RECVMAXSZ, n->msg_max + FRAMING_SLACK))
 	        != 0
 	    || (rv = nng_socket_set_ms(p->sock, NNG_OPT_REQ_RESENDTIME,
-	            (nng_duration) cfg->timeout_ms * 2))
+	            (nng_duration) n->timeout_ms * 2))
 	        != 0
 	    || (rv = nng_pipe_notify(
 	            p->sock, NNG_PIPE_EV_ADD_POST, peer_pipe_cb, p))
@@ -579,9 +609,9 @@ peer_open(ig_net *n, net_peer *p, const ig_net_config *cfg, const char *ca,
 	}
 	/* The peer keeps its TLS config (freed by ig_net_close): a dialer
 	 * made again after an unblock needs it. */
-	if (!cfg->insecure
+	if (!n->insecure
 	    && (err = tls_config_make(
-	            NNG_TLS_MODE_CLIENT, ca, cfg, p->id, &p->tls))
+	            NNG_TLS_MODE_CLIENT, ca, n, p->id, &p->tls))
 	        != IG_OK) {
 		snprintf(why, why_len, "TLS config for peer %s: %s", p->id,
 		    ig_strerror(err));
@@ -590,12 +620,47 @@ peer_open(ig_net *n, net_peer *p, const ig_net_config *cfg, const char *ca,
 	return peer_dialer_make(n, p, why, why_len);
 }
 
+/* Creates the listener on n->rep (not started) with a TLS config over
+ * the CA chain ca (unless insecure). On failure nothing is left open. */
 static ig_err
-listener_open(ig_net *n, const ig_net_config *cfg, const char *ca, char *why,
-    size_t why_len)
+listener_make(ig_net *n, const char *ca, char *why, size_t why_len)
 {
 	nng_tls_config *t = NULL;
 	ig_err err;
+	int rv;
+
+	if ((rv = nng_listener_create(&n->listener, n->rep, n->listen_url))
+	    != 0) {
+		snprintf(why, why_len, "listener %s: %s", n->listen_url,
+		    nng_strerror(rv));
+		return ig_nng_err(rv);
+	}
+	if (!n->insecure) {
+		if ((err = tls_config_make(
+		         NNG_TLS_MODE_SERVER, ca, n, NULL, &t))
+		    != IG_OK) {
+			snprintf(why, why_len,
+			    "TLS config of the listener: %s",
+			    ig_strerror(err));
+			(void) nng_listener_close(n->listener);
+			return err;
+		}
+		rv = nng_listener_set_ptr(n->listener, NNG_OPT_TLS_CONFIG, t);
+		nng_tls_config_free(t);
+		if (rv != 0) {
+			snprintf(why, why_len, "TLS of the listener: %s",
+			    nng_strerror(rv));
+			(void) nng_listener_close(n->listener);
+			return ig_nng_err(rv);
+		}
+	}
+	n->listener_open = true;
+	return IG_OK;
+}
+
+static ig_err
+listener_open(ig_net *n, const char *ca, char *why, size_t why_len)
+{
 	int rv;
 
 	if ((rv = nng_rep0_open(&n->rep)) != 0) {
@@ -604,10 +669,10 @@ listener_open(ig_net *n, const ig_net_config *cfg, const char *ca, char *why,
 	}
 	n->rep_open = true;
 	if ((rv = nng_socket_set_size(
-	         n->rep, NNG_OPT_RECVMAXSZ, cfg->msg_max + FRAMING_SLACK))
+	         n->rep, NNG_OPT_RECVMAXSZ, n->msg_max + FRAMING_SLACK))
 	        != 0
 	    || (rv = nng_socket_set_ms(
-	            n->rep, NNG_OPT_SENDTIMEO, (nng_duration) cfg->timeout_ms))
+	            n->rep, NNG_OPT_SENDTIMEO, (nng_duration) n->timeout_ms))
 	        != 0
 	    || (rv = nng_socket_set_ms(
 	            n->rep, NNG_OPT_RECVTIMEO, LISTEN_POLL_MS))
@@ -617,39 +682,211 @@ listener_open(ig_net *n, const ig_net_config *cfg, const char *ca, char *why,
 	        != 0
 	    || (rv = nng_pipe_notify(
 	            n->rep, NNG_PIPE_EV_REM_POST, listener_pipe_cb, n))
-	        != 0
-	    || (rv = nng_listener_create(&n->listener, n->rep, n->listen_url))
 	        != 0) {
 		snprintf(why, why_len, "listener %s: %s", n->listen_url,
 		    nng_strerror(rv));
 		return ig_nng_err(rv);
 	}
-	if (cfg->insecure)
-		return IG_OK;
-	if ((err = tls_config_make(NNG_TLS_MODE_SERVER, ca, cfg, NULL, &t))
-	    != IG_OK) {
-		snprintf(why, why_len, "TLS config of the listener: %s",
-		    ig_strerror(err));
-		return err;
+	return listener_make(n, ca, why, why_len);
+}
+
+/* Retires a peer that the current root no longer lists (or lists with
+ * another URL or certificate): closes its dialer, which drops its
+ * connection, and marks it gone, so that no exchange is started for it
+ * again. Its socket stays open until ig_net_close, like a blocked
+ * peer's: closing it now, under exchanges still in flight, leaks their
+ * requests in nng 1.5 (seen under LeakSanitizer); ig_net_close stops
+ * the exchanges first. gmtx held once started. */
+static void
+peer_retire(ig_net *n, net_peer *p)
+{
+	if (p->dialer_open)
+		(void) nng_dialer_close(p->dialer);
+	p->dialer_open = false;
+	if (p->blocked)
+		n->n_blocked--;
+	p->blocked = false;
+	p->gone = true;
+	n->n_peers--;
+}
+
+/* Adds member m as a peer with the CA chain ca, dialing at once when the
+ * net has started. gmtx held once started. */
+static ig_err
+peer_add(ig_net *n, const ig_root_member *m, const char *ca, char *why,
+    size_t why_len)
+{
+	net_peer *p;
+	ig_err err;
+	int rv;
+
+	if (m->id.len == 0 || m->id.len > IG_MEMBER_ID_MAX) {
+		snprintf(why, why_len, "member id of %zu bytes", m->id.len);
+		return IG_EINVAL;
 	}
-	rv = nng_listener_set_ptr(n->listener, NNG_OPT_TLS_CONFIG, t);
-	nng_tls_config_free(t);
-	if (rv != 0) {
-		snprintf(
-		    why, why_len, "TLS of the listener: %s", nng_strerror(rv));
-		return ig_nng_err(rv);
+	if ((p = ig_calloc(1, sizeof(*p))) == NULL)
+		return IG_ENOMEM;
+	memcpy(p->id, m->id.ptr, m->id.len);
+	p->id[m->id.len] = '\0';
+	p->net = n;
+	/* Linked first, so that ig_net_close frees it whatever happens. */
+	p->next = n->peers;
+	n->peers = p;
+	n->n_peers++;
+	if ((err = ig_sha256(m->tls_cert_der, p->cert_hash)) != IG_OK)
+		goto fail;
+	if (!url_for(n->insecure, m->gossip_url, p->url, sizeof(p->url))) {
+		snprintf(why, why_len, "gossip URL of %s too long", p->id);
+		err = IG_EINVAL;
+		goto fail;
+	}
+	if ((err = peer_open(n, p, ca, why, why_len)) != IG_OK)
+		goto fail;
+	if (n->started
+	    && (rv = nng_dialer_start(p->dialer, NNG_FLAG_NONBLOCK)) != 0)
+		IG_WARN(SUB, "dialing peer %s at %s: %s", p->id, p->url,
+		    nng_strerror(rv));
+	return IG_OK;
+
+fail:
+	peer_retire(n, p);
+	return err;
+}
+
+/* Whether p still matches member m of the current root. */
+static bool
+peer_current(const net_peer *p, const ig_root_member *m, bool insecure)
+{
+	char url[IG_URL_MAX + 1];
+	uint8_t h[32];
+
+	if (!url_for(insecure, m->gossip_url, url, sizeof(url))
+	    || strcmp(url, p->url) != 0
+	    || ig_sha256(m->tls_cert_der, h) != IG_OK)
+		return false;
+	return ig_ct_equal(h, p->cert_hash, sizeof(h));
+}
+
+/* Makes the peers those of root: retires the peers it no longer lists
+ * (or lists changed), adds its other members that have a gossip URL.
+ * One log line per change once started. gmtx held once started. */
+static ig_err
+peers_sync(
+    ig_net *n, const ig_root *root, const char *ca, char *why, size_t why_len)
+{
+	ig_slice self = ig_slice_make(n->self, strlen(n->self));
+	ig_err err;
+
+	for (net_peer *p = n->peers; p != NULL; p = p->next) {
+		const ig_root_member *m;
+
+		if (p->gone)
+			continue;
+		m = ig_root_member_find(
+		    root, ig_slice_make(p->id, strlen(p->id)));
+		if (m != NULL && m->gossip_url.len > 0
+		    && peer_current(p, m, n->insecure))
+			continue;
+		peer_retire(n, p);
+		if (n->started)
+			IG_INFO(SUB, "peer %s removed (root serial %llu %s)",
+			    p->id, (unsigned long long) ig_root_serial(root),
+			    m == NULL ? "does not list it"
+			              : "changed its URL or certificate");
+	}
+	for (size_t i = 0; i < ig_root_member_count(root); i++) {
+		const ig_root_member *m = ig_root_member_at(root, i);
+
+		if (ig_slice_eq(m->id, self) || m->gossip_url.len == 0
+		    || peer_find(n, m->id) != NULL)
+			continue;
+		if ((err = peer_add(n, m, ca, why, why_len)) != IG_OK)
+			return err;
+		if (n->started)
+			IG_INFO(SUB, "peer %s added (root serial %llu) at %s",
+			    n->peers->id,
+			    (unsigned long long) ig_root_serial(root),
+			    n->peers->url);
 	}
 	return IG_OK;
 }
 
+/* The worker's check, on every tick with gmtx held: when the registry
+ * holds a newer root than the peers were built from, rebuilds the peers
+ * and, when the CA chain changed, restarts the listener. A failure is
+ * logged and retried on the next tick. */
+static void
+root_follow(ig_net *n)
+{
+	const ig_root *root = ig_registry_root(n->reg);
+	uint64_t serial = ig_root_serial(root);
+	ig_buf ca;
+	uint8_t h[32];
+	char why[IG_URL_MAX + 256];
+	ig_err err;
+	int rv;
+
+	if (serial == n->serial)
+		return;
+	why[0] = '\0';
+	ig_buf_init(&ca, (size_t) IG_ROOT_MEMBERS_MAX * IG_CERT_DER_MAX * 2);
+	if (n->follow_failed != serial)
+		IG_INFO(SUB,
+		    "moving to root serial %llu (was %llu): %zu members; "
+		    "updating peers",
+		    (unsigned long long) serial,
+		    (unsigned long long) n->serial,
+		    ig_root_member_count(root));
+	if (!n->insecure
+	    && ((err = ca_chain_build(root, &ca, why, sizeof(why))) != IG_OK
+	        || (err = ig_sha256(ig_buf_slice(&ca), h)) != IG_OK))
+		goto out;
+	if (!n->insecure && !ig_ct_equal(h, n->ca_hash, sizeof(h))) {
+		if (n->listener_open)
+			(void) nng_listener_close(n->listener);
+		n->listener_open = false;
+		if ((err = listener_make(
+		         n, (const char *) ca.ptr, why, sizeof(why)))
+		    != IG_OK)
+			goto out;
+		if ((rv = nng_listener_start(n->listener, 0)) != 0) {
+			snprintf(why, sizeof(why), "cannot listen on %s: %s",
+			    n->listen_url, nng_strerror(rv));
+			(void) nng_listener_close(n->listener);
+			n->listener_open = false;
+			err = ig_nng_err(rv);
+			goto out;
+		}
+		memcpy(n->ca_hash, h, sizeof(h));
+		IG_INFO(SUB,
+		    "gossip listener on %s restarted with the TLS "
+		    "certificates of root serial %llu",
+		    n->listen_url, (unsigned long long) serial);
+	}
+	if ((err
+	        = peers_sync(n, root, (const char *) ca.ptr, why, sizeof(why)))
+	    != IG_OK)
+		goto out;
+	n->serial = serial;
+out:
+	/* Retried on every tick, logged once per serial. */
+	if (err != IG_OK && n->follow_failed != serial)
+		IG_WARN(SUB,
+		    "cannot follow root serial %llu: %s: %s (retried)",
+		    (unsigned long long) serial, ig_strerror(err), why);
+	if (err != IG_OK)
+		n->follow_failed = serial;
+	ig_buf_free(&ca);
+}
+
 ig_err
-ig_net_open(const ig_net_config *cfg, const ig_root *root, ig_slice self_id,
+ig_net_open(const ig_net_config *cfg, const ig_registry *reg, ig_slice self_id,
     ig_gossip *g, ig_net **out, char *why, size_t why_len)
 {
+	const ig_root *root = ig_registry_root(reg);
 	ig_net *n;
 	ig_buf ca;
 	ig_err err;
-	size_t members = ig_root_member_count(root);
 	int k;
 
 	ig_buf_init(&ca, (size_t) IG_ROOT_MEMBERS_MAX * IG_CERT_DER_MAX * 2);
@@ -659,56 +896,57 @@ ig_net_open(const ig_net_config *cfg, const ig_root *root, ig_slice self_id,
 		goto fail;
 	}
 	n->g = g;
+	n->reg = reg;
+	n->serial = ig_root_serial(root);
+	n->insecure = cfg->insecure;
 	n->timeout_ms = cfg->timeout_ms;
 	n->tick_ms = cfg->tick_ms > 0 ? cfg->tick_ms : 1;
 	n->reconnect_min_ms = cfg->reconnect_min_ms;
 	n->reconnect_max_ms = cfg->reconnect_max_ms;
 	n->msg_max = cfg->msg_max;
 	ig_buf_init(&n->reply, cfg->msg_max);
+	ig_buf_init(&n->cert_pem, IG_TRUSTFILE_MAX + 1);
+	ig_buf_init(&n->key_pem, IG_TRUSTFILE_MAX + 1);
 	k = snprintf(
 	    n->listen_url, sizeof(n->listen_url), "%s", cfg->listen_url);
-	if (k <= 0 || (size_t) k >= sizeof(n->listen_url)) {
-		snprintf(why, why_len, "listen URL too long");
+	if (k <= 0 || (size_t) k >= sizeof(n->listen_url) || self_id.len == 0
+	    || self_id.len > IG_MEMBER_ID_MAX) {
+		snprintf(why, why_len, "listen URL too long or bad member id");
 		err = IG_EINVAL;
 		goto fail;
 	}
+	memcpy(n->self, self_id.ptr, self_id.len);
+	n->self[self_id.len] = '\0';
 	if (nng_mtx_alloc(&n->gmtx) != 0 || nng_mtx_alloc(&n->qmtx) != 0
 	    || nng_cv_alloc(&n->qcv, n->qmtx) != 0) {
 		err = IG_ENOMEM;
 		goto fail;
 	}
-	if (!cfg->insecure
-	    && (err = ca_chain_build(root, &ca, why, why_len)) != IG_OK)
-		goto fail;
-	if ((err = listener_open(n, cfg, (const char *) ca.ptr, why, why_len))
-	    != IG_OK)
-		goto fail;
-
-	n->peers = ig_calloc(members > 0 ? members : 1, sizeof(net_peer));
-	if (n->peers == NULL) {
-		err = IG_ENOMEM;
-		goto fail;
-	}
-	for (size_t i = 0; i < members; i++) {
-		const ig_root_member *m = ig_root_member_at(root, i);
-		net_peer *p = &n->peers[n->n_peers];
-
-		if (ig_slice_eq(m->id, self_id) || m->gossip_url.len == 0)
-			continue;
-		memcpy(p->id, m->id.ptr, m->id.len);
-		p->id[m->id.len] = '\0';
-		if (!url_for(cfg, m->gossip_url, p->url, sizeof(p->url))) {
-			snprintf(
-			    why, why_len, "gossip URL of %s too long", p->id);
-			err = IG_EINVAL;
+	if (!cfg->insecure) {
+		if ((err = ig_buf_append(
+		         &n->cert_pem, cfg->cert_pem, strlen(cfg->cert_pem)))
+		        != IG_OK
+		    || (err = ig_buf_terminate(&n->cert_pem)) != IG_OK
+		    || (err = ig_buf_append(
+		            &n->key_pem, cfg->key_pem, strlen(cfg->key_pem)))
+		        != IG_OK
+		    || (err = ig_buf_terminate(&n->key_pem)) != IG_OK) {
+			snprintf(why, why_len,
+			    "own TLS certificate or key: %s",
+			    ig_strerror(err));
 			goto fail;
 		}
-		n->n_peers++;
-		if ((err = peer_open(
-		         n, p, cfg, (const char *) ca.ptr, why, why_len))
-		    != IG_OK)
+		if ((err = ca_chain_build(root, &ca, why, why_len)) != IG_OK
+		    || (err = ig_sha256(ig_buf_slice(&ca), n->ca_hash))
+		        != IG_OK)
 			goto fail;
 	}
+	if ((err = listener_open(n, (const char *) ca.ptr, why, why_len))
+	    != IG_OK)
+		goto fail;
+	if ((err = peers_sync(n, root, (const char *) ca.ptr, why, why_len))
+	    != IG_OK)
+		goto fail;
 	ig_buf_free(&ca);
 	*out = n;
 	return IG_OK;
@@ -733,13 +971,13 @@ ig_net_start(ig_net *n, char *why, size_t why_len)
 	}
 	IG_INFO(SUB, "gossip listening on %s", n->listen_url);
 	nng_mtx_lock(n->gmtx);
-	for (size_t i = 0; i < n->n_peers; i++) {
-		if (!n->peers[i].dialer_open)
-			continue; /* blocked */
-		rv = nng_dialer_start(n->peers[i].dialer, NNG_FLAG_NONBLOCK);
+	for (net_peer *p = n->peers; p != NULL; p = p->next) {
+		if (!p->dialer_open)
+			continue; /* blocked or gone */
+		rv = nng_dialer_start(p->dialer, NNG_FLAG_NONBLOCK);
 		if (rv != 0)
-			IG_WARN(SUB, "dialing peer %s at %s: %s",
-			    n->peers[i].id, n->peers[i].url, nng_strerror(rv));
+			IG_WARN(SUB, "dialing peer %s at %s: %s", p->id,
+			    p->url, nng_strerror(rv));
 	}
 	n->started = true;
 	nng_mtx_unlock(n->gmtx);
@@ -802,14 +1040,20 @@ ig_net_close(ig_net *n)
 	}
 	/* Every exchange was cancelled through its aio (which hands the
 	 * request back to us); now the sockets can go. */
-	for (size_t i = 0; i < n->n_peers; i++) {
-		if (n->peers[i].sock_open)
-			nng_close(n->peers[i].sock);
-		if (n->peers[i].tls != NULL)
-			nng_tls_config_free(n->peers[i].tls);
+	while (n->peers != NULL) {
+		net_peer *p = n->peers;
+		n->peers = p->next;
+		if (p->sock_open)
+			nng_close(p->sock);
+		if (p->tls != NULL)
+			nng_tls_config_free(p->tls);
+		ig_free(p);
 	}
-	ig_free(n->peers);
 	ig_buf_free(&n->reply);
+	ig_buf_free(&n->cert_pem);
+	if (n->key_pem.ptr != NULL)
+		ig_wipe(n->key_pem.ptr, n->key_pem.len);
+	ig_buf_free(&n->key_pem);
 	if (n->qcv != NULL)
 		nng_cv_free(n->qcv);
 	if (n->qmtx != NULL)

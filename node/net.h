@@ -3,15 +3,18 @@
  * sockets and timers around the sans-IO gossip machine.
  *
  * One rep0 listener takes the peers' requests; one req0 dialer per peer
- * (every other member of the root, at its gossip_url) carries the
- * machine's requests. Both speak tls+tcp:// with mutual TLS: the CA chain
- * is the set of member TLS certificates from the root, each node presents
- * its own, and a dialer checks that the listener's certificate names the
- * peer's member id (server_name). With insecure_transport the same runs
- * over plain tcp:// (local demos only). Every socket has
- * NNG_OPT_RECVMAXSZ set to the gossip message limit before it listens or
- * dials, so an oversized message drops the connection before anything is
- * buffered.
+ * (every other member of the registry's current root, at its
+ * gossip_url) carries the machine's requests. Both speak tls+tcp://
+ * with mutual TLS: the CA chain is the set of member TLS certificates
+ * from the current root, each node presents its own, and a dialer checks
+ * that the listener's certificate names the peer's member id
+ * (server_name). Peers and the CA chain follow the current root: when a
+ * new root is accepted, the worker adds the new members, drops the
+ * removed ones and restarts the listener with the new CA chain (net.c
+ * has the details). With insecure_transport the same runs over plain
+ * tcp:// (local demos only). Every socket has NNG_OPT_RECVMAXSZ set to
+ * the gossip message limit before it listens or dials, so an oversized
+ * message drops the connection before anything is buffered.
  *
  * Threads: a listener thread receives a request, hands it to the machine
  * and sends the reply; a worker thread ticks the machine, starts the
@@ -30,6 +33,7 @@
 
 #include "consensus/gossip.h"
 #include "registry/base/buf.h"
+#include "registry/registry.h"
 #include "registry/root.h"
 
 typedef struct ig_net_config {
@@ -46,15 +50,19 @@ typedef struct ig_net_config {
 
 typedef struct ig_net ig_net;
 
-/* Prepares the sockets for member self_id of root (borrowed; must outlive
- * the net): the listener, and one dialer per other member with a
- * non-empty gossip_url. The machine g is borrowed, as are the strings of
- * cfg for the call only. Nothing is listening or dialing yet. Returns an
- * owned net (ig_net_close). IG_EINVAL for a bad URL or TLS material,
- * IG_ENOMEM, IG_EIO for other nng failures; why says which. Must be
- * called before fork() is no longer safe: it starts nng's threads. */
-IG_MUST_CHECK ig_err ig_net_open(const ig_net_config *cfg, const ig_root *root,
-    ig_slice self_id, ig_gossip *g, ig_net **out, char *why, size_t why_len);
+/* Prepares the sockets for member self_id (which need not be a member
+ * of the current root yet: a joining agency) of the current root of reg
+ * (borrowed; must outlive the net): the listener, and one dialer per
+ * other member with a non-empty gossip_url. The machine g is borrowed,
+ * as are the strings of cfg for the call only (the TLS certificate and
+ * key are copied; the key is wiped on close). Nothing is listening or
+ * dialing yet. Returns an owned net (ig_net_close). IG_EINVAL for a bad
+ * URL or TLS material, IG_ENOMEM, IG_EIO for other nng failures; why
+ * says which. Must be called before fork() is no longer safe: it starts
+ * nng's threads. */
+IG_MUST_CHECK ig_err ig_net_open(const ig_net_config *cfg,
+    const ig_registry *reg, ig_slice self_id, ig_gossip *g, ig_net **out,
+    char *why, size_t why_len);
 
 /* Starts listening (IG_EEXISTS when the address is in use, IG_EIO), then
  * dialing every peer in the background and the two threads. */

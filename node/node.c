@@ -11,6 +11,12 @@
  * the entries it applies or rejects, so the node's timer thread polls its
  * counters (ig_net_stats) and feeds the deltas to the API's metrics; the
  * same thread flushes the statistics.
+ *
+ * The timer thread runs with or without an API: about once a minute it
+ * also gives the current root to ig_governance_expiry_tick, which logs
+ * the warnings before and after its expiry. Whether verification
+ * answers are refused once it has expired (on_root_expiry = refuse) is
+ * decided per answer, by the API's root_expiry hook.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +33,7 @@
 #include "api/http.h"
 #include "api/rpc.h"
 #include "consensus/gossip.h"
+#include "consensus/governance.h"
 #include "node/admin_server.h"
 #include "node/publish.h"
 #include "node/keyfiles.h"
@@ -48,6 +55,9 @@
 #define TIMER_MS          1000
 #define STATS_FLUSH_TICKS 60
 
+/* Timer ticks between two root expiry checks (about a minute). */
+#define EXPIRY_TICKS 60
+
 struct ig_node {
 	ig_config cfg;
 	ig_root *root;
@@ -60,13 +70,14 @@ struct ig_node {
 	ig_http *http; /* public routes */
 	ig_http *http_admin;
 	ig_rpc *rpc;
-	/* The timer thread (only with an API); stop and last_gs are guarded
-	 * by tmtx, last_gs is touched by that thread alone. */
+	/* The timer thread; stop is guarded by tmtx, last_gs and
+	 * expiry_warn are touched by that thread alone. */
 	nng_thread *timer;
 	nng_mtx *tmtx;
 	nng_cv *tcv;
 	bool timer_stop;
 	ig_gossip_stats last_gs;
+	uint64_t expiry_warn; /* ig_governance_expiry_tick's state */
 	uint8_t priv[IG_ED25519_PRIV_LEN]; /* wiped on close */
 	char token[IG_ADMIN_TOKEN_MAX + 1]; /* wiped on close */
 	bool has_token;
@@ -158,7 +169,9 @@ out:
 	return err;
 }
 
-/* Loads the keys and checks them against the member's entry. */
+/* Loads the keys and checks them against the member's entry in the
+ * current root; me is NULL for a joining member (not in it yet), whose
+ * keys are checked by every peer once a root adds it. */
 static ig_err
 keys_load(ig_node *n, const ig_root_member *me, ig_buf *cert_pem,
     ig_buf *key_pem, char *why, size_t why_len)
@@ -171,7 +184,7 @@ keys_load(ig_node *n, const ig_root_member *me, ig_buf *cert_pem,
 	         n->cfg.keys_dir, n->cfg.id, n->priv, pub, why, why_len))
 	    != IG_OK)
 		return err;
-	if (!ig_ct_equal(pub, me->pub, sizeof(pub))) {
+	if (me != NULL && !ig_ct_equal(pub, me->pub, sizeof(pub))) {
 		snprintf(why, why_len,
 		    "%s/%s.sign.key is not the signing key of member %s in "
 		    "the root",
@@ -187,7 +200,7 @@ keys_load(ig_node *n, const ig_root_member *me, ig_buf *cert_pem,
 		    n->cfg.id, ig_strerror(err));
 		return err;
 	}
-	if (!ig_slice_eq(ig_x509_der(x), me->tls_cert_der)) {
+	if (me != NULL && !ig_slice_eq(ig_x509_der(x), me->tls_cert_der)) {
 		snprintf(why, why_len,
 		    "%s/%s.tls.pem is not the TLS certificate of member %s "
 		    "in the root",
@@ -214,6 +227,18 @@ hook_gossip_stats(void *ctx, ig_gossip_stats *out)
 	ig_node *n = ctx;
 
 	ig_net_stats(n->net, out);
+}
+
+static void
+hook_root_expiry(void *ctx, int64_t *expires_in_s, bool *refuse)
+{
+	ig_node *n = ctx;
+	const ig_root *r = ig_registry_root(n->reg);
+	uint64_t now = (uint64_t) ig_time_now_ms();
+
+	*expires_in_s = ig_governance_expires_in_ms(r, now) / 1000;
+	*refuse = ig_governance_expiry_refuses(r, now,
+	    n->cfg.root_expiry_refuse ? IG_EXPIRY_REFUSE : IG_EXPIRY_WARN);
 }
 
 static ig_err
@@ -271,9 +296,16 @@ timer_main(void *arg)
 		if (n->timer_stop)
 			break;
 		nng_mtx_unlock(n->tmtx);
-		gossip_metrics_feed(n);
-		if (++ticks % STATS_FLUSH_TICKS == 0)
-			stats_flush(n);
+		if (ticks % EXPIRY_TICKS == 0)
+			(void) ig_governance_expiry_tick(
+			    ig_registry_root(n->reg),
+			    (uint64_t) ig_time_now_ms(), &n->expiry_warn);
+		ticks++;
+		if (n->api != NULL) {
+			gossip_metrics_feed(n);
+			if (ticks % STATS_FLUSH_TICKS == 0)
+				stats_flush(n);
+		}
 		nng_mtx_lock(n->tmtx);
 	}
 	nng_mtx_unlock(n->tmtx);
@@ -296,7 +328,7 @@ api_open(ig_node *n, char *why, size_t why_len)
 	ac.rate_burst = cfg->api_rate_burst;
 	ac.rate_loopback = cfg->api_rate_loopback;
 	ac.trust_forwarded = cfg->api_trust_forwarded;
-	ac.single_node = ig_root_member_count(n->root) <= 1;
+	ac.single_node = ig_root_member_count(ig_registry_root(n->reg)) <= 1;
 	ac.stats_k = cfg->api_stats_k;
 	ac.stats_rounding = cfg->api_stats_rounding;
 	ac.report_tokens_file = cfg->api_report_tokens_file;
@@ -306,6 +338,7 @@ api_open(ig_node *n, char *why, size_t why_len)
 	hooks.peers_each = hook_peers_each;
 	hooks.gossip_stats = hook_gossip_stats;
 	hooks.publish = hook_publish;
+	hooks.root_expiry = hook_root_expiry;
 	if ((err = ig_api_new(n->reg, &ac, &hooks, &n->api)) != IG_OK) {
 		if (cfg->api_report_tokens_file[0] != '\0'
 		    && (err == IG_EIO || err == IG_EINVAL))
@@ -318,15 +351,10 @@ api_open(ig_node *n, char *why, size_t why_len)
 		return err;
 	}
 	ig_publisher_metrics_set(n->pub, ig_api_metrics(n->api));
-	if (nng_mtx_alloc(&n->tmtx) != 0
-	    || nng_cv_alloc(&n->tcv, n->tmtx) != 0) {
-		snprintf(why, why_len, "out of memory");
-		return IG_ENOMEM;
-	}
 	return IG_OK;
 }
 
-/* Starts the API's listeners and the timer thread. */
+/* Starts the API's listeners. */
 static ig_err
 api_start(ig_node *n, char *why, size_t why_len)
 {
@@ -358,6 +386,19 @@ api_start(ig_node *n, char *why, size_t why_len)
 		    cfg->api_rpc_listen, ig_strerror(err));
 		return err;
 	}
+	return IG_OK;
+}
+
+/* Starts the timer thread (after the API's listeners: it reads the
+ * API). */
+static ig_err
+timer_start(ig_node *n, char *why, size_t why_len)
+{
+	if (nng_mtx_alloc(&n->tmtx) != 0
+	    || nng_cv_alloc(&n->tcv, n->tmtx) != 0) {
+		snprintf(why, why_len, "out of memory");
+		return IG_ENOMEM;
+	}
 	ig_net_stats(n->net, &n->last_gs);
 	if (nng_thread_create(&n->timer, timer_main, n) != 0) {
 		snprintf(why, why_len, "timer thread: out of memory");
@@ -367,10 +408,10 @@ api_start(ig_node *n, char *why, size_t why_len)
 	return IG_OK;
 }
 
-/* Stops the API in the order api/http.h asks: the timer (it reads the
- * API), every listener, a last statistics flush, the service. */
+/* Stops the timer thread; first in ig_node_close, since it reads the
+ * API and the registry. */
 static void
-api_close(ig_node *n)
+timer_stop(ig_node *n)
 {
 	if (n->timer != NULL) {
 		nng_mtx_lock(n->tmtx);
@@ -380,6 +421,19 @@ api_close(ig_node *n)
 		nng_thread_destroy(n->timer);
 		n->timer = NULL;
 	}
+	if (n->tcv != NULL)
+		nng_cv_free(n->tcv);
+	if (n->tmtx != NULL)
+		nng_mtx_free(n->tmtx);
+	n->tcv = NULL;
+	n->tmtx = NULL;
+}
+
+/* Stops the API in the order api/http.h asks: every listener, a last
+ * statistics flush, the service (the timer has stopped). */
+static void
+api_close(ig_node *n)
+{
 	if (n->rpc != NULL) {
 		ig_rpc_stop(n->rpc);
 		IG_INFO(SUB, "RPC on %s stopped", n->cfg.api_rpc_listen);
@@ -401,18 +455,13 @@ api_close(ig_node *n)
 		ig_api_free(n->api);
 		n->api = NULL;
 	}
-	if (n->tcv != NULL)
-		nng_cv_free(n->tcv);
-	if (n->tmtx != NULL)
-		nng_mtx_free(n->tmtx);
-	n->tcv = NULL;
-	n->tmtx = NULL;
 }
 
 ig_err
 ig_node_open(const ig_config *cfg, ig_node **out, char *why, size_t why_len)
 {
 	ig_node *n;
+	const ig_root *cur;
 	const ig_root_member *me;
 	ig_buf cert_pem, key_pem;
 	ig_slice self;
@@ -432,26 +481,34 @@ ig_node_open(const ig_config *cfg, ig_node **out, char *why, size_t why_len)
 
 	if ((err = root_load(n, why, why_len)) != IG_OK)
 		goto fail;
-	if ((me = ig_root_member_find(n->root, self)) == NULL) {
-		snprintf(why, why_len,
-		    "%s: [node] id: %s is not a member of "
-		    "the root",
-		    cfg->file, cfg->id);
-		err = IG_EFEDERATION;
+	if ((err = ig_registry_open(
+	         cfg->data_dir, ig_root_signed_bytes(n->root), &n->reg))
+	    != IG_OK) {
+		snprintf(why, why_len, "registry in %s: %s", cfg->data_dir,
+		    ig_strerror(err));
 		goto fail;
 	}
-	if (ig_root_expires_ms(n->root) < (uint64_t) ig_time_now_ms()) {
-		if (cfg->root_expiry_refuse) {
-			snprintf(why, why_len,
-			    "the federation root has expired and "
-			    "root_expiry = refuse");
-			err = IG_EFEDERATION;
-			goto fail;
-		}
+	/* Membership and expiry are those of the current root (the newest
+	 * the store holds), not of the serial 1 root the config pins. A
+	 * joining agency is in neither yet: it starts, fetches the root
+	 * that adds it by gossip and publishes once it holds it. */
+	cur = ig_registry_root(n->reg);
+	if ((me = ig_root_member_find(cur, self)) == NULL)
 		IG_WARN(SUB,
-		    "the federation root has expired; serving anyway "
-		    "(root_expiry = warn)");
-	}
+		    "[node] id %s is not a member of root serial %llu (the "
+		    "newest held here): starting as a joining member; it "
+		    "fetches newer roots by gossip and its entries are "
+		    "accepted once a root adds it",
+		    cfg->id, (unsigned long long) ig_root_serial(cur));
+	if (ig_governance_expires_in_ms(cur, (uint64_t) ig_time_now_ms()) < 0)
+		IG_WARN(SUB,
+		    "root serial %llu has expired; %s until a newer root "
+		    "arrives (on_root_expiry = %s)",
+		    (unsigned long long) ig_root_serial(cur),
+		    cfg->root_expiry_refuse ? "verification answers are "
+		                              "refused"
+		                            : "serving anyway",
+		    cfg->root_expiry_refuse ? "refuse" : "warn");
 	if ((err = keys_load(n, me, &cert_pem, &key_pem, why, why_len))
 	    != IG_OK)
 		goto fail;
@@ -461,13 +518,6 @@ ig_node_open(const ig_config *cfg, ig_node **out, char *why, size_t why_len)
 		    != IG_OK)
 			goto fail;
 		n->has_token = true;
-	}
-	if ((err = ig_registry_open(
-	         cfg->data_dir, ig_root_signed_bytes(n->root), &n->reg))
-	    != IG_OK) {
-		snprintf(why, why_len, "registry in %s: %s", cfg->data_dir,
-		    ig_strerror(err));
-		goto fail;
 	}
 	if ((err = ig_random(&seed, sizeof(seed))) != IG_OK
 	    || (err = ig_gossip_new(
@@ -480,10 +530,10 @@ ig_node_open(const ig_config *cfg, ig_node **out, char *why, size_t why_len)
 	/* The listen address: the config's, or the member's gossip_url. */
 	if (cfg->gossip_listen[0] != '\0') {
 		snprintf(listen, sizeof(listen), "%s", cfg->gossip_listen);
-	} else if (me->gossip_url.len == 0) {
+	} else if (me == NULL || me->gossip_url.len == 0) {
 		snprintf(why, why_len,
 		    "%s: [gossip] listen: required, member %s has no "
-		    "gossip_url in the root",
+		    "gossip_url in the current root",
 		    cfg->file, cfg->id);
 		err = IG_EINVAL;
 		goto fail;
@@ -510,7 +560,7 @@ ig_node_open(const ig_config *cfg, ig_node **out, char *why, size_t why_len)
 		nc.tick_ms = tick > 50 ? 50 : (tick < 5 ? 5 : tick);
 		nc.msg_max = cfg->gossip.msg_max;
 		if ((err = ig_net_open(
-		         &nc, n->root, self, n->gossip, &n->net, why, why_len))
+		         &nc, n->reg, self, n->gossip, &n->net, why, why_len))
 		    != IG_OK)
 			goto fail;
 	}
@@ -553,6 +603,7 @@ fail:
 ig_err
 ig_node_start(ig_node *n, char *why, size_t why_len)
 {
+	const ig_root *cur = ig_registry_root(n->reg);
 	ig_err err;
 
 	if (n->admin != NULL
@@ -562,13 +613,15 @@ ig_node_start(ig_node *n, char *why, size_t why_len)
 		return err;
 	if (n->api != NULL && (err = api_start(n, why, why_len)) != IG_OK)
 		return err;
+	if ((err = timer_start(n, why, why_len)) != IG_OK)
+		return err;
 	IG_INFO(SUB,
 	    "node %s started (federation %.*s, root serial %llu, %zu "
 	    "members, %s transport)",
-	    n->cfg.id, (int) ig_root_fed_id(n->root).len,
-	    (const char *) ig_root_fed_id(n->root).ptr,
-	    (unsigned long long) ig_root_serial(n->root),
-	    ig_root_member_count(n->root),
+	    n->cfg.id, (int) ig_root_fed_id(cur).len,
+	    (const char *) ig_root_fed_id(cur).ptr,
+	    (unsigned long long) ig_root_serial(cur),
+	    ig_root_member_count(cur),
 	    n->cfg.insecure_transport ? "INSECURE tcp" : "mutual-TLS");
 	return IG_OK;
 }
@@ -580,7 +633,9 @@ static pthread_cond_t wd_cv = PTHREAD_COND_INITIALIZER;
 static bool wd_armed;
 static pthread_t wd_thr;
 
-#define SHUTDOWN_GRACE_S 10
+/* Shorter than the 10 s a supervisor (or the test harness) waits before
+ * SIGKILL. */
+#define SHUTDOWN_GRACE_S 5
 
 static void *
 watchdog_main(void *arg)
@@ -640,6 +695,7 @@ ig_node_close(ig_node *n)
 	/* The API and the admin endpoint first (they publish through net and
 	 * read the registry), then the transport, the machine and the store
 	 * it borrows. */
+	timer_stop(n);
 	api_close(n);
 	ig_admin_server_close(n->admin);
 	ig_publisher_free(n->pub);

@@ -73,11 +73,23 @@ sign_apply(ig_publisher *p, const ig_entry_op *ops, size_t nops, ig_buf *sb,
 	ig_slice self = ig_slice_make(p->self_id, strlen(p->self_id));
 	ig_registry_head head;
 	ig_entry_info info;
+	ig_entry_op *acked = NULL;
+	uint64_t serial;
 	ig_buf eb;
 	uint8_t sig[64];
 	ig_err err;
 
 	ig_buf_init(&eb, IG_ENTRY_MAX);
+	/* Acknowledgements are the node's own business (below), whichever
+	 * front end the ops came through. */
+	for (size_t i = 0; i < nops; i++) {
+		if (ops[i].kind == IG_OP_ROOT_ACK) {
+			snprintf(why, why_len,
+			    "root.ack is added by the node itself");
+			err = IG_EOPINVALID;
+			goto out;
+		}
+	}
 	if ((err = ig_registry_head_get(p->reg, self, &head)) != IG_OK) {
 		snprintf(why, why_len, "cannot read this node's head: %s",
 		    ig_strerror(err));
@@ -96,6 +108,34 @@ sign_apply(ig_publisher *p, const ig_entry_op *ops, size_t nops, ig_buf *sb,
 	info.time_ms = (uint64_t) ig_time_now_ms();
 	info.n_ops = nops;
 	info.ops = ops;
+	/* A root newer than the one governing this node's log is
+	 * acknowledged first thing in the next entry: without it the node
+	 * would go on publishing under the old root (and a joining member,
+	 * absent from it, could not publish at all). */
+	if (ig_registry_ack_needed(p->reg, self, &serial)) {
+		if (nops + 1 > IG_ENTRY_OPS_MAX) {
+			snprintf(why, why_len,
+			    "root serial %llu must be acknowledged: at most "
+			    "%d ops in this entry",
+			    (unsigned long long) serial, IG_ENTRY_OPS_MAX - 1);
+			err = IG_ETOOBIG;
+			goto out;
+		}
+		if ((acked = ig_calloc(nops + 1, sizeof(*acked))) == NULL) {
+			snprintf(why, why_len, "out of memory");
+			err = IG_ENOMEM;
+			goto out;
+		}
+		acked[0].kind = IG_OP_ROOT_ACK;
+		acked[0].root_serial = serial;
+		if (nops > 0)
+			memcpy(acked + 1, ops, nops * sizeof(*ops));
+		info.n_ops = nops + 1;
+		info.ops = acked;
+		IG_INFO(SUB, "entry %s/%llu acknowledges root serial %llu",
+		    p->self_id, (unsigned long long) info.seq,
+		    (unsigned long long) serial);
+	}
 	if ((err = ig_entry_encode(&info, &eb)) != IG_OK
 	    || (err = ig_entry_sign(ig_buf_slice(&eb), p->priv, sig)) != IG_OK
 	    || (err = ig_entry_signed_encode(ig_buf_slice(&eb), sig, sb))
@@ -114,6 +154,7 @@ sign_apply(ig_publisher *p, const ig_entry_op *ops, size_t nops, ig_buf *sb,
 	*seq = info.seq;
 out:
 	ig_wipe(sig, sizeof(sig));
+	ig_free(acked);
 	ig_buf_free(&eb);
 	return err;
 }

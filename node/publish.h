@@ -43,9 +43,14 @@ void ig_publisher_metrics_set(ig_publisher *p, ig_metrics *m);
 
 /* Signs ops[0..nops) (borrowed for the call) as this node's next entry,
  * applies it and pushes it to the peers (a failed push is logged, not
- * returned: anti-entropy carries the entry). On success *seq and, when
- * hash is not NULL, hash (SHA-256 of the unsigned entry) describe the
- * new entry. On failure why (NUL-terminated) says why: IG_EFROZEN when
+ * returned: anti-entropy carries the entry). When the registry holds a
+ * root newer than the one governing the node's log
+ * (ig_registry_ack_needed), ["root.ack", serial] is put before the ops;
+ * ops may not contain root.ack themselves (IG_EOPINVALID), and with the
+ * acknowledgement at most IG_ENTRY_OPS_MAX ops fit (IG_ETOOBIG).
+ * On success *seq and, when hash is not NULL, hash (SHA-256 of the
+ * unsigned entry) describe the new entry. On failure why
+ * (NUL-terminated) says why: IG_EFROZEN when
  * the node's own log is frozen, the errors of ig_entry_encode and
  * ig_registry_apply (IG_EOPINVALID, IG_EAUTHORITY, IG_ECHAIN, ...),
  * IG_ESTORE, IG_ENOMEM. Thread-safe: publications are serialised. */

@@ -20,6 +20,11 @@
  * only such records or, for revocations, its own member of a set; that
  * is what makes the state independent of the order in which different
  * origins' logs are applied (registry.h, "Determinism").
+ *
+ * Group commit (registry.h): every entry is staged in a batch shared by
+ * its group, read back through that batch by the entries after it, and
+ * rolled back to a mark when refused; the group is one synced write.
+ * ig_registry_apply is the group of one.
  */
 #include "registry/registry.h"
 
@@ -859,7 +864,7 @@ op_apply(struct apply_ctx *c, const ig_entry_op *op)
 	case IG_OP_REV_DEL:
 		return rev_apply(c, op);
 	case IG_OP_ROOT_ACK:
-		return IG_OK; /* judged in apply_locked: the governing serial
+		return IG_OK; /* judged in entry_stage: the governing serial
 		               */
 	}
 	return IG_EINTERNAL;
@@ -901,16 +906,18 @@ sig_any(const ig_registry *reg, const ig_entry *en)
 	return member ? IG_EBADSIG : IG_EUNKNOWNORIGIN;
 }
 
-/* en's seq is at or below the head: an exact repeat or an equivocation. */
+/* en's seq is at or below the head: an exact repeat or an equivocation.
+ * Reads and stages through the group's batch b; sets *wrote when it
+ * staged evidence (kept although the entry is refused). */
 static ig_err
-repeat_or_fork(ig_registry *reg, const ig_entry *en, ig_registry_head *h)
+repeat_or_fork(ig_registry *reg, ig_store_batch *b, const ig_entry *en,
+    ig_registry_head *h, bool *wrote)
 {
 	uint8_t k[IG_STORE_KEY_MAX];
 	uint8_t hash[32];
 	ig_slice origin = ig_entry_origin(en);
 	uint64_t seq = ig_entry_seq(en);
 	ig_slice mine = ig_entry_signed_bytes(en);
-	ig_store_batch *b = NULL;
 	ig_entry *other = NULL;
 	ig_msgpack_writer w;
 	ig_buf stored, ev, probe;
@@ -920,7 +927,7 @@ repeat_or_fork(ig_registry *reg, const ig_entry *en, ig_registry_head *h)
 	ig_buf_init(&stored, IG_ENTRY_SIGNED_MAX);
 	ig_buf_init(&ev, IG_STORE_VALUE_MAX);
 	ig_buf_init(&probe, IG_STORE_VALUE_MAX);
-	e = ig_store_get(reg->store, IG_CF_ENTRIES,
+	e = ig_store_batch_get(b, IG_CF_ENTRIES,
 	    ig_slice_make(k, ig_store_key_entry(k, origin, seq)), &stored);
 	if (e == IG_ENOTFOUND) {
 		IG_ERROR(SUB, "entry below the head is missing");
@@ -960,8 +967,8 @@ repeat_or_fork(ig_registry *reg, const ig_entry *en, ig_registry_head *h)
 	}
 	ig_entry_hash(en, hash);
 	klen = ig_store_key_evidence(k, origin, seq, hash);
-	e = ig_store_get(
-	    reg->store, IG_CF_EVIDENCE, ig_slice_make(k, klen), &probe);
+	e = ig_store_batch_get(
+	    b, IG_CF_EVIDENCE, ig_slice_make(k, klen), &probe);
 	if (e == IG_OK) {
 		e = reject(en, IG_EEQUIVOCATION, "known equivocation");
 		goto out;
@@ -972,24 +979,16 @@ repeat_or_fork(ig_registry *reg, const ig_entry *en, ig_registry_head *h)
 	ig_msgpack_array_write(&w, 2);
 	ig_msgpack_bin_write(&w, ig_buf_slice(&stored));
 	ig_msgpack_bin_write(&w, mine);
-	if ((e = ig_msgpack_writer_err(&w)) != IG_OK
-	    || (e = ig_store_batch_new(reg->store, &b)) != IG_OK)
+	if ((e = ig_msgpack_writer_err(&w)) != IG_OK)
 		goto out;
 	ig_store_batch_put(
 	    b, IG_CF_EVIDENCE, ig_slice_make(k, klen), ig_buf_slice(&ev));
 	if (h->frozen_at == 0 || seq < h->frozen_at)
 		h->frozen_at = seq;
 	head_put(b, h);
-	if ((e = ig_store_batch_commit(b)) != IG_OK)
-		goto out;
-	IG_ERROR(SUB,
-	    "EQUIVOCATION by %.*s at seq %llu: evidence stored, "
-	    "origin frozen",
-	    (int) origin.len, (const char *) origin.ptr,
-	    (unsigned long long) seq);
+	*wrote = true;
 	e = reject(en, IG_EEQUIVOCATION, "second entry for this seq");
 out:
-	ig_store_batch_free(b);
 	ig_entry_free(other);
 	ig_buf_free(&probe);
 	ig_buf_free(&ev);
@@ -997,8 +996,14 @@ out:
 	return e;
 }
 
+/* Judges en against the state as the group's batch b has it (the store
+ * and the entries staged before en) and stages its changes in b. Sets
+ * *wrote when it staged anything: everything on IG_OK, the evidence of
+ * an equivocation on IG_EEQUIVOCATION. On any other error the caller
+ * rolls b back to the mark set before en. Called with apply_lock held. */
 static ig_err
-apply_locked(ig_registry *reg, const ig_entry *en)
+entry_stage(
+    ig_registry *reg, ig_store_batch *b, const ig_entry *en, bool *wrote)
 {
 	uint8_t k[IG_STORE_KEY_MAX];
 	char why[96];
@@ -1010,10 +1015,10 @@ apply_locked(ig_registry *reg, const ig_entry *en)
 	ig_err e;
 
 	memset(&c, 0, sizeof(c));
-	if ((e = head_load(reg, NULL, origin, &h)) != IG_OK)
+	if ((e = head_load(reg, b, origin, &h)) != IG_OK)
 		return e;
 	if (seq <= h.seq)
-		return repeat_or_fork(reg, en, &h);
+		return repeat_or_fork(reg, b, en, &h, wrote);
 	if (h.frozen_at != 0 && seq >= h.frozen_at)
 		return reject(en, IG_EFROZEN, "origin frozen by equivocation");
 	if (seq != h.seq + 1) {
@@ -1062,32 +1067,27 @@ apply_locked(ig_registry *reg, const ig_entry *en)
 
 	c.reg = reg;
 	c.en = en;
-	if ((e = ig_store_batch_new(reg->store, &c.b)) != IG_OK)
-		return e;
+	c.b = b;
 	for (size_t i = 0; i < ig_entry_op_count(en); i++) {
 		c.op_index = i;
 		if ((e = op_apply(&c, ig_entry_op_at(en, i))) != IG_OK)
-			goto out;
+			return e;
 	}
-	ig_store_batch_put(c.b, IG_CF_ENTRIES,
+	ig_store_batch_put(b, IG_CF_ENTRIES,
 	    ig_slice_make(k, ig_store_key_entry(k, origin, seq)),
 	    ig_entry_signed_bytes(en));
 	h.seq = seq;
 	ig_entry_hash(en, h.hash);
-	head_put(c.b, &h);
-	if ((e = ig_store_batch_commit(c.b)) != IG_OK)
-		goto out;
-	IG_INFO(SUB, "applied %.*s/%llu (%zu ops, root serial %llu)",
-	    (int) origin.len, (const char *) origin.ptr,
-	    (unsigned long long) seq, ig_entry_op_count(en),
-	    (unsigned long long) h.root_serial);
-out:
-	ig_store_batch_free(c.b);
-	return e;
+	head_put(b, &h);
+	*wrote = true;
+	return IG_OK;
 }
 
-ig_err
-ig_registry_apply(ig_registry *reg, ig_slice signed_entry)
+/* Checks what can be checked without the store (size, format, a root
+ * not held yet) and decodes signed_entry into *out. Returns IG_OK, the
+ * entry's rejection, or IG_ENOMEM. */
+static ig_err
+entry_open(ig_registry *reg, ig_slice signed_entry, ig_entry **out)
 {
 	ig_entry *en = NULL;
 	const ig_root *cur;
@@ -1113,14 +1113,142 @@ ig_registry_apply(ig_registry *reg, ig_slice signed_entry)
 		    (unsigned long long) ig_entry_root_ack(en),
 		    (unsigned long long) ig_root_serial(cur));
 		e = reject(en, IG_EROOTWAIT, why);
-		goto out;
+		ig_entry_free(en);
+		return e;
 	}
+	*out = en;
+	return IG_OK;
+}
+
+/* Errors that are the node's, not the entry's: they discard the group. */
+static bool
+err_local(ig_err e)
+{
+	return e == IG_ENOMEM || e == IG_ESTORE || e == IG_EINTERNAL;
+}
+
+/* One entry of a group, from decoding to the commit. */
+struct group_item {
+	ig_entry *en; /* NULL when it was refused before decoding */
+	ig_err result;
+	bool wrote; /* left changes in the batch */
+};
+
+/* Applies entries[0..n), n <= IG_REGISTRY_GROUP_MAX, as one group: each
+ * entry is judged against the store and the entries staged before it,
+ * a refused entry's changes are rolled back to the mark set before it,
+ * and what remains is one synced write. Fills results[0..n). Returns
+ * IG_OK, or the local error that discarded the whole group (nothing
+ * written; every result is then that error). */
+static ig_err
+group_apply(
+    ig_registry *reg, const ig_slice *entries, size_t n, ig_err *results)
+{
+	struct group_item it[IG_REGISTRY_GROUP_MAX];
+	ig_store_batch *b = NULL;
+	bool locked = false, any = false;
+	ig_err e = IG_OK;
+
+	memset(it, 0, sizeof(it));
+	for (size_t i = 0; i < n; i++) {
+		it[i].result = entry_open(reg, entries[i], &it[i].en);
+		if (it[i].result == IG_ENOMEM) {
+			e = IG_ENOMEM;
+			goto out;
+		}
+	}
+	if ((e = ig_store_batch_new(reg->store, &b)) != IG_OK)
+		goto out;
 	pthread_mutex_lock(&reg->apply_lock);
-	e = apply_locked(reg, en);
+	locked = true;
+	for (size_t i = 0; i < n; i++) {
+		ig_err r;
+		if (it[i].en == NULL)
+			continue;
+		ig_store_batch_mark(b);
+		r = entry_stage(reg, b, it[i].en, &it[i].wrote);
+		if (err_local(r)) {
+			e = r;
+			goto out;
+		}
+		/* A refused entry leaves no trace, except the evidence of
+		 * an equivocation. */
+		if (r != IG_OK && !it[i].wrote
+		    && (e = ig_store_batch_rollback(b)) != IG_OK)
+			goto out;
+		it[i].result = r;
+		any = any || it[i].wrote;
+	}
+	/* One synced write for the group: nothing is reported applied
+	 * before it returns. */
+	if (any && (e = ig_store_batch_commit(b)) != IG_OK)
+		goto out;
 	pthread_mutex_unlock(&reg->apply_lock);
+	locked = false;
+	for (size_t i = 0; i < n; i++) {
+		const ig_entry *en = it[i].en;
+		if (!it[i].wrote)
+			continue;
+		if (it[i].result == IG_OK)
+			IG_INFO(SUB, "applied %.*s/%llu (%zu ops)",
+			    (int) ig_entry_origin(en).len,
+			    (const char *) ig_entry_origin(en).ptr,
+			    (unsigned long long) ig_entry_seq(en),
+			    ig_entry_op_count(en));
+		else
+			IG_ERROR(SUB,
+			    "EQUIVOCATION by %.*s at seq %llu: evidence "
+			    "stored, origin frozen",
+			    (int) ig_entry_origin(en).len,
+			    (const char *) ig_entry_origin(en).ptr,
+			    (unsigned long long) ig_entry_seq(en));
+	}
 out:
-	ig_entry_free(en);
+	if (locked)
+		pthread_mutex_unlock(&reg->apply_lock);
+	for (size_t i = 0; i < n; i++) {
+		results[i] = e != IG_OK ? e : it[i].result;
+		ig_entry_free(it[i].en);
+	}
+	ig_store_batch_free(b);
 	return e;
+}
+
+ig_err
+ig_registry_apply_many(
+    ig_registry *reg, const ig_slice *entries, size_t n, ig_err *results)
+{
+	size_t i = 0;
+	ig_err e = IG_OK;
+
+	while (i < n && e == IG_OK) {
+		/* The next group: at most IG_REGISTRY_GROUP_MAX entries and
+		 * IG_REGISTRY_GROUP_BYTES signed bytes, and at least one
+		 * entry (an oversized one is refused unread). */
+		size_t k = 0, bytes = 0;
+		while (i + k < n && k < IG_REGISTRY_GROUP_MAX) {
+			size_t len = entries[i + k].len;
+			if (len > IG_ENTRY_SIGNED_MAX)
+				len = 0;
+			if (k > 0 && len > IG_REGISTRY_GROUP_BYTES - bytes)
+				break;
+			bytes += len;
+			k++;
+		}
+		e = group_apply(reg, entries + i, k, results + i);
+		i += k;
+	}
+	for (; i < n; i++)
+		results[i] = e;
+	return e;
+}
+
+ig_err
+ig_registry_apply(ig_registry *reg, ig_slice signed_entry)
+{
+	ig_err r = IG_OK;
+	ig_err e = ig_registry_apply_many(reg, &signed_entry, 1, &r);
+	return e != IG_OK ? e : r;
 }
 
 bool

@@ -39,6 +39,17 @@
  * returns IG_OK and changes nothing. An accepted entry is written in one
  * synced batch (the entry, the new head and every op's changes).
  *
+ * Group commit: a synced write costs about as much for one entry as for
+ * many, so ig_registry_apply_many writes a group of entries (at most
+ * IG_REGISTRY_GROUP_MAX entries and IG_REGISTRY_GROUP_BYTES bytes) in one
+ * synced batch. Each entry of a group is judged exactly as
+ * ig_registry_apply would judge it after the entries before it: against
+ * the store and the changes staged for them. A refused entry's changes
+ * are rolled back within the batch (except an equivocation's evidence,
+ * which is kept), and the entries around it still commit. The results
+ * are therefore those of applying the entries one by one, and so is the
+ * state (ig_registry_state_digest); ig_registry_apply is the group of one.
+ *
  * Governing serial (docs/protocol.md, "## Governance"): every entry is
  * judged under one root, the serial its origin's own log names. An
  * entry whose first op is ["root.ack", S] is governed by S (S must be
@@ -93,7 +104,8 @@
  *
  * Thread safety: ig_registry_apply may be called from several threads
  * (calls are serialised inside); queries may run concurrently with each
- * other and with apply, and see each applied entry entirely or not at all.
+ * other and with apply, and see each applied entry entirely or not at all
+ * (an entry of a group becomes visible with its whole group).
  */
 #ifndef IG_REGISTRY_REGISTRY_H
 #define IG_REGISTRY_REGISTRY_H
@@ -163,6 +175,27 @@ bool ig_registry_ack_needed(
  * first rule it breaks (see the table above), IG_ESTORE or IG_ENOMEM. */
 IG_MUST_CHECK ig_err ig_registry_apply(
     ig_registry *reg, ig_slice signed_entry);
+
+/* Applies entries[0..n) (borrowed; copied as needed) in order, in
+ * groups of one synced write each (group commit, above): what gossip
+ * catch-up and bulk import use. results (n elements, owned by the
+ * caller) receives each entry's result, the value ig_registry_apply
+ * would have returned for it at that point; every element is written,
+ * whatever the call returns. An entry is durable when its result is
+ * IG_OK (or IG_EEQUIVOCATION for the evidence) and the call has
+ * returned: acknowledge nothing before.
+ *
+ * Returns IG_OK when every group was processed. On a local failure
+ * (IG_ENOMEM, IG_ESTORE, IG_EINTERNAL) the group being staged is
+ * discarded whole and processing stops: the groups before it are
+ * written and keep their results, the entries of that group and after
+ * it get the error as their result, and the call returns it. n = 0 is
+ * IG_OK. Memory is bounded by one group whatever n. Thread safety as
+ * ig_registry_apply (each group holds the apply lock from its first
+ * store read to its write; queries see each group entirely or not at
+ * all). */
+IG_MUST_CHECK ig_err ig_registry_apply_many(
+    ig_registry *reg, const ig_slice *entries, size_t n, ig_err *results);
 
 /* --- queries ------------------------------------------------------------
  * Callbacks get views valid during the call only. Setting *stop ends the

@@ -48,7 +48,9 @@
  * sync=1: a node killed at any instant reopens consistent and loses
  * nothing it acknowledged. The batch reads its own writes (a RocksDB
  * WriteBatchWithIndex), so that one entry's later ops see its earlier
- * ones. dsc, csca and revocations have bloom filters for point lookups.
+ * ones, and each entry of a group committed together (group commit,
+ * registry.h) sees the entries before it. dsc, csca and revocations have bloom
+ * filters for point lookups.
  *
  * A store is opened once per directory per process (RocksDB holds a lock).
  * An ig_store may be used from several threads for reads; batches are
@@ -187,6 +189,17 @@ void ig_store_batch_rev_add(
     ig_store_batch *b, ig_slice key, ig_slice origin, uint64_t expires_ms);
 void ig_store_batch_rev_remove(
     ig_store_batch *b, ig_slice key, ig_slice origin);
+
+/* Marks the batch's present state, so that ig_store_batch_rollback can
+ * undo what is recorded after it: a group of entries in one batch
+ * (ig_registry_apply_many) drops a rejected entry's changes and keeps
+ * the others'. Marks nest; commit removes them all. */
+void ig_store_batch_mark(ig_store_batch *b);
+
+/* Undoes every put, delete and revocation change recorded since the
+ * latest mark and removes that mark. IG_ESTORE when there is no mark or
+ * RocksDB fails (the batch must then be discarded). */
+IG_MUST_CHECK ig_err ig_store_batch_rollback(ig_store_batch *b);
 
 /* Walks a revocation set value: returns IG_OK with the next origin (a
  * view into val) and its expiry and advances *off, IG_ENOTFOUND past the

@@ -21,4 +21,5 @@ cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DIG_WERROR=ON \
 cmake --build build/asan -j"$jobs"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
 ctest --test-dir build/asan --output-on-failure -j"$jobs" --timeout 1800

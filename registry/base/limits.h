@@ -299,4 +299,18 @@
  * as the issue asks: long enough to collect threshold signatures. */
 #define IG_ROOT_EXPIRY_WARN_MS (30ull * 24 * 3600 * 1000)
 
+/* --- group commit (registry/registry.c, ig_registry_apply_many) --- */
+
+/* Entries one synced write of the registry commits at most. A synced
+ * write costs about 1.5 ms here whatever its size, so one per entry caps
+ * a node near 650 entries a second; 64 per write takes catch-up and bulk
+ * import past their targets while the decoded entries held until the
+ * commit stay small. */
+#define IG_REGISTRY_GROUP_MAX 64
+
+/* Signed bytes one group commit holds at most (16 MiB): the batch and
+ * the decoded entries stay in memory until the sync, so a group of
+ * large entries is cut short. One entry always fits a group. */
+#define IG_REGISTRY_GROUP_BYTES ((size_t) 16 << 20)
+
 #endif /* IG_BASE_LIMITS_H */

@@ -7,11 +7,14 @@
  * length and the bytes, in one global order that keeps every origin's
  * own order), opens the registry in STORE_DIR, skips the entries the
  * store already holds (seq at or below the origin's head) and applies
- * the rest one by one. Writes to file descriptor 3 a be32 READY marker
- * once the store is open, and the be32 index of each entry after
- * ig_registry_apply returned IG_OK for it, that is after the entry was
- * synced: the parent holds the store to every index it read. When the
- * entries run out it waits to be killed. Exit status 1 on any failure.
+ * the rest in groups of the sizes in group_sizes, in turn: a group of
+ * one through ig_registry_apply, larger ones through
+ * ig_registry_apply_many (group commit: one synced write per group).
+ * Writes to file descriptor 3 a be32 READY marker once the store is
+ * open, and the be32 index of each entry after the call that applied it
+ * returned IG_OK for it, that is after the entry was synced: the parent
+ * holds the store to every index it read. When the entries run out it
+ * waits to be killed. Exit status 1 on any failure.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -28,6 +31,11 @@
 
 #define ACK_FD       3
 #define READY_MARKER 0xffffffffu
+#define GROUP_MAX    32
+
+/* The group sizes used in turn, so that a kill falls as often inside a
+ * single apply as inside the synced write of a group. */
+static const size_t group_sizes[] = { 1, 5, 1, 17, 2, GROUP_MAX };
 
 /* Reads the whole file into b (created with a maximum). */
 static int
@@ -93,31 +101,57 @@ main(int argc, char **argv)
 	if (ack(READY_MARKER) != 0)
 		goto out;
 	ig_reader_init(&r, ig_buf_slice(&entries));
-	while (ig_reader_remaining(&r) > 0) {
-		uint32_t len;
-		ig_slice bytes;
-		ig_entry *en = NULL;
-		ig_registry_head h;
+	for (size_t turn = 0; ig_reader_remaining(&r) > 0; turn++) {
+		size_t want = group_sizes[turn
+		    % (sizeof(group_sizes) / sizeof(group_sizes[0]))];
+		ig_slice group[GROUP_MAX];
+		uint32_t at[GROUP_MAX];
+		ig_err res[GROUP_MAX];
+		size_t k = 0;
 		ig_err e;
 
-		if (ig_reader_be32(&r, &len) != IG_OK
-		    || ig_reader_bytes(&r, len, &bytes) != IG_OK
-		    || ig_entry_decode(bytes, &en) != IG_OK)
-			goto out;
-		e = ig_registry_head_get(reg, ig_entry_origin(en), &h);
-		if (e == IG_OK && ig_entry_seq(en) > h.seq)
-			e = ig_registry_apply(reg, bytes);
-		else if (e == IG_OK)
-			e = IG_EEXISTS; /* held already: no new ack */
-		ig_entry_free(en);
-		if (e == IG_OK && ack(index) != 0)
-			goto out;
-		if (e != IG_OK && e != IG_EEXISTS) {
-			fprintf(stderr, "crash_child: entry %u: %s\n",
-			    (unsigned) index, ig_err_name(e));
-			goto out;
+		/* the next want entries the store does not hold yet */
+		while (k < want && ig_reader_remaining(&r) > 0) {
+			uint32_t len;
+			ig_slice bytes;
+			ig_entry *en = NULL;
+			ig_registry_head h;
+
+			if (ig_reader_be32(&r, &len) != IG_OK
+			    || ig_reader_bytes(&r, len, &bytes) != IG_OK
+			    || ig_entry_decode(bytes, &en) != IG_OK)
+				goto out;
+			e = ig_registry_head_get(reg, ig_entry_origin(en), &h);
+			if (e == IG_OK && ig_entry_seq(en) > h.seq) {
+				group[k] = bytes;
+				at[k++] = index;
+			}
+			ig_entry_free(en);
+			if (e != IG_OK) {
+				fprintf(stderr, "crash_child: entry %u: %s\n",
+				    (unsigned) index, ig_err_name(e));
+				goto out;
+			}
+			index++;
 		}
-		index++;
+		if (k == 0)
+			continue;
+		if (k == 1)
+			e = res[0] = ig_registry_apply(reg, group[0]);
+		else
+			e = ig_registry_apply_many(reg, group, k, res);
+		/* acknowledged only now: the call has synced the group */
+		for (size_t i = 0; i < k; i++) {
+			if (e == IG_OK)
+				e = res[i];
+			if (e != IG_OK) {
+				fprintf(stderr, "crash_child: entry %u: %s\n",
+				    (unsigned) at[i], ig_err_name(e));
+				goto out;
+			}
+			if (ack(at[i]) != 0)
+				goto out;
+		}
 	}
 	for (;;)
 		pause();

@@ -1210,6 +1210,220 @@ test_alloc_failure(void **state)
 	ig_buf_free(&e2c);
 }
 
+/* --- group commit ----------------------------------------------------------
+ */
+
+/* The mixed sequence of the group commit tests: accepted entries that
+ * depend on the ones before them in the same group, refusals in the
+ * middle (one after an op already staged), a gap, repeats, an
+ * equivocation and its repeat, an entry refused because of it, and a
+ * long log of another origin that crosses a group boundary. */
+#define MANY_LONG 100
+#define MANY_N    (12 + MANY_LONG)
+
+struct many {
+	ig_buf e[MANY_N];
+	ig_slice s[MANY_N];
+	uint8_t hash[MANY_N][16];
+};
+
+static void
+many_make(struct many *m)
+{
+	uint8_t h1[32], h2[32], hd1[32], hd2[32], h[32];
+	ig_entry_op ops[2];
+	ig_entry_info info;
+	ig_entry_op op;
+	size_t n = 0;
+
+	op = tk_op_csca_put("SE", fed.csca_se);
+	tk_entry_one(&fed, TK_SE, 1, NULL, &op, &m->e[n++]);
+	tk_entry_hash(ig_buf_slice(&m->e[0]), h1);
+	/* its chain check needs the CSCA staged just before */
+	op = tk_op_dsc_put("SE", fed.dsc_se);
+	tk_entry_one(&fed, TK_SE, 2, h1, &op, &m->e[n++]);
+	tk_entry_hash(ig_buf_slice(&m->e[1]), h2);
+	/* refused: DK is no authority for SE */
+	op = tk_op_csca_put("SE", fed.csca_se);
+	tk_entry_one(&fed, TK_DK, 1, NULL, &op, &m->e[n++]);
+	/* refused at its second op, after the first was staged */
+	ops[0] = tk_op_dsc_put("SE", fed.dsc_se2);
+	ops[1] = tk_op_dsc_del(fed.dsc_dk);
+	memset(&info, 0, sizeof(info));
+	info.origin = tk_id(TK_SE);
+	info.seq = 3;
+	memcpy(info.prev_hash, h2, 32);
+	info.n_ops = 2;
+	info.ops = ops;
+	tk_entry_make(&fed, TK_SE, &info, &m->e[n++]);
+	/* a gap */
+	op = tk_op_csca_put("SE", fed.csca_se);
+	tk_entry_one(&fed, TK_SE, 5, h2, &op, &m->e[n++]);
+	/* a repeat of an entry staged in the same group */
+	ig_buf_init(&m->e[n], IG_ENTRY_SIGNED_MAX);
+	assert_int_equal(
+	    ig_buf_append(&m->e[n++], m->e[0].ptr, m->e[0].len), IG_OK);
+	/* an equivocation of seq 2, then an entry beyond the fork */
+	op = tk_op_dsc_put("SE", fed.dsc_se2);
+	tk_entry_one(&fed, TK_SE, 2, h1, &op, &m->e[n++]);
+	op = tk_op_dsc_del(fed.dsc_se);
+	tk_entry_one(&fed, TK_SE, 3, h2, &op, &m->e[n++]);
+	/* another origin's log */
+	op = tk_op_csca_put("DK", fed.csca_dk);
+	tk_entry_one(&fed, TK_DK, 1, NULL, &op, &m->e[n++]);
+	tk_entry_hash(ig_buf_slice(&m->e[8]), hd1);
+	op = tk_op_dsc_put("DK", fed.dsc_dk);
+	tk_entry_one(&fed, TK_DK, 2, hd1, &op, &m->e[n++]);
+	tk_entry_hash(ig_buf_slice(&m->e[9]), hd2);
+	/* repeats: of an accepted entry, and of the equivocation (its
+	 * evidence only staged so far) */
+	ig_buf_init(&m->e[n], IG_ENTRY_SIGNED_MAX);
+	assert_int_equal(
+	    ig_buf_append(&m->e[n++], m->e[9].ptr, m->e[9].len), IG_OK);
+	ig_buf_init(&m->e[n], IG_ENTRY_SIGNED_MAX);
+	assert_int_equal(
+	    ig_buf_append(&m->e[n++], m->e[6].ptr, m->e[6].len), IG_OK);
+	/* DK's revocations: the next group continues the log */
+	memcpy(h, hd2, 32);
+	for (size_t i = 0; i < MANY_LONG; i++) {
+		memset(m->hash[i], 0, 16);
+		memcpy(m->hash[i], &i, sizeof(i));
+		op = tk_op_rev_put(fed.dsc_dk, ig_slice_make(m->hash[i], 16));
+		tk_entry_one(&fed, TK_DK, 3 + i, h, &op, &m->e[n]);
+		tk_entry_hash(ig_buf_slice(&m->e[n]), h);
+		n++;
+	}
+	assert_int_equal(n, MANY_N);
+	for (size_t i = 0; i < MANY_N; i++)
+		m->s[i] = ig_buf_slice(&m->e[i]);
+}
+
+static void
+many_free(struct many *m)
+{
+	for (size_t i = 0; i < MANY_N; i++)
+		ig_buf_free(&m->e[i]);
+}
+
+static ig_registry *
+reg_new(char *dir)
+{
+	ig_registry *reg = NULL;
+	tk_dir_make(dir);
+	assert_int_equal(
+	    ig_registry_open(dir, ig_buf_slice(&fed.signed_root), &reg),
+	    IG_OK);
+	return reg;
+}
+
+/* apply_many gives each entry the result ig_registry_apply gives it one
+ * by one, and ends in the same state, in one call or in several. */
+static void
+test_apply_many(void **state)
+{
+	static struct many m;
+	static const ig_err want[12] = { IG_OK, IG_OK, IG_EAUTHORITY,
+		IG_EUNKNOWNKID, IG_ESEQGAP, IG_OK, IG_EEQUIVOCATION,
+		IG_EFROZEN, IG_OK, IG_OK, IG_OK, IG_EEQUIVOCATION };
+	ig_err one[MANY_N], many[MANY_N], first[MANY_N];
+	uint8_t d1[32], d2[32], d_first[32];
+	char dir_b[64];
+	ig_registry *rb;
+	struct ctx *c = *state;
+	ig_registry_head head;
+
+	many_make(&m);
+	for (size_t i = 0; i < MANY_N; i++)
+		one[i] = ig_registry_apply(c->reg, m.s[i]);
+	for (size_t i = 0; i < 12; i++)
+		assert_int_equal(one[i], want[i]);
+	for (size_t i = 12; i < MANY_N; i++)
+		assert_int_equal(one[i], IG_OK);
+	assert_int_equal(ig_registry_state_digest(c->reg, d1), IG_OK);
+	memcpy(first, one, sizeof(first));
+	memcpy(d_first, d1, 32);
+
+	/* all at once: two groups */
+	rb = reg_new(dir_b);
+	assert_int_equal(ig_registry_apply_many(rb, m.s, MANY_N, many), IG_OK);
+	assert_memory_equal(one, many, sizeof(one));
+	assert_int_equal(ig_registry_state_digest(rb, d2), IG_OK);
+	assert_memory_equal(d1, d2, 32);
+	assert_int_equal(ig_registry_head_get(rb, tk_id(TK_SE), &head), IG_OK);
+	assert_int_equal(head.seq, 2);
+	assert_int_equal(head.frozen_at, 2);
+	assert_int_equal(dscs(rb, fed.dsc_se2), 0);
+	/* again, on the state both made: repeats, and now an equivocation
+	 * by DK too (entry 2 is a second seq 1) */
+	for (size_t i = 0; i < MANY_N; i++)
+		one[i] = ig_registry_apply(c->reg, m.s[i]);
+	assert_int_equal(one[2], IG_EEQUIVOCATION);
+	assert_int_equal(ig_registry_state_digest(c->reg, d1), IG_OK);
+	assert_int_equal(ig_registry_apply_many(rb, m.s, MANY_N, many), IG_OK);
+	assert_memory_equal(one, many, sizeof(one));
+	assert_int_equal(ig_registry_state_digest(rb, d2), IG_OK);
+	assert_memory_equal(d1, d2, 32);
+	close_remove(dir_b, rb);
+
+	/* in uneven pieces, from empty: the first pass's results */
+	memcpy(one, first, sizeof(one));
+	memcpy(d1, d_first, 32);
+	rb = reg_new(dir_b);
+	for (size_t at = 0, k = 1; at < MANY_N; at += k, k = k * 2 + 1) {
+		if (k > MANY_N - at)
+			k = MANY_N - at;
+		assert_int_equal(
+		    ig_registry_apply_many(rb, m.s + at, k, many + at), IG_OK);
+	}
+	assert_memory_equal(one, many, sizeof(one));
+	assert_int_equal(ig_registry_state_digest(rb, d2), IG_OK);
+	assert_memory_equal(d1, d2, 32);
+	assert_int_equal(ig_registry_apply_many(rb, NULL, 0, NULL), IG_OK);
+	close_remove(dir_b, rb);
+	many_free(&m);
+}
+
+/* An allocation failure anywhere in a group discards the group: the call
+ * fails with IG_ENOMEM, every result is IG_ENOMEM and nothing changes.
+ * The first 12 entries of the mixed sequence are one group. */
+static void
+test_apply_many_alloc_failure(void **state)
+{
+	static struct many m;
+	ig_err one[12], many[12];
+	uint8_t before[32], after[32], d1[32];
+	unsigned long n;
+	struct ctx *c = *state;
+	char dir_b[64];
+	ig_registry *rb;
+
+	many_make(&m);
+	for (size_t i = 0; i < 12; i++)
+		one[i] = ig_registry_apply(c->reg, m.s[i]);
+	assert_int_equal(ig_registry_state_digest(c->reg, d1), IG_OK);
+	rb = reg_new(dir_b);
+	assert_int_equal(ig_registry_state_digest(rb, before), IG_OK);
+	for (n = 1; n < 100000; n++) {
+		ig_err e;
+		ig_alloc_fail_after(n, 0);
+		e = ig_registry_apply_many(rb, m.s, 12, many);
+		ig_alloc_fail_after(0, 0);
+		if (e == IG_OK)
+			break;
+		assert_int_equal(e, IG_ENOMEM);
+		for (size_t i = 0; i < 12; i++)
+			assert_int_equal(many[i], IG_ENOMEM);
+		assert_int_equal(ig_registry_state_digest(rb, after), IG_OK);
+		assert_memory_equal(before, after, 32);
+	}
+	assert_true(n > 1 && n < 100000);
+	assert_memory_equal(one, many, sizeof(one));
+	assert_int_equal(ig_registry_state_digest(rb, after), IG_OK);
+	assert_memory_equal(d1, after, 32);
+	close_remove(dir_b, rb);
+	many_free(&m);
+}
+
 int
 main(void)
 {
@@ -1242,6 +1456,10 @@ main(void)
 		    test_evidence_submit, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_alloc_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_apply_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_apply_many_alloc_failure, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
