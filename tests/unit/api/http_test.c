@@ -47,6 +47,10 @@ static struct {
 	uint8_t prev[TK_MEMBERS][32];
 	char tokfile[128], admin_tok[128], rep_tok[128];
 	int hook_calls;
+	/* what the root_expiry hook reports (test_root_expiry sets them) */
+	bool expiry_set;
+	int64_t expires_in_s;
+	bool refuse;
 } T;
 
 static const char TOKEN[] = "admin-token-0123456789abcdef";
@@ -136,6 +140,16 @@ hook_publish(void *ctx, const ig_entry_op *ops, size_t nops, uint64_t *seq,
 	return e;
 }
 
+/* The node's expiry hook: the node computes it from the current root and
+ * its on_root_expiry policy; here the test decides. */
+static void
+root_expiry(void *ctx, int64_t *expires_in_s, bool *refuse)
+{
+	(void) ctx;
+	*expires_in_s = T.expiry_set ? T.expires_in_s : 86400 * 365;
+	*refuse = T.expiry_set && T.refuse;
+}
+
 static void
 write_secret(const char *path, const char *text, mode_t mode)
 {
@@ -160,7 +174,7 @@ group_setup(void **state)
 	ig_revocation_hashes rh;
 	ig_api_config cfg;
 	ig_api_hooks hooks
-	    = { NULL, peers_each, gossip_stats, hook_publish, NULL };
+	    = { NULL, peers_each, gossip_stats, hook_publish, root_expiry };
 	(void) state;
 
 	ig_log_set_level(IG_LOG_ERROR);
@@ -412,6 +426,46 @@ test_verify_text(void **state)
 	assert_string_equal(json_string_value(json_object_get(
 	                        json_array_get(heads, 1), "origin")),
 	    "se");
+	json_decref(j);
+}
+
+/* Issue 6, point 4: health and every verification answer carry
+ * root_expires_in; with on_root_expiry = refuse an expired root makes the
+ * node refuse to verify and report not ready; with warn it answers. */
+static void
+test_root_expiry(void **state)
+{
+	json_t *j;
+	(void) state;
+	T.expiry_set = true;
+	T.expires_in_s = -120;
+	T.refuse = false; /* warn */
+	j = post_json("/v1/verify", "text/plain", (const char *) T.valid.ptr,
+	    T.valid.len, NULL, 200);
+	assert_true(json_is_true(json_object_get(j, "valid")));
+	assert_int_equal(
+	    json_integer_value(json_object_get(j, "root_expires_in")), -120);
+	json_decref(j);
+	j = get_json("/readyz", 200);
+	json_decref(j);
+	j = get_json("/healthz", 200);
+	assert_int_equal(
+	    json_integer_value(json_object_get(j, "root_expires_in")), -120);
+	json_decref(j);
+
+	T.refuse = true; /* refuse */
+	j = post_json("/v1/verify", "text/plain", (const char *) T.valid.ptr,
+	    T.valid.len, NULL, 503);
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_object_get(j, "error"), "code")),
+	    "root_expired");
+	json_decref(j);
+	j = get_json("/readyz", 503);
+	assert_false(json_is_true(json_object_get(j, "root_valid")));
+	json_decref(j);
+
+	T.expiry_set = false;
+	j = get_json("/readyz", 200);
 	json_decref(j);
 }
 
@@ -1302,6 +1356,7 @@ main(void)
 		cmocka_unit_test(test_peers),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_verify_text),
+		cmocka_unit_test(test_root_expiry),
 		cmocka_unit_test(test_verify_json),
 		cmocka_unit_test(test_verify_errors),
 		cmocka_unit_test(test_verify_batch),
