@@ -79,6 +79,9 @@ ig_api_nng_err(int rv)
 	case NNG_EINVAL:
 	case NNG_ENOTSUP:
 		return IG_EINVAL;
+	case NNG_ECRYPTO:
+	case NNG_EPEERAUTH:
+		return IG_ECRYPTO;
 	case NNG_EMSGSIZE:
 		return IG_ETOOBIG;
 	default:

@@ -148,10 +148,10 @@ int ig_http_port(const ig_http *h);
  * the workers to finish, and frees it. NULL is a no-op. */
 void ig_http_stop(ig_http *h);
 
-/* Translates an nng error for api/ (the node has its own in
- * node/nng_util.c, which api/ may not include): NNG_ENOMEM -> IG_ENOMEM,
- * NNG_EADDRINUSE -> IG_EEXISTS, NNG_EADDRINVAL / NNG_EINVAL /
- * NNG_ENOTSUP -> IG_EINVAL, NNG_EMSGSIZE -> IG_ETOOBIG, others IG_EIO. */
+/* The one translation of nng errors in the tree (node/nng_util.c calls
+ * it too): NNG_ENOMEM -> IG_ENOMEM, NNG_EADDRINUSE -> IG_EEXISTS,
+ * NNG_EADDRINVAL / NNG_EINVAL / NNG_ENOTSUP -> IG_EINVAL, NNG_ECRYPTO /
+ * NNG_EPEERAUTH -> IG_ECRYPTO, NNG_EMSGSIZE -> IG_ETOOBIG, others IG_EIO. */
 ig_err ig_api_nng_err(int rv);
 
 #endif /* IG_API_HTTP_H */

@@ -5,28 +5,14 @@
 
 #include "node/nng_util.h"
 
+#include "api/http.h"
+
 ig_err
 ig_nng_err(int rv)
 {
-	switch (rv) {
-	case 0:
-		return IG_OK;
-	case NNG_ENOMEM:
-		return IG_ENOMEM;
-	case NNG_EADDRINUSE:
-		return IG_EEXISTS;
-	case NNG_EADDRINVAL:
-	case NNG_EINVAL:
-	case NNG_ENOTSUP:
-		return IG_EINVAL;
-	case NNG_ECRYPTO:
-	case NNG_EPEERAUTH:
-		return IG_ECRYPTO;
-	case NNG_EMSGSIZE:
-		return IG_ETOOBIG;
-	default:
-		return IG_EIO;
-	}
+	/* One translation of nng's errors for the whole tree: api's, the
+	 * lowest layer that uses nng. */
+	return ig_api_nng_err(rv);
 }
 
 ig_err
