@@ -627,21 +627,27 @@ ig_node_start(ig_node *n, char *why, size_t why_len)
 }
 
 /* The shutdown watchdog: process-wide, like the signal flags, because it
- * guards the one teardown a process performs. */
+ * guards the one teardown a process performs. It names the step that did
+ * not finish. When that step comes after the store was closed (nng's
+ * teardown, which has been seen to hang in nng 1.5.2), nothing can be
+ * lost and the process exits 0; before, it exits 70 (EX_SOFTWARE). */
 static pthread_mutex_t wd_mtx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wd_cv = PTHREAD_COND_INITIALIZER;
 static bool wd_armed;
+static bool wd_store_closed;
+static const char *wd_step = "";
 static pthread_t wd_thr;
 
-/* Shorter than the 10 s a supervisor (or the test harness) waits before
+/* Shorter than the time a supervisor (or the test harness) waits before
  * SIGKILL. */
-#define SHUTDOWN_GRACE_S 5
+#define SHUTDOWN_GRACE_S 20
 
 static void *
 watchdog_main(void *arg)
 {
 	struct timespec until;
-	bool fire;
+	bool fire, safe;
+	const char *step;
 
 	(void) arg;
 	clock_gettime(CLOCK_REALTIME, &until);
@@ -651,25 +657,37 @@ watchdog_main(void *arg)
 	    && pthread_cond_timedwait(&wd_cv, &wd_mtx, &until) != ETIMEDOUT)
 		;
 	fire = wd_armed;
+	safe = wd_store_closed;
+	step = wd_step;
 	pthread_mutex_unlock(&wd_mtx);
 	if (fire) {
 		IG_ERROR(SUB,
-		    "the transport did not close within %d s (an nng "
-		    "teardown hang); exiting anyway: the store was closed "
-		    "cleanly before",
-		    SHUTDOWN_GRACE_S);
-		_exit(0);
+		    "shutdown did not finish within %d s (stuck in: %s); "
+		    "exiting anyway: %s",
+		    SHUTDOWN_GRACE_S, step,
+		    safe ? "the store was closed cleanly before"
+		         : "everything acknowledged was synced, but the store "
+		           "was not closed");
+		_exit(safe ? 0 : 70);
 	}
 	return NULL;
 }
 
 static void
-watchdog_arm(bool needed)
+watchdog_arm(void)
 {
-	if (!needed)
-		return;
 	pthread_mutex_lock(&wd_mtx);
+	wd_store_closed = false;
 	wd_armed = pthread_create(&wd_thr, NULL, watchdog_main, NULL) == 0;
+	pthread_mutex_unlock(&wd_mtx);
+}
+
+static void
+watchdog_step(const char *step, bool store_closed)
+{
+	pthread_mutex_lock(&wd_mtx);
+	wd_step = step;
+	wd_store_closed = store_closed;
 	pthread_mutex_unlock(&wd_mtx);
 }
 
@@ -695,8 +713,12 @@ ig_node_close(ig_node *n)
 	/* The API and the admin endpoint first (they publish through net and
 	 * read the registry), then the transport, the machine and the store
 	 * it borrows. */
+	watchdog_arm();
+	watchdog_step("stopping the timer thread", false);
 	timer_stop(n);
+	watchdog_step("stopping the query API", false);
 	api_close(n);
+	watchdog_step("stopping the admin endpoint", false);
 	ig_admin_server_close(n->admin);
 	ig_publisher_free(n->pub);
 	/* Stop the transport's threads, then close the store while nothing
@@ -705,10 +727,12 @@ ig_node_close(ig_node *n)
 	 * one shutdown in six in the equivocation test, and in notes/libs.md
 	 * under hostile load); a watchdog ends the process if it does, which
 	 * loses nothing because the store is already closed. */
+	watchdog_step("stopping the gossip threads", false);
 	ig_net_quiesce(n->net);
+	watchdog_step("closing the store", false);
 	ig_registry_close(n->reg);
 	n->reg = NULL;
-	watchdog_arm(n->net != NULL);
+	watchdog_step("closing the nng sockets", true);
 	ig_net_close(n->net);
 	watchdog_disarm();
 	ig_gossip_free(n->gossip);
