@@ -383,8 +383,11 @@ ig_localfed_pick_base(size_t n)
 		uint16_t base;
 		if (ig_random(&r, sizeof(r)) != IG_OK)
 			r = (uint32_t) getpid() * 7919u + (uint32_t) tries;
-		base = (uint16_t) (20000 + (r % 40000) / 2 * 2);
-		if (base + IG_LOCALFED_PORTS_PER_NODE * n < 60000
+		/* Below Linux's ephemeral range (32768-60999 by default):
+		 * there a reconnecting client can take a node's port as its
+		 * source port between our check and the node's bind. */
+		base = (uint16_t) (10000 + (r % 22000) / 2 * 2);
+		if (base + IG_LOCALFED_PORTS_PER_NODE * n < 32768
 		    && ig_localfed_ports_free(
 		        base, (unsigned) (IG_LOCALFED_PORTS_PER_NODE * n)))
 			return base;

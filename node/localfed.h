@@ -77,7 +77,8 @@ void ig_localfed_rpc_url(
  * (a check, not a reservation). */
 bool ig_localfed_ports_free(uint16_t base, unsigned count);
 
-/* Picks a base in [20000, 60000) whose IG_LOCALFED_PORTS_PER_NODE * n
+/* Picks a base in [10000, 32768), below the ephemeral port range, whose
+ * IG_LOCALFED_PORTS_PER_NODE * n
  * ports are free; 0 when none is found in a few tries. */
 uint16_t ig_localfed_pick_base(size_t n);
 
