@@ -14,6 +14,8 @@
 
 struct ig_hcert {
 	ig_hcert_step reached;
+	/* Kept between certificates: zlib's state is reset, not rebuilt. */
+	ig_zlib_inflater *inflater;
 	ig_buf compressed;
 	ig_buf cose_bytes;
 	ig_buf tbs;
@@ -55,6 +57,10 @@ ig_hcert_new(void)
 	ig_hcert *h = ig_calloc(1, sizeof(*h));
 	if (h == NULL)
 		return NULL;
+	if ((h->inflater = ig_zlib_inflater_new()) == NULL) {
+		ig_free(h);
+		return NULL;
+	}
 	ig_buf_init(&h->compressed, IG_HCERT_COMPRESSED_MAX);
 	ig_buf_init(&h->cose_bytes, IG_HCERT_COSE_MAX);
 	ig_buf_init(&h->tbs, IG_HCERT_COSE_MAX + 64);
@@ -89,6 +95,7 @@ ig_hcert_free(ig_hcert *h)
 	ig_buf_free(&h->compressed);
 	ig_buf_free(&h->cose_bytes);
 	ig_buf_free(&h->tbs);
+	ig_zlib_inflater_free(h->inflater);
 	ig_free(h);
 }
 
@@ -117,7 +124,8 @@ ig_hcert_parse(ig_hcert *h, const char *text, size_t len)
 	if (e != IG_OK)
 		return e == IG_ENOMEM ? e : IG_EBASE45;
 	h->reached = IG_HCERT_STEP_ZLIB;
-	e = ig_zlib_inflate(ig_buf_slice(&h->compressed), &h->cose_bytes);
+	e = ig_zlib_inflater_run(
+	    h->inflater, ig_buf_slice(&h->compressed), &h->cose_bytes);
 	if (e != IG_OK)
 		return e == IG_ENOMEM ? e : IG_EZLIB;
 	h->reached = IG_HCERT_STEP_COSE;
@@ -135,7 +143,7 @@ ig_hcert_parse(ig_hcert *h, const char *text, size_t len)
 		return e == IG_ENOMEM ? e : IG_ECBOR;
 	h->has_claims = true;
 	h->reached = IG_HCERT_STEP_PAYLOAD;
-	e = ig_dcc_to_json(h->claims.dcc, &h->dcc);
+	e = ig_dcc_to_json_cbor(h->claims.dcc, &h->dcc);
 	if (e != IG_OK)
 		return e == IG_ENOMEM ? e : IG_ESCHEMA;
 	e = ig_dcc_info_get(h->dcc, &h->info);

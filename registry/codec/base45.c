@@ -81,24 +81,6 @@ ig_base45_encoded_len(size_t len)
 	return len / 2 * 3 + (len % 2) * 2;
 }
 
-/* Decodes the group of n (2 or 3) characters at in into its value, or
- * returns false for a character outside the alphabet. */
-static bool
-group_value(const char *in, size_t n, uint32_t *out)
-{
-	uint32_t v = 0;
-	uint32_t mul = 1;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t c = value[(unsigned char) in[i]];
-		if (c == 0)
-			return false;
-		v += (c - 1) * mul;
-		mul *= 45;
-	}
-	*out = v;
-	return true;
-}
-
 ig_err
 ig_base45_decode(const char *in, size_t len, ig_buf *out)
 {
@@ -114,19 +96,31 @@ ig_base45_decode(const char *in, size_t len, ig_buf *out)
 	ig_err e = ig_buf_reserve(out, n);
 	if (e != IG_OK)
 		return e;
+	const unsigned char *s = (const unsigned char *) in;
 	uint8_t *p = out->ptr + out->len;
-	for (size_t i = 0; i < len; i += 3) {
-		size_t g = len - i >= 3 ? 3 : 2;
-		uint32_t v;
-		if (!group_value(in + i, g, &v)
-		    || v > (g == 3 ? 65535u : 255u))
+	size_t i = 0;
+	/* Whole groups: three characters, at most 65535. value[] is one more
+	 * than the digit, so a 0 marks a character outside the alphabet. */
+	for (; len - i >= 3; i += 3) {
+		uint32_t c0 = value[s[i]], c1 = value[s[i + 1]],
+		         c2 = value[s[i + 2]];
+		if (c0 == 0 || c1 == 0 || c2 == 0)
 			return IG_EBASE45;
-		if (g == 3) {
-			*p++ = (uint8_t) (v >> 8);
-			*p++ = (uint8_t) (v & 0xff);
-		} else {
-			*p++ = (uint8_t) v;
-		}
+		uint32_t v = (c0 - 1) + (c1 - 1) * 45 + (c2 - 1) * 2025;
+		if (v > 65535u)
+			return IG_EBASE45;
+		*p++ = (uint8_t) (v >> 8);
+		*p++ = (uint8_t) (v & 0xff);
+	}
+	/* A final group of two characters, at most 255. */
+	if (i < len) {
+		uint32_t c0 = value[s[i]], c1 = value[s[i + 1]];
+		if (c0 == 0 || c1 == 0)
+			return IG_EBASE45;
+		uint32_t v = (c0 - 1) + (c1 - 1) * 45;
+		if (v > 255u)
+			return IG_EBASE45;
+		*p = (uint8_t) v;
 	}
 	out->len += n;
 	return IG_OK;

@@ -15,6 +15,7 @@
  */
 #include "registry/codec/cbor_util.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,8 +61,67 @@ typedef struct open_item {
 	bool map;
 } open_item;
 
-ig_err
-ig_cbor_prevalidate(ig_slice in, unsigned max_depth)
+/* Heads libcbor 0.8 refuses although they are well-formed: the one-byte
+ * tag heads of tags 6..20, the simple values 0..19 and the two-byte
+ * simple value head 0xf8 (found by feeding cbor_load every initial byte,
+ * which test_cbor_util's test_check_matches_libcbor repeats). */
+static bool
+libcbor_refuses(uint8_t ib)
+{
+	return (ib >= 0xc6 && ib <= 0xd4) || (ib >= 0xe0 && ib <= 0xf3)
+	    || ib == 0xf8;
+}
+
+/* Whether the n bytes at s are well-formed UTF-8 (Unicode 3-7: no
+ * overlong forms, no surrogates, nothing above U+10FFFF), the test
+ * libcbor 0.8 applies to every text string it decodes. */
+static bool
+utf8_valid(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		uint8_t c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t need;
+		uint8_t lo = 0x80, hi = 0xbf; /* range of the second byte */
+		if (c >= 0xc2 && c <= 0xdf)
+			need = 1;
+		else if (c == 0xe0) {
+			need = 2;
+			lo = 0xa0;
+		} else if ((c >= 0xe1 && c <= 0xec) || c == 0xee || c == 0xef)
+			need = 2;
+		else if (c == 0xed) {
+			need = 2;
+			hi = 0x9f;
+		} else if (c == 0xf0) {
+			need = 3;
+			lo = 0x90;
+		} else if (c >= 0xf1 && c <= 0xf3)
+			need = 3;
+		else if (c == 0xf4) {
+			need = 3;
+			hi = 0x8f;
+		} else
+			return false;
+		if (n - i - 1 < need || s[i + 1] < lo || s[i + 1] > hi)
+			return false;
+		for (size_t k = 2; k <= need; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+		}
+		i += need + 1;
+	}
+	return true;
+}
+
+/* The head walk of ig_cbor_prevalidate; with libcbor_only, it also
+ * refuses what libcbor cannot decode (ig_cbor_check). */
+static ig_err
+walk(ig_slice in, unsigned max_depth, bool libcbor_only)
 {
 	open_item open[IG_CBOR_WALK_DEPTH_MAX];
 	unsigned depth = 0;
@@ -98,6 +158,9 @@ ig_cbor_prevalidate(ig_slice in, unsigned max_depth)
 			pos++;
 			continue;
 		}
+		if (libcbor_only && pos < in.len
+		    && libcbor_refuses(in.ptr[pos]))
+			return IG_ECBOR;
 		if (!read_head(in, &pos, &major, &ai, &arg))
 			return IG_ECBOR;
 		if (depth + 1 > max_depth)
@@ -111,6 +174,9 @@ ig_cbor_prevalidate(ig_slice in, unsigned max_depth)
 		case 2: /* byte string */
 		case 3: /* text string */
 			if (arg > rem)
+				return IG_ECBOR;
+			if (libcbor_only && major == 3
+			    && !utf8_valid(in.ptr + pos, (size_t) arg))
 				return IG_ECBOR;
 			pos += (size_t) arg;
 			break;
@@ -160,11 +226,23 @@ ig_cbor_prevalidate(ig_slice in, unsigned max_depth)
 }
 
 ig_err
+ig_cbor_prevalidate(ig_slice in, unsigned max_depth)
+{
+	return walk(in, max_depth, false);
+}
+
+ig_err
+ig_cbor_check(ig_slice in, unsigned max_depth)
+{
+	return walk(in, max_depth, true);
+}
+
+ig_err
 ig_cbor_load(ig_slice in, cbor_item_t **out)
 {
 	if (in.len > IG_HCERT_COSE_MAX)
 		return IG_ETOOBIG;
-	ig_err e = ig_cbor_prevalidate(in, IG_CBOR_DEPTH_MAX);
+	ig_err e = ig_cbor_check(in, IG_CBOR_DEPTH_MAX);
 	if (e != IG_OK)
 		return e;
 	struct cbor_load_result res;
@@ -179,6 +257,133 @@ ig_cbor_load(ig_slice in, cbor_item_t **out)
 	}
 	*out = item;
 	return IG_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Zero-copy reading of checked CBOR                                   */
+/* ------------------------------------------------------------------ */
+
+void
+ig_cbor_rd_head(ig_cbor_rd *r, ig_cbor_hd *h)
+{
+	uint8_t ib = *r->p++;
+	h->major = ib >> 5;
+	h->ai = ib & 0x1fu;
+	h->indefinite = h->ai == 31; /* checked: only arrays and maps */
+	h->str = ig_slice_make(NULL, 0);
+	uint64_t v = h->ai < 24 ? h->ai : 0;
+	if (h->ai >= 24 && h->ai <= 27) {
+		size_t extra = (size_t) 1 << (h->ai - 24);
+		for (size_t i = 0; i < extra; i++)
+			v = (v << 8) | *r->p++;
+	}
+	h->arg = v;
+	if (h->major == 2 || h->major == 3) {
+		/* checked: the string fits in the input */
+		h->str = ig_slice_make(r->p, (size_t) v);
+		r->p += (size_t) v;
+	}
+}
+
+void
+ig_cbor_rd_skip_content(ig_cbor_rd *r, const ig_cbor_hd *h)
+{
+	uint64_t left;
+	switch (h->major) {
+	case 4:
+	case 5:
+		left = h->arg;
+		while (ig_cbor_rd_more(r, h, &left)) {
+			ig_cbor_rd_skip(r);
+			if (h->major == 5)
+				ig_cbor_rd_skip(r);
+		}
+		break;
+	case 6:
+		ig_cbor_rd_skip(r);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+ig_cbor_rd_skip(ig_cbor_rd *r)
+{
+	/* Recursion is bounded by the depth the check allowed. */
+	ig_cbor_hd h;
+	ig_cbor_rd_head(r, &h);
+	ig_cbor_rd_skip_content(r, &h);
+}
+
+bool
+ig_cbor_rd_more(ig_cbor_rd *r, const ig_cbor_hd *h, uint64_t *left)
+{
+	if (!h->indefinite) {
+		if (*left == 0)
+			return false;
+		(*left)--;
+		return true;
+	}
+	if (r->p < r->end && *r->p == 0xff) {
+		r->p++;
+		return false;
+	}
+	return true;
+}
+
+bool
+ig_cbor_hd_int64(const ig_cbor_hd *h, int64_t *out)
+{
+	if ((h->major != 0 && h->major != 1) || h->arg > (uint64_t) INT64_MAX)
+		return false;
+	*out = h->major == 0 ? (int64_t) h->arg : -1 - (int64_t) h->arg;
+	return true;
+}
+
+/* A binary16 value, as libcbor 0.8 decodes it (exact in a double). */
+static double
+half_to_double(unsigned half)
+{
+	unsigned exp = (half >> 10) & 0x1fu;
+	unsigned mant = half & 0x3ffu;
+	double v;
+	int scale;
+	if (exp == 31)
+		v = mant == 0 ? HUGE_VAL : NAN;
+	else {
+		v = exp == 0 ? (double) mant : (double) (mant + 1024);
+		/* mant * 2^-24, or (mant + 1024) * 2^(exp - 25) */
+		scale = exp == 0 ? -24 : (int) exp - 25;
+		for (; scale > 0; scale--)
+			v *= 2;
+		for (; scale < 0; scale++)
+			v /= 2;
+	}
+	return half & 0x8000u ? -v : v;
+}
+
+bool
+ig_cbor_hd_float(const ig_cbor_hd *h, double *out)
+{
+	if (h->major != 7)
+		return false;
+	if (h->ai == 25) {
+		*out = half_to_double((unsigned) h->arg);
+	} else if (h->ai == 26) {
+		uint32_t bits = (uint32_t) h->arg;
+		float f;
+		memcpy(&f, &bits, sizeof(f));
+		*out = (double) f;
+	} else if (h->ai == 27) {
+		uint64_t bits = h->arg;
+		double d;
+		memcpy(&d, &bits, sizeof(d));
+		*out = d;
+	} else {
+		return false;
+	}
+	return true;
 }
 
 bool

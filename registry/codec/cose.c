@@ -3,9 +3,12 @@
  * HCERTs use it.
  *
  * Decoding peels the optional outer CWT tag 61 and the COSE_Sign1 tag 18
- * by hand (libcbor 0.8 cannot read the one-byte tag head 0xd2), then
- * loads the untagged [protected, unprotected, payload, signature] array
- * through the pre-validating loader. The protected header is kept exactly
+ * by hand (libcbor 0.8 cannot read the one-byte tag head 0xd2), checks
+ * the untagged [protected, unprotected, payload, signature] array with
+ * ig_cbor_check (the same bytes ig_cbor_load accepts) and reads it in
+ * place: the slices point into the input, and no CBOR tree is built (it
+ * cost more than the rest of the decoding on the verification path).
+ * The protected header is kept exactly
  * as received, because the signature covers those bytes; it is parsed
  * only to read alg and kid. A protected header value always wins over the
  * unprotected one (a wrong protected kid must not be "repaired" by a right
@@ -23,17 +26,6 @@
 #define TAG_COSE_SIGN1 18
 #define TAG_CWT        61
 
-/* Returns the bytes of a definite byte string as a slice, or false. */
-static bool
-bstr_slice(const cbor_item_t *item, ig_slice *out)
-{
-	if (!cbor_isa_bytestring(item) || !cbor_bytestring_is_definite(item))
-		return false;
-	*out = ig_slice_make(
-	    cbor_bytestring_handle(item), cbor_bytestring_length(item));
-	return true;
-}
-
 /* Strips a leading tag head with value tag (in any head form up to two
  * bytes) from *in. Returns true if one was stripped. */
 static bool
@@ -50,34 +42,49 @@ strip_tag(ig_slice *in, unsigned tag)
 	return false;
 }
 
-/* Reads alg and kid from one header map into *c unless already set.
- * IG_ECOSE when a present alg is not an integer or a present kid is not a
- * byte string of at most IG_KID_MAX bytes. */
+/* Reads alg and kid from the header map whose head *map was just read
+ * from r into *c, unless *c already has them, and moves r past the map.
+ * For each label the first pair with that integer key counts, as a
+ * lookup in the decoded map finds it. IG_ECOSE when that alg is not an
+ * integer or that kid is not a byte string of at most IG_KID_MAX bytes
+ * (r is then left inside the map). */
 static ig_err
-read_header(const cbor_item_t *map, bool is_protected, ig_cose_sign1 *c)
+read_header(
+    ig_cbor_rd *r, const ig_cbor_hd *map, bool is_protected, ig_cose_sign1 *c)
 {
-	const cbor_item_t *alg = ig_cbor_map_get_int(map, COSE_LABEL_ALG);
-	const cbor_item_t *kid = ig_cbor_map_get_int(map, COSE_LABEL_KID);
-	if (alg != NULL) {
-		int64_t v;
-		if (!ig_cbor_get_int64(alg, &v))
-			return IG_ECOSE;
-		if (!c->has_alg) {
-			c->has_alg = true;
-			c->alg_protected = is_protected;
-			c->alg = v;
-		}
-	}
-	if (kid != NULL) {
-		ig_slice k;
-		if (!bstr_slice(kid, &k) || k.len > IG_KID_MAX)
-			return IG_ECOSE;
-		if (!c->has_kid) {
-			c->has_kid = true;
-			c->kid_protected = is_protected;
-			c->kid_len = k.len;
-			if (k.len > 0)
-				memcpy(c->kid, k.ptr, k.len);
+	bool seen_alg = false, seen_kid = false;
+	uint64_t left = map->arg;
+	while (ig_cbor_rd_more(r, map, &left)) {
+		ig_cbor_hd k, v;
+		int64_t label;
+		ig_cbor_rd_head(r, &k);
+		ig_cbor_rd_skip_content(r, &k);
+		bool is_int = ig_cbor_hd_int64(&k, &label);
+		if (is_int && label == COSE_LABEL_ALG && !seen_alg) {
+			seen_alg = true;
+			int64_t alg;
+			ig_cbor_rd_head(r, &v);
+			if (!ig_cbor_hd_int64(&v, &alg))
+				return IG_ECOSE;
+			if (!c->has_alg) {
+				c->has_alg = true;
+				c->alg_protected = is_protected;
+				c->alg = alg;
+			}
+		} else if (is_int && label == COSE_LABEL_KID && !seen_kid) {
+			seen_kid = true;
+			ig_cbor_rd_head(r, &v);
+			if (v.major != 2 || v.str.len > IG_KID_MAX)
+				return IG_ECOSE;
+			if (!c->has_kid) {
+				c->has_kid = true;
+				c->kid_protected = is_protected;
+				c->kid_len = v.str.len;
+				if (v.str.len > 0)
+					memcpy(c->kid, v.str.ptr, v.str.len);
+			}
+		} else {
+			ig_cbor_rd_skip(r);
 		}
 	}
 	return IG_OK;
@@ -87,8 +94,8 @@ ig_err
 ig_cose_sign1_decode(ig_slice in, ig_cose_sign1 *out)
 {
 	ig_cose_sign1 c;
-	cbor_item_t *root = NULL;
-	cbor_item_t *prot = NULL;
+	ig_cbor_hd h, unprot;
+	ig_cbor_rd r;
 	ig_err e;
 
 	memset(&c, 0, sizeof(c));
@@ -97,51 +104,50 @@ ig_cose_sign1_decode(ig_slice in, ig_cose_sign1 *out)
 	(void) strip_tag(&in, TAG_CWT);
 	(void) strip_tag(&in, TAG_COSE_SIGN1);
 
-	e = ig_cbor_load(in, &root);
-	if (e != IG_OK) {
-		if (e != IG_ENOMEM)
-			e = IG_ECOSE;
-		goto fail;
-	}
-	e = IG_ECOSE;
-	if (!cbor_isa_array(root) || !cbor_array_is_definite(root)
-	    || cbor_array_size(root) != 4)
-		goto fail;
-	cbor_item_t **a = cbor_array_handle(root);
+	/* Anything ig_cbor_load would refuse is not a COSE_Sign1. */
+	if (ig_cbor_check(in, IG_CBOR_DEPTH_MAX) != IG_OK)
+		return IG_ECOSE;
+	r = ig_cbor_rd_make(in);
+	ig_cbor_rd_head(&r, &h);
+	if (h.major != 4 || h.indefinite || h.arg != 4)
+		return IG_ECOSE;
 	/* A nil payload is a detached payload, which HCERTs never use. */
-	if (!bstr_slice(a[0], &c.protected_hdr) || !cbor_isa_map(a[1])
-	    || !bstr_slice(a[2], &c.payload)
-	    || !bstr_slice(a[3], &c.signature))
-		goto fail;
+	ig_cbor_rd_head(&r, &h);
+	if (h.major != 2)
+		return IG_ECOSE;
+	c.protected_hdr = h.str;
+	ig_cbor_rd unprot_at = r; /* read after the protected header */
+	ig_cbor_rd_head(&r, &unprot);
+	if (unprot.major != 5)
+		return IG_ECOSE;
+	ig_cbor_rd_skip_content(&r, &unprot);
+	ig_cbor_rd_head(&r, &h);
+	if (h.major != 2)
+		return IG_ECOSE;
+	c.payload = h.str;
+	ig_cbor_rd_head(&r, &h);
+	if (h.major != 2)
+		return IG_ECOSE;
+	c.signature = h.str;
 
 	/* The protected header: an empty bstr means no protected headers;
 	 * anything else must hold a map. */
 	if (c.protected_hdr.len > 0) {
-		ig_err le = ig_cbor_load(c.protected_hdr, &prot);
-		if (le != IG_OK) {
-			e = le == IG_ENOMEM ? IG_ENOMEM : IG_ECOSE;
-			goto fail;
-		}
-		if (!cbor_isa_map(prot))
-			goto fail;
-		if ((e = read_header(prot, true, &c)) != IG_OK)
-			goto fail;
+		if (ig_cbor_check(c.protected_hdr, IG_CBOR_DEPTH_MAX) != IG_OK)
+			return IG_ECOSE;
+		ig_cbor_rd pr = ig_cbor_rd_make(c.protected_hdr);
+		ig_cbor_rd_head(&pr, &h);
+		if (h.major != 5)
+			return IG_ECOSE;
+		if ((e = read_header(&pr, &h, true, &c)) != IG_OK)
+			return e;
 	}
-	if ((e = read_header(a[1], false, &c)) != IG_OK)
-		goto fail;
+	ig_cbor_rd_head(&unprot_at, &unprot);
+	if ((e = read_header(&unprot_at, &unprot, false, &c)) != IG_OK)
+		return e;
 
-	if (prot != NULL)
-		cbor_decref(&prot);
-	c.root = root;
 	*out = c;
 	return IG_OK;
-
-fail:
-	if (prot != NULL)
-		cbor_decref(&prot);
-	if (root != NULL)
-		cbor_decref(&root);
-	return e;
 }
 
 void
@@ -149,8 +155,6 @@ ig_cose_sign1_clear(ig_cose_sign1 *c)
 {
 	if (c == NULL)
 		return;
-	if (c->root != NULL)
-		cbor_decref(&c->root);
 	memset(c, 0, sizeof(*c));
 }
 

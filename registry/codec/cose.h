@@ -17,7 +17,7 @@
 #include "registry/base/limits.h"
 
 typedef struct ig_cose_sign1 {
-	cbor_item_t *root; /* owned; the slices below borrow from it */
+	/* The slices borrow from the decoded input. */
 	ig_slice protected_hdr; /* the protected bstr's bytes as received */
 	ig_slice payload;
 	ig_slice signature;
@@ -30,14 +30,15 @@ typedef struct ig_cose_sign1 {
 	uint8_t kid[IG_KID_MAX];
 } ig_cose_sign1;
 
-/* Decodes a COSE_Sign1 from in into *out (which the caller clears with
- * ig_cose_sign1_clear). IG_ECOSE when in is not a well-formed COSE_Sign1
- * (bad CBOR, wrong shape, wrong header types, kid over IG_KID_MAX),
- * IG_ETOOBIG over IG_HCERT_COSE_MAX, IG_ENOMEM. *out is untouched on
- * error. Thread-safe. */
+/* Decodes a COSE_Sign1 from in into *out. The slices of *out borrow from
+ * in, which must outlive them; nothing is allocated. IG_ECOSE when in is
+ * not a well-formed COSE_Sign1 (bad CBOR or CBOR that ig_cbor_load would
+ * refuse, wrong shape, wrong header types, kid over IG_KID_MAX),
+ * IG_ETOOBIG over IG_HCERT_COSE_MAX. *out is untouched on error.
+ * Thread-safe. */
 IG_MUST_CHECK ig_err ig_cose_sign1_decode(ig_slice in, ig_cose_sign1 *out);
 
-/* Releases what *c owns and zeroes it. Safe on a zeroed struct. */
+/* Zeroes *c (which owns nothing). Safe on a zeroed struct. */
 void ig_cose_sign1_clear(ig_cose_sign1 *c);
 
 /* Appends Sig_structure = ["Signature1", protected, h'', payload], the

@@ -15,20 +15,20 @@
 #include <math.h>
 #include <string.h>
 
+#include "registry/base/limits.h"
 #include "registry/codec/cbor_util.h"
 
-/* Reads a NumericDate: an integer that fits int64, or a finite float
+/* Reads a NumericDate from the head *h (just read; a NumericDate has no
+ * content after its head): an integer that fits int64, or a finite float
  * (half, single or double) floored to an integer within int64. */
 static bool
-numeric_date(const cbor_item_t *item, int64_t *out)
+numeric_date(const ig_cbor_hd *h, int64_t *out)
 {
-	if (ig_cbor_get_int64(item, out))
+	double d;
+	if (ig_cbor_hd_int64(h, out))
 		return true;
-	if (!cbor_isa_float_ctrl(item))
-		return false;
-	if (cbor_float_get_width(item) == CBOR_FLOAT_0)
-		return false; /* a simple value (true, null, ...) */
-	double d = cbor_float_get_float(item);
+	if (!ig_cbor_hd_float(h, &d))
+		return false; /* simple values (true, null, ...) included */
 	if (!isfinite(d))
 		return false;
 	/* 2^63 is exactly representable; the range is [-2^63, 2^63). */
@@ -43,83 +43,104 @@ numeric_date(const cbor_item_t *item, int64_t *out)
 	return true;
 }
 
+/* Finds the DCC in the hcert container map whose head *map was just read:
+ * the value of the first pair with integer key 1, which must be a map.
+ * Moves r past the container. false when there is no such map. */
+static bool
+find_dcc(ig_cbor_rd *r, const ig_cbor_hd *map, ig_slice *dcc)
+{
+	bool found = false, ok = false;
+	uint64_t left = map->arg;
+	while (ig_cbor_rd_more(r, map, &left)) {
+		ig_cbor_hd k, v;
+		int64_t key;
+		ig_cbor_rd_head(r, &k);
+		ig_cbor_rd_skip_content(r, &k);
+		const uint8_t *start = r->p;
+		ig_cbor_rd_head(r, &v);
+		ig_cbor_rd_skip_content(r, &v);
+		if (!found && ig_cbor_hd_int64(&k, &key)
+		    && key == IG_HCERT_EU_DCC_V1) {
+			found = true;
+			ok = v.major == 5;
+			*dcc = ig_slice_make(start, (size_t) (r->p - start));
+		}
+	}
+	return ok;
+}
+
 ig_err
 ig_cwt_decode(ig_slice payload, ig_cwt *out)
 {
 	ig_cwt c;
-	cbor_item_t *root = NULL;
+	ig_cbor_hd root;
 	bool seen_hcert = false;
 
 	memset(&c, 0, sizeof(c));
-	ig_err e = ig_cbor_load(payload, &root);
-	if (e != IG_OK) {
-		if (e != IG_ENOMEM && e != IG_ETOOBIG)
-			e = IG_ECBOR;
-		goto fail;
-	}
-	e = IG_ECBOR;
-	if (!cbor_isa_map(root))
-		goto fail;
+	if (payload.len > IG_HCERT_COSE_MAX)
+		return IG_ETOOBIG;
+	/* Anything ig_cbor_load would refuse is not a claims map. */
+	ig_err e = ig_cbor_check(payload, IG_CBOR_DEPTH_MAX);
+	if (e != IG_OK)
+		return IG_ECBOR;
+	ig_cbor_rd r = ig_cbor_rd_make(payload);
+	ig_cbor_rd_head(&r, &root);
+	if (root.major != 5)
+		return IG_ECBOR;
 
-	struct cbor_pair *p = cbor_map_handle(root);
-	size_t n = cbor_map_size(root);
-	for (size_t i = 0; i < n; i++) {
+	uint64_t left = root.arg;
+	while (ig_cbor_rd_more(&r, &root, &left)) {
+		ig_cbor_hd k, v;
 		int64_t key;
-		const cbor_item_t *v = p[i].value;
-		if (!ig_cbor_get_int64(p[i].key, &key))
-			continue; /* text-keyed claims are not ours */
+		ig_cbor_rd_head(&r, &k);
+		ig_cbor_rd_skip_content(&r, &k);
+		ig_cbor_rd_head(&r, &v);
+		if (!ig_cbor_hd_int64(&k, &key)) {
+			/* text-keyed claims are not ours */
+			ig_cbor_rd_skip_content(&r, &v);
+			continue;
+		}
 		switch (key) {
 		case IG_CWT_ISS: {
-			if (c.has_iss || !cbor_isa_string(v)
-			    || !cbor_string_is_definite(v))
-				goto fail;
-			size_t len = cbor_string_length(v);
-			const unsigned char *s = cbor_string_handle(v);
+			if (c.has_iss || v.major != 3)
+				return IG_ECBOR;
+			size_t len = v.str.len;
 			if (len >= sizeof(c.iss)
-			    || (len > 0 && memchr(s, 0, len) != NULL))
-				goto fail;
+			    || (len > 0 && memchr(v.str.ptr, 0, len) != NULL))
+				return IG_ECBOR;
 			if (len > 0)
-				memcpy(c.iss, s, len);
+				memcpy(c.iss, v.str.ptr, len);
 			c.iss[len] = '\0';
 			c.has_iss = true;
 			break;
 		}
 		case IG_CWT_EXP:
-			if (c.has_exp || !numeric_date(v, &c.exp))
-				goto fail;
+			if (c.has_exp || !numeric_date(&v, &c.exp))
+				return IG_ECBOR;
 			c.has_exp = true;
 			break;
 		case IG_CWT_IAT:
-			if (c.has_iat || !numeric_date(v, &c.iat))
-				goto fail;
+			if (c.has_iat || !numeric_date(&v, &c.iat))
+				return IG_ECBOR;
 			c.has_iat = true;
 			break;
-		case IG_CWT_HCERT: {
-			if (seen_hcert || !cbor_isa_map(v))
-				goto fail;
+		case IG_CWT_HCERT:
+			if (seen_hcert || v.major != 5)
+				return IG_ECBOR;
 			seen_hcert = true;
-			const cbor_item_t *dcc
-			    = ig_cbor_map_get_int(v, IG_HCERT_EU_DCC_V1);
-			if (dcc == NULL || !cbor_isa_map(dcc))
-				goto fail;
-			c.dcc = dcc;
+			if (!find_dcc(&r, &v, &c.dcc))
+				return IG_ECBOR;
 			break;
-		}
 		default:
+			ig_cbor_rd_skip_content(&r, &v);
 			break;
 		}
 	}
-	if (c.dcc == NULL)
-		goto fail;
+	if (c.dcc.ptr == NULL)
+		return IG_ECBOR;
 
-	c.root = root;
 	*out = c;
 	return IG_OK;
-
-fail:
-	if (root != NULL)
-		cbor_decref(&root);
-	return e;
 }
 
 void
@@ -127,8 +148,6 @@ ig_cwt_clear(ig_cwt *c)
 {
 	if (c == NULL)
 		return;
-	if (c->root != NULL)
-		cbor_decref(&c->root);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -28,23 +28,26 @@
 #define IG_CWT_ISS_SIZE 256
 
 typedef struct ig_cwt {
-	cbor_item_t *root; /* owned; dcc borrows from it */
 	bool has_iss;
 	char iss[IG_CWT_ISS_SIZE]; /* NUL-terminated */
 	bool has_exp;
 	int64_t exp;
 	bool has_iat;
 	int64_t iat;
-	const cbor_item_t *dcc; /* -260 -> 1; NULL when absent */
+	/* -260 -> 1: the encoded DCC map, borrowed from the payload, in the
+	 * form ig_dcc_to_json_cbor takes (checked CBOR, one whole item). */
+	ig_slice dcc;
 } ig_cwt;
 
-/* Decodes the COSE payload as CWT claims into *out (cleared by the caller
- * with ig_cwt_clear). IG_ECBOR when payload is not a CBOR map, a known
- * claim has the wrong type, or the DCC is missing or not a map.
- * *out is untouched on error. Thread-safe. */
+/* Decodes the COSE payload as CWT claims into *out; out->dcc borrows from
+ * payload, which must outlive it. Nothing is allocated. IG_ECBOR when
+ * payload is not a CBOR map (or is CBOR that ig_cbor_load would refuse),
+ * a known claim has the wrong type, or the DCC is missing or not a map;
+ * IG_ETOOBIG above IG_HCERT_COSE_MAX. *out is untouched on error.
+ * Thread-safe. */
 IG_MUST_CHECK ig_err ig_cwt_decode(ig_slice payload, ig_cwt *out);
 
-/* Releases what *c owns and zeroes it. */
+/* Zeroes *c (which owns nothing). */
 void ig_cwt_clear(ig_cwt *c);
 
 /* Appends the claims map {1: iss, 4: exp, 6: iat, -260: {1: dcc}} to out.

@@ -40,31 +40,33 @@
 #define TAG_DATETIME_STRING 0
 #define TAG_DATETIME_EPOCH  1
 
-static ig_err to_json(const cbor_item_t *it, unsigned depth, json_t **out);
+/* The conversion reads checked CBOR in place (ig_cbor_rd): no libcbor
+ * tree is built for a payload that is converted once and dropped. */
+static ig_err to_json(ig_cbor_rd *r, unsigned depth, json_t **out);
 
 static ig_err
-map_to_json(const cbor_item_t *it, unsigned depth, json_t **out)
+map_to_json(ig_cbor_rd *r, const ig_cbor_hd *h, unsigned depth, json_t **out)
 {
 	json_t *obj = json_object();
 	if (obj == NULL)
 		return IG_ENOMEM;
 	ig_err e = IG_OK;
-	struct cbor_pair *p = cbor_map_handle(it);
-	size_t n = cbor_map_size(it);
-	for (size_t i = 0; i < n; i++) {
-		const cbor_item_t *k = p[i].key;
+	uint64_t left = h->arg;
+	while (ig_cbor_rd_more(r, h, &left)) {
+		ig_cbor_hd k;
 		json_t *v = NULL;
-		if (!cbor_isa_string(k) || !cbor_string_is_definite(k)) {
+		ig_cbor_rd_head(r, &k);
+		if (k.major != 3) {
 			e = IG_ECBOR;
 			goto fail;
 		}
-		const char *ks = (const char *) cbor_string_handle(k);
-		size_t kl = cbor_string_length(k);
+		const char *ks = (const char *) k.str.ptr;
+		size_t kl = k.str.len;
 		if (json_object_getn(obj, kl > 0 ? ks : "", kl) != NULL) {
 			e = IG_ECBOR; /* duplicate key */
 			goto fail;
 		}
-		if ((e = to_json(p[i].value, depth + 1, &v)) != IG_OK)
+		if ((e = to_json(r, depth + 1, &v)) != IG_OK)
 			goto fail;
 		/* json_object_setn_new validates the key's UTF-8 and takes
 		 * v even when it fails. */
@@ -81,17 +83,16 @@ fail:
 }
 
 static ig_err
-array_to_json(const cbor_item_t *it, unsigned depth, json_t **out)
+array_to_json(ig_cbor_rd *r, const ig_cbor_hd *h, unsigned depth, json_t **out)
 {
 	json_t *arr = json_array();
 	if (arr == NULL)
 		return IG_ENOMEM;
 	ig_err e = IG_OK;
-	cbor_item_t **a = cbor_array_handle(it);
-	size_t n = cbor_array_size(it);
-	for (size_t i = 0; i < n; i++) {
+	uint64_t left = h->arg;
+	while (ig_cbor_rd_more(r, h, &left)) {
 		json_t *v = NULL;
-		if ((e = to_json(a[i], depth + 1, &v)) != IG_OK)
+		if ((e = to_json(r, depth + 1, &v)) != IG_OK)
 			goto fail;
 		if (json_array_append_new(arr, v) != 0) {
 			e = IG_ENOMEM;
@@ -105,66 +106,66 @@ fail:
 	return e;
 }
 
+/* Converts the item at r (at depth, the DCC being 1) and moves r past it.
+ * On error r is left somewhere inside the item. */
 static ig_err
-to_json(const cbor_item_t *it, unsigned depth, json_t **out)
+to_json(ig_cbor_rd *r, unsigned depth, json_t **out)
 {
 	json_t *v = NULL;
+	ig_cbor_hd h;
 	int64_t i64;
+	double d;
 
 	if (depth > IG_CBOR_DEPTH_MAX)
 		return IG_EDEPTH;
-	switch (cbor_typeof(it)) {
-	case CBOR_TYPE_UINT:
-	case CBOR_TYPE_NEGINT:
-		if (!ig_cbor_get_int64(it, &i64))
+	ig_cbor_rd_head(r, &h);
+	switch (h.major) {
+	case 0: /* unsigned integer */
+	case 1: /* negative integer */
+		if (!ig_cbor_hd_int64(&h, &i64))
 			return IG_ECBOR;
 		v = json_integer((json_int_t) i64);
 		break;
-	case CBOR_TYPE_STRING:
-		if (!cbor_string_is_definite(it))
-			return IG_ECBOR;
+	case 3: /* text string */
 		/* json_stringn checks UTF-8; invalid text is bad CBOR. */
-		v = json_stringn(cbor_string_length(it) > 0
-		        ? (const char *) cbor_string_handle(it)
-		        : "",
-		    cbor_string_length(it));
+		v = json_stringn(
+		    h.str.len > 0 ? (const char *) h.str.ptr : "", h.str.len);
 		if (v == NULL)
 			return IG_ECBOR;
 		break;
-	case CBOR_TYPE_ARRAY:
-		return array_to_json(it, depth, out);
-	case CBOR_TYPE_MAP:
-		return map_to_json(it, depth, out);
-	case CBOR_TYPE_TAG: {
-		uint64_t tag = cbor_tag_value(it);
-		if (tag != TAG_DATETIME_STRING && tag != TAG_DATETIME_EPOCH)
+	case 4:
+		return array_to_json(r, &h, depth, out);
+	case 5:
+		return map_to_json(r, &h, depth, out);
+	case 6: {
+		if (h.arg != TAG_DATETIME_STRING
+		    && h.arg != TAG_DATETIME_EPOCH)
 			return IG_ECBOR;
-		cbor_item_t *content = cbor_tag_item(it); /* incref'd */
-		bool ok = tag == TAG_DATETIME_STRING
-		    ? cbor_isa_string(content)
-		    : (cbor_isa_uint(content) || cbor_isa_negint(content)
-		        || (cbor_isa_float_ctrl(content)
-		            && cbor_float_get_width(content) != CBOR_FLOAT_0));
-		ig_err e = ok ? to_json(content, depth + 1, out) : IG_ECBOR;
-		cbor_decref(&content);
-		return e;
+		/* The content must be text (tag 0) or a number (tag 1). */
+		ig_cbor_hd c;
+		ig_cbor_rd peek = *r;
+		ig_cbor_rd_head(&peek, &c);
+		bool ok = h.arg == TAG_DATETIME_STRING
+		    ? c.major == 3
+		    : (c.major == 0 || c.major == 1
+		        || ig_cbor_hd_float(&c, &d));
+		return ok ? to_json(r, depth + 1, out) : IG_ECBOR;
 	}
-	case CBOR_TYPE_FLOAT_CTRL:
-		if (cbor_float_get_width(it) != CBOR_FLOAT_0) {
-			double d = cbor_float_get_float(it);
+	case 7:
+		if (ig_cbor_hd_float(&h, &d)) {
 			if (!isfinite(d))
 				return IG_ECBOR;
 			v = json_real(d);
-		} else if (cbor_is_bool(it)) {
-			v = json_boolean(cbor_get_bool(it));
-		} else if (cbor_is_null(it)) {
+		} else if (h.ai == 20 || h.ai == 21) {
+			v = json_boolean(h.ai == 21);
+		} else if (h.ai == 22) {
 			v = json_null();
 		} else {
-			return IG_ECBOR; /* undefined and other simple values
-			                  */
+			return IG_ECBOR; /* undefined (checked CBOR holds no
+			                  * other simple value) */
 		}
 		break;
-	default: /* byte strings */
+	default: /* 2: byte strings */
 		return IG_ECBOR;
 	}
 	if (v == NULL)
@@ -174,11 +175,32 @@ to_json(const cbor_item_t *it, unsigned depth, json_t **out)
 }
 
 ig_err
+ig_dcc_to_json_cbor(ig_slice dcc, json_t **out)
+{
+	if (dcc.ptr == NULL || out == NULL)
+		return IG_EINVAL;
+	ig_err e = ig_cbor_check(dcc, IG_CBOR_DEPTH_MAX);
+	if (e != IG_OK)
+		return e;
+	ig_cbor_rd r = ig_cbor_rd_make(dcc);
+	return to_json(&r, 1, out);
+}
+
+ig_err
 ig_dcc_to_json(const cbor_item_t *dcc, json_t **out)
 {
 	if (dcc == NULL || out == NULL)
 		return IG_EINVAL;
-	return to_json(dcc, 1, out);
+	/* libcbor writes each item as it holds it (width, definite or
+	 * indefinite length, tags), so the encoding converts to the same
+	 * JSON as the tree. */
+	ig_buf b;
+	ig_buf_init(&b, SIZE_MAX / 2); /* no limit but the memory */
+	ig_err e = ig_cbor_item_append(dcc, &b);
+	if (e == IG_OK)
+		e = ig_dcc_to_json_cbor(ig_buf_slice(&b), out);
+	ig_buf_free(&b);
+	return e;
 }
 
 /* ------------------------------------------------------------------ */

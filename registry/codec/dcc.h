@@ -20,11 +20,16 @@ typedef struct ig_dcc_info {
 	char ci[IG_UVCI_MAX + 1]; /* <type>[0].ci, the UVCI */
 } ig_dcc_info;
 
-/* Converts a DCC (borrowed CBOR) to an owned JSON value in *out (free with
- * json_decref). Maps with text keys become objects, integers become
- * integers, floats reals, tag 0 and 1 their content; byte strings,
- * undefined, non-text keys and duplicate keys are IG_ECBOR. Depth is
- * bounded by IG_CBOR_DEPTH_MAX. */
+/* Converts an encoded DCC (borrowed CBOR bytes, one whole item, such as
+ * ig_cwt.dcc) to an owned JSON value in *out (free with json_decref).
+ * Maps with text keys become objects, integers become integers, floats
+ * reals, tag 0 and 1 their content; byte strings, undefined, non-text
+ * keys, duplicate keys and CBOR that ig_cbor_check refuses are IG_ECBOR.
+ * Depth is bounded by IG_CBOR_DEPTH_MAX (IG_EDEPTH). IG_ENOMEM.
+ * Reads the bytes in place; thread-safe. */
+IG_MUST_CHECK ig_err ig_dcc_to_json_cbor(ig_slice dcc, json_t **out);
+
+/* The same for a libcbor item (borrowed): converts its encoding. */
 IG_MUST_CHECK ig_err ig_dcc_to_json(const cbor_item_t *dcc, json_t **out);
 
 /* The reverse, for issuing: an owned CBOR item in *out. Integral JSON

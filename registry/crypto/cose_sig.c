@@ -15,49 +15,60 @@
  * state; a context is made per call, so one parsed certificate can verify
  * from many threads at once without being parsed again.
  */
-#include <openssl/ec.h>
+#include <stdbool.h>
+#include <string.h>
+
 #include <openssl/rsa.h>
 
 #include "registry/crypto/ossl.h"
 
-/*
- * Converts the raw r||s of a COSE ECDSA signature, each half `half` bytes,
- * to DER. Returns an OPENSSL_malloc'ed buffer in *der (OPENSSL_free).
- */
-static ig_err
-ecdsa_raw_to_der(ig_slice sig, size_t half, unsigned char **der, size_t *len)
+/* The longest half of a raw ECDSA signature that ecdsa_raw_to_der can
+ * convert (DER lengths up to 255 in the 0x81 form); OpenSSL's largest
+ * curve (sect571) has halves of 72 bytes. */
+#define ECDSA_HALF_MAX 124
+
+/* Appends the DER INTEGER of the unsigned big-endian n bytes at p to *q:
+ * leading zero bytes dropped (one kept for zero), a zero byte prepended
+ * when the top bit is set, which is the minimal form i2d_ECDSA_SIG
+ * writes and OpenSSL's verification insists on. */
+static void
+der_uint(const uint8_t *p, size_t n, uint8_t **q)
 {
-	ECDSA_SIG *es = NULL;
-	BIGNUM *r = NULL;
-	BIGNUM *s = NULL;
-	unsigned char *out = NULL;
-	int n;
-	ig_err err;
+	while (n > 1 && p[0] == 0) {
+		p++;
+		n--;
+	}
+	bool pad = (p[0] & 0x80) != 0;
+	*(*q)++ = 0x02;
+	*(*q)++ = (uint8_t) (n + pad);
+	if (pad)
+		*(*q)++ = 0x00;
+	memcpy(*q, p, n);
+	*q += n;
+}
 
-	if ((es = ECDSA_SIG_new()) == NULL
-	    || (r = BN_bin2bn(sig.ptr, (int) half, NULL)) == NULL
-	    || (s = BN_bin2bn(sig.ptr + half, (int) half, NULL)) == NULL) {
-		err = ig_ossl_error(IG_ENOMEM);
-		goto done;
-	}
-	if (ECDSA_SIG_set0(es, r, s) != 1) {
-		err = ig_ossl_error(IG_ECRYPTO);
-		goto done;
-	}
-	r = s = NULL; /* es owns them now */
-	if ((n = i2d_ECDSA_SIG(es, &out)) <= 0) {
-		err = ig_ossl_error(IG_ECRYPTO);
-		goto done;
-	}
-	*der = out;
-	*len = (size_t) n;
-	err = IG_OK;
-
-done:
-	BN_free(r);
-	BN_free(s);
-	ECDSA_SIG_free(es);
-	return err;
+/*
+ * Converts the raw r||s of a COSE ECDSA signature, each half `half` bytes
+ * (1..ECDSA_HALF_MAX), to a DER ECDSA-Sig-Value in der (room for
+ * 2 * (half + 3) + 3 bytes); returns its length. Written by hand: the
+ * BIGNUM and ECDSA_SIG round trip cost as much as the rest of a
+ * certificate's decoding.
+ */
+static size_t
+ecdsa_raw_to_der(ig_slice sig, size_t half, uint8_t *der)
+{
+	uint8_t ints[2 * (ECDSA_HALF_MAX + 3)];
+	uint8_t *q = ints;
+	der_uint(sig.ptr, half, &q);
+	der_uint(sig.ptr + half, half, &q);
+	size_t n = (size_t) (q - ints);
+	uint8_t *d = der;
+	*d++ = 0x30; /* SEQUENCE */
+	if (n > 127)
+		*d++ = 0x81;
+	*d++ = (uint8_t) n;
+	memcpy(d, ints, n);
+	return (size_t) (d - der) + n;
 }
 
 static ig_err
@@ -65,7 +76,7 @@ verify_cose(EVP_PKEY *pkey, int64_t alg, ig_slice tbs, ig_slice sig)
 {
 	EVP_MD_CTX *md = NULL;
 	EVP_PKEY_CTX *pctx = NULL;
-	unsigned char *der = NULL;
+	uint8_t der[2 * (ECDSA_HALF_MAX + 3) + 3];
 	const unsigned char *sp;
 	size_t slen = 0;
 	int id = EVP_PKEY_get_base_id(pkey);
@@ -85,10 +96,9 @@ verify_cose(EVP_PKEY *pkey, int64_t alg, ig_slice tbs, ig_slice sig)
 		if (id != EVP_PKEY_EC || bits <= 0)
 			return IG_EBADSIG;
 		half = ((size_t) bits + 7) / 8;
-		if (sig.len != 2 * half)
+		if (sig.len != 2 * half || half > ECDSA_HALF_MAX)
 			return IG_EBADSIG;
-		if ((err = ecdsa_raw_to_der(sig, half, &der, &slen)) != IG_OK)
-			return err;
+		slen = ecdsa_raw_to_der(sig, half, der);
 		sp = der;
 	} else {
 		if (id != EVP_PKEY_RSA && id != EVP_PKEY_RSA_PSS)
@@ -125,7 +135,6 @@ verify_cose(EVP_PKEY *pkey, int64_t alg, ig_slice tbs, ig_slice sig)
 
 done:
 	EVP_MD_CTX_free(md); /* frees pctx too */
-	OPENSSL_free(der);
 	return err;
 }
 

@@ -321,7 +321,7 @@ get_cose(vec *v)
 	v->have_cose = true;
 	if (ig_cwt_decode(v->cose.payload, &v->cwt) == IG_OK) {
 		v->have_cwt = true;
-		if (ig_dcc_to_json(v->cwt.dcc, &v->dcc) != IG_OK)
+		if (ig_dcc_to_json_cbor(v->cwt.dcc, &v->dcc) != IG_OK)
 			v->dcc = NULL;
 	}
 	return true;

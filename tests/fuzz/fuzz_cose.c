@@ -16,7 +16,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ig_cose_sign1 c = { 0 };
 	ig_err e = ig_cose_sign1_decode(ig_slice_make(data, size), &c);
 	if (e == IG_OK) {
-		if (c.kid_len > IG_KID_MAX || c.root == NULL)
+		if (c.kid_len > IG_KID_MAX || c.payload.ptr == NULL
+		    || c.signature.ptr == NULL)
 			abort();
 		ig_buf tbs;
 		ig_buf_init(&tbs, 2 * IG_HCERT_COSE_MAX);
@@ -24,7 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    != IG_OK)
 			abort();
 		ig_buf_free(&tbs);
-	} else if (c.root != NULL) {
+	} else if (c.payload.ptr != NULL) {
 		abort();
 	}
 	ig_cose_sign1_clear(&c);

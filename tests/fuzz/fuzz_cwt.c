@@ -17,14 +17,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ig_cwt w = { 0 };
 	ig_err e = ig_cwt_decode(ig_slice_make(data, size), &w);
 	if (e != IG_OK) {
-		if (w.root != NULL)
+		if (w.dcc.ptr != NULL)
 			abort();
 		return 0;
 	}
-	if (w.dcc == NULL || strlen(w.iss) >= sizeof(w.iss))
+	if (w.dcc.ptr == NULL || w.dcc.len == 0 || w.dcc.ptr < data
+	    || w.dcc.ptr + w.dcc.len > data + size
+	    || strlen(w.iss) >= sizeof(w.iss))
 		abort();
 	json_t *j = NULL;
-	if (ig_dcc_to_json(w.dcc, &j) == IG_OK) {
+	if (ig_dcc_to_json_cbor(w.dcc, &j) == IG_OK) {
 		char why[128];
 		ig_err se = ig_dcc_schema_check(j, why, sizeof(why));
 		if (strlen(why) >= sizeof(why)

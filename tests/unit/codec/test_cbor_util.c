@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "registry/base/limits.h"
@@ -285,6 +286,212 @@ test_encode(void **state)
 	ig_buf_free(&b);
 }
 
+/* ig_cbor_check accepts exactly what cbor_load decodes: every initial
+ * byte, as a whole item (argument bytes zero, a tag around 0, an
+ * indefinite container closed at once), and a few nested forms. The
+ * zero-copy decoders rely on it to refuse the same inputs as the libcbor
+ * ones did. */
+static void
+test_check_matches_libcbor(void **state)
+{
+	(void) state;
+	int refused = 0;
+	for (unsigned b = 0; b < 256; b++) {
+		uint8_t in[16];
+		size_t n = 0;
+		unsigned major = b >> 5, ai = b & 31u;
+		in[n++] = (uint8_t) b;
+		if (ai >= 24 && ai <= 27) {
+			size_t extra = (size_t) 1 << (ai - 24);
+			for (size_t i = 0; i < extra; i++)
+				in[n++] = major == 7 && ai == 24 ? 0x20 : 0;
+		}
+		if (major == 6)
+			in[n++] = 0x00;
+		if (b == 0x9f || b == 0xbf)
+			in[n++] = 0xff;
+		for (int nest = 0; nest < 2; nest++) {
+			uint8_t buf[20];
+			size_t len = 0;
+			if (nest) /* [x] */
+				buf[len++] = 0x81;
+			memcpy(buf + len, in, n);
+			len += n;
+			ig_slice sl = ig_slice_make(buf, len);
+			struct cbor_load_result res;
+			cbor_item_t *it = cbor_load(buf, len, &res);
+			bool lib_ok = it != NULL
+			    && res.error.code == CBOR_ERR_NONE
+			    && res.read == len;
+			if (it != NULL)
+				cbor_decref(&it);
+			bool pre_ok = ig_cbor_prevalidate(sl, 4) == IG_OK;
+			bool check_ok = ig_cbor_check(sl, 4) == IG_OK;
+			/* Only prevalidated input is ever handed to libcbor.
+			 */
+			if (!pre_ok)
+				continue;
+			if (check_ok != lib_ok)
+				fail_msg("head 0x%02x (nested %d): check %d, "
+				         "libcbor %d",
+				    b, nest, check_ok, lib_ok);
+			refused += !check_ok;
+		}
+	}
+	/* 0xc6..0xd4, 0xe0..0xf3 and 0xf8, alone and nested. */
+	assert_int_equal(refused, 2 * (15 + 20 + 1));
+}
+
+/* Whether ig_cbor_check and cbor_load agree on the text string s. */
+static bool
+utf8_agrees(const uint8_t *s, size_t n)
+{
+	uint8_t buf[8];
+	buf[0] = (uint8_t) (0x60 | n); /* n < 24 */
+	memcpy(buf + 1, s, n);
+	struct cbor_load_result res;
+	cbor_item_t *it = cbor_load(buf, n + 1, &res);
+	bool lib_ok = it != NULL && res.error.code == CBOR_ERR_NONE;
+	if (it != NULL)
+		cbor_decref(&it);
+	bool check_ok = ig_cbor_check(ig_slice_make(buf, n + 1), 1) == IG_OK;
+	return lib_ok == check_ok;
+}
+
+/* libcbor 0.8 refuses text that is not UTF-8, and so must the check:
+ * every string of one and two bytes, the three-byte strings around the
+ * lead and continuation ranges and the four-byte ones at their edges. */
+static void
+test_check_utf8_matches_libcbor(void **state)
+{
+	(void) state;
+	static const uint8_t edge[]
+	    = { 0x00, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xff };
+	uint8_t s[4];
+	for (unsigned a = 0; a < 256; a++) {
+		s[0] = (uint8_t) a;
+		if (!utf8_agrees(s, 1))
+			fail_msg("%02x", a);
+		for (unsigned b = 0; b < 256; b++) {
+			s[1] = (uint8_t) b;
+			if (!utf8_agrees(s, 2))
+				fail_msg("%02x %02x", a, b);
+		}
+	}
+	for (unsigned a = 0xe0; a <= 0xef; a++) {
+		for (unsigned b = 0x70; b <= 0xcf; b++) {
+			for (unsigned c = 0x70; c <= 0xcf; c++) {
+				s[0] = (uint8_t) a;
+				s[1] = (uint8_t) b;
+				s[2] = (uint8_t) c;
+				if (!utf8_agrees(s, 3))
+					fail_msg("%02x %02x %02x", a, b, c);
+			}
+		}
+	}
+	for (unsigned a = 0xf0; a <= 0xf8; a++) {
+		for (unsigned b = 0x70; b <= 0xcf; b++) {
+			for (size_t c = 0; c < sizeof(edge); c++) {
+				for (size_t d = 0; d < sizeof(edge); d++) {
+					s[0] = (uint8_t) a;
+					s[1] = (uint8_t) b;
+					s[2] = edge[c];
+					s[3] = edge[d];
+					if (!utf8_agrees(s, 4))
+						fail_msg("%02x %02x %02x %02x",
+						    a, b, edge[c], edge[d]);
+				}
+			}
+		}
+	}
+	/* And both refuse what they should: a lone continuation byte, an
+	 * overlong '/', a surrogate, a code point past U+10FFFF. */
+	assert_int_equal(ig_cbor_check(S(0x61, 0x80), 1), IG_ECBOR);
+	assert_int_equal(ig_cbor_check(S(0x62, 0xc0, 0xaf), 1), IG_ECBOR);
+	assert_int_equal(
+	    ig_cbor_check(S(0x63, 0xed, 0xa0, 0x80), 1), IG_ECBOR);
+	assert_int_equal(
+	    ig_cbor_check(S(0x64, 0xf4, 0x90, 0x80, 0x80), 1), IG_ECBOR);
+	assert_int_equal(
+	    ig_cbor_check(S(0x64, 0xf0, 0x9f, 0x98, 0x80), 1), IG_OK);
+	/* Byte strings are not text. */
+	assert_int_equal(ig_cbor_check(S(0x41, 0x80), 1), IG_OK);
+}
+
+/* The reader: heads, strings, skipping, containers of both kinds, and
+ * floats decoded exactly as libcbor decodes them. */
+static void
+test_reader(void **state)
+{
+	(void) state;
+	/* {1: h'0102', "a": [_ 1, -2], 3: 24(0)} then 7 */
+	ig_slice in = S(0xa3, 0x01, 0x42, 0x01, 0x02, 0x61, 'a', 0x9f, 0x01,
+	    0x21, 0xff, 0x03, 0xd8, 0x18, 0x00);
+	assert_int_equal(ig_cbor_check(in, 4), IG_OK);
+	ig_cbor_rd r = ig_cbor_rd_make(in);
+	ig_cbor_hd m, h;
+	int64_t v;
+	ig_cbor_rd_head(&r, &m);
+	assert_true(m.major == 5 && !m.indefinite && m.arg == 3);
+	uint64_t left = m.arg;
+	assert_true(ig_cbor_rd_more(&r, &m, &left));
+	ig_cbor_rd_head(&r, &h);
+	assert_true(ig_cbor_hd_int64(&h, &v) && v == 1);
+	ig_cbor_rd_head(&r, &h);
+	assert_true(h.major == 2 && h.str.len == 2 && h.str.ptr[1] == 2);
+	assert_true(ig_cbor_rd_more(&r, &m, &left));
+	ig_cbor_rd_head(&r, &h);
+	assert_true(h.major == 3 && h.str.len == 1 && h.str.ptr[0] == 'a');
+	ig_cbor_hd a;
+	ig_cbor_rd_head(&r, &a);
+	assert_true(a.major == 4 && a.indefinite);
+	uint64_t aleft = a.arg;
+	assert_true(ig_cbor_rd_more(&r, &a, &aleft));
+	ig_cbor_rd_skip(&r);
+	assert_true(ig_cbor_rd_more(&r, &a, &aleft));
+	ig_cbor_rd_head(&r, &h);
+	assert_true(ig_cbor_hd_int64(&h, &v) && v == -2);
+	assert_false(ig_cbor_rd_more(&r, &a, &aleft)); /* the break */
+	assert_true(ig_cbor_rd_more(&r, &m, &left));
+	ig_cbor_rd_skip(&r); /* 3 */
+	ig_cbor_rd_skip(&r); /* 24(0) */
+	assert_false(ig_cbor_rd_more(&r, &m, &left));
+	assert_true(r.p == r.end);
+	/* Integers outside int64 are not int64. */
+	r = ig_cbor_rd_make(S(0x1b, 0x80, 0, 0, 0, 0, 0, 0, 0));
+	ig_cbor_rd_head(&r, &h);
+	assert_false(ig_cbor_hd_int64(&h, &v));
+	/* Every binary16 value (NaN as NaN), one single and one double. */
+	for (unsigned half = 0; half <= 0xffff; half++) {
+		uint8_t f[3]
+		    = { 0xf9, (uint8_t) (half >> 8), (uint8_t) (half & 0xff) };
+		struct cbor_load_result res;
+		cbor_item_t *it = cbor_load(f, 3, &res);
+		assert_non_null(it);
+		double want = cbor_float_get_float(it), got = 0;
+		cbor_decref(&it);
+		r = ig_cbor_rd_make(ig_slice_make(f, 3));
+		ig_cbor_rd_head(&r, &h);
+		assert_true(ig_cbor_hd_float(&h, &got));
+		if (want != want)
+			assert_true(got != got);
+		else if (memcmp(&want, &got, sizeof(got)) != 0)
+			fail_msg(
+			    "half 0x%04x: %g, libcbor %g", half, got, want);
+	}
+	double d = 0;
+	r = ig_cbor_rd_make(S(0xfa, 0x47, 0xc3, 0x50, 0x00)); /* 100000.0 */
+	ig_cbor_rd_head(&r, &h);
+	assert_true(ig_cbor_hd_float(&h, &d) && d == 100000.0);
+	r = ig_cbor_rd_make(
+	    S(0xfb, 0x3f, 0xf1, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a)); /* 1.1 */
+	ig_cbor_rd_head(&r, &h);
+	assert_true(ig_cbor_hd_float(&h, &d) && d == 1.1);
+	r = ig_cbor_rd_make(S(0xf5)); /* true is no float */
+	ig_cbor_rd_head(&r, &h);
+	assert_false(ig_cbor_hd_float(&h, &d));
+}
+
 int
 main(void)
 {
@@ -294,6 +501,9 @@ main(void)
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_encode),
+		cmocka_unit_test(test_check_matches_libcbor),
+		cmocka_unit_test(test_check_utf8_matches_libcbor),
+		cmocka_unit_test(test_reader),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

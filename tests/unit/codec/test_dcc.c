@@ -34,7 +34,7 @@ vector_dcc_json(const json_t *v, json_t **out)
 		goto done;
 	if ((e = ig_cwt_decode(c.payload, &w)) != IG_OK)
 		goto done;
-	e = ig_dcc_to_json(w.dcc, out);
+	e = ig_dcc_to_json_cbor(w.dcc, out);
 done:
 	ig_cwt_clear(&w);
 	ig_cose_sign1_clear(&c);

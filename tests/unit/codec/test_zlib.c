@@ -1,7 +1,7 @@
 /*
  * test_zlib.c - bounded inflate: round trip, the zip bomb, trailing
- * garbage, truncation, corruption, the exact-fit edge and allocation
- * failures.
+ * garbage, truncation, corruption, the exact-fit edge, allocation
+ * failures and a reused inflater.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -195,6 +195,63 @@ test_alloc_failures(void **state)
 	ig_buf_free(&z);
 }
 
+/* One inflater over a run of good, corrupt, truncated, oversized and
+ * good again inputs gives, each time, what a fresh ig_zlib_inflate
+ * gives: a reset stream carries nothing over from the input before. */
+static void
+test_inflater_reuse(void **state)
+{
+	(void) state;
+	uint8_t p[5000], q[700];
+	make_text(p, sizeof(p));
+	make_text(q, sizeof(q));
+	q[0] = 'z'; /* not a prefix of p */
+	ig_buf zp, zq;
+	deflate_or_die(p, sizeof(p), &zp);
+	deflate_or_die(q, sizeof(q), &zq);
+	ig_buf bad;
+	ig_buf_init(&bad, zp.len);
+	assert_int_equal(ig_buf_append(&bad, zp.ptr, zp.len), IG_OK);
+	bad.ptr[bad.len / 2] ^= 0x55;
+	const struct {
+		ig_slice in;
+		size_t max;
+	} runs[] = {
+		{ ig_buf_slice(&zp), IG_HCERT_COSE_MAX },
+		{ ig_buf_slice(&zq), IG_HCERT_COSE_MAX },
+		{ ig_buf_slice(&bad), IG_HCERT_COSE_MAX },
+		{ ig_slice_make(zp.ptr, zp.len - 3), IG_HCERT_COSE_MAX },
+		{ ig_buf_slice(&zq), IG_HCERT_COSE_MAX },
+		{ ig_buf_slice(&zp), sizeof(p) - 1 }, /* one byte too small */
+		{ ig_buf_slice(&zp), sizeof(p) }, /* exact fit */
+		{ ig_slice_make(zq.ptr, 0), IG_HCERT_COSE_MAX },
+		{ ig_buf_slice(&zq), IG_HCERT_COSE_MAX },
+	};
+	ig_zlib_inflater *z = ig_zlib_inflater_new();
+	assert_non_null(z);
+	int failed = 0;
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		ig_buf a, b;
+		ig_buf_init(&a, runs[i].max);
+		ig_buf_init(&b, runs[i].max);
+		ig_err ea = ig_zlib_inflate(runs[i].in, &a);
+		ig_err eb = ig_zlib_inflater_run(z, runs[i].in, &b);
+		if (ea != eb
+		    || !ig_slice_eq(ig_buf_slice(&a), ig_buf_slice(&b)))
+			fail_msg("run %zu: %s vs %s", i, ig_err_name(ea),
+			    ig_err_name(eb));
+		failed += ea != IG_OK;
+		ig_buf_free(&a);
+		ig_buf_free(&b);
+	}
+	assert_int_equal(failed, 4);
+	ig_zlib_inflater_free(z);
+	ig_zlib_inflater_free(NULL);
+	ig_buf_free(&bad);
+	ig_buf_free(&zp);
+	ig_buf_free(&zq);
+}
+
 int
 main(void)
 {
@@ -204,6 +261,7 @@ main(void)
 		cmocka_unit_test(test_bomb),
 		cmocka_unit_test(test_trailing_truncated_corrupt),
 		cmocka_unit_test(test_alloc_failures),
+		cmocka_unit_test(test_inflater_reuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
