@@ -13,9 +13,17 @@
  */
 #include "registry/store.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <rocksdb/c.h>
 
@@ -42,6 +50,13 @@ static const char *const cf_names[IG_CF_COUNT_] = {
 
 #define META_SCHEMA "schema"
 #define META_FED_ID "fed_id"
+/* Bulk commits (see "bulk commit" below): the marker of an ingestion
+ * that may not have happened yet is meta key META_INGEST + file name,
+ * the file lives in INGEST_DIR under the store's directory. */
+#define META_INGEST      "ingest/"
+#define INGEST_DIR       "bulk-ingest"
+#define INGEST_NAME_MAX  32
+#define BULK_MIN_DEFAULT ((size_t) 16384)
 
 /* Revocations: a block cache shared by the lookup families, and the
  * write buffer before a flush. See options_make. */
@@ -61,17 +76,44 @@ struct ig_store {
 	rocksdb_column_family_handle_t *cf[IG_CF_COUNT_];
 	rocksdb_column_family_handle_t *extra[EXTRA_CF_MAX];
 	size_t n_extra;
+	/* bulk commits */
+	char *ingest_dir; /* DIR/bulk-ingest */
+	rocksdb_options_t *sst_opt; /* the revocations' table, uncompressed */
+	rocksdb_envoptions_t *env_opt;
+	rocksdb_ingestexternalfileoptions_t *ifo;
+	size_t bulk_min;
+	uint64_t ingest_seq; /* names of this process's files */
+	/* The marker of the last ingestion, deleted by the next write
+	 * (every write goes through ig_store_batch_commit); guarded by
+	 * marker_lock: stats commits come from other threads. */
+	pthread_mutex_t marker_lock;
+	bool marker_lock_init;
+	char marker[sizeof(META_INGEST) + INGEST_NAME_MAX];
+	/* An ingestion failed after its commit: no more writes until the
+	 * next open completes it (a later write must not come before). */
+	_Atomic bool halted;
 };
 
-/* Two RocksDB batches: all holds every change in order and is what
- * commit writes; wb holds the puts and deletes again, indexed, for the
- * batch's reads of its own writes. Revocation merges, which are never
- * read through a batch, go to all only: indexing them was a large part
- * of the cost of applying a revocation entry (bench_registry). */
+/* Two RocksDB batches: all holds every put and delete in order and is
+ * what commit writes; wb holds them again, indexed, for the batch's
+ * reads of its own writes. Revocation operands, which are never read
+ * through a batch, are staged in rev (records klen(1) key oplen(1) op,
+ * in the order they were made) and go either into all as merges or
+ * into an SST file that commit ingests (see "bulk commit"). marks holds,
+ * for each open mark, the staged length and count at that mark. */
+struct rev_mark {
+	size_t len, n;
+};
+
 struct ig_store_batch {
 	ig_store *s;
 	rocksdb_writebatch_t *all;
 	rocksdb_writebatch_wi_t *wb;
+	uint8_t *rev;
+	size_t rev_len, rev_cap, rev_n;
+	struct rev_mark *marks;
+	size_t n_marks, marks_cap;
+	bool failed; /* an allocation failed: commit refuses with ENOMEM */
 };
 
 /* Translates a RocksDB error: logs it, frees and clears *err. */
@@ -471,6 +513,25 @@ options_make(ig_store *s, bool create)
 	}
 	rocksdb_options_set_merge_operator(s->rev_opt, mo);
 	rocksdb_options_set_compaction_filter(s->rev_opt, s->rev_filter);
+
+	/* Bulk commits: the files are written with the revocations'
+	 * table options (bloom filters) but uncompressed (random hashes do
+	 * not compress; compaction recompresses them). They are copied
+	 * in, not moved: RocksDB 7.8 writes the global sequence number
+	 * into the ingested file (write_global_seqno, not settable from
+	 * C), which through a hard link would change our file and make a
+	 * second ingestion after a crash fail ("Corruption: ... global
+	 * seqno"); the copy keeps ours as written. */
+	s->env_opt = rocksdb_envoptions_create();
+	s->ifo = rocksdb_ingestexternalfileoptions_create();
+	if ((s->sst_opt = rocksdb_options_create_copy(s->lookup_opt)) == NULL
+	    || s->env_opt == NULL || s->ifo == NULL)
+		return IG_ENOMEM;
+	rocksdb_options_set_compression(s->sst_opt, rocksdb_no_compression);
+	rocksdb_ingestexternalfileoptions_set_move_files(s->ifo, 0);
+	rocksdb_ingestexternalfileoptions_set_allow_global_seqno(s->ifo, 1);
+	rocksdb_ingestexternalfileoptions_set_allow_blocking_flush(s->ifo, 1);
+	s->bulk_min = BULK_MIN_DEFAULT;
 	return IG_OK;
 }
 
@@ -624,6 +685,84 @@ out:
 	return e;
 }
 
+static bool ingest_path(
+    const ig_store *s, const char *name, char *path, size_t cap);
+static ig_err sst_ingest(ig_store *s, const char *path);
+
+/* Finishes the ingestion of a bulk commit that a crash interrupted (see
+ * "bulk commit"): called for each marker meta["ingest/" F]. */
+static ig_err
+ingest_recover_one(void *arg, ig_slice key, ig_slice val, bool *stop)
+{
+	ig_store *s = arg;
+	char name[INGEST_NAME_MAX], path[4096];
+	struct stat st;
+	char *err = NULL;
+	ig_err e;
+	(void) val;
+	(void) stop;
+
+	if (key.len - (sizeof(META_INGEST) - 1) >= sizeof(name))
+		return IG_ESTORE;
+	memcpy(name, key.ptr + sizeof(META_INGEST) - 1,
+	    key.len - (sizeof(META_INGEST) - 1));
+	name[key.len - (sizeof(META_INGEST) - 1)] = '\0';
+	if (strchr(name, '/') != NULL || name[0] == '.'
+	    || !ingest_path(s, name, path, sizeof(path))) {
+		IG_ERROR("store", "damaged ingestion marker");
+		return IG_ESTORE;
+	}
+	if (stat(path, &st) == 0) {
+		IG_WARN("store", "completing the ingestion of %s", name);
+		if ((e = sst_ingest(s, path)) != IG_OK)
+			return e;
+	}
+	rocksdb_delete_cf(s->db, s->wo, s->cf[IG_CF_META],
+	    (const char *) key.ptr, key.len, &err);
+	if (err != NULL)
+		return rdb_fail(&err, "delete ingestion marker");
+	return IG_OK;
+}
+
+/* Creates DIR/bulk-ingest, completes interrupted ingestions, then
+ * removes every file left in it (written before a crash, never
+ * committed). */
+static ig_err
+ingest_recover(ig_store *s, const char *dir)
+{
+	size_t n = strlen(dir) + sizeof(INGEST_DIR) + 1;
+	DIR *d;
+	struct dirent *de;
+	ig_err e;
+
+	if ((s->ingest_dir = ig_malloc(n)) == NULL)
+		return IG_ENOMEM;
+	(void) snprintf(s->ingest_dir, n, "%s/%s", dir, INGEST_DIR);
+	if (mkdir(s->ingest_dir, 0700) != 0 && errno != EEXIST) {
+		IG_ERROR("store", "%s: cannot create", s->ingest_dir);
+		return IG_ESTORE;
+	}
+	if ((e = ig_store_scan(s, IG_CF_META,
+	         ig_slice_make(META_INGEST, sizeof(META_INGEST) - 1),
+	         ig_slice_make(NULL, 0), ingest_recover_one, s))
+	    != IG_OK)
+		return e;
+	if ((d = opendir(s->ingest_dir)) == NULL) {
+		IG_ERROR("store", "%s: cannot read", s->ingest_dir);
+		return IG_ESTORE;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char path[4096];
+		if (de->d_name[0] == '.'
+		    || !ingest_path(s, de->d_name, path, sizeof(path)))
+			continue;
+		if (unlink(path) != 0)
+			IG_WARN("store", "%s: cannot remove", path);
+	}
+	closedir(d);
+	return IG_OK;
+}
+
 static ig_err
 store_open(const char *dir, ig_slice fed_id, ig_buf *fed_out, ig_store **out)
 {
@@ -633,9 +772,15 @@ store_open(const char *dir, ig_slice fed_id, ig_buf *fed_out, ig_store **out)
 
 	if ((s = ig_calloc(1, sizeof(*s))) == NULL)
 		return IG_ENOMEM;
+	if (pthread_mutex_init(&s->marker_lock, NULL) != 0) {
+		ig_free(s);
+		return IG_ENOMEM;
+	}
+	s->marker_lock_init = true;
 	if ((e = options_make(s, create)) != IG_OK
 	    || (e = db_open(s, dir, create)) != IG_OK
-	    || (e = meta_check(s, dir, fed_id, fed_out)) != IG_OK)
+	    || (e = meta_check(s, dir, fed_id, fed_out)) != IG_OK
+	    || (e = ingest_recover(s, dir)) != IG_OK)
 		goto fail;
 	*out = s;
 	return IG_OK;
@@ -669,6 +814,14 @@ ig_store_close(ig_store *s)
 		/* Flush every family, or the next open replays the WAL. */
 		rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
 		char *err = NULL;
+		/* The marker of the last ingestion, if no write took it. */
+		if (s->marker[0] != '\0') {
+			rocksdb_delete_cf(s->db, s->wo, s->cf[IG_CF_META],
+			    s->marker, strlen(s->marker), &err);
+			if (err != NULL)
+				(void) rdb_fail(
+				    &err, "delete ingestion marker");
+		}
 		rocksdb_flushoptions_set_wait(fo, 1);
 		for (size_t i = 0; i < IG_CF_COUNT_; i++) {
 			rocksdb_flush_cf(s->db, fo, s->cf[i], &err);
@@ -698,6 +851,15 @@ ig_store_close(ig_store *s)
 		rocksdb_block_based_options_destroy(s->bbto);
 	if (s->cache != NULL)
 		rocksdb_cache_destroy(s->cache);
+	if (s->sst_opt != NULL)
+		rocksdb_options_destroy(s->sst_opt);
+	if (s->env_opt != NULL)
+		rocksdb_envoptions_destroy(s->env_opt);
+	if (s->ifo != NULL)
+		rocksdb_ingestexternalfileoptions_destroy(s->ifo);
+	if (s->marker_lock_init)
+		pthread_mutex_destroy(&s->marker_lock);
+	ig_free(s->ingest_dir);
 	ig_free(s);
 }
 
@@ -796,6 +958,12 @@ digest_one(void *arg, ig_slice key, ig_slice val, bool *stop)
 	ig_buf b;
 	ig_err e;
 	(void) stop;
+	/* Ingestion markers are bookkeeping of how a state was written,
+	 * not state (store.c, "bulk commit"). */
+	if (d->cf == IG_CF_META
+	    && has_prefix((const char *) key.ptr, key.len,
+	        ig_slice_make(META_INGEST, sizeof(META_INGEST) - 1)))
+		return IG_OK;
 	ig_buf_init(&b, 32 + 1 + 16 + key.len + val.len);
 	if ((e = ig_buf_append(&b, d->h, 32)) == IG_OK
 	    && (e = ig_buf_append_u8(&b, d->cf)) == IG_OK
@@ -854,6 +1022,8 @@ ig_store_batch_free(ig_store_batch *b)
 		return;
 	rocksdb_writebatch_wi_destroy(b->wb);
 	rocksdb_writebatch_destroy(b->all);
+	ig_free(b->rev);
+	ig_free(b->marks);
 	ig_free(b);
 }
 
@@ -905,6 +1075,37 @@ ig_store_batch_scan(ig_store_batch *b, ig_store_cf cf, ig_slice prefix,
 	return iter_scan(it, cf, prefix, from, fn, arg);
 }
 
+/* Stages one revocation operand: klen(1) key oplen(1) op. */
+static void
+rev_stage(ig_store_batch *b, ig_slice key, const uint8_t *op, size_t oplen)
+{
+	size_t need = 2 + key.len + oplen;
+	if (b->failed)
+		return;
+	if (key.len == 0 || key.len > 255 || oplen > 255) {
+		b->failed = true; /* never a key of ours: refuse the batch */
+		return;
+	}
+	if (b->rev_cap - b->rev_len < need) {
+		size_t cap = b->rev_cap == 0 ? 4096 : b->rev_cap;
+		uint8_t *p;
+		while (cap - b->rev_len < need)
+			cap *= 2;
+		if ((p = ig_realloc(b->rev, cap)) == NULL) {
+			b->failed = true;
+			return;
+		}
+		b->rev = p;
+		b->rev_cap = cap;
+	}
+	b->rev[b->rev_len] = (uint8_t) key.len;
+	memcpy(b->rev + b->rev_len + 1, key.ptr, key.len);
+	b->rev[b->rev_len + 1 + key.len] = (uint8_t) oplen;
+	memcpy(b->rev + b->rev_len + 2 + key.len, op, oplen);
+	b->rev_len += need;
+	b->rev_n++;
+}
+
 void
 ig_store_batch_rev_add(
     ig_store_batch *b, ig_slice key, ig_slice origin, uint64_t expires_ms)
@@ -916,8 +1117,7 @@ ig_store_batch_rev_add(
 	op[n++] = REVSET_ADD;
 	n += ig_store_key_origin(op + n, origin);
 	n += varint_put(op + n, expires_ms);
-	rocksdb_writebatch_merge_cf(b->all, b->s->cf[IG_CF_REVOCATIONS],
-	    (const char *) key.ptr, key.len, (const char *) op, n);
+	rev_stage(b, key, op, n);
 }
 
 void
@@ -929,8 +1129,7 @@ ig_store_batch_rev_remove(ig_store_batch *b, ig_slice key, ig_slice origin)
 		return;
 	op[n++] = REVSET_REMOVE;
 	n += ig_store_key_origin(op + n, origin);
-	rocksdb_writebatch_merge_cf(b->all, b->s->cf[IG_CF_REVOCATIONS],
-	    (const char *) key.ptr, key.len, (const char *) op, n);
+	rev_stage(b, key, op, n);
 }
 
 void
@@ -938,12 +1137,36 @@ ig_store_batch_mark(ig_store_batch *b)
 {
 	rocksdb_writebatch_wi_set_save_point(b->wb);
 	rocksdb_writebatch_set_save_point(b->all);
+	if (!b->failed && b->n_marks == b->marks_cap) {
+		size_t cap = b->marks_cap == 0 ? 16 : 2 * b->marks_cap;
+		struct rev_mark *m = ig_realloc(b->marks, cap * sizeof(*m));
+		if (m != NULL) {
+			b->marks = m;
+			b->marks_cap = cap;
+		} else {
+			b->failed = true;
+		}
+	}
+	/* After a failure only the count is kept (balanced with RocksDB's
+	 * save points); commit refuses the batch. */
+	if (!b->failed) {
+		b->marks[b->n_marks].len = b->rev_len;
+		b->marks[b->n_marks].n = b->rev_n;
+	}
+	b->n_marks++;
 }
 
 ig_err
 ig_store_batch_rollback(ig_store_batch *b)
 {
 	char *err = NULL;
+	if (b->n_marks == 0)
+		return IG_ESTORE;
+	b->n_marks--;
+	if (!b->failed) {
+		b->rev_len = b->marks[b->n_marks].len;
+		b->rev_n = b->marks[b->n_marks].n;
+	}
 	/* RocksDB rebuilds the batch's index from the records kept, so
 	 * reads through the batch no longer see the undone ones. */
 	rocksdb_writebatch_wi_rollback_to_save_point(b->wb, &err);
@@ -962,15 +1185,434 @@ ig_store_compact(ig_store *s)
 		rocksdb_compact_range_cf(s->db, s->cf[i], NULL, 0, NULL, 0);
 }
 
+void
+ig_store_set_bulk_min(ig_store *s, size_t n)
+{
+	s->bulk_min = n;
+}
+
+/* --- bulk commit --------------------------------------------------------
+ *
+ * A batch with at least bulk_min revocation operands is committed
+ * without putting them through the memtable (whose skiplist inserts
+ * were most of the cost of a large entry, bench_registry): commit
+ *
+ *   1. sorts the operands by key (stably: for a key, the order they were
+ *      made) and keeps one per key: the last one when all of a key's
+ *      operands are of one origin, since "add origin with expiry" and
+ *      "remove origin" each set that origin's state whatever it was. A
+ *      key changed by two origins in one batch sends the whole batch
+ *      down the merge path (never wrong, only slower);
+ *   2. writes them as merge operands into the SST file F in
+ *      DIR/bulk-ingest, synced, and syncs the directory;
+ *   3. writes the batch's puts and deletes with the marker
+ *      meta["ingest/" F] in one synced write: the commit point;
+ *   4. ingests F into the revocations family (RocksDB copies it in and
+ *      syncs the copy and its MANIFEST), then unlinks F and syncs the
+ *      directory;
+ *   5. leaves the marker to the next write of the store, which deletes
+ *      it in its own batch (ig_store_close writes it if none came).
+ *
+ * If 4 fails while the node runs, the store refuses every later write
+ * (IG_ESTORE) until it is reopened, for the same reason.
+ *
+ * Crash before 3: F is a stray file, deleted at the next open: the
+ * previous state. After 3: the next open finds the marker and, while F
+ * is still in DIR/bulk-ingest, ingests it again, then deletes the
+ * marker: the complete new state. Ingesting F a second time is harmless
+ * because F has one operand per key and applying an operand twice in a
+ * row equals applying it once, and nothing else changes a revocation in
+ * between: every later write of the store deletes the marker in the
+ * same atomic write, and F is unlinked before that.
+ *
+ * Readers may see the entries and heads of a bulk batch a moment before
+ * its revocations (between 3 and 4); the call returns (and the caller
+ * acknowledges) only after both. Merge operands are folded by the same
+ * operator whichever way they arrived, so every reader and
+ * ig_store_digest see the same state on both paths
+ * (registry_store_test, test_bulk_same_state). */
+
+/* A staged operand for sorting: its key's first 24 bytes as three
+ * big-endian words (zero-padded), so that most comparisons are three
+ * integer compares without touching the staging area. */
+struct rev_sort {
+	uint64_t k[3];
+	const uint8_t *rec; /* klen key oplen op */
+	uint32_t order;
+	uint8_t klen;
+};
+
+static ig_slice
+rec_key(const uint8_t *r)
+{
+	return ig_slice_make(r + 1, r[0]);
+}
+
+static ig_slice
+rec_op(const uint8_t *r)
+{
+	return ig_slice_make(r + 2 + r[0], r[1 + r[0]]);
+}
+
+/* Key order (RocksDB's bytewise order), then the order of staging. */
+static int
+rev_sort_cmp(const struct rev_sort *a, const struct rev_sort *b)
+{
+	for (int i = 0; i < 3; i++)
+		if (a->k[i] != b->k[i])
+			return a->k[i] < b->k[i] ? -1 : 1;
+	if (a->klen > 24 || b->klen > 24 || a->klen != b->klen) {
+		size_t la = a->klen, lb = b->klen;
+		int c = memcmp(a->rec + 1, b->rec + 1, la < lb ? la : lb);
+		if (c != 0)
+			return c;
+		if (la != lb)
+			return la < lb ? -1 : 1;
+	}
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static void
+rev_swap(struct rev_sort *a, struct rev_sort *b)
+{
+	struct rev_sort t = *a;
+	*a = *b;
+	*b = t;
+}
+
+static void
+rev_sift(struct rev_sort *v, size_t i, size_t n)
+{
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= n)
+			return;
+		if (c + 1 < n && rev_sort_cmp(&v[c], &v[c + 1]) < 0)
+			c++;
+		if (rev_sort_cmp(&v[i], &v[c]) >= 0)
+			return;
+		rev_swap(&v[i], &v[c]);
+		i = c;
+	}
+}
+
+/* Introsort: quicksort (median of three) down to small ranges, which
+ * insertion sort finishes, and heapsort for a range that recursed too
+ * deep, so that no order of hashes makes it quadratic. Keys are unique
+ * by their order field, so stability is not needed. */
+static void
+rev_sort(struct rev_sort *v, size_t n, unsigned depth)
+{
+	while (n > 16) {
+		size_t m = n / 2, i = 0, j = n - 1;
+		struct rev_sort p;
+		if (depth-- == 0) {
+			for (size_t k = n / 2; k-- > 0;)
+				rev_sift(v, k, n);
+			for (size_t k = n - 1; k > 0; k--) {
+				rev_swap(&v[0], &v[k]);
+				rev_sift(v, 0, k);
+			}
+			return;
+		}
+		if (rev_sort_cmp(&v[m], &v[0]) < 0)
+			rev_swap(&v[m], &v[0]);
+		if (rev_sort_cmp(&v[n - 1], &v[0]) < 0)
+			rev_swap(&v[n - 1], &v[0]);
+		if (rev_sort_cmp(&v[n - 1], &v[m]) < 0)
+			rev_swap(&v[n - 1], &v[m]);
+		p = v[m];
+		/* Hoare partition around p: v[0..j] <= p <= v[j+1..n) */
+		for (;;) {
+			while (rev_sort_cmp(&v[i], &p) < 0)
+				i++;
+			while (rev_sort_cmp(&p, &v[j]) < 0)
+				j--;
+			if (i >= j)
+				break;
+			rev_swap(&v[i], &v[j]);
+			i++;
+			j--;
+		}
+		/* the smaller side recursively, the larger in the loop */
+		if (j + 1 < n - j - 1) {
+			rev_sort(v, j + 1, depth);
+			v += j + 1;
+			n -= j + 1;
+		} else {
+			rev_sort(v + j + 1, n - j - 1, depth);
+			n = j + 1;
+		}
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && rev_sort_cmp(&v[k], &v[k - 1]) < 0;
+		     k--)
+			rev_swap(&v[k], &v[k - 1]);
+}
+
+static uint64_t
+be64_at(const uint8_t *key, size_t len, size_t at)
+{
+	uint64_t w = 0;
+	for (size_t i = at; i < at + 8; i++)
+		w = (w << 8) | (i < len ? key[i] : 0);
+	return w;
+}
+
+/* The origin of an operand: kind(1) idlen(1) origin ... */
+static ig_slice
+op_origin(ig_slice op)
+{
+	return ig_slice_make(op.ptr + 2, op.ptr[1]);
+}
+
+/* Equal keys; most are told apart by the words, without a cache miss. */
+static bool
+rev_sort_key_eq(const struct rev_sort *a, const struct rev_sort *b)
+{
+	if (a->k[0] != b->k[0] || a->k[1] != b->k[1] || a->k[2] != b->k[2]
+	    || a->klen != b->klen)
+		return false;
+	return a->klen <= 24
+	    || memcmp(a->rec + 1 + 24, b->rec + 1 + 24, a->klen - 24u) == 0;
+}
+
+/* Fills v with the staged operands sorted by key (stably) and keeps,
+ * in v[0..*n), the last one of each key. false when a key has operands
+ * of two origins. */
+static bool
+rev_sorted_unique(const ig_store_batch *b, struct rev_sort *v, size_t *n)
+{
+	size_t off = 0, k = 0;
+	unsigned depth = 0;
+	for (size_t i = 0; i < b->rev_n; i++) {
+		const uint8_t *r = b->rev + off;
+		v[i].rec = r;
+		v[i].order = (uint32_t) i;
+		v[i].klen = r[0];
+		for (size_t w = 0; w < 3; w++)
+			v[i].k[w] = be64_at(r + 1, r[0], 8 * w);
+		off += 2 + (size_t) r[0] + r[1 + r[0]];
+	}
+	for (size_t m = b->rev_n; m > 0; m >>= 1)
+		depth += 2;
+	rev_sort(v, b->rev_n, depth);
+	for (size_t i = 0; i < b->rev_n; i++) {
+		if (k > 0 && rev_sort_key_eq(&v[k - 1], &v[i])) {
+			if (!ig_slice_eq(op_origin(rec_op(v[k - 1].rec)),
+			        op_origin(rec_op(v[i].rec))))
+				return false;
+			v[k - 1] = v[i]; /* the later one wins */
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	*n = k;
+	return true;
+}
+
+static ig_err
+dir_sync(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	ig_err e = IG_OK;
+	if (fd < 0)
+		return IG_ESTORE;
+	if (fsync(fd) != 0)
+		e = IG_ESTORE;
+	close(fd);
+	if (e != IG_OK)
+		IG_ERROR("store", "%s: fsync failed", dir);
+	return e;
+}
+
+/* path = ingest_dir/name; false when it does not fit. */
+static bool
+ingest_path(const ig_store *s, const char *name, char *path, size_t cap)
+{
+	int n = snprintf(path, cap, "%s/%s", s->ingest_dir, name);
+	return n > 0 && (size_t) n < cap;
+}
+
+/* Writes the operands v[0..n) into a new synced SST file at path. */
+static ig_err
+sst_write(ig_store *s, const char *path, const struct rev_sort *v, size_t n)
+{
+	rocksdb_sstfilewriter_t *w;
+	char *err = NULL;
+	ig_err e = IG_OK;
+
+	w = rocksdb_sstfilewriter_create(s->env_opt, s->sst_opt);
+	if (w == NULL)
+		return IG_ENOMEM;
+	rocksdb_sstfilewriter_open(w, path, &err);
+	for (size_t i = 0; err == NULL && i < n; i++) {
+		ig_slice k, op;
+		/* the records are read in key order, that is at random in
+		 * the staging area: fetch ahead */
+		if (i + 16 < n)
+			__builtin_prefetch(v[i + 16].rec);
+		k = rec_key(v[i].rec);
+		op = rec_op(v[i].rec);
+		rocksdb_sstfilewriter_merge(w, (const char *) k.ptr, k.len,
+		    (const char *) op.ptr, op.len, &err);
+	}
+	/* Finish syncs the file. */
+	if (err == NULL)
+		rocksdb_sstfilewriter_finish(w, &err);
+	if (err != NULL)
+		e = rdb_fail(&err, path);
+	rocksdb_sstfilewriter_destroy(w);
+	return e;
+}
+
+/* Ingests the file at path into the revocations family (RocksDB copies
+ * it in) and removes ours, durably: once a later write may take the
+ * marker, no crash may bring the file back for a second ingestion. */
+static ig_err
+sst_ingest(ig_store *s, const char *path)
+{
+	const char *files[1] = { path };
+	char *err = NULL;
+	rocksdb_ingest_external_file_cf(
+	    s->db, s->cf[IG_CF_REVOCATIONS], files, 1, s->ifo, &err);
+	if (err != NULL)
+		return rdb_fail(&err, "ingest");
+	if (unlink(path) != 0 && errno != ENOENT) {
+		IG_ERROR("store", "%s: cannot remove after ingestion", path);
+		return IG_ESTORE;
+	}
+	return dir_sync(s->ingest_dir);
+}
+
+/* Takes the pending marker into b's write (see "bulk commit", 5);
+ * *taken names it, to restore when the write fails. */
+static void
+marker_take(ig_store_batch *b, char *taken, size_t cap)
+{
+	ig_store *s = b->s;
+	taken[0] = '\0';
+	pthread_mutex_lock(&s->marker_lock);
+	if (s->marker[0] != '\0') {
+		(void) snprintf(taken, cap, "%s", s->marker);
+		s->marker[0] = '\0';
+	}
+	pthread_mutex_unlock(&s->marker_lock);
+	if (taken[0] != '\0')
+		rocksdb_writebatch_delete_cf(
+		    b->all, s->cf[IG_CF_META], taken, strlen(taken));
+}
+
+static void
+marker_restore(ig_store *s, const char *taken)
+{
+	if (taken[0] == '\0')
+		return;
+	pthread_mutex_lock(&s->marker_lock);
+	if (s->marker[0] == '\0')
+		(void) snprintf(s->marker, sizeof(s->marker), "%s", taken);
+	pthread_mutex_unlock(&s->marker_lock);
+}
+
+/* Steps 2..5 of a bulk commit with the operands v[0..n). */
+static ig_err
+commit_bulk(ig_store_batch *b, const struct rev_sort *v, size_t n)
+{
+	ig_store *s = b->s;
+	char name[INGEST_NAME_MAX], marker[sizeof(s->marker)];
+	char taken[sizeof(s->marker)];
+	char path[4096];
+	char *err = NULL;
+	ig_err e;
+
+	(void) snprintf(name, sizeof(name), "bulk-%llu.sst",
+	    (unsigned long long) s->ingest_seq++);
+	(void) snprintf(marker, sizeof(marker), "%s%s", META_INGEST, name);
+	if (!ingest_path(s, name, path, sizeof(path)))
+		return IG_ESTORE;
+	if ((e = sst_write(s, path, v, n)) != IG_OK) {
+		(void) unlink(path);
+		return e;
+	}
+	if ((e = dir_sync(s->ingest_dir)) != IG_OK) {
+		(void) unlink(path);
+		return e;
+	}
+	marker_take(b, taken, sizeof(taken));
+	rocksdb_writebatch_put_cf(b->all, s->cf[IG_CF_META], marker,
+	    strlen(marker), name, strlen(name));
+	rocksdb_write(s->db, s->wo, b->all, &err);
+	if (err != NULL) {
+		marker_restore(s, taken);
+		(void) unlink(path);
+		return rdb_fail(&err, "write");
+	}
+	/* Committed: from here a failure leaves the marker for the next
+	 * open to finish the ingestion. */
+	if ((e = sst_ingest(s, path)) != IG_OK) {
+		atomic_store(&s->halted, true);
+		IG_ERROR("store",
+		    "ingestion of %s failed after its commit; the store "
+		    "refuses writes until reopened, which completes it",
+		    name);
+		return e;
+	}
+	pthread_mutex_lock(&s->marker_lock);
+	(void) snprintf(s->marker, sizeof(s->marker), "%s", marker);
+	pthread_mutex_unlock(&s->marker_lock);
+	return IG_OK;
+}
+
 ig_err
 ig_store_batch_commit(ig_store_batch *b)
 {
+	ig_store *s = b->s;
+	struct rev_sort *v = NULL;
+	char taken[sizeof(s->marker)];
 	char *err = NULL;
 	ig_err e = IG_OK;
-	rocksdb_write(b->s->db, b->s->wo, b->all, &err);
-	if (err != NULL)
+	size_t n = 0;
+
+	if (atomic_load(&s->halted)) {
+		IG_ERROR("store", "write refused: an ingestion is pending");
+		e = IG_ESTORE;
+		goto out;
+	}
+	if (b->failed) {
+		e = IG_ENOMEM;
+		goto out;
+	}
+	if (b->rev_n >= s->bulk_min && b->rev_n > 0
+	    && b->rev_n <= UINT32_MAX) {
+		if ((v = ig_calloc(b->rev_n, sizeof(*v))) == NULL) {
+			e = IG_ENOMEM;
+			goto out;
+		}
+		if (rev_sorted_unique(b, v, &n)) {
+			e = commit_bulk(b, v, n);
+			goto out;
+		}
+		/* a key of two origins: the merge path */
+	}
+	for (size_t off = 0; off < b->rev_len;) {
+		const uint8_t *r = b->rev + off;
+		ig_slice k = rec_key(r), op = rec_op(r);
+		rocksdb_writebatch_merge_cf(b->all, s->cf[IG_CF_REVOCATIONS],
+		    (const char *) k.ptr, k.len, (const char *) op.ptr,
+		    op.len);
+		off += 2 + k.len + op.len;
+	}
+	marker_take(b, taken, sizeof(taken));
+	rocksdb_write(s->db, s->wo, b->all, &err);
+	if (err != NULL) {
+		marker_restore(s, taken);
 		e = rdb_fail(&err, "write");
+	}
+out:
+	ig_free(v);
 	rocksdb_writebatch_clear(b->all);
 	rocksdb_writebatch_wi_clear(b->wb);
+	b->rev_len = b->rev_n = b->n_marks = 0;
+	b->failed = false;
 	return e;
 }

@@ -24,6 +24,8 @@
  *                 (hash = SHA-256 of b's entry_bytes)
  *   meta          "schema"                            version, be32
  *                 "fed_id"                            federation id bytes
+ *                 "ingest/" name                      name: a committed
+ *                                                     bulk ingestion
  *
  * The publishing origin is part of the dsc and csca keys, so that two
  * members' records never overwrite or delete each other (registry.h,
@@ -46,9 +48,12 @@
  *
  * Every change of state is one batch (ig_store_batch) written with
  * sync=1: a node killed at any instant reopens consistent and loses
- * nothing it acknowledged. The batch reads its own writes (a RocksDB
- * WriteBatchWithIndex), so that one entry's later ops see its earlier
- * ones, and each entry of a group committed together (group commit,
+ * nothing it acknowledged. Large batches of revocations are ingested as
+ * SST files under DIR/bulk-ingest behind a marker in meta
+ * ("ingest/" name), which the next open completes after a crash
+ * (store.c, "bulk commit"; docs/registry.md). The batch reads its own writes
+ * (a RocksDB WriteBatchWithIndex), so that one entry's later ops see its
+ * earlier ones, and each entry of a group committed together (group commit,
  * registry.h) sees the entries before it. dsc, csca and revocations have bloom
  * filters for point lookups.
  *
@@ -152,7 +157,8 @@ IG_MUST_CHECK ig_err ig_store_scan(ig_store *s, ig_store_cf cf,
 
 /* SHA-256 over every column family's records in key order (chained:
  * h = SHA-256(h || cf || len(k) || k || len(v) || v)), empty revocation
- * sets left out (they are records only until the next compaction). Tests
+ * sets and ingestion markers left out (they are records only until the
+ * next compaction, or the next write). Tests
  * compare it before and after an input that must change nothing, and
  * across nodes. */
 IG_MUST_CHECK ig_err ig_store_digest(ig_store *s, uint8_t out[32]);
@@ -211,8 +217,20 @@ IG_MUST_CHECK ig_err ig_store_revset_next(
  * benchmarks: RocksDB reports no error here). */
 void ig_store_compact(ig_store *s);
 
-/* Writes the batch atomically and durably (sync=1). The batch is empty
- * afterwards, also on failure. IG_ESTORE. */
+/* Writes the batch atomically and durably (sync=1): after a crash at
+ * any instant the store reopens with the whole batch or none of it. The
+ * batch is empty afterwards, also on failure. A batch with at least the
+ * store's bulk minimum of revocation operands (ig_store_set_bulk_min)
+ * sends them to an SST file that is ingested instead of through the
+ * memtable (store.c, "bulk commit"); the result is the same state.
+ * IG_ESTORE, IG_ENOMEM (also for an allocation that failed while the
+ * batch was being filled). */
 IG_MUST_CHECK ig_err ig_store_batch_commit(ig_store_batch *b);
+
+/* Sets the number of revocation operands from which a commit takes the
+ * bulk path (default 16384, ~ sixteen 1,000-hash entries; 0 and 1: every
+ * batch with an operand; SIZE_MAX: never). Tests and benchmarks use it
+ * to run both paths; call it while no batch is being committed. */
+void ig_store_set_bulk_min(ig_store *s, size_t n);
 
 #endif /* IG_REGISTRY_STORE_H */

@@ -1,7 +1,7 @@
 /*
  * crash_child.c - the process the crash test kills (crash_test.c).
  *
- *   crash_child STORE_DIR ROOT_FILE ENTRIES_FILE
+ *   crash_child STORE_DIR ROOT_FILE ENTRIES_FILE [bulk]
  *
  * Reads the signed root and a file of signed entries (each a be32
  * length and the bytes, in one global order that keeps every origin's
@@ -14,7 +14,9 @@
  * open, and the be32 index of each entry after the call that applied it
  * returned IG_OK for it, that is after the entry was synced: the parent
  * holds the store to every index it read. When the entries run out it
- * waits to be killed. Exit status 1 on any failure.
+ * waits to be killed. Exit status 1 on any failure. With "bulk", every
+ * group's revocations are committed by SST ingestion
+ * (ig_store_set_bulk_min 1; store.c, "bulk commit").
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -28,6 +30,7 @@
 #include "registry/base/log.h"
 #include "registry/entry.h"
 #include "registry/registry.h"
+#include "registry/store.h"
 
 #define ACK_FD       3
 #define READY_MARKER 0xffffffffu
@@ -84,8 +87,9 @@ main(int argc, char **argv)
 	uint32_t index = 0;
 	int rc = 1;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: crash_child STORE ROOT ENTRIES\n");
+	if (argc != 4 && !(argc == 5 && strcmp(argv[4], "bulk") == 0)) {
+		fprintf(
+		    stderr, "usage: crash_child STORE ROOT ENTRIES [bulk]\n");
 		return 2;
 	}
 	ig_log_set_level(IG_LOG_ERROR);
@@ -98,6 +102,8 @@ main(int argc, char **argv)
 	}
 	if (ig_registry_open(argv[1], ig_buf_slice(&root), &reg) != IG_OK)
 		goto out;
+	if (argc == 5)
+		ig_store_set_bulk_min(ig_registry_store(reg), 1);
 	if (ack(READY_MARKER) != 0)
 		goto out;
 	ig_reader_init(&r, ig_buf_slice(&entries));

@@ -2,7 +2,9 @@
  * store_test.c - the RocksDB store: batches that read their own writes,
  * scans, durability across reopen, the state digest, and the refusals:
  * a store of another federation, of a newer schema (also one with column
- * families this code does not know), and a second open of one directory.
+ * families this code does not know), and a second open of one directory;
+ * bulk commits (SST ingestion) against the merge path, and the recovery
+ * at open of an ingestion a crash interrupted.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -384,6 +388,324 @@ test_revocation_sets(void **state)
 	tk_dir_remove(dir3);
 }
 
+/* Applies one scripted sequence of batches to s: revocations of three
+ * origins in several batches, keys of different lengths (one a prefix
+ * of another), a key changed twice by one origin in one batch (add then
+ * remove, remove then add), a key of two origins in one batch (the bulk
+ * path falls back to merges), and a rolled-back part of a batch. */
+static void
+rev_script(ig_store *s)
+{
+	ig_store_batch *b = NULL;
+	uint8_t k[IG_STORE_KEY_MAX];
+	uint8_t kid[8] = { 'k', 'i', 'd', 0, 0, 0, 0, 1 };
+	assert_int_equal(ig_store_batch_new(s, &b), IG_OK);
+	for (unsigned i = 0; i < 300; i++) {
+		uint8_t h[16] = { 0 };
+		h[0] = (uint8_t) (i * 37);
+		h[15] = (uint8_t) i;
+		ig_store_batch_rev_add(b,
+		    ig_slice_make(k, ig_store_key_rev(k, kid, 1, h)),
+		    i % 2 ? S("se") : S("dk"), 1000 + i);
+	}
+	ig_store_batch_rev_add(b, S("h1"), S("se"), 5);
+	ig_store_batch_rev_add(b, S("h10"), S("se"), 6);
+	ig_store_batch_rev_add(b, S("h2"), S("se"), 7);
+	ig_store_batch_rev_remove(b, S("h2"), S("se")); /* add, remove */
+	ig_store_batch_rev_remove(b, S("h3"), S("se"));
+	ig_store_batch_rev_add(b, S("h3"), S("se"), 8); /* remove, add */
+	ig_store_batch_rev_add(b, S("h4"), S("se"), 1);
+	ig_store_batch_rev_add(b, S("h4"), S("se"), 9); /* later expiry */
+	ig_store_batch_put(b, IG_CF_HEADS, S("x"), S("1"));
+	ig_store_batch_mark(b);
+	ig_store_batch_rev_add(b, S("h1"), S("gw"), 99); /* rolled back */
+	ig_store_batch_rev_remove(b, S("h10"), S("se"));
+	ig_store_batch_put(b, IG_CF_HEADS, S("y"), S("2"));
+	assert_int_equal(ig_store_batch_rollback(b), IG_OK);
+	ig_store_batch_mark(b);
+	ig_store_batch_rev_add(b, S("h5"), S("gw"), 3); /* kept */
+	assert_int_equal(ig_store_batch_commit(b), IG_OK);
+
+	/* a second batch over the first */
+	for (unsigned i = 0; i < 300; i += 3) {
+		uint8_t h[16] = { 0 };
+		h[0] = (uint8_t) (i * 37);
+		h[15] = (uint8_t) i;
+		ig_store_key_rev(k, kid, 1, h);
+		if (i % 2)
+			ig_store_batch_rev_remove(
+			    b, ig_slice_make(k, 25), S("se"));
+		else
+			ig_store_batch_rev_add(
+			    b, ig_slice_make(k, 25), S("gw"), 2);
+	}
+	ig_store_batch_rev_remove(b, S("h1"), S("se"));
+	ig_store_batch_rev_add(b, S("h10"), S("gw"), 11);
+	assert_int_equal(ig_store_batch_commit(b), IG_OK);
+
+	/* a key of two origins in one batch */
+	ig_store_batch_rev_add(b, S("h6"), S("se"), 12);
+	ig_store_batch_rev_add(b, S("h6"), S("dk"), 13);
+	ig_store_batch_rev_add(b, S("h7"), S("dk"), 14);
+	assert_int_equal(ig_store_batch_commit(b), IG_OK);
+	ig_store_batch_free(b);
+}
+
+struct dump {
+	ig_buf text;
+};
+
+static ig_err
+dump_one(void *arg, ig_slice key, ig_slice val, bool *stop)
+{
+	struct dump *d = arg;
+	char t[256];
+	(void) stop;
+	revset_text(val, t, sizeof(t));
+	assert_int_equal(ig_buf_append(&d->text, key.ptr, key.len), IG_OK);
+	assert_int_equal(ig_buf_append(&d->text, "=", 1), IG_OK);
+	assert_int_equal(ig_buf_append(&d->text, t, strlen(t)), IG_OK);
+	assert_int_equal(ig_buf_append(&d->text, ";", 1), IG_OK);
+	return IG_OK;
+}
+
+/* The revocations of s as text, and its digest. */
+static void
+rev_dump(ig_store *s, ig_buf *text, uint8_t digest[32])
+{
+	struct dump d;
+	d.text = *text;
+	assert_int_equal(
+	    ig_store_scan(s, IG_CF_REVOCATIONS, ig_slice_make(NULL, 0),
+	        ig_slice_make(NULL, 0), dump_one, &d),
+	    IG_OK);
+	*text = d.text;
+	assert_int_equal(ig_store_digest(s, digest), IG_OK);
+}
+
+static size_t
+files_in(const char *dir)
+{
+	char path[128];
+	size_t n = 0;
+	DIR *d;
+	struct dirent *de;
+	assert_true(snprintf(path, sizeof(path), "%s/bulk-ingest", dir) > 0);
+	assert_non_null(d = opendir(path));
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* The bulk path (SST ingestion) and the merge path give the same sets,
+ * scans, lookups and digest, also after reopening and compacting. */
+static void
+test_bulk_same_state(void **state)
+{
+	char dir1[64], dir2[64];
+	ig_store *s1 = NULL, *s2 = NULL;
+	uint8_t d1[32], d2[32];
+	ig_buf t1, t2, v;
+	char text[256];
+	(void) state;
+
+	tk_dir_make(dir1);
+	tk_dir_make(dir2);
+	ig_buf_init(&t1, 1 << 20);
+	ig_buf_init(&t2, 1 << 20);
+	ig_buf_init(&v, 1024);
+	assert_int_equal(ig_store_open(dir1, fed_a, &s1), IG_OK);
+	assert_int_equal(ig_store_open(dir2, fed_a, &s2), IG_OK);
+	ig_store_set_bulk_min(s1, SIZE_MAX); /* merges only */
+	ig_store_set_bulk_min(s2, 1); /* every batch with an operand */
+	rev_script(s1);
+	rev_script(s2);
+	assert_int_equal(files_in(dir2), 0);
+
+	rev_dump(s1, &t1, d1);
+	rev_dump(s2, &t2, d2);
+	assert_true(t1.len > 200 * 25); /* 250 keys of 25 bytes, more text */
+	assert_int_equal(t1.len, t2.len);
+	assert_memory_equal(t1.ptr, t2.ptr, t1.len);
+	assert_memory_equal(d1, d2, 32);
+	/* what the script means */
+	assert_int_equal(
+	    ig_store_get(s2, IG_CF_REVOCATIONS, S("h1"), &v), IG_ENOTFOUND);
+	assert_int_equal(
+	    ig_store_get(s2, IG_CF_REVOCATIONS, S("h2"), &v), IG_ENOTFOUND);
+	ig_buf_reset(&v);
+	assert_int_equal(
+	    ig_store_get(s2, IG_CF_REVOCATIONS, S("h10"), &v), IG_OK);
+	revset_text(ig_buf_slice(&v), text, sizeof(text));
+	assert_string_equal(text, "gw:11,se:6");
+	ig_buf_reset(&v);
+	assert_int_equal(
+	    ig_store_get(s2, IG_CF_REVOCATIONS, S("h3"), &v), IG_OK);
+	revset_text(ig_buf_slice(&v), text, sizeof(text));
+	assert_string_equal(text, "se:8");
+	ig_buf_reset(&v);
+	assert_int_equal(
+	    ig_store_get(s2, IG_CF_REVOCATIONS, S("h4"), &v), IG_OK);
+	revset_text(ig_buf_slice(&v), text, sizeof(text));
+	assert_string_equal(text, "se:9");
+	ig_buf_reset(&v);
+	assert_int_equal(
+	    ig_store_get(s2, IG_CF_REVOCATIONS, S("h5"), &v), IG_OK);
+	revset_text(ig_buf_slice(&v), text, sizeof(text));
+	assert_string_equal(text, "gw:3");
+	ig_buf_reset(&v);
+	assert_int_equal(
+	    ig_store_get(s2, IG_CF_REVOCATIONS, S("h6"), &v), IG_OK);
+	revset_text(ig_buf_slice(&v), text, sizeof(text));
+	assert_string_equal(text, "dk:13,se:12");
+	ig_buf_reset(&v);
+	assert_int_equal(
+	    ig_store_get(s2, IG_CF_HEADS, S("y"), &v), IG_ENOTFOUND);
+
+	/* reopened (the ingestion marker is deleted at close) and
+	 * compacted */
+	ig_store_close(s1);
+	ig_store_close(s2);
+	assert_int_equal(ig_store_open(dir1, fed_a, &s1), IG_OK);
+	assert_int_equal(ig_store_open(dir2, fed_a, &s2), IG_OK);
+	assert_int_equal(
+	    ig_store_get(s2, IG_CF_META, S("ingest/bulk-0.sst"), &v),
+	    IG_ENOTFOUND);
+	ig_store_compact(s1);
+	ig_store_compact(s2);
+	ig_buf_reset(&t1);
+	ig_buf_reset(&t2);
+	rev_dump(s1, &t1, d1);
+	rev_dump(s2, &t2, d2);
+	assert_int_equal(t1.len, t2.len);
+	assert_memory_equal(t1.ptr, t2.ptr, t1.len);
+	assert_memory_equal(d1, d2, 32);
+
+	ig_store_close(s1);
+	ig_store_close(s2);
+	ig_buf_free(&t1);
+	ig_buf_free(&t2);
+	ig_buf_free(&v);
+	tk_dir_remove(dir1);
+	tk_dir_remove(dir2);
+}
+
+/* Writes, as a crash would leave them, the SST file NAME in the store's
+ * bulk-ingest directory holding an "add ORIGIN with expiry 5" operand
+ * for key k1, and (when marker) its ingestion marker in meta. */
+static void
+crash_leftover(
+    const char *dir, const char *name, const char *origin, bool marker)
+{
+	char path[128], mkey[64];
+	char *err = NULL;
+	uint8_t op[16];
+	size_t n = 0, olen = strlen(origin);
+	rocksdb_options_t *o = rocksdb_options_create();
+	rocksdb_envoptions_t *eo = rocksdb_envoptions_create();
+	rocksdb_sstfilewriter_t *w = rocksdb_sstfilewriter_create(eo, o);
+
+	op[n++] = 0x01; /* add */
+	op[n++] = (uint8_t) olen;
+	memcpy(op + n, origin, olen);
+	n += olen;
+	op[n++] = 5; /* varint expiry */
+	assert_true(
+	    snprintf(path, sizeof(path), "%s/bulk-ingest/%s", dir, name) > 0);
+	rocksdb_sstfilewriter_open(w, path, &err);
+	assert_null(err);
+	rocksdb_sstfilewriter_merge(w, "k1", 2, (const char *) op, n, &err);
+	assert_null(err);
+	rocksdb_sstfilewriter_finish(w, &err);
+	assert_null(err);
+	rocksdb_sstfilewriter_destroy(w);
+	rocksdb_envoptions_destroy(eo);
+	if (marker) {
+		const char *names[] = { "default", "entries", "heads", "dsc",
+			"csca", "revocations", "roots", "stats", "checkpoints",
+			"evidence", "meta" };
+		const rocksdb_options_t *opts[11];
+		rocksdb_column_family_handle_t *h[11];
+		rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
+		for (size_t i = 0; i < 11; i++)
+			opts[i] = o;
+		rocksdb_t *db = rocksdb_open_column_families(
+		    o, dir, 11, names, opts, h, &err);
+		assert_null(err);
+		assert_true(
+		    snprintf(mkey, sizeof(mkey), "ingest/%s", name) > 0);
+		rocksdb_writeoptions_set_sync(wo, 1);
+		rocksdb_put_cf(db, wo, h[10], mkey, strlen(mkey), name,
+		    strlen(name), &err);
+		assert_null(err);
+		for (size_t i = 0; i < 11; i++)
+			rocksdb_column_family_handle_destroy(h[i]);
+		rocksdb_close(db);
+		rocksdb_writeoptions_destroy(wo);
+	}
+	rocksdb_options_destroy(o);
+}
+
+/* Recovery at open: a committed ingestion (marker and file) is
+ * completed, a repeated one (the crash fell after the ingestion, before
+ * the file was removed) changes nothing more, and a file without a
+ * marker (the crash fell before the commit) is dropped unread. */
+static void
+test_bulk_recovery(void **state)
+{
+	char dir[64];
+	ig_store *s = NULL;
+	uint8_t d1[32], d2[32];
+	char text[256];
+	ig_buf v;
+	(void) state;
+
+	tk_dir_make(dir);
+	ig_buf_init(&v, 1024);
+	assert_int_equal(ig_store_open(dir, fed_a, &s), IG_OK);
+	ig_store_close(s);
+	assert_int_equal(files_in(dir), 0);
+
+	crash_leftover(dir, "bulk-7.sst", "se", true);
+	assert_int_equal(ig_store_open(dir, fed_a, &s), IG_OK);
+	assert_int_equal(files_in(dir), 0);
+	assert_int_equal(
+	    ig_store_get(s, IG_CF_META, S("ingest/bulk-7.sst"), &v),
+	    IG_ENOTFOUND);
+	assert_int_equal(
+	    ig_store_get(s, IG_CF_REVOCATIONS, S("k1"), &v), IG_OK);
+	revset_text(ig_buf_slice(&v), text, sizeof(text));
+	assert_string_equal(text, "se:5");
+	assert_int_equal(ig_store_digest(s, d1), IG_OK);
+	ig_store_close(s);
+
+	/* the same file and marker again: ingested twice, one state */
+	crash_leftover(dir, "bulk-7.sst", "se", true);
+	assert_int_equal(ig_store_open(dir, fed_a, &s), IG_OK);
+	assert_int_equal(files_in(dir), 0);
+	assert_int_equal(ig_store_digest(s, d2), IG_OK);
+	assert_memory_equal(d1, d2, 32);
+	ig_store_close(s);
+
+	/* a file that was never committed */
+	crash_leftover(dir, "bulk-8.sst", "dk", false);
+	assert_int_equal(files_in(dir), 1);
+	assert_int_equal(ig_store_open(dir, fed_a, &s), IG_OK);
+	assert_int_equal(files_in(dir), 0);
+	ig_buf_reset(&v);
+	assert_int_equal(
+	    ig_store_get(s, IG_CF_REVOCATIONS, S("k1"), &v), IG_OK);
+	revset_text(ig_buf_slice(&v), text, sizeof(text));
+	assert_string_equal(text, "se:5");
+	assert_int_equal(ig_store_digest(s, d2), IG_OK);
+	assert_memory_equal(d1, d2, 32);
+	ig_store_close(s);
+
+	ig_buf_free(&v);
+	tk_dir_remove(dir);
+}
+
 static void
 test_open_existing(void **state)
 {
@@ -423,6 +745,8 @@ main(void)
 		cmocka_unit_test(test_newer_schema_with_new_family),
 		cmocka_unit_test(test_revocation_sets),
 		cmocka_unit_test(test_open_existing),
+		cmocka_unit_test(test_bulk_same_state),
+		cmocka_unit_test(test_bulk_recovery),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
