@@ -26,6 +26,7 @@
 #include "registry/base/buf.h"
 #include "registry/base/limits.h"
 #include "registry/hcert.h"
+#include "registry/walk.h"
 
 /* --- worker pool -----------------------------------------------------------
  */
@@ -132,6 +133,9 @@ struct ig_api {
 		uint64_t seq; /* scanned up to */
 	} * cat_origins;
 	size_t n_cat_origins;
+
+	/* the EU gateway export index (routes_gateway.c) */
+	ig_walk *walk;
 };
 
 /* --- requests and responses ---------------------------------------------- */
@@ -151,6 +155,7 @@ typedef struct ig_http_req {
 	const char *content_type; /* NULL when absent */
 	const char *accept;
 	const char *authorization;
+	const char *if_modified_since; /* NULL when absent */
 	const uint8_t *body;
 	size_t body_len;
 } ig_http_req;
@@ -162,6 +167,7 @@ typedef struct ig_http_res {
 	const char *allow; /* Allow header for 405 */
 	bool retry_after; /* Retry-After: 1 */
 	const char *www_authenticate;
+	char etag[48]; /* ETag header when not empty */
 } ig_http_res;
 
 /* Splits a request target into a decoded path and query parameters.
@@ -218,8 +224,6 @@ void ig_route_issuer(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
 void ig_route_revocation(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
-void ig_route_trustlist(
-    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
 void ig_route_federation(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
 void ig_route_peers(
@@ -235,6 +239,18 @@ void ig_route_stats(
 void ig_route_stats_report(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
 void ig_route_admin_publish(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+/* routes_gateway.c: the EU gateway's trust-list and revocation-list
+ * shapes (docs/api.md, "EU gateway formats (export)"). */
+void ig_route_gw_trustlist(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_gw_trustlist_type(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_gw_trustlist_type_country(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_gw_revocation_list(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_gw_revocation_batch(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
 
 /* --- shared helpers ------------------------------------------------------ */

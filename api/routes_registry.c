@@ -253,29 +253,10 @@ issuer_json(ig_api *api, const ig_registry_dsc *d)
 	return o;
 }
 
-/* The EU gateway trust-list item (notes/dcc.md 2.2). */
-static json_t *
-trust_item(const uint8_t kid[8], const char *cc, const char *type,
-    const uint8_t tp[32], uint64_t time_ms, ig_slice der, ig_slice cms)
-{
-	json_t *o = json_pack("{s:o,s:o,s:s,s:s,s:o,s:o}", "kid",
-	    ig_json_b64(kid, 8, false), "timestamp",
-	    time_ms != 0 ? ig_json_time((int64_t) (time_ms / 1000))
-	                 : json_null(),
-	    "country", cc, "certificateType", type, "thumbprint",
-	    ig_json_hex(tp, 32), "rawData",
-	    ig_json_b64(der.ptr, der.len, false));
-	if (o != NULL && cms.len > 0)
-		(void) json_object_set_new(
-		    o, "signature", ig_json_b64(cms.ptr, cms.len, false));
-	return o;
-}
-
 typedef struct list_ctx {
 	ig_api *api;
 	json_t *out;
 	char cc[3];
-	bool trustlist;
 	size_t n;
 } list_ctx;
 
@@ -289,12 +270,7 @@ list_dsc(void *arg, const ig_registry_dsc *d, bool *stop)
 		return IG_OK;
 	if (c->n >= IG_HTTP_LIST_MAX)
 		return IG_OK;
-	if (c->trustlist)
-		o = trust_item(d->kid, d->country, "DSC", d->thumbprint,
-		    cat_time(c->api, d->kid, d->thumbprint, d->origin, d->seq),
-		    d->der, d->gateway_cms);
-	else
-		o = issuer_json(c->api, d);
+	o = issuer_json(c->api, d);
 	if (o == NULL) {
 		IG_WARN(SUB, "a stored DSC cannot be listed");
 		return IG_OK;
@@ -303,69 +279,21 @@ list_dsc(void *arg, const ig_registry_dsc *d, bool *stop)
 	return json_array_append_new(c->out, o) == 0 ? IG_OK : IG_ENOMEM;
 }
 
+/* Walks the DSCs of every catalogued kid in kid order. */
 static ig_err
-list_csca(void *arg, const ig_registry_csca *r, bool *stop)
-{
-	list_ctx *c = arg;
-	uint8_t kid[8];
-	json_t *o;
-	(void) stop;
-	if (c->n >= IG_HTTP_LIST_MAX)
-		return IG_OK;
-	memcpy(kid, r->thumbprint, 8);
-	o = trust_item(kid, r->country, "CSCA", r->thumbprint,
-	    cat_time(c->api, kid, r->thumbprint, r->origin, r->seq), r->der,
-	    ig_slice_make(NULL, 0));
-	if (o == NULL)
-		return IG_ENOMEM;
-	c->n++;
-	return json_array_append_new(c->out, o) == 0 ? IG_OK : IG_ENOMEM;
-}
-
-/* Walks the DSCs of every catalogued kid (and, for the trust list, the
- * CSCAs of every catalogued country) in kid order. */
-static ig_err
-list_all(list_ctx *c, bool dsc, bool csca)
+list_all(list_ctx *c)
 {
 	ig_api *api = c->api;
 	ig_err e;
 	if ((e = ig_catalog_refresh(api)) != IG_OK)
 		return e;
 	nng_mtx_lock(api->cat_mtx);
-	/* DSC kids first; CSCAs are catalogued under their thumbprint's
-	 * first bytes too, and dsc_each finds nothing for them. */
-	for (size_t i = 0; dsc && i < api->n_puts && e == IG_OK; i++) {
+	for (size_t i = 0; i < api->n_puts && e == IG_OK; i++) {
 		if (i > 0
 		    && memcmp(api->puts[i].kid, api->puts[i - 1].kid, 8) == 0)
 			continue;
 		e = ig_registry_dsc_each(
 		    api->reg, api->puts[i].kid, list_dsc, c);
-	}
-	if (csca && e == IG_OK) {
-		/* The countries CSCAs can exist for: those of the root's
-		 * members (a gateway bridge may publish any, so add the
-		 * countries of the DSCs listed). */
-		const ig_root *r = ig_registry_root(api->reg);
-		char seen[IG_ROOT_MEMBERS_MAX * 4][3];
-		size_t ns = 0;
-		for (size_t m = 0; m < ig_root_member_count(r); m++) {
-			const ig_root_member *mem = ig_root_member_at(r, m);
-			for (size_t k = 0; k < mem->n_countries; k++) {
-				bool dup = false;
-				for (size_t s = 0; s < ns; s++)
-					dup |= strcmp(
-					           seen[s], mem->countries[k])
-					    == 0;
-				if (!dup
-				    && ns < sizeof(seen) / sizeof(seen[0]))
-					memcpy(
-					    seen[ns++], mem->countries[k], 3);
-			}
-		}
-		for (size_t s = 0; s < ns && e == IG_OK; s++)
-			if (c->cc[0] == '\0' || strcmp(c->cc, seen[s]) == 0)
-				e = ig_registry_csca_each(
-				    api->reg, seen[s], list_csca, c);
 	}
 	nng_mtx_unlock(api->cat_mtx);
 	return e;
@@ -379,45 +307,13 @@ ig_route_issuers(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 	c.api = w->api;
 	if (!country_param(req, res, c.cc))
 		return;
-	if ((c.out = json_array()) == NULL
-	    || list_all(&c, true, false) != IG_OK) {
+	if ((c.out = json_array()) == NULL || list_all(&c) != IG_OK) {
 		json_decref(c.out);
 		ig_http_res_error(
 		    res, 500, "internal", "cannot read the registry");
 		return;
 	}
 	ig_http_res_json(res, 200, json_pack("{s:o}", "issuers", c.out));
-}
-
-void
-ig_route_trustlist(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
-{
-	const char *type = ig_http_param_get(req, "type");
-	bool dsc = true, csca = true;
-	list_ctx c;
-
-	memset(&c, 0, sizeof(c));
-	c.api = w->api;
-	c.trustlist = true;
-	if (!country_param(req, res, c.cc))
-		return;
-	if (type != NULL) {
-		dsc = strcmp(type, "DSC") == 0;
-		csca = strcmp(type, "CSCA") == 0;
-		if (!dsc && !csca) {
-			ig_http_res_error(res, 400, "bad_request",
-			    "type must be DSC or CSCA");
-			return;
-		}
-	}
-	if ((c.out = json_array()) == NULL
-	    || list_all(&c, dsc, csca) != IG_OK) {
-		json_decref(c.out);
-		ig_http_res_error(
-		    res, 500, "internal", "cannot read the registry");
-		return;
-	}
-	ig_http_res_json(res, 200, c.out);
 }
 
 /* Decodes a path kid: base64url (or standard Base64), 8 bytes. */

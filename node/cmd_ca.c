@@ -520,6 +520,12 @@ usage_dsc(FILE *f)
 	    "  --not-before T    start of validity, YYYY-MM-DD or\n"
 	    "                    YYYY-MM-DDTHH:MM:SSZ in UTC (default now)\n"
 	    "  --force           replace an existing DIR/dsc.key\n"
+	    "  --bad-key-usage   make a DSC verifiers must refuse: CA:TRUE "
+	    "and keyUsage\n"
+	    "                    keyCertSign, cRLSign without "
+	    "digitalSignature (negative\n"
+	    "                    tests of importers such as intyg gateway "
+	    "pull)\n"
 	    "  --help            print this text\n",
 	    DAYS_MAX);
 }
@@ -561,8 +567,20 @@ static int
 ca_dsc(int argc, char **argv)
 {
 	static const char cmd[] = "ca dsc";
-	enum { O_CA, O_OUT, O_TYPES, O_ALG, O_CN, O_DAYS, O_NB, O_FORCE, O_N };
+	enum {
+		O_CA,
+		O_OUT,
+		O_TYPES,
+		O_ALG,
+		O_CN,
+		O_DAYS,
+		O_NB,
+		O_FORCE,
+		O_BADKU,
+		O_N
+	};
 	struct opt opts[O_N] = {
+		[O_BADKU] = { "bad-key-usage", false, NULL },
 		[O_CA] = { "ca", true, NULL },
 		[O_OUT] = { "out", true, NULL },
 		[O_TYPES] = { "types", true, NULL },
@@ -670,6 +688,7 @@ ca_dsc(int argc, char **argv)
 		.not_before = not_before,
 		.not_after = not_before + (int64_t) days * SECONDS_PER_DAY,
 		.dcc_eku = eku,
+		.is_ca = opts[O_BADKU].value != NULL,
 	};
 	int64_t ca_nb, ca_na;
 	ig_x509_validity(ca, &ca_nb, &ca_na);

@@ -24,5 +24,6 @@ int ig_cmd_log(int argc, char **argv);
 int ig_cmd_node(int argc, char **argv);
 int ig_cmd_demo(int argc, char **argv);
 int ig_cmd_bench(int argc, char **argv);
+int ig_cmd_gateway(int argc, char **argv);
 
 #endif

@@ -99,6 +99,24 @@ static const key_desc keys[] = {
 	    1000000, false },
 	{ "api", "report_tokens_file", K_PATH,
 	    STR_FIELD(api_report_tokens_file), 0, 0, false },
+	/* [gateway]: node/gwpull.h; checked as a whole in check_gateway. */
+	{ "gateway", "url", K_URL, STR_FIELD(gw_url), 0, 0, false },
+	{ "gateway", "anchor", K_PATH, STR_FIELD(gw_anchor), 0, 0, false },
+	{ "gateway", "state_file", K_PATH, STR_FIELD(gw_state_file), 0, 0,
+	    false },
+	{ "gateway", "client_cert", K_PATH, STR_FIELD(gw_client_cert), 0, 0,
+	    false },
+	{ "gateway", "client_key", K_PATH, STR_FIELD(gw_client_key), 0, 0,
+	    false },
+	{ "gateway", "ca_file", K_PATH, STR_FIELD(gw_ca_file), 0, 0, false },
+	{ "gateway", "interval_s", K_U32, NUM_FIELD(gw_interval_s), 10,
+	    7 * 86400, false },
+	/* One network step of a pull (node/httpc.h); 15 s is long for
+	 * one step of a healthy gateway. */
+	{ "gateway", "timeout_ms", K_U32, NUM_FIELD(gw_timeout_ms), 100, 15000,
+	    false },
+	{ "gateway", "allow_http", K_BOOL, NUM_FIELD(gw_allow_http), 0, 0,
+	    false },
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -380,6 +398,8 @@ ig_config_default(ig_config *c)
 	c->api_batch_max = IG_HTTP_BATCH_MAX;
 	c->api_stats_k = 10;
 	c->api_stats_rounding = 10;
+	c->gw_interval_s = 3600;
+	c->gw_timeout_ms = 10000;
 }
 
 static bool
@@ -509,6 +529,37 @@ check_api(load_ctx *c)
 		cfg->api_rate_burst = cfg->api_rate_per_s;
 }
 
+/* [gateway]: url, anchor and state_file together; https unless
+ * allow_http; client_cert and client_key together. */
+static void
+check_gateway(load_ctx *c)
+{
+	ig_config *cfg = &c->cfg;
+	const char *msg = NULL;
+
+	if (cfg->gw_url[0] == '\0') {
+		if (cfg->gw_anchor[0] != '\0' || cfg->gw_state_file[0] != '\0'
+		    || cfg->gw_client_cert[0] != '\0'
+		    || cfg->gw_client_key[0] != '\0'
+		    || cfg->gw_ca_file[0] != '\0')
+			msg = "url: required when any [gateway] key is given";
+	} else if (cfg->gw_anchor[0] == '\0')
+		msg = "anchor: required with url";
+	else if (cfg->gw_state_file[0] == '\0')
+		msg = "state_file: required with url";
+	else if (!has_prefix(cfg->gw_url, "https://")
+	    && !(cfg->gw_allow_http && has_prefix(cfg->gw_url, "http://")))
+		msg = "url: must be https:// (http:// only with allow_http, "
+		      "for tests)";
+	else if ((cfg->gw_client_cert[0] == '\0')
+	    != (cfg->gw_client_key[0] == '\0'))
+		msg = "client_cert and client_key go together";
+	if (msg != NULL) {
+		snprintf(c->why, c->why_len, "%s: [gateway] %s", c->path, msg);
+		c->failed = true;
+	}
+}
+
 /* The checks that involve several keys, after the whole file is read. */
 static void
 check_whole(load_ctx *c)
@@ -551,6 +602,9 @@ check_whole(load_ctx *c)
 		return;
 	}
 	check_api(c);
+	if (c->failed)
+		return;
+	check_gateway(c);
 	if (c->failed)
 		return;
 	/* The machine's own deadline lies beyond the transport's, so that

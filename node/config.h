@@ -12,6 +12,9 @@
  *             batch_max, rate_per_s, rate_burst, rate_loopback,
  *             trust_forwarded, stats_k, stats_rounding,
  *             report_tokens_file
+ *   [gateway] url, anchor, state_file, client_cert, client_key, ca_file,
+ *             interval_s, timeout_ms, allow_http (the periodic pull of
+ *             a gateway-bridge member, node/gwpull.h)
  *
  * configs/README.md documents every key and its default. An unknown
  * section or key, a repeated key, a value that does not parse, is out of
@@ -73,6 +76,17 @@ typedef struct ig_config {
 	uint32_t api_stats_k; /* 10 */
 	uint32_t api_stats_rounding; /* 10 */
 	char api_report_tokens_file[IG_PATH_MAX]; /* "": reports refused */
+
+	/* [gateway]: the periodic EU gateway pull (node/gwpull.h) */
+	char gw_url[IG_URL_MAX + 1]; /* "": no pull */
+	char gw_anchor[IG_PATH_MAX]; /* required with url */
+	char gw_state_file[IG_PATH_MAX]; /* required with url */
+	char gw_client_cert[IG_PATH_MAX]; /* "": no client certificate */
+	char gw_client_key[IG_PATH_MAX];
+	char gw_ca_file[IG_PATH_MAX]; /* "": the system bundle */
+	uint32_t gw_interval_s; /* 3600 */
+	uint32_t gw_timeout_ms; /* 10000, at most 15000 */
+	bool gw_allow_http; /* false */
 } ig_config;
 
 /* Fills c with the defaults (required keys empty). */

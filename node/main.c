@@ -30,6 +30,8 @@ static const struct {
 	{ "demo", ig_cmd_demo, "run a local 3-node federation with samples" },
 	{ "bench", ig_cmd_bench,
 	    "measure verification against OpenSSL's raw rate" },
+	{ "gateway", ig_cmd_gateway,
+	    "pull the EU DCC gateway into a gateway-bridge member's log" },
 };
 
 static void

@@ -313,4 +313,48 @@
  * large entries is cut short. One entry always fits a group. */
 #define IG_REGISTRY_GROUP_BYTES ((size_t) 16 << 20)
 
+/* --- EU gateway import (api/gateway, api/gateway_sync) --- */
+
+/* Bytes of one trust-list response: a page of 100 entries, each a
+ * certificate of at most IG_CERT_DER_MAX and a CMS of at most
+ * IG_GATEWAY_CMS_MAX in Base64 (about 64 KB), is 6.4 MB; 16 MiB leaves
+ * room for a gateway that ignores the page size of a small list. */
+#define IG_GW_LIST_BODY_MAX ((size_t) 16 << 20)
+
+/* Entries the bridge asks for per trust-list page, and entries one
+ * response may hold at most (a gateway that ignores paging). */
+#define IG_GW_PAGE_SIZE      100
+#define IG_GW_PAGE_ITEMS_MAX 2000
+
+/* Pages of one list the bridge reads in one pull: 1,000 pages of 100 is
+ * ten times the DSCs of the EU gateway; a gateway that never ends is
+ * cut off here. */
+#define IG_GW_PAGES_MAX 1000
+
+/* Batches in one batch-list response: the gateway sends at most 1,000
+ * (MAX_BATCH_LIST_SIZE, notes/dcc.md 2.6). */
+#define IG_GW_BATCHLIST_MAX 1000
+
+/* Bytes of a batch-list response (1,000 items of about 110 bytes) and
+ * of one batch download (a CMS of 1,000 hashes of 29 Base64 bytes plus
+ * JSON, about 40 KB, in Base64). */
+#define IG_GW_BATCHLIST_BODY_MAX (1024 * 1024)
+#define IG_GW_BATCH_BODY_MAX     (256 * 1024)
+
+/* Hash entries of one revocation batch (the gateway's own limit). */
+#define IG_GW_BATCH_ENTRIES_MAX 1000
+
+/* Characters of a batch id (a UUID has 36) and of a date string the
+ * bridge repeats back as If-Modified-Since. */
+#define IG_GW_BATCH_ID_MAX 64
+#define IG_GW_DATE_MAX     40
+
+/* The bridge's state file (api/gateway_sync.h): the thumbprints it
+ * published and the batches it revoked with their hashes (16 KB for a
+ * full batch). 64 MiB holds 100,000 certificates and 3,000 full
+ * batches; the counts are capped separately. */
+#define IG_GW_STATE_MAX         ((size_t) 64 << 20)
+#define IG_GW_STATE_CERTS_MAX   100000
+#define IG_GW_STATE_BATCHES_MAX 100000
+
 #endif /* IG_BASE_LIMITS_H */
