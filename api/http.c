@@ -92,11 +92,18 @@ ig_api_nng_err(int rv)
 /* --- worker pool ----------------------------------------------------------
  */
 
+/* Each worker builds its responses in one buffer that it keeps between
+ * requests (a verdict is about 1 KiB; the buffer is given back when a
+ * response made it larger than BODY_KEEP). */
+#define BODY_KEEP (64 * 1024)
+static _Thread_local ig_buf worker_body;
+
 static void
 worker_main(void *arg)
 {
 	ig_api_worker *w = arg;
 	ig_api *api = w->api;
+	ig_buf_init(&worker_body, SIZE_MAX / 2);
 	for (;;) {
 		ig_api_job *j;
 		nng_mtx_lock(api->mtx);
@@ -104,6 +111,7 @@ worker_main(void *arg)
 			nng_cv_wait(api->cv);
 		if ((j = api->head) == NULL) {
 			nng_mtx_unlock(api->mtx);
+			ig_buf_free(&worker_body);
 			return;
 		}
 		api->head = j->next;
@@ -280,7 +288,8 @@ ig_api_new(ig_registry *reg, const ig_api_config *cfg,
 	        == NULL
 	    || (api->metrics = ig_metrics_new()) == NULL
 	    || (api->verifier = ig_verifier_new()) == NULL
-	    || ig_api_dsc_cache_new(&api->dsc_cache) != IG_OK)
+	    || ig_api_dsc_cache_new(&api->dsc_cache) != IG_OK
+	    || ig_walk_new(&api->walk) != IG_OK)
 		goto fail;
 	ig_api_source_init(api, &src);
 	if ((e = ig_verifier_add_source(api->verifier, &src)) != IG_OK
@@ -323,7 +332,7 @@ fail:
 }
 
 void
-ig_api_free(ig_api *api)
+ig_api_quiesce(ig_api *api)
 {
 	if (api == NULL)
 		return;
@@ -337,6 +346,15 @@ ig_api_free(ig_api *api)
 		nng_thread_destroy(api->threads[i]);
 		ig_hcert_free(api->workers[i].h);
 	}
+	api->n_threads = 0;
+}
+
+void
+ig_api_free(ig_api *api)
+{
+	if (api == NULL)
+		return;
+	ig_api_quiesce(api);
 	if (api->n_reporters > 0)
 		ig_wipe(api->reporters,
 		    api->n_reporters * sizeof(*api->reporters));
@@ -344,6 +362,7 @@ ig_api_free(ig_api *api)
 	ig_stats_free(api->stats);
 	ig_verifier_free(api->verifier);
 	ig_api_dsc_cache_free(api->dsc_cache);
+	ig_walk_free(api->walk);
 	ig_metrics_free(api->metrics);
 	ig_free(api->buckets);
 	ig_free(api->puts);
@@ -709,6 +728,8 @@ finish(ig_http *srv, nng_aio *aio, ig_http_res *res, bool close)
 	        && (rv = nng_http_res_set_header(r, "Allow", res->allow)) != 0)
 	    || (res->retry_after
 	        && (rv = nng_http_res_set_header(r, "Retry-After", "1")) != 0)
+	    || (res->etag[0] != '\0'
+	        && (rv = nng_http_res_set_header(r, "ETag", res->etag)) != 0)
 	    || (res->www_authenticate != NULL
 	        && (rv = nng_http_res_set_header(
 	                r, "WWW-Authenticate", res->www_authenticate))
@@ -716,8 +737,11 @@ finish(ig_http *srv, nng_aio *aio, ig_http_res *res, bool close)
 	    || (close
 	        && (rv = nng_http_res_set_header(r, "Connection", "close"))
 	            != 0)
-	    || (rv = nng_http_res_copy_data(r, res->body.ptr, res->body.len))
-	        != 0) {
+	    /* nng refuses to copy 0 bytes (a 204 has no body). */
+	    || (res->body.len > 0
+	        && (rv = nng_http_res_copy_data(
+	                r, res->body.ptr, res->body.len))
+	            != 0)) {
 		nng_http_res_free(r);
 		nng_aio_finish(aio, rv);
 		return;
@@ -738,11 +762,18 @@ inflight_done(ig_http *srv)
 	nng_mtx_unlock(srv->mtx);
 }
 
+/* Frees a job. in_cb: called from the body aio's own callback, where
+ * the aio can only be reaped (by nng's reaper thread); elsewhere it is
+ * freed at once, which spares that thread a wake-up per request. */
 static void
-job_free(http_job *j)
+job_free(http_job *j, bool in_cb)
 {
-	if (j->body_aio != NULL)
-		nng_aio_reap(j->body_aio);
+	if (j->body_aio != NULL) {
+		if (in_cb)
+			nng_aio_reap(j->body_aio);
+		else
+			nng_aio_free(j->body_aio);
+	}
 	ig_free(j->body);
 	ig_free(j);
 }
@@ -790,11 +821,14 @@ job_run(ig_api_job *job, ig_api_worker *w)
 	ig_http_res res;
 
 	memset(&res, 0, sizeof(res));
-	ig_buf_init(&res.body, SIZE_MAX / 2);
+	res.body = worker_body;
+	ig_buf_reset(&res.body);
 	j->req.content_type = nng_http_req_get_header(j->nreq, "Content-Type");
 	j->req.accept = nng_http_req_get_header(j->nreq, "Accept");
 	j->req.authorization
 	    = nng_http_req_get_header(j->nreq, "Authorization");
+	j->req.if_modified_since
+	    = nng_http_req_get_header(j->nreq, "If-Modified-Since");
 	j->req.body = j->body;
 	j->req.body_len = j->body_len;
 	if (srv->admin && !auth_ok(srv, j->req.authorization)) {
@@ -804,13 +838,15 @@ job_run(ig_api_job *job, ig_api_worker *w)
 	} else
 		j->route->fn(w, &j->req, &res);
 	finish(srv, j->aio, &res, false);
-	ig_buf_free(&res.body);
-	job_free(j);
+	if (res.body.cap > BODY_KEEP)
+		ig_buf_free(&res.body);
+	worker_body = res.body;
+	job_free(j, false);
 	inflight_done(srv);
 }
 
 static void
-submit_or_refuse(http_job *j)
+submit_or_refuse(http_job *j, bool in_cb)
 {
 	ig_http *srv = j->srv;
 	ig_err e = ig_api_submit(srv->api, &j->job);
@@ -820,7 +856,7 @@ submit_or_refuse(http_job *j)
 	    e == IG_ESTATE ? "the node is stopping"
 	                   : "too many requests are waiting; retry",
 	    NULL, false);
-	job_free(j);
+	job_free(j, in_cb);
 	inflight_done(srv);
 }
 
@@ -834,11 +870,11 @@ body_done(void *arg)
 		/* A client that does not send its body in time (or hangs
 		 * up) loses its connection. */
 		nng_aio_finish(j->aio, rv);
-		job_free(j);
+		job_free(j, true);
 		inflight_done(srv);
 		return;
 	}
-	submit_or_refuse(j);
+	submit_or_refuse(j, true);
 }
 
 /* Strict Content-Length: 1..19 digits. */
@@ -1007,10 +1043,10 @@ http_cb(nng_aio *aio)
 		nng_http_conn_read_all(conn, j->body_aio);
 		return;
 	}
-	submit_or_refuse(j);
+	submit_or_refuse(j, false);
 	return;
 done:
-	job_free(j);
+	job_free(j, false);
 	inflight_done(srv);
 }
 

@@ -119,6 +119,12 @@ IG_MUST_CHECK ig_err ig_api_new(ig_registry *reg, const ig_api_config *cfg,
  * Every listener must have been stopped first. NULL is a no-op. */
 void ig_api_free(ig_api *api);
 
+/* Stops the worker threads after the jobs they run: from then on every
+ * request is answered 503 without a job and nothing reads the registry
+ * (the node closes its store next, and the listeners after it).
+ * Idempotent; ig_api_free does it too. */
+void ig_api_quiesce(ig_api *api);
+
 /* Borrowed views, valid while api lives. */
 ig_metrics *ig_api_metrics(ig_api *api);
 ig_stats *ig_api_stats(ig_api *api);

@@ -24,6 +24,7 @@
 
 typedef struct slot {
 	uint64_t count;
+	uint64_t ver; /* own cells: st->ver when last changed; 1 = loaded */
 	uint32_t hour;
 	uint16_t node; /* index + 1; 0: empty slot */
 	char cc[2]; /* "\0\0": unknown */
@@ -47,6 +48,7 @@ struct ig_stats {
 	node_id *nodes;
 	size_t n_nodes;
 	uint16_t self; /* index + 1 */
+	uint64_t ver; /* bumped by every change of an own cell */
 };
 
 static uint64_t
@@ -223,6 +225,8 @@ cell_apply(ig_stats *st, uint16_t node, const ig_stats_cell *c, bool add)
 		s->count = after;
 		s->dirty = 1;
 		st->nodes[node - 1].sum += after - before;
+		if (node == st->self)
+			s->ver = ++st->ver;
 	}
 	return IG_OK;
 }
@@ -278,10 +282,13 @@ load_one(void *arg, ig_slice key, ig_slice val)
 		c.count = c.count << 8 | val.ptr[i];
 	if ((e = cell_apply(st, node, &c, false)) != IG_OK)
 		return e;
-	/* Just loaded: nothing to write back. */
+	/* Just loaded: nothing to write back; own cells are version 1, so
+	 * that every peer gets them once after a restart. */
 	slot *s = slot_find(st->slots, st->cap, node, c.hour, c.country,
 	    c.type, (uint8_t) c.outcome);
 	s->dirty = 0;
+	if (node == st->self)
+		s->ver = 1;
 	return IG_OK;
 }
 
@@ -302,6 +309,7 @@ ig_stats_new(ig_slice self_id, const ig_stats_store *store, ig_stats **out)
 	}
 	if ((e = node_intern(st, self_id, &st->self)) != IG_OK)
 		goto fail;
+	st->ver = 1;
 	if (store != NULL && store->scan != NULL
 	    && (e = store->scan(store->ctx, load_one, st)) != IG_OK)
 		goto fail;
@@ -324,14 +332,30 @@ ig_stats_free(ig_stats *st)
 	ig_free(st);
 }
 
+/* Commits the puts of the cells at idx[0..n) and clears their marks. */
+static ig_err
+flush_commit(ig_stats *st, const size_t *idx, size_t n)
+{
+	ig_err e;
+	if (st->store->commit != NULL
+	    && (e = st->store->commit(st->store->ctx)) != IG_OK)
+		return e;
+	for (size_t i = 0; i < n; i++)
+		st->slots[idx[i]].dirty = 0;
+	return IG_OK;
+}
+
 ig_err
 ig_stats_flush(ig_stats *st)
 {
 	ig_err e = IG_OK;
 	uint8_t k[KEY_LEN_MAX], v[8];
+	size_t *idx, n = 0;
 
 	if (st->store == NULL || st->store->put == NULL)
 		return IG_OK;
+	if ((idx = ig_calloc(IG_STATS_FLUSH_BATCH, sizeof(*idx))) == NULL)
+		return IG_ENOMEM;
 	nng_mtx_lock(st->mtx);
 	for (size_t i = 0; i < st->cap && e == IG_OK; i++) {
 		slot *s = &st->slots[i];
@@ -342,10 +366,18 @@ ig_stats_flush(ig_stats *st)
 		e = st->store->put(st->store->ctx,
 		    ig_slice_make(k, key_make(k, &st->nodes[s->node - 1], s)),
 		    ig_slice_make(v, 8));
-		if (e == IG_OK)
-			s->dirty = 0;
+		if (e != IG_OK)
+			break;
+		idx[n++] = i;
+		if (n == IG_STATS_FLUSH_BATCH) {
+			e = flush_commit(st, idx, n);
+			n = 0;
+		}
 	}
+	if (e == IG_OK && n > 0)
+		e = flush_commit(st, idx, n);
 	nng_mtx_unlock(st->mtx);
+	ig_free(idx);
 	return e;
 }
 
@@ -388,38 +420,43 @@ ig_stats_count_verdict(ig_stats *st, int64_t t, const ig_verdict *v)
 /* --- carriage --------------------------------------------------------------
  */
 
-ig_err
-ig_stats_encode(ig_stats *st, ig_slice id, size_t *cursor, ig_buf *out)
+/* True when slot s goes into a message of node's cells changed after
+ * version since (since 0: all of them; versions are kept for own cells
+ * only). */
+static bool
+slot_sends(const slot *s, uint16_t node, uint64_t since)
+{
+	return s->node == node && (since == 0 || s->ver > since);
+}
+
+/* Encodes a message of node's cells (slot_sends) from *cursor, at most
+ * max_cells of them. Locked. */
+static ig_err
+encode_locked(ig_stats *st, uint16_t node, uint64_t since, size_t max_cells,
+    size_t *cursor, ig_buf *out)
 {
 	ig_msgpack_writer w;
-	uint16_t node = 0;
+	const node_id *nid = &st->nodes[node - 1];
 	size_t n = 0, i, end;
 	ig_err e;
 
-	nng_mtx_lock(st->mtx);
-	for (size_t j = 0; j < st->n_nodes; j++)
-		if (st->nodes[j].len == id.len
-		    && memcmp(st->nodes[j].id, id.ptr, id.len) == 0)
-			node = (uint16_t) (j + 1);
-	if (node == 0) {
-		nng_mtx_unlock(st->mtx);
-		return IG_ENOTFOUND;
-	}
+	if (max_cells == 0 || max_cells > IG_STATS_MSG_CELLS_MAX)
+		max_cells = IG_STATS_MSG_CELLS_MAX;
 	/* Count the cells of this message first: msgpack wants the array
 	 * size up front. */
-	for (i = *cursor; i < st->cap && n < IG_STATS_MSG_CELLS_MAX; i++)
-		if (st->slots[i].node == node)
+	for (i = *cursor; i < st->cap && n < max_cells; i++)
+		if (slot_sends(&st->slots[i], node, since))
 			n++;
 	end = i;
 	ig_msgpack_writer_init(&w, out);
 	ig_msgpack_array_write(&w, 3);
 	ig_msgpack_uint_write(&w, MSG_VERSION);
-	ig_msgpack_str_write(&w, id);
+	ig_msgpack_str_write(&w, ig_slice_make(nid->id, nid->len));
 	ig_msgpack_array_write(&w, n);
 	for (i = *cursor; i < end; i++) {
 		const slot *s = &st->slots[i];
 		char t[1] = { s->type };
-		if (s->node != node)
+		if (!slot_sends(s, node, since))
 			continue;
 		ig_msgpack_array_write(&w, 5);
 		ig_msgpack_uint_write(&w, s->hour);
@@ -431,13 +468,52 @@ ig_stats_encode(ig_stats *st, ig_slice id, size_t *cursor, ig_buf *out)
 	}
 	/* More messages follow only when a cell of this node lies beyond. */
 	for (i = end; i < st->cap; i++)
-		if (st->slots[i].node == node)
+		if (slot_sends(&st->slots[i], node, since))
 			break;
-	nng_mtx_unlock(st->mtx);
 	if ((e = ig_msgpack_writer_err(&w)) != IG_OK)
 		return e;
 	*cursor = i < st->cap ? end : 0;
 	return IG_OK;
+}
+
+ig_err
+ig_stats_encode(ig_stats *st, ig_slice id, size_t *cursor, ig_buf *out)
+{
+	uint16_t node = 0;
+	ig_err e;
+
+	nng_mtx_lock(st->mtx);
+	for (size_t j = 0; j < st->n_nodes; j++)
+		if (st->nodes[j].len == id.len
+		    && memcmp(st->nodes[j].id, id.ptr, id.len) == 0)
+			node = (uint16_t) (j + 1);
+	e = node == 0 ? IG_ENOTFOUND
+	              : encode_locked(st, node, 0, 0, cursor, out);
+	nng_mtx_unlock(st->mtx);
+	return e;
+}
+
+void
+ig_stats_own_version(ig_stats *st, uint64_t *version, uint64_t *sum)
+{
+	nng_mtx_lock(st->mtx);
+	*version = st->ver;
+	*sum = st->nodes[st->self - 1].sum;
+	nng_mtx_unlock(st->mtx);
+}
+
+ig_err
+ig_stats_encode_own(ig_stats *st, uint64_t since, size_t max_cells,
+    size_t *cursor, ig_buf *out)
+{
+	ig_err e;
+
+	nng_mtx_lock(st->mtx);
+	/* Past the last own change nothing is sent: an empty message (its
+	 * receiver answers what it holds, the peer's probe). */
+	e = encode_locked(st, st->self, since, max_cells, cursor, out);
+	nng_mtx_unlock(st->mtx);
+	return e;
 }
 
 /* Decodes one wire cell into c. */
@@ -472,8 +548,10 @@ cell_decode(const msgpack_object *o, ig_stats_cell *c)
 	    : IG_EFORMAT;
 }
 
-ig_err
-ig_stats_merge(ig_stats *st, ig_slice msg)
+/* Merges msg; when expect is not empty, only cells of that node id are
+ * accepted (IG_EAUTHORITY otherwise), and *held gets its sum after. */
+static ig_err
+merge(ig_stats *st, ig_slice msg, ig_slice expect, uint64_t *held)
 {
 	msgpack_unpacked u;
 	const msgpack_object *top, *cells;
@@ -500,6 +578,10 @@ ig_stats_merge(ig_stats *st, ig_slice msg)
 		e = IG_EFORMAT;
 		goto out;
 	}
+	if (expect.len > 0 && !ig_slice_eq(id, expect)) {
+		e = IG_EAUTHORITY;
+		goto out;
+	}
 	/* Validate every cell before merging any: all or nothing. */
 	for (size_t i = 0; i < ncells; i++)
 		if ((e = cell_decode(&cells[i], &c)) != IG_OK)
@@ -510,10 +592,26 @@ ig_stats_merge(ig_stats *st, ig_slice msg)
 		(void) cell_decode(&cells[i], &c);
 		e = cell_apply(st, node, &c, false);
 	}
+	if (e == IG_OK && held != NULL)
+		*held = st->nodes[node - 1].sum;
 	nng_mtx_unlock(st->mtx);
 out:
 	msgpack_unpacked_destroy(&u);
 	return e;
+}
+
+ig_err
+ig_stats_merge(ig_stats *st, ig_slice msg)
+{
+	return merge(st, msg, ig_slice_make(NULL, 0), NULL);
+}
+
+ig_err
+ig_stats_merge_as(ig_stats *st, ig_slice id, ig_slice msg, uint64_t *held)
+{
+	if (!id_valid(id))
+		return IG_EINVAL;
+	return merge(st, msg, id, held);
 }
 
 void

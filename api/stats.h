@@ -8,7 +8,10 @@
  * by gossip. The sets form a grow-only CRDT: merging takes, per node id
  * and cell, the larger count, so that any order and any repetition of
  * merges converges to the same state. A node only ever increments its
- * own set.
+ * own set. Since a larger count always wins, a node's cells must be
+ * accepted from that node only: the gossip carriage signs each message
+ * with the sender's member key and merges it with ig_stats_merge_as
+ * (docs/protocol.md, "Statistics").
  *
  * Queries aggregate over node ids (scope federation) or read the node's
  * own set (scope node), over an hour range, grouped by any subset of
@@ -46,8 +49,15 @@ typedef ig_err (*ig_stats_scan_fn)(void *arg, ig_slice key, ig_slice val);
 typedef struct ig_stats_store {
 	ig_err (*put)(void *ctx, ig_slice key, ig_slice val);
 	ig_err (*scan)(void *ctx, ig_stats_scan_fn fn, void *arg);
+	/* Optional (NULL: every put is durable by itself): makes the puts
+	 * since the last commit durable, all or none. ig_stats_flush calls
+	 * it after at most IG_STATS_FLUSH_BATCH puts and at the end; when
+	 * it fails, the cells of those puts stay marked. */
+	ig_err (*commit)(void *ctx);
 	void *ctx;
 } ig_stats_store;
+
+#define IG_STATS_FLUSH_BATCH 4096
 
 /* One cell. country is "" when the certificate named none (it did not
  * decode); type is 'v', 't', 'r' or 0 for the same reason. */
@@ -112,6 +122,33 @@ IG_MUST_CHECK ig_err ig_stats_encode(
  * IG_EDEPTH, IG_ETOOBIG for any flaw, and then nothing is merged; also
  * IG_ETOOBIG when the table is full, IG_ENOMEM. */
 IG_MUST_CHECK ig_err ig_stats_merge(ig_stats *st, ig_slice msg);
+
+/* As ig_stats_merge, but accepts only a message of node_id's cells
+ * (IG_EAUTHORITY for another node's, nothing merged) and sets *held
+ * (may be NULL) to the sum of node_id's counts after the merge. The
+ * caller has authenticated node_id (gossip: the message is signed with
+ * node_id's key, node/stats_gossip.c). IG_EINVAL for an invalid id, the
+ * errors of ig_stats_merge. */
+IG_MUST_CHECK ig_err ig_stats_merge_as(
+    ig_stats *st, ig_slice node_id, ig_slice msg, uint64_t *held);
+
+/* --- delta carriage of the node's own cells --------------------------------
+ * Every change of an own cell takes a new version from a counter that
+ * starts at 1 when the set is created; cells loaded from the store are
+ * version 1. A sender remembers, per peer, the version up to which the
+ * peer has everything, and sends only the cells changed since. */
+
+/* The present version and the sum of the node's own counts (read
+ * together, under the mutex). */
+void ig_stats_own_version(ig_stats *st, uint64_t *version, uint64_t *sum);
+
+/* As ig_stats_encode for the node's own id, but with only the cells whose
+ * version is above since (0: every own cell) and at most max_cells (0 or
+ * above IG_STATS_MSG_CELLS_MAX: IG_STATS_MSG_CELLS_MAX) in one message.
+ * A message may hold no cell (nothing changed since). IG_ETOOBIG /
+ * IG_ENOMEM from out. */
+IG_MUST_CHECK ig_err ig_stats_encode_own(ig_stats *st, uint64_t since,
+    size_t max_cells, size_t *cursor, ig_buf *out);
 
 /* Calls fn for every node id with cells (for the gossip engineer's
  * round-robin). The id is valid during the call only. */

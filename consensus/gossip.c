@@ -59,6 +59,16 @@ struct peer {
 	uint64_t ae_exchange; /* anti-entropy in flight; 0: none */
 	uint64_t ae_rounds; /* SYNC rounds in the current exchange */
 	struct vvec vv; /* the peer's vector during an exchange */
+	/* Statistics cells (ig_gossip_cells): */
+	uint64_t cells_exchange; /* a CELLS request in flight; 0: none */
+	uint64_t cells_acked; /* own version the peer holds all of */
+	uint64_t cells_since; /* the round's since */
+	uint64_t cells_round; /* own version when the round began */
+	size_t cells_cursor; /* next chunk of the round */
+	bool cells_probe; /* the request in flight is a probe */
+	uint64_t cells_probe_sum; /* own sum when the probe was made */
+	int64_t cells_probe_ms; /* next probe of an idle peer */
+	int64_t cells_retry_ms; /* after a refusal: nothing before */
 };
 
 struct exch {
@@ -114,6 +124,9 @@ struct ig_gossip {
 	ig_buf ev_stage; /* evidence bytes of a message being built */
 
 	ig_gossip_stats st;
+
+	ig_gossip_cells cells; /* .version NULL: none attached */
+	int64_t next_cells_ms;
 };
 
 /* --- small helpers ------------------------------------------------------ */
@@ -777,6 +790,8 @@ queue_msg(ig_gossip *g, size_t peer, const ig_gossip_msg *m, int64_t now,
 		g->peers[peer].ae_exchange = id;
 	if (m->type == IG_GOSSIP_ROOTS)
 		g->peers[peer].roots_exchange = id;
+	if (m->type == IG_GOSSIP_CELLS)
+		g->peers[peer].cells_exchange = id;
 	return IG_OK;
 }
 
@@ -1203,6 +1218,10 @@ apply_entries(ig_gossip *g, const ig_slice *entries, size_t n, bool push,
 				res->equivocations++;
 				break;
 			case IG_EFROZEN:
+			case IG_ELOGCUT:
+				/* A peer that has not yet learnt the root
+				 * cutting a removed member's log forwards
+				 * its entries in good faith. */
 				done[i] = true;
 				break;
 			case IG_ESTORE:
@@ -1342,6 +1361,121 @@ vv_total(const ig_gossip_vv_item *v, size_t n)
 	return t;
 }
 
+/* --- statistics cells ---------------------------------------------------- */
+
+/* Queues the next CELLS chunk of p's round. The cells take what the
+ * message limit leaves after from, the signature and the headers. */
+static ig_err
+cells_send(ig_gossip *g, size_t peer, int64_t now)
+{
+	struct peer *p = &g->peers[peer];
+	size_t room = g->cfg.msg_max - 16 - IG_MEMBER_ID_MAX - 2 - 64 - 5;
+	ig_gossip_msg m;
+	ig_buf cells;
+	ig_err e;
+
+	if (room > IG_STATS_MSG_MAX)
+		room = IG_STATS_MSG_MAX;
+	ig_buf_init(&cells, room);
+	memset(&m, 0, sizeof(m));
+	m.type = IG_GOSSIP_CELLS;
+	m.from = self_id(g);
+	e = g->cells.encode(
+	    g->cells.ctx, p->cells_since, &p->cells_cursor, &cells, m.sig);
+	if (e == IG_OK) {
+		m.cells = ig_buf_slice(&cells);
+		e = queue_msg(g, peer, &m, now, NULL);
+	}
+	ig_buf_free(&cells);
+	if (e != IG_OK) {
+		p->cells_cursor = 0;
+		IG_WARN(SUB, "statistics for %.*s: %s", (int) p->id_len, p->id,
+		    ig_err_name(e));
+	}
+	return e == IG_ENOMEM ? e : IG_OK;
+}
+
+/* Once every IG_GOSSIP_CELLS_PERIODS periods: a round of changed cells
+ * to each peer that lacks some, a probe to the idle ones now and then. */
+static ig_err
+cells_tick(ig_gossip *g, int64_t now)
+{
+	uint64_t ver, sum;
+	int64_t every = (int64_t) g->cfg.period_ms;
+	ig_err e;
+
+	if (g->cells.version == NULL || now < g->next_cells_ms)
+		return IG_OK;
+	g->next_cells_ms = now + every * IG_GOSSIP_CELLS_PERIODS;
+	for (size_t i = 0; i < g->n_peers; i++) {
+		struct peer *p = &g->peers[i];
+		if (!p->member || p->cells_exchange != 0
+		    || backoff_until(p) > now || now < p->cells_retry_ms)
+			continue;
+		g->cells.version(g->cells.ctx, &ver, &sum);
+		p->cells_cursor = 0;
+		p->cells_round = ver;
+		if (ver > p->cells_acked) {
+			p->cells_since = p->cells_acked;
+			p->cells_probe = false;
+		} else if (now >= p->cells_probe_ms) {
+			/* Nothing changed since ver: an empty message. */
+			p->cells_since = ver;
+			p->cells_probe = true;
+			p->cells_probe_sum = sum;
+			p->cells_probe_ms
+			    = now + every * IG_GOSSIP_CELLS_PROBE_PERIODS;
+		} else {
+			continue;
+		}
+		if ((e = cells_send(g, i, now)) != IG_OK)
+			return e;
+	}
+	return IG_OK;
+}
+
+/* CELLS_ACK: the next chunk, or the round is done. */
+static ig_err
+cells_acked(ig_gossip *g, size_t peer, uint64_t held, int64_t now)
+{
+	struct peer *p = &g->peers[peer];
+
+	g->st.cells_out++;
+	if (p->cells_cursor != 0)
+		return cells_send(g, peer, now);
+	if (!p->cells_probe) {
+		p->cells_acked = p->cells_round;
+		return IG_OK;
+	}
+	if (held < p->cells_probe_sum) {
+		/* It lost some (a crash before its flush): all again. */
+		IG_INFO(SUB,
+		    "peer %.*s holds %llu of our %llu counted verifications: "
+		    "sending all our statistics again",
+		    (int) p->id_len, p->id, (unsigned long long) held,
+		    (unsigned long long) p->cells_probe_sum);
+		p->cells_acked = 0;
+	} else if (held > p->cells_probe_sum) {
+		IG_DEBUG(SUB, "peer %.*s holds more of our counts than we do",
+		    (int) p->id_len, p->id);
+	}
+	return IG_OK;
+}
+
+/* A CELLS request that got no CELLS_ACK: the round is dropped and the
+ * cells wait for the next probe; the registry's gossip is not touched. */
+static void
+cells_refused(ig_gossip *g, size_t peer, ig_err why, int64_t now)
+{
+	struct peer *p = &g->peers[peer];
+
+	p->cells_cursor = 0;
+	p->cells_retry_ms
+	    = now + (int64_t) g->cfg.period_ms * IG_GOSSIP_CELLS_PROBE_PERIODS;
+	IG_INFO(SUB, "peer %.*s refused our statistics: %s", (int) p->id_len,
+	    p->id, ig_err_name(why));
+}
+
 /* --- the driver API ------------------------------------------------------ */
 
 void
@@ -1452,6 +1586,10 @@ exchange_failed(ig_gossip *g, const struct exch *x, int64_t now)
 	peer_failed(g, p, now);
 	if (p->roots_exchange == x->id)
 		p->roots_exchange = 0;
+	if (p->cells_exchange == x->id) {
+		p->cells_exchange = 0;
+		p->cells_cursor = 0; /* the next period starts over */
+	}
 	if (p->ae_exchange != x->id)
 		return;
 	ae_end(p);
@@ -1478,7 +1616,8 @@ ig_gossip_tick(ig_gossip *g, int64_t now_ms)
 		}
 	}
 	ig_err e;
-	if ((e = root_sync(g)) != IG_OK)
+	if ((e = root_sync(g)) != IG_OK
+	    || (e = cells_tick(g, now_ms)) != IG_OK)
 		return e;
 	if (g->started && now_ms < g->next_ae_ms)
 		return IG_OK;
@@ -1604,6 +1743,41 @@ on_evidence(ig_gossip *g, size_t peer, const ig_gossip_msg *in, ig_buf *reply,
 	return ig_gossip_msg_encode(&m, reply);
 }
 
+/* CELLS: the hooks check and merge; the reply tells what is held. */
+static ig_err
+on_cells(ig_gossip *g, size_t peer, const ig_gossip_msg *in, ig_buf *reply,
+    int64_t now)
+{
+	ig_gossip_msg m;
+	uint64_t held = 0;
+	ig_err e;
+
+	if (g->cells.merge == NULL)
+		return reply_error(g, IG_EUNSUPPORTED, reply);
+	e = g->cells.merge(g->cells.ctx, in->from, in->cells, in->sig, &held);
+	switch (e) {
+	case IG_OK:
+		break;
+	case IG_ENOMEM:
+	case IG_ESTORE:
+	case IG_ECRYPTO:
+	case IG_ETOOBIG:
+		IG_WARN(SUB, "statistics from %.*s not merged: %s",
+		    (int) in->from.len, (const char *) in->from.ptr,
+		    ig_err_name(e));
+		return reply_error(g, e, reply);
+	default:
+		g->st.cells_refused++;
+		peer_misbehaved(g, &g->peers[peer], 1, e, now);
+		return reply_error(g, e, reply);
+	}
+	g->st.cells_in++;
+	memset(&m, 0, sizeof(m));
+	m.type = IG_GOSSIP_CELLS_ACK;
+	m.held = held;
+	return ig_gossip_msg_encode(&m, reply);
+}
+
 /* ROOTS: the roots above the serial the peer holds, in order, as many
  * as fit (the peer asks again while behind). */
 static ig_err
@@ -1726,6 +1900,9 @@ ig_gossip_on_request(ig_gossip *g, ig_slice req, int64_t now_ms, ig_buf *reply)
 	case IG_GOSSIP_EVIDENCE:
 		e = on_evidence(g, peer, in, reply, now_ms);
 		break;
+	case IG_GOSSIP_CELLS:
+		e = on_cells(g, peer, in, reply, now_ms);
+		break;
 	default:
 		e = IG_EINTERNAL;
 		break;
@@ -1764,6 +1941,24 @@ ig_gossip_on_reply(
 	p = &g->peers[x.peer];
 	g->st.msgs_in++;
 	g->st.bytes_in += reply.len;
+	if (x.sent == IG_GOSSIP_CELLS) {
+		if (p->cells_exchange == x.id)
+			p->cells_exchange = 0;
+		e = ig_gossip_msg_decode(reply, &in);
+		if (e == IG_OK && in->type == IG_GOSSIP_CELLS_ACK) {
+			peer_ok(g, p, now_ms);
+			e = cells_acked(g, x.peer, in->held, now_ms);
+		} else {
+			cells_refused(g, x.peer,
+			    e != IG_OK ? e
+			        : in->type == IG_GOSSIP_ERROR
+			        ? (ig_err) in->code
+			        : IG_EFORMAT,
+			    now_ms);
+			e = IG_OK;
+		}
+		goto out;
+	}
 	if ((e = ig_gossip_msg_decode(reply, &in)) != IG_OK) {
 		peer_misbehaved(g, p, 1, e, now_ms);
 		e = IG_OK;
@@ -1874,6 +2069,23 @@ ig_gossip_next_send(ig_gossip *g, ig_gossip_send *out)
 	if (g->q_len == 0)
 		g->q_head = 0;
 	return true;
+}
+
+void
+ig_gossip_cells_set(ig_gossip *g, const ig_gossip_cells *c)
+{
+	if (c != NULL && c->version != NULL && c->encode != NULL
+	    && c->merge != NULL)
+		g->cells = *c;
+	else
+		memset(&g->cells, 0, sizeof(g->cells));
+	/* Everything is sent again after a re-attach. */
+	for (size_t i = 0; i < g->n_peers; i++) {
+		g->peers[i].cells_acked = 0;
+		g->peers[i].cells_cursor = 0;
+		g->peers[i].cells_probe_ms = 0;
+		g->peers[i].cells_retry_ms = 0;
+	}
 }
 
 void

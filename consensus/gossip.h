@@ -20,6 +20,20 @@
  * with consensus/governance's rules, every intermediate serial in
  * order), and per-peer misbehaviour counts with exponential back-off.
  *
+ * It also carries the node's own verification statistics cells (a
+ * grow-only CRDT, api/stats.h) when the node attaches them
+ * (ig_gossip_cells_set): every IG_GOSSIP_CELLS_PERIODS periods, each peer
+ * that lacks some of this node's changes gets a CELLS request with the
+ * cells changed since the version it acknowledged (in chunks), and every
+ * IG_GOSSIP_CELLS_PROBE_PERIODS an idle peer gets an empty one, whose
+ * CELLS_ACK tells how much of this node's counts it holds; a peer that
+ * holds less (it lost them in a crash) gets all of them again. Cells are
+ * sent only by the node they belong to, signed with its member key, and
+ * accepted only so (the hooks sign and check; docs/protocol.md). The
+ * anti-entropy exchange is unchanged by them. Trouble with cells never
+ * backs a peer off from the registry's gossip: a refused CELLS request is
+ * retried at the next probe.
+ *
  * Peers are the members of the registry's current root, followed as it
  * changes: a member a new root adds becomes a peer, one it removes is no
  * longer contacted or answered (but for ROOTS and DIGEST). The machine
@@ -147,8 +161,48 @@ typedef struct ig_gossip_stats {
 	uint64_t evidence_spread; /* equivocation proofs flooded */
 	uint64_t misbehaviour; /* invalid messages or entries, all peers */
 	uint64_t root_serial_seen; /* highest root serial of any peer */
+	uint64_t cells_in; /* CELLS requests merged */
+	uint64_t cells_refused; /* CELLS requests refused (bad signature,
+	                         * another node's cells, malformed) */
+	uint64_t cells_out; /* CELLS requests acknowledged by peers */
 } ig_gossip_stats;
 void ig_gossip_stats_get(const ig_gossip *g, ig_gossip_stats *out);
+
+/* --- statistics cells ------------------------------------------------------
+ * The carriage of the node's own statistics cells, opaque to the machine
+ * (consensus does not know api/stats). All hooks are called from inside
+ * the machine's functions, under the node's gossip mutex. */
+
+/* Periods between two rounds of CELLS, and between two probes of an idle
+ * peer (an empty CELLS request). */
+#define IG_GOSSIP_CELLS_PERIODS       5
+#define IG_GOSSIP_CELLS_PROBE_PERIODS 60
+
+typedef struct ig_gossip_cells {
+	void *ctx;
+	/* The version of the node's own cells (it grows with every change)
+	 * and the sum of their counts. */
+	void (*version)(void *ctx, uint64_t *version, uint64_t *sum);
+	/* Appends to cells (max bytes: its max) a message of the own cells
+	 * changed after version since (0: all), from *cursor (0: the
+	 * first), sets *cursor to the next message's start or 0 after the
+	 * last, and writes the signature over it to sig. */
+	ig_err (*encode)(void *ctx, uint64_t since, size_t *cursor,
+	    ig_buf *cells, uint8_t sig[64]);
+	/* Checks that cells are from's own, signed by from, and merges
+	 * them; *held = the sum of from's counts held here after. An
+	 * error is the reply's code; IG_ENOMEM, IG_ETOOBIG (table full),
+	 * IG_ESTORE and IG_ECRYPTO are local failures, the others count as
+	 * from's misbehaviour. */
+	ig_err (*merge)(void *ctx, ig_slice from, ig_slice cells,
+	    const uint8_t sig[64], uint64_t *held);
+} ig_gossip_cells;
+
+/* Attaches the cells (copied; its ctx borrowed until detached) or
+ * detaches them (c NULL): the node detaches them before it frees what
+ * ctx points to. Without cells, CELLS requests get ERROR
+ * IG_EUNSUPPORTED and none are sent. */
+void ig_gossip_cells_set(ig_gossip *g, const ig_gossip_cells *c);
 
 /* The vv hash of the local registry as this machine last computed it
  * (reloaded when stale). For tests, health and logs. IG_ESTORE. */

@@ -29,7 +29,7 @@ ig_gossip_msg_is_request(ig_gossip_msg_type t)
 {
 	return t == IG_GOSSIP_DIGEST || t == IG_GOSSIP_SYNC
 	    || t == IG_GOSSIP_PUSH || t == IG_GOSSIP_EVIDENCE
-	    || t == IG_GOSSIP_ROOTS;
+	    || t == IG_GOSSIP_ROOTS || t == IG_GOSSIP_CELLS;
 }
 
 int
@@ -170,7 +170,7 @@ roots_read(const msgpack_object *o, struct msg_box *b)
 }
 
 /* The array size of each type, indexed by type code. */
-static const size_t msg_arity[] = { 0, 4, 4, 6, 5, 3, 2, 3, 2, 3, 2 };
+static const size_t msg_arity[] = { 0, 4, 4, 6, 5, 3, 2, 3, 2, 3, 2, 4, 2 };
 
 static ig_err
 fields_read(const msgpack_object *f, size_t n, struct msg_box *b)
@@ -227,6 +227,15 @@ fields_read(const msgpack_object *f, size_t n, struct msg_box *b)
 		return ig_msgpack_uint_read(&f[2], &m->root_serial);
 	case IG_GOSSIP_ROOTS_REPLY:
 		return roots_read(&f[1], b);
+	case IG_GOSSIP_CELLS:
+		if ((e = id_read(&f[1], &m->from)) != IG_OK
+		    || (e = ig_msgpack_bin_read(
+		            &f[2], 0, IG_STATS_MSG_MAX, &m->cells))
+		        != IG_OK)
+			return e;
+		return ig_msgpack_bin_copy(&f[3], m->sig, 64);
+	case IG_GOSSIP_CELLS_ACK:
+		return ig_msgpack_uint_read(&f[1], &m->held);
 	}
 	return IG_EUNSUPPORTED;
 }
@@ -262,7 +271,7 @@ ig_gossip_msg_decode(ig_slice in, ig_gossip_msg **out)
 	if ((e = ig_msgpack_array_read(&u.data, 2, 6, &f, &n)) != IG_OK
 	    || (e = ig_msgpack_uint_read(&f[0], &type)) != IG_OK)
 		goto out;
-	if (type < IG_GOSSIP_DIGEST || type > IG_GOSSIP_ROOTS_REPLY) {
+	if (type < IG_GOSSIP_DIGEST || type > IG_GOSSIP_CELLS_ACK) {
 		e = IG_EUNSUPPORTED;
 		goto out;
 	}
@@ -359,7 +368,9 @@ ig_gossip_msg_encode(const ig_gossip_msg *m, ig_buf *out)
 	ig_msgpack_writer w;
 	ig_err e = IG_OK;
 
-	if (m->type < IG_GOSSIP_DIGEST || m->type > IG_GOSSIP_ROOTS_REPLY)
+	if (m->type < IG_GOSSIP_DIGEST || m->type > IG_GOSSIP_CELLS_ACK)
+		return IG_EINVAL;
+	if (m->type == IG_GOSSIP_CELLS && m->cells.len > IG_STATS_MSG_MAX)
 		return IG_EINVAL;
 	if (ig_gossip_msg_is_request(m->type) && !id_ok(m->from))
 		return IG_EINVAL;
@@ -420,6 +431,14 @@ ig_gossip_msg_encode(const ig_gossip_msg *m, ig_buf *out)
 		ig_msgpack_array_write(&w, m->n_roots);
 		for (size_t i = 0; i < m->n_roots; i++)
 			ig_msgpack_bin_write(&w, m->roots[i]);
+		break;
+	case IG_GOSSIP_CELLS:
+		ig_msgpack_str_write(&w, m->from);
+		ig_msgpack_bin_write(&w, m->cells);
+		ig_msgpack_bin_write(&w, ig_slice_make(m->sig, 64));
+		break;
+	case IG_GOSSIP_CELLS_ACK:
+		ig_msgpack_uint_write(&w, m->held);
 		break;
 	}
 	if (e != IG_OK)

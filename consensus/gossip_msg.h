@@ -16,6 +16,8 @@
  *   8 ERROR         [8, code]
  *   9 ROOTS         [9, from, root_serial]
  *  10 ROOTS_REPLY   [10, [signed_root...]]
+ *  11 CELLS         [11, from, cells, sig(64)]
+ *  12 CELLS_ACK     [12, held]
  *
  *   vector = [[origin, seq, head_hash(32), frozen_at], ...]
  *            strictly ascending by origin (bytewise; a prefix first)
@@ -25,6 +27,11 @@
  *            received; ROOTS asks for the roots above the serial the
  *            sender holds, ROOTS_REPLY carries them in ascending serial
  *            order, at most IG_GOSSIP_ROOTS_MAX
+ *   cells  = a binary of 0..IG_STATS_MSG_MAX bytes: the sender's own
+ *            statistics cells in api/stats's message format, opaque
+ *            here; sig = the sender's Ed25519 member signature over them
+ *            (node/stats_gossip.c checks both); held = the receiver's sum
+ *            of the sender's counts after merging
  *
  * from and origin are printable ASCII strings of 1..IG_MEMBER_ID_MAX
  * bytes, hashes binaries, numbers unsigned. Decoding is strict: the whole
@@ -60,7 +67,9 @@ typedef enum ig_gossip_msg_type {
 	IG_GOSSIP_EVIDENCE = 7,
 	IG_GOSSIP_ERROR = 8,
 	IG_GOSSIP_ROOTS = 9,
-	IG_GOSSIP_ROOTS_REPLY = 10
+	IG_GOSSIP_ROOTS_REPLY = 10,
+	IG_GOSSIP_CELLS = 11,
+	IG_GOSSIP_CELLS_ACK = 12
 } ig_gossip_msg_type;
 
 /* True for the types a peer sends as a request (they carry `from`). */
@@ -102,6 +111,9 @@ typedef struct ig_gossip_msg {
 	uint64_t code; /* ERROR: the ig_err of the refusal */
 	size_t n_roots; /* ROOTS_REPLY */
 	const ig_slice *roots; /* signed roots, ascending serials */
+	ig_slice cells; /* CELLS: statistics cells (opaque) */
+	uint8_t sig[64]; /* CELLS: the sender's signature over them */
+	uint64_t held; /* CELLS_ACK */
 } ig_gossip_msg;
 
 /* Decodes one message. Borrows `in` (it must outlive *out); returns an

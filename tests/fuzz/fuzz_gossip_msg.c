@@ -3,7 +3,8 @@
  * (consensus/gossip_msg) and the msgpack pre-validator under it. Any input
  * must be decoded or refused without a crash, leak or sanitizer report; a
  * message the decoder accepts must re-encode to exactly the input bytes
- * (the encoding is canonical) and decode again to the same counts. The
+ * (the encoding is canonical) and decode again to the same counts (and
+ * the same statistics cells, signature and held sum). The
  * corpus in corpus/gossip_msg/ is replayed as a CTest in every build.
  */
 #include <stdint.h>
@@ -35,7 +36,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    || ig_gossip_msg_decode(ig_buf_slice(&b), &again) != IG_OK
 	    || again->type != m->type || again->n_vv != m->n_vv
 	    || again->n_entries != m->n_entries || again->n_pairs != m->n_pairs
-	    || again->n_roots != m->n_roots)
+	    || again->n_roots != m->n_roots
+	    || !ig_slice_eq(again->cells, m->cells)
+	    || memcmp(again->sig, m->sig, 64) != 0 || again->held != m->held)
 		abort();
 	ig_gossip_msg_free(again);
 	ig_buf_free(&b);

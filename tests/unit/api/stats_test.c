@@ -382,7 +382,7 @@ static void
 test_persistence(void **state)
 {
 	static mem_store m;
-	ig_stats_store s = { ms_put, ms_scan, &m };
+	ig_stats_store s = { .put = ms_put, .scan = ms_scan, .ctx = &m };
 	ig_stats *st = NULL, *b = mk("b");
 	(void) state;
 	memset(&m, 0, sizeof(m));

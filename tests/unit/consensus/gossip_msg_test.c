@@ -1,7 +1,8 @@
 /*
  * gossip_msg_test.c - the gossip message codecs: every type round-trips;
  * the decoder refuses wrong type codes, wrong arities, trailing bytes,
- * truncation, oversized counts, unsorted vectors and bad ids; the in-sync
+ * truncation, oversized counts, unsorted vectors, bad ids and malformed
+ * statistics cells messages (CELLS, CELLS_ACK); the in-sync
  * digest and its reply fit in 64 bytes. With IG_WRITE_CORPUS=dir set, the
  * messages built here are written there as fuzz seeds.
  */
@@ -90,6 +91,9 @@ same(const ig_gossip_msg *a, const ig_gossip_msg *b)
 	assert_int_equal(a->n_roots, b->n_roots);
 	for (size_t i = 0; i < a->n_roots; i++)
 		assert_true(ig_slice_eq(a->roots[i], b->roots[i]));
+	assert_true(ig_slice_eq(a->cells, b->cells));
+	assert_memory_equal(a->sig, b->sig, 64);
+	assert_int_equal(a->held, b->held);
 }
 
 static void
@@ -115,6 +119,8 @@ msg(ig_gossip_msg_type t)
 		m.from = ig_slice_make("node-17", 7);
 	return m;
 }
+
+static ig_err decode_raw(const void *p, size_t n);
 
 static void
 test_roundtrip(void **state)
@@ -177,6 +183,102 @@ test_roundtrip(void **state)
 	roundtrip(&m, "roots_reply");
 	m.n_roots = 0;
 	roundtrip(&m, "roots_reply_empty");
+
+	m = msg(IG_GOSSIP_CELLS);
+	/* an api/stats message: [1, "node-17", [[hour, "SE", "v", 0, 12]]] */
+	m.cells = ig_slice_make(
+	    "\x93\x01\xa7node-17\x91\x95\xce\x00\x07\x8b\x2c\xa2SE\xa1v"
+	    "\x00\x0c",
+	    24);
+	memset(m.sig, 0x5a, 64);
+	roundtrip(&m, "cells");
+	m.cells = ig_slice_make(NULL, 0);
+	roundtrip(&m, "cells_probe");
+	m = msg(IG_GOSSIP_CELLS_ACK);
+	m.held = 1234567;
+	roundtrip(&m, "cells_ack");
+}
+
+/* CELLS and CELLS_ACK are decoded as strictly as the rest: a signature of
+ * 63 bytes, cells as a string, no sender, a string held, cells over
+ * IG_STATS_MSG_MAX. */
+static void
+test_cells_strict(void **state)
+{
+	ig_gossip_msg m = msg(IG_GOSSIP_CELLS);
+	ig_gossip_msg *d = NULL;
+	uint8_t raw[128];
+	size_t n = 0;
+	ig_buf b;
+	(void) state;
+
+	/* [11, "se", bin(1), bin(sig_len)] */
+	for (size_t sig_len = 63; sig_len <= 65; sig_len++) {
+		n = 0;
+		raw[n++] = 0x94;
+		raw[n++] = 0x0b;
+		raw[n++] = 0xa2;
+		raw[n++] = 's';
+		raw[n++] = 'e';
+		raw[n++] = 0xc4;
+		raw[n++] = 0x01;
+		raw[n++] = 0x90;
+		raw[n++] = 0xc4;
+		raw[n++] = (uint8_t) sig_len;
+		memset(raw + n, 7, sig_len);
+		n += sig_len;
+		assert_int_equal(
+		    decode_raw(raw, n), sig_len == 64 ? IG_OK : IG_EFORMAT);
+	}
+	/* the cells as a string: [11, "se", "x", bin(64)] */
+	n = 0;
+	raw[n++] = 0x94;
+	raw[n++] = 0x0b;
+	raw[n++] = 0xa2;
+	raw[n++] = 's';
+	raw[n++] = 'e';
+	raw[n++] = 0xa1;
+	raw[n++] = 'x';
+	raw[n++] = 0xc4;
+	raw[n++] = 64;
+	memset(raw + n, 7, 64);
+	n += 64;
+	assert_int_equal(decode_raw(raw, n), IG_EFORMAT);
+	raw[5] = 0xc4; /* the same with empty cells: a probe, well formed */
+	raw[6] = 0x00;
+	assert_int_equal(decode_raw(raw, n), IG_OK);
+	assert_int_equal(
+	    decode_raw("\x93\x0b\xc4\x00\xc4\x00", 6), IG_EFORMAT);
+	assert_int_not_equal(decode_raw("\x92\x0c\xa1x", 4), IG_OK);
+	assert_int_equal(decode_raw("\x92\x0c\x05", 3), IG_OK);
+	assert_int_equal(decode_raw("\x93\x0c\x05\x05", 4), IG_EFORMAT);
+
+	/* cells one byte over the limit: refused by encoder and decoder */
+	ig_buf_init(&b, IG_GOSSIP_MSG_MAX);
+	{
+		uint8_t *big = calloc(1, IG_STATS_MSG_MAX + 1);
+		ig_msgpack_writer w;
+		assert_non_null(big);
+		m.cells = ig_slice_make(big, IG_STATS_MSG_MAX + 1);
+		assert_int_equal(ig_gossip_msg_encode(&m, &b), IG_EINVAL);
+		ig_msgpack_writer_init(&w, &b);
+		ig_msgpack_array_write(&w, 4);
+		ig_msgpack_uint_write(&w, 11);
+		ig_msgpack_str_write(&w, ig_slice_make("se", 2));
+		ig_msgpack_bin_write(&w, m.cells);
+		ig_msgpack_bin_write(&w, ig_slice_make(m.sig, 64));
+		assert_int_equal(ig_msgpack_writer_err(&w), IG_OK);
+		assert_int_not_equal(decode_raw(b.ptr, b.len), IG_OK);
+		m.cells.len = IG_STATS_MSG_MAX;
+		ig_buf_reset(&b);
+		assert_int_equal(ig_gossip_msg_encode(&m, &b), IG_OK);
+		assert_int_equal(
+		    ig_gossip_msg_decode(ig_buf_slice(&b), &d), IG_OK);
+		assert_int_equal(d->cells.len, IG_STATS_MSG_MAX);
+		ig_gossip_msg_free(d);
+		free(big);
+	}
+	ig_buf_free(&b);
 }
 
 /* ROOTS and ROOTS_REPLY are decoded as strictly as the rest. */
@@ -278,9 +380,9 @@ test_strict(void **state)
 	(void) state;
 	fixtures();
 
-	/* type codes 0 and 11, a negative and a string one */
+	/* type codes 0 and 13, a negative and a string one */
 	assert_int_equal(decode_raw("\x92\x00\x01", 3), IG_EUNSUPPORTED);
-	assert_int_equal(decode_raw("\x92\x0b\x01", 3), IG_EUNSUPPORTED);
+	assert_int_equal(decode_raw("\x92\x0d\x01", 3), IG_EUNSUPPORTED);
 	assert_int_not_equal(decode_raw("\x92\xff\x01", 3), IG_OK);
 	assert_int_not_equal(decode_raw("\x92\xa1x\x01", 4), IG_OK);
 	/* not an array, empty, wrong arity for the type */
@@ -404,6 +506,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_roots_strict),
+		cmocka_unit_test(test_cells_strict),
 		cmocka_unit_test(test_in_sync_size),
 		cmocka_unit_test(test_strict),
 		cmocka_unit_test(test_vv_hash),
