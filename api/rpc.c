@@ -19,6 +19,7 @@
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <stdint.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "api/routes.h"
@@ -237,6 +238,7 @@ struct ig_rpc {
 	size_t inflight;
 	rpc_ctx ctxs[IG_RPC_CONTEXTS];
 	size_t n_ctxs;
+	_Atomic bool stopping; /* callbacks start no new operation */
 };
 
 static void
@@ -297,13 +299,16 @@ rpc_cb(void *arg)
 		c->sending = false;
 		if (rv != 0)
 			nng_msg_free(nng_aio_get_msg(c->aio));
-		if (rv == NNG_ECLOSED)
+		if (rv == NNG_ECLOSED || atomic_load(&c->rpc->stopping))
 			return;
 		nng_ctx_recv(c->ctx, c->aio);
 		return;
 	}
-	if (rv == NNG_ECLOSED)
+	if (rv == NNG_ECLOSED || atomic_load(&c->rpc->stopping)) {
+		if (rv == 0)
+			nng_msg_free(nng_aio_get_msg(c->aio));
 		return;
+	}
 	if (rv != 0) {
 		nng_ctx_recv(c->ctx, c->aio);
 		return;
@@ -377,21 +382,35 @@ ig_rpc_port(const ig_rpc *r)
 }
 
 void
-ig_rpc_stop(ig_rpc *r)
+ig_rpc_quiesce(ig_rpc *r)
 {
-	if (r == NULL)
+	if (r == NULL || atomic_exchange(&r->stopping, true))
 		return;
-	/* Closing the socket fails every pending receive; jobs in the
-	 * workers finish with a send that fails. */
-	nng_close(r->sock);
+	/* Everything of ours stops before the socket is closed, as nng's
+	 * author advises: no new connection, no new operation (the
+	 * callbacks see `stopping`), every pending one cancelled and its
+	 * callback finished; jobs in the workers end with a send that
+	 * fails at once. */
+	(void) nng_listener_close(r->listener);
+	for (size_t i = 0; i < r->n_ctxs; i++)
+		nng_aio_stop(r->ctxs[i].aio);
 	nng_mtx_lock(r->mtx);
 	while (r->inflight > 0)
 		nng_cv_wait(r->cv);
 	nng_mtx_unlock(r->mtx);
-	for (size_t i = 0; i < r->n_ctxs; i++) {
-		nng_aio_stop(r->ctxs[i].aio);
+}
+
+void
+ig_rpc_stop(ig_rpc *r)
+{
+	if (r == NULL)
+		return;
+	ig_rpc_quiesce(r);
+	for (size_t i = 0; i < r->n_ctxs; i++)
+		(void) nng_ctx_close(r->ctxs[i].ctx);
+	nng_close(r->sock);
+	for (size_t i = 0; i < r->n_ctxs; i++)
 		nng_aio_free(r->ctxs[i].aio);
-	}
 	nng_cv_free(r->cv);
 	nng_mtx_free(r->mtx);
 	ig_free(r);

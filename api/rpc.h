@@ -37,8 +37,15 @@ IG_MUST_CHECK ig_err ig_rpc_start(ig_api *api, const char *url, ig_rpc **out);
 /* The TCP port bound (0 for other transports). */
 int ig_rpc_port(const ig_rpc *r);
 
-/* Closes the socket, waits for the requests in the workers and frees
- * the endpoint. NULL is a no-op. */
+/* Stops serving without closing the nng socket: no new connection or
+ * request, every pending operation cancelled, the requests in the
+ * workers finished. After it, api is no longer used and may be freed.
+ * Idempotent; NULL is a no-op. */
+void ig_rpc_quiesce(ig_rpc *r);
+
+/* Quiesces (if not yet), closes the socket and frees the endpoint. The
+ * close is nng's and can hang in nng 1.5 (docs/operations.md): the node
+ * calls it after its store is closed. NULL is a no-op. */
 void ig_rpc_stop(ig_rpc *r);
 
 /* --- client

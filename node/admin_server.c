@@ -9,6 +9,7 @@
  * (IG_ADMIN_MSG_MAX) and pre-validated before msgpack-c decodes them.
  */
 #include <stdio.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <nng/nng.h>
@@ -36,6 +37,9 @@
 /* Nesting of an admin request: [1, "verify", token, at, [text...]]. */
 #define REQ_DEPTH 3
 
+/* How often the thread looks at `stopping` while no request arrives. */
+#define ADMIN_POLL_MS 200
+
 struct ig_admin_server {
 	ig_registry *reg; /* borrowed */
 	ig_net *net; /* borrowed, may be NULL */
@@ -48,6 +52,7 @@ struct ig_admin_server {
 	bool sock_open;
 	nng_listener listener;
 	nng_thread *thr;
+	_Atomic bool stopping; /* the thread ends at its next poll */
 	ig_verifier *verifier;
 	ig_hcert *hcert; /* scratch decoder of the thread */
 	ig_buf reply;
@@ -482,7 +487,9 @@ server_main(void *arg)
 		nng_msg *m;
 		int rv = nng_recvmsg(s->sock, &m, 0);
 
-		if (rv == NNG_ECLOSED)
+		if (rv == 0 && atomic_load(&s->stopping))
+			nng_msg_free(m);
+		if (rv == NNG_ECLOSED || atomic_load(&s->stopping))
 			break;
 		if (rv != 0)
 			continue;
@@ -548,6 +555,9 @@ ig_admin_server_open(const ig_admin_server_config *cfg, ig_registry *reg,
 	         s->sock, NNG_OPT_RECVMAXSZ, IG_ADMIN_MSG_MAX))
 	        != 0
 	    || (rv = nng_socket_set_ms(s->sock, NNG_OPT_SENDTIMEO, 5000)) != 0
+	    || (rv = nng_socket_set_ms(
+	            s->sock, NNG_OPT_RECVTIMEO, ADMIN_POLL_MS))
+	        != 0
 	    || (rv = nng_listener_create(&s->listener, s->sock, s->url))
 	        != 0) {
 		snprintf(why, why_len, "admin listener %s: %s", s->url,
@@ -584,14 +594,26 @@ ig_admin_server_start(ig_admin_server *s, char *why, size_t why_len)
 }
 
 void
+ig_admin_server_quiesce(ig_admin_server *s)
+{
+	if (s == NULL)
+		return;
+	/* The thread polls the flag (ADMIN_POLL_MS) and ends without the
+	 * socket being closed under it. */
+	atomic_store(&s->stopping, true);
+	if (s->thr != NULL)
+		nng_thread_destroy(s->thr);
+	s->thr = NULL;
+}
+
+void
 ig_admin_server_close(ig_admin_server *s)
 {
 	if (s == NULL)
 		return;
+	ig_admin_server_quiesce(s);
 	if (s->sock_open)
 		nng_close(s->sock);
-	if (s->thr != NULL)
-		nng_thread_destroy(s->thr);
 	ig_hcert_free(s->hcert);
 	ig_verifier_free(s->verifier);
 	ig_buf_free(&s->reply);

@@ -44,8 +44,12 @@ IG_MUST_CHECK ig_err ig_admin_server_open(const ig_admin_server_config *cfg,
 IG_MUST_CHECK ig_err ig_admin_server_start(
     ig_admin_server *s, char *why, size_t why_len);
 
-/* Stops serving (a request being served is finished first) and frees s.
+/* Stops serving without closing the nng socket (a request being served
+ * is finished first): nothing reads or writes the registry afterwards.
  * NULL is a no-op. */
+void ig_admin_server_quiesce(ig_admin_server *s);
+
+/* Quiesces (if not yet), closes the socket and frees s. NULL is a no-op. */
 void ig_admin_server_close(ig_admin_server *s);
 
 #endif /* IG_NODE_ADMIN_SERVER_H */

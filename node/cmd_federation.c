@@ -468,6 +468,31 @@ member_to_json(const ig_root_member *m)
 
 /* Describes r as JSON (owned) and counts its valid signatures. NULL when
  * out of memory or the crypto library fails. */
+/* The root's log ends of removed members: [{"member", "last_seq"}...]
+ * (owned; NULL when out of memory, which jansson's setters refuse). */
+static json_t *
+cuts_to_json(const ig_root *r)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a != NULL && i < ig_root_cut_count(r); i++) {
+		const ig_root_cut *c = ig_root_cut_at(r, i);
+		json_t *o = json_object();
+		if (o == NULL
+		    || json_object_set_new(
+		           o, "member", json_slice(c->member_id))
+		        != 0
+		    || json_object_set_new(o, "last_seq",
+		           json_integer((json_int_t) c->last_seq))
+		        != 0
+		    || json_array_append_new(a, o) != 0) {
+			json_decref(o);
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 static json_t *
 root_to_json(const ig_root *r, uint64_t *n_valid)
 {
@@ -543,7 +568,8 @@ root_to_json(const ig_root *r, uint64_t *n_valid)
 	        == 0
 	    && json_object_set(j, "not_signed_by", missing) == 0
 	    && json_object_set_new(j, "complete", json_boolean(needed == 0))
-	        == 0;
+	        == 0
+	    && json_object_set_new(j, "log_ends", cuts_to_json(r)) == 0;
 	ig_buf_free(&msg);
 	json_decref(members);
 	json_decref(sigs);
@@ -915,7 +941,21 @@ usage_propose(FILE *f)
 	    "  --out FILE             where to write N+1 (required)\n"
 	    "  --add FILE             add a member (ID.member.json from "
 	    "'intyg keygen')\n"
-	    "  --remove ID            remove a member\n"
+	    "  --remove ID            remove a member; needs --log-end "
+	    "ID=...\n"
+	    "  --log-end ID=SEQ       end the log of a member this root "
+	    "removes "
+	    "(or\n"
+	    "                         removed earlier) at SEQ: its entries "
+	    "above SEQ\n"
+	    "                         are refused and rolled back everywhere. "
+	    "Take SEQ\n"
+	    "                         from its head in GET /v1/federation. "
+	    "ID=open\n"
+	    "                         sets no end (a removed member that "
+	    "never\n"
+	    "                         acknowledges the root can go on "
+	    "publishing)\n"
 	    "  --replace FILE         replace a member's description: a key "
 	    "rotation\n"
 	    "                         (new ed25519_pub), a new TLS "
@@ -1042,6 +1082,74 @@ roles_set(const char *cmd, const char *list, ig_root_member *m)
 	return true;
 }
 
+/* Parses the --log-end ID=SEQ|open arguments into cuts[0..*n_cut): each
+ * ID at most once, not a member of the proposed root (members[0..n)),
+ * and every removed ID named. Prints the problem and returns false. */
+static bool
+log_ends_parse(const char *cmd, const char **ends, size_t n_end,
+    const char **removes, size_t n_rm, const ig_root_member *members, size_t n,
+    ig_root_cut *cuts, size_t *n_cut)
+{
+	for (size_t i = 0; i < n_end; i++) {
+		const char *eq = strchr(ends[i], '=');
+		ig_slice id;
+		int64_t seq;
+		if (eq == NULL || eq == ends[i]) {
+			fprintf(stderr,
+			    "intyg %s: --log-end takes ID=SEQ or ID=open, not "
+			    "'%s'\n",
+			    cmd, ends[i]);
+			return false;
+		}
+		id = ig_slice_make(ends[i], (size_t) (eq - ends[i]));
+		for (size_t j = 0; j < i; j++) {
+			if (strncmp(ends[j], ends[i], id.len + 1) == 0) {
+				fprintf(stderr,
+				    "intyg %s: --log-end %.*s given twice\n",
+				    cmd, (int) id.len, ends[i]);
+				return false;
+			}
+		}
+		if (member_index(members, n, id) != n) {
+			fprintf(stderr,
+			    "intyg %s: --log-end %.*s: it stays a member; "
+			    "only "
+			    "a removed member's log ends\n",
+			    cmd, (int) id.len, ends[i]);
+			return false;
+		}
+		if (strcmp(eq + 1, "open") == 0)
+			continue;
+		if (ig_cli_parse_int(eq + 1, 0, INT64_MAX, &seq) != IG_OK) {
+			fprintf(stderr,
+			    "intyg %s: --log-end %s: SEQ must be a number "
+			    "(0 or more) or 'open'\n",
+			    cmd, ends[i]);
+			return false;
+		}
+		cuts[*n_cut].member_id = id;
+		cuts[*n_cut].last_seq = (uint64_t) seq;
+		(*n_cut)++;
+	}
+	for (size_t i = 0; i < n_rm; i++) {
+		size_t len = strlen(removes[i]);
+		bool named = false;
+		for (size_t j = 0; j < n_end && !named; j++)
+			named = strncmp(ends[j], removes[i], len) == 0
+			    && ends[j][len] == '=';
+		if (!named) {
+			fprintf(stderr,
+			    "intyg %s: --remove %s needs --log-end %s=SEQ "
+			    "(its "
+			    "head seq, from GET /v1/federation) or --log-end "
+			    "%s=open\n",
+			    cmd, removes[i], removes[i], removes[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
 static int
 fed_propose(int argc, char **argv)
 {
@@ -1051,6 +1159,7 @@ fed_propose(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "add", required_argument, NULL, 'a' },
 		{ "remove", required_argument, NULL, 'R' },
+		{ "log-end", required_argument, NULL, 'L' },
 		{ "replace", required_argument, NULL, 'p' },
 		{ "countries", required_argument, NULL, 'c' },
 		{ "roles", required_argument, NULL, 'l' },
@@ -1063,8 +1172,10 @@ fed_propose(int argc, char **argv)
 	const char *root_path = NULL, *out_path = NULL, *thr = NULL;
 	const char *exp = NULL;
 	const char **adds = NULL, **removes = NULL, **replaces = NULL;
-	const char **ccs = NULL, **rls = NULL;
+	const char **ccs = NULL, **rls = NULL, **ends = NULL;
 	size_t n_add = 0, n_rm = 0, n_rp = 0, n_cc = 0, n_rl = 0, n = 0;
+	size_t n_end = 0, n_cut = 0;
+	ig_root_cut *cuts = NULL;
 	member_file *files = NULL;
 	ig_root_member *members = NULL;
 	ig_root *cur = NULL, *next = NULL;
@@ -1082,8 +1193,10 @@ fed_propose(int argc, char **argv)
 	replaces = ig_calloc((size_t) argc, sizeof(*replaces));
 	ccs = ig_calloc((size_t) argc, sizeof(*ccs));
 	rls = ig_calloc((size_t) argc, sizeof(*rls));
+	ends = ig_calloc((size_t) argc, sizeof(*ends));
+	cuts = ig_calloc((size_t) argc, sizeof(*cuts));
 	if (adds == NULL || removes == NULL || replaces == NULL || ccs == NULL
-	    || rls == NULL) {
+	    || rls == NULL || ends == NULL || cuts == NULL) {
 		rc = IG_EXIT_SOFTWARE;
 		goto out;
 	}
@@ -1101,6 +1214,9 @@ fed_propose(int argc, char **argv)
 			break;
 		case 'R':
 			removes[n_rm++] = optarg;
+			break;
+		case 'L':
+			ends[n_end++] = optarg;
 			break;
 		case 'p':
 			replaces[n_rp++] = optarg;
@@ -1273,6 +1389,9 @@ fed_propose(int argc, char **argv)
 		    cmd);
 		goto out;
 	}
+	if (!log_ends_parse(
+	        cmd, ends, n_end, removes, n_rm, members, n, cuts, &n_cut))
+		goto out;
 	ig_root_info info = {
 		.fed_id = ig_root_fed_id(cur),
 		.serial = ig_root_serial(cur) + 1,
@@ -1280,6 +1399,8 @@ fed_propose(int argc, char **argv)
 		.threshold = (uint64_t) threshold,
 		.n_members = n,
 		.members = members,
+		.n_cuts = n_cut,
+		.cuts = cuts,
 	};
 	if ((e = ig_root_encode(&info, &root_bytes)) != IG_OK
 	    || (e = ig_root_signed_encode(
@@ -1309,6 +1430,8 @@ out:
 	ig_free(replaces);
 	ig_free(ccs);
 	ig_free(rls);
+	ig_free(ends);
+	ig_free(cuts);
 	ig_buf_free(&root_bytes);
 	ig_buf_free(&signed_root);
 	return rc;

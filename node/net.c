@@ -36,6 +36,7 @@
  * the dialer closed) stays in the list, marked gone, until ig_net_close:
  * an exchange still in flight may point at it.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -61,6 +62,14 @@
 
 #define SUB "net"
 
+/* The least time without a connection after which a peer's dialer is
+ * made anew (redial_stale). */
+#define REDIAL_MIN_MS 3000
+
+/* Requests to a peer that time out in a row before its dialer is made
+ * anew: its connection may be dead without nng having noticed. */
+#define REDIAL_TIMEOUTS 3
+
 /* Bytes of nng's own framing (the req/rep header) on top of a message. */
 #define FRAMING_SLACK 64
 
@@ -77,6 +86,9 @@ typedef struct net_peer {
 	bool dialer_open; /* gmtx once started: closed while blocked */
 	bool blocked; /* gmtx */
 	nng_tls_config *tls; /* our reference for new dialers; NULL if plain */
+	_Atomic int pipes; /* connections up (pipe callbacks) */
+	unsigned timeouts; /* gmtx: requests timed out in a row */
+	_Atomic int64_t down_since_ms; /* when the last one went down */
 } net_peer;
 
 typedef struct net_exchange {
@@ -167,6 +179,7 @@ list_remove(ex_list *l, net_exchange *e)
 }
 
 static void root_follow(ig_net *n);
+static void redial_stale(ig_net *n, int64_t now);
 
 /* Frees an exchange that is in no list; waits for its callback. */
 static void
@@ -316,6 +329,8 @@ exchange_deliver(ig_net *n, net_exchange *e)
 	int64_t now = ig_time_now_ms();
 
 	nng_mtx_lock(n->gmtx);
+	e->peer->timeouts
+	    = e->result == NNG_ETIMEDOUT ? e->peer->timeouts + 1 : 0;
 	if (e->result == 0 && e->reply != NULL) {
 		ig_err err = ig_gossip_on_reply(
 		    n->g, e->exchange, ig_nng_msg_slice(e->reply), now);
@@ -361,6 +376,7 @@ worker_main(void *arg)
 			int64_t now = ig_time_now_ms();
 			nng_mtx_lock(n->gmtx);
 			root_follow(n);
+			redial_stale(n, now);
 			if (ig_gossip_tick(n->g, now) != IG_OK)
 				IG_WARN(SUB, "gossip tick failed");
 			flush_sends(n, now);
@@ -454,10 +470,73 @@ peer_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 	net_peer *peer = arg;
 
 	(void) p;
-	if (ev == NNG_PIPE_EV_ADD_POST)
+	if (ev == NNG_PIPE_EV_ADD_POST) {
+		atomic_fetch_add(&peer->pipes, 1);
 		IG_INFO(SUB, "peer %s up (%s)", peer->id, peer->url);
-	else if (ev == NNG_PIPE_EV_REM_POST)
+	} else if (ev == NNG_PIPE_EV_REM_POST) {
+		if (atomic_fetch_sub(&peer->pipes, 1) == 1)
+			atomic_store(&peer->down_since_ms, ig_time_now_ms());
 		IG_INFO(SUB, "peer %s down", peer->id);
+	}
+}
+
+static ig_err peer_dialer_make(
+    ig_net *n, net_peer *p, char *why, size_t why_len);
+
+/* How long a peer may stay without a connection before its dialer is
+ * made anew. */
+static int64_t
+redial_after_ms(const ig_net *n)
+{
+	int64_t ms = 4 * (int64_t) n->reconnect_max_ms;
+	return ms < REDIAL_MIN_MS ? REDIAL_MIN_MS : ms;
+}
+
+/* Makes the dialer of every live peer that has had no connection for
+ * redial_after_ms anew. nng 1.5's dialers reconnect on a timer, and
+ * nng 1.5.x can lose such timers (nanomsg/nng#1486: aio expiry
+ * ordering); seen here as a node whose dialers never reconnected after
+ * its peers restarted their listeners for a new root, while its own
+ * listener kept serving: every request it sent then timed out and it
+ * never fetched the root (nng had not even reported the connections
+ * closed). So a peer is dialled anew when it has had no connection for
+ * redial_after_ms, or when REDIAL_TIMEOUTS requests to it in a row timed
+ * out. A fresh dialer dials at once. Called by the worker with gmtx
+ * held. */
+static void
+redial_stale(ig_net *n, int64_t now)
+{
+	char why[256];
+
+	for (net_peer *p = n->peers; p != NULL; p = p->next) {
+		int64_t since = atomic_load(&p->down_since_ms);
+		bool dead = p->timeouts >= REDIAL_TIMEOUTS;
+		if (p->gone || p->blocked || !p->dialer_open
+		    || (!dead
+		        && (atomic_load(&p->pipes) > 0
+		            || now - since < redial_after_ms(n))))
+			continue;
+		if (dead)
+			IG_INFO(SUB,
+			    "peer %s: %u requests in a row timed out; dialing "
+			    "anew",
+			    p->id, p->timeouts);
+		else
+			IG_INFO(SUB,
+			    "peer %s: no connection for %lld ms; dialing anew",
+			    p->id, (long long) (now - since));
+		p->timeouts = 0;
+		atomic_store(&p->down_since_ms, now);
+		(void) nng_dialer_close(p->dialer);
+		p->dialer_open = false;
+		if (peer_dialer_make(n, p, why, sizeof(why)) != IG_OK) {
+			IG_WARN(SUB, "%s", why);
+			continue;
+		}
+		if (nng_dialer_start(p->dialer, NNG_FLAG_NONBLOCK) != 0)
+			IG_DEBUG(SUB, "dialing peer %s at %s failed; retrying",
+			    p->id, p->url);
+	}
 }
 
 static void
@@ -591,6 +670,7 @@ peer_open(ig_net *n, net_peer *p, const char *ca, char *why, size_t why_len)
 	}
 	p->sock_open = true;
 	p->net = n;
+	atomic_store(&p->down_since_ms, ig_time_now_ms());
 	if ((rv = nng_socket_set_size(
 	         p->sock, NNG_OPT_RECVMAXSZ, n->msg_max + FRAMING_SLACK))
 	        != 0
@@ -1089,6 +1169,14 @@ ig_net_stats(ig_net *n, ig_gossip_stats *out)
 {
 	nng_mtx_lock(n->gmtx);
 	ig_gossip_stats_get(n->g, out);
+	nng_mtx_unlock(n->gmtx);
+}
+
+void
+ig_net_cells_set(ig_net *n, const ig_gossip_cells *c)
+{
+	nng_mtx_lock(n->gmtx);
+	ig_gossip_cells_set(n->g, c);
 	nng_mtx_unlock(n->gmtx);
 }
 

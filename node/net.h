@@ -89,6 +89,12 @@ void ig_net_peers_each(ig_net *n, ig_gossip_peer_fn fn, void *arg);
 /* The machine's counters. Thread-safe. */
 void ig_net_stats(ig_net *n, ig_gossip_stats *out);
 
+/* Attaches (c copied, its ctx borrowed) or detaches (c NULL) the
+ * statistics cells of the machine (ig_gossip_cells_set) under the
+ * machine's mutex: after a detach returns, no hook of c runs any more.
+ * Thread-safe. */
+void ig_net_cells_set(ig_net *n, const ig_gossip_cells *c);
+
 /* Blocks (block true) or unblocks the peers named by ids[0..count)
  * (borrowed for the call): an operator's cooperative partition. A
  * blocked peer is not dialled (its dialer is closed, so its connection

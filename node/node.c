@@ -37,8 +37,10 @@
 #include "node/admin_server.h"
 #include "node/publish.h"
 #include "node/keyfiles.h"
+#include "node/gwpull.h"
 #include "node/net.h"
 #include "node/node.h"
+#include "node/stats_store.h"
 #include "registry/base/alloc.h"
 #include "registry/base/buf.h"
 #include "registry/base/isotime.h"
@@ -70,6 +72,13 @@ struct ig_node {
 	ig_http *http; /* public routes */
 	ig_http *http_admin;
 	ig_rpc *rpc;
+	/* The statistics' store and gossip hooks (node/stats_store.h);
+	 * cells_on while they are attached to the gossip machine. */
+	ig_stats_rocks stats_rocks;
+	ig_stats_store stats_store;
+	ig_stats_gossip stats_gossip;
+	bool cells_on;
+	ig_gwpull *gw; /* the [gateway] pull, NULL when not configured */
 	/* The timer thread; stop is guarded by tmtx, last_gs and
 	 * expiry_warn are touched by that thread alone. */
 	nng_thread *timer;
@@ -332,7 +341,8 @@ api_open(ig_node *n, char *why, size_t why_len)
 	ac.stats_k = cfg->api_stats_k;
 	ac.stats_rounding = cfg->api_stats_rounding;
 	ac.report_tokens_file = cfg->api_report_tokens_file;
-	ac.stats_store = NULL; /* memory only, see configs/README.md */
+	ig_stats_store_init(n->reg, &n->stats_rocks, &n->stats_store);
+	ac.stats_store = &n->stats_store; /* the store's "stats" family */
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.ctx = n;
 	hooks.peers_each = hook_peers_each;
@@ -351,6 +361,16 @@ api_open(ig_node *n, char *why, size_t why_len)
 		return err;
 	}
 	ig_publisher_metrics_set(n->pub, ig_api_metrics(n->api));
+	/* The counts travel by gossip, signed with the member key. */
+	{
+		ig_gossip_cells cells;
+		n->stats_gossip.stats = ig_api_stats(n->api);
+		n->stats_gossip.reg = n->reg;
+		n->stats_gossip.priv = n->priv;
+		ig_stats_gossip_hooks(&n->stats_gossip, &cells);
+		ig_net_cells_set(n->net, &cells);
+		n->cells_on = true;
+	}
 	return IG_OK;
 }
 
@@ -432,13 +452,34 @@ timer_stop(ig_node *n)
 /* Stops the API in the order api/http.h asks: every listener, a last
  * statistics flush, the service (the timer has stopped). */
 static void
+api_quiesce(ig_node *n)
+{
+	/* Nothing of the API reads or writes the store after this: the RPC
+	 * takes no request, the workers have finished theirs (the HTTP
+	 * listeners answer 503 until they are closed), the gossip no longer
+	 * carries the counters, and the counters are on disk. The nng
+	 * sockets are closed after the store (api_close). */
+	if (n->rpc != NULL) {
+		ig_rpc_quiesce(n->rpc);
+		IG_INFO(SUB, "RPC on %s stopped", n->cfg.api_rpc_listen);
+	}
+	if (n->api != NULL)
+		ig_api_quiesce(n->api);
+	if (n->cells_on) {
+		ig_net_cells_set(n->net, NULL);
+		n->cells_on = false;
+	}
+	if (n->api != NULL)
+		stats_flush(n);
+	ig_stats_store_fini(&n->stats_rocks);
+}
+
+/* The nng side of the API, after api_quiesce and the store's close. */
+static void
 api_close(ig_node *n)
 {
-	if (n->rpc != NULL) {
-		ig_rpc_stop(n->rpc);
-		IG_INFO(SUB, "RPC on %s stopped", n->cfg.api_rpc_listen);
-		n->rpc = NULL;
-	}
+	ig_rpc_stop(n->rpc);
+	n->rpc = NULL;
 	if (n->http_admin != NULL) {
 		ig_http_stop(n->http_admin);
 		IG_INFO(
@@ -450,11 +491,8 @@ api_close(ig_node *n)
 		IG_INFO(SUB, "public API on %s stopped", n->cfg.api_listen);
 		n->http = NULL;
 	}
-	if (n->api != NULL) {
-		stats_flush(n);
-		ig_api_free(n->api);
-		n->api = NULL;
-	}
+	ig_api_free(n->api);
+	n->api = NULL;
 }
 
 ig_err
@@ -615,6 +653,21 @@ ig_node_start(ig_node *n, char *why, size_t why_len)
 		return err;
 	if ((err = timer_start(n, why, why_len)) != IG_OK)
 		return err;
+	if (n->cfg.gw_url[0] != '\0') {
+		const ig_root_member *me = ig_root_member_find(
+		    cur, ig_slice_make(n->cfg.id, strlen(n->cfg.id)));
+		if (me == NULL || (me->roles & IG_ROLE_GATEWAY_BRIDGE) == 0)
+			IG_WARN(SUB,
+			    "[gateway] is configured but %s has no "
+			    "gateway-bridge role in root serial %llu: its "
+			    "publications will be refused",
+			    n->cfg.id,
+			    (unsigned long long) ig_root_serial(cur));
+		if ((err = ig_gwpull_start(
+		         &n->cfg, n->pub, &n->gw, why, why_len))
+		    != IG_OK)
+			return err;
+	}
 	IG_INFO(SUB,
 	    "node %s started (federation %.*s, root serial %llu, %zu "
 	    "members, %s transport)",
@@ -642,6 +695,10 @@ static pthread_t wd_thr;
  * SIGKILL. */
 #define SHUTDOWN_GRACE_S 20
 
+/* Once the store is closed only nng's teardown is left; nothing is lost
+ * by cutting it short. */
+#define SHUTDOWN_AFTER_STORE_S 3
+
 static void *
 watchdog_main(void *arg)
 {
@@ -649,13 +706,25 @@ watchdog_main(void *arg)
 	bool fire, safe;
 	const char *step;
 
+	struct timespec now;
+	bool shortened = false;
+
 	(void) arg;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += SHUTDOWN_GRACE_S;
 	pthread_mutex_lock(&wd_mtx);
-	while (wd_armed
-	    && pthread_cond_timedwait(&wd_cv, &wd_mtx, &until) != ETIMEDOUT)
-		;
+	while (wd_armed) {
+		if (wd_store_closed && !shortened) {
+			clock_gettime(CLOCK_REALTIME, &now);
+			now.tv_sec += SHUTDOWN_AFTER_STORE_S;
+			if (now.tv_sec < until.tv_sec)
+				until = now;
+			shortened = true;
+		}
+		if (pthread_cond_timedwait(&wd_cv, &wd_mtx, &until)
+		    == ETIMEDOUT)
+			break;
+	}
 	fire = wd_armed;
 	safe = wd_store_closed;
 	step = wd_step;
@@ -664,7 +733,7 @@ watchdog_main(void *arg)
 		IG_ERROR(SUB,
 		    "shutdown did not finish within %d s (stuck in: %s); "
 		    "exiting anyway: %s",
-		    SHUTDOWN_GRACE_S, step,
+		    safe ? SHUTDOWN_AFTER_STORE_S : SHUTDOWN_GRACE_S, step,
 		    safe ? "the store was closed cleanly before"
 		         : "everything acknowledged was synced, but the store "
 		           "was not closed");
@@ -688,6 +757,7 @@ watchdog_step(const char *step, bool store_closed)
 	pthread_mutex_lock(&wd_mtx);
 	wd_step = step;
 	wd_store_closed = store_closed;
+	pthread_cond_signal(&wd_cv); /* the deadline may shorten */
 	pthread_mutex_unlock(&wd_mtx);
 }
 
@@ -714,13 +784,15 @@ ig_node_close(ig_node *n)
 	 * read the registry), then the transport, the machine and the store
 	 * it borrows. */
 	watchdog_arm();
+	watchdog_step("stopping the gateway pull", false);
+	ig_gwpull_stop(n->gw);
+	n->gw = NULL;
 	watchdog_step("stopping the timer thread", false);
 	timer_stop(n);
 	watchdog_step("stopping the query API", false);
-	api_close(n);
+	api_quiesce(n);
 	watchdog_step("stopping the admin endpoint", false);
-	ig_admin_server_close(n->admin);
-	ig_publisher_free(n->pub);
+	ig_admin_server_quiesce(n->admin);
 	/* Stop the transport's threads, then close the store while nothing
 	 * uses it: everything acknowledged is flushed before the nng sockets
 	 * are torn down. nng 1.5.2's nng_close has been seen to hang (about
@@ -733,6 +805,9 @@ ig_node_close(ig_node *n)
 	ig_registry_close(n->reg);
 	n->reg = NULL;
 	watchdog_step("closing the nng sockets", true);
+	api_close(n);
+	ig_admin_server_close(n->admin);
+	ig_publisher_free(n->pub);
 	ig_net_close(n->net);
 	watchdog_disarm();
 	ig_gossip_free(n->gossip);

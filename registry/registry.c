@@ -352,6 +352,9 @@ ig_registry_root_at(const ig_registry *reg, uint64_t serial)
 	return root_at(reg, serial);
 }
 
+static ig_err log_cut_stage(ig_registry *reg, ig_store_batch *b,
+    const ig_root *r, const ig_root_cut *cut);
+
 ig_err
 ig_registry_root_append(ig_registry *reg, ig_slice signed_root)
 {
@@ -413,6 +416,13 @@ ig_registry_root_append(ig_registry *reg, ig_slice signed_root)
 	ig_store_batch_put(b, IG_CF_ROOTS,
 	    ig_slice_make(k, ig_store_key_root(k, serial)),
 	    ig_root_signed_bytes(r));
+	/* The log ends of the members it removes, in the same write: a
+	 * node that stored the root has cut their logs. */
+	for (size_t i = 0; i < ig_root_cut_count(r); i++) {
+		if ((e = log_cut_stage(reg, b, r, ig_root_cut_at(r, i)))
+		    != IG_OK)
+			goto out;
+	}
 	if ((e = ig_store_batch_commit(b)) != IG_OK)
 		goto out;
 	link->root = r;
@@ -870,6 +880,194 @@ op_apply(struct apply_ctx *c, const ig_entry_op *op)
 	return IG_EINTERNAL;
 }
 
+/* --- log ends of removed members (root cuts) -----------------------------
+ *
+ * A root that removes a member may name where its log ends
+ * (docs/protocol.md, "Log ends of removed members"). From that root on,
+ * the member's entries above the cut are refused unless governed by a
+ * later root (a member removed and added again acknowledges the root
+ * that adds it). Entries above the cut that a node applied before it
+ * held the root are rolled back when it stores the root, so that every
+ * node ends in the state of a node that never saw them.
+ */
+
+static bool err_local(ig_err e);
+
+/* The newest held root, newer than the entry's governing serial, whose
+ * cut ends origin's log below seq; NULL when there is none. */
+static const ig_root *
+cut_refusing(
+    const ig_registry *reg, ig_slice origin, uint64_t seq, uint64_t gov_serial)
+{
+	for (const struct root_link *l = chain_head(reg); l != NULL;
+	     l = l->prev) {
+		const ig_root_cut *cut;
+		if (ig_root_serial(l->root) <= gov_serial)
+			break;
+		cut = ig_root_cut_find(l->root, origin);
+		if (cut != NULL && seq > cut->last_seq)
+			return l->root;
+	}
+	return NULL;
+}
+
+/* Reads and decodes origin's entry seq through b into *out. */
+static ig_err
+entry_load(ig_store_batch *b, ig_slice origin, uint64_t seq, ig_entry **out)
+{
+	uint8_t k[IG_STORE_KEY_MAX];
+	ig_buf v;
+	ig_err e;
+
+	ig_buf_init(&v, IG_ENTRY_SIGNED_MAX);
+	e = ig_store_batch_get(b, IG_CF_ENTRIES,
+	    ig_slice_make(k, ig_store_key_entry(k, origin, seq)), &v);
+	if (e == IG_OK)
+		e = ig_entry_decode(ig_buf_slice(&v), out);
+	ig_buf_free(&v);
+	if (e != IG_OK && e != IG_ENOMEM && e != IG_ESTORE) {
+		IG_ERROR(SUB, "stored entry %.*s/%llu unreadable: %s",
+		    (int) origin.len, (const char *) origin.ptr,
+		    (unsigned long long) seq, ig_err_name(e));
+		e = IG_ESTORE;
+	}
+	return e;
+}
+
+/* Stages the withdrawal of every record en wrote (its origin's copies
+ * of DSCs and CSCAs, its part of revocation sets). The records of other
+ * origins are keyed or merged apart and stay. */
+static ig_err
+entry_withdraw(ig_store_batch *b, const ig_entry *en)
+{
+	uint8_t k[IG_STORE_KEY_MAX];
+	uint8_t thumb[32];
+	ig_slice origin = ig_entry_origin(en);
+	ig_err e;
+
+	for (size_t i = 0; i < ig_entry_op_count(en); i++) {
+		const ig_entry_op *op = ig_entry_op_at(en, i);
+		switch (op->kind) {
+		case IG_OP_CSCA_PUT:
+			if ((e = ig_sha256(op->der, thumb)) != IG_OK)
+				return e;
+			ig_store_batch_del(b, IG_CF_CSCA,
+			    ig_slice_make(k,
+			        ig_store_key_csca(
+			            k, op->country, origin, thumb)));
+			break;
+		case IG_OP_DSC_PUT:
+			/* the kid is the thumbprint's first 8 bytes */
+			if ((e = ig_sha256(op->der, thumb)) != IG_OK)
+				return e;
+			ig_store_batch_del(b, IG_CF_DSC,
+			    ig_slice_make(
+			        k, ig_store_key_dsc(k, thumb, origin, thumb)));
+			break;
+		case IG_OP_REV_PUT:
+		case IG_OP_REV_DEL:
+			for (size_t j = 0; j < op->hashes.len;
+			     j += IG_REVOCATION_HASH_LEN)
+				ig_store_batch_rev_remove(b,
+				    ig_slice_make(k,
+				        ig_store_key_rev(k, op->kid,
+				            op->hash_type,
+				            op->hashes.ptr + j)),
+				    origin);
+			break;
+		case IG_OP_DSC_DEL:
+		case IG_OP_ROOT_ACK:
+			break;
+		}
+	}
+	return IG_OK;
+}
+
+/* Ends the log of cut->member_id at cut->last_seq, as root r orders, in
+ * b: when the store holds entries above it, they are deleted, everything
+ * the origin's log wrote is withdrawn, and its entries 1..last_seq are
+ * applied again, in order, under the roots that governed them. The
+ * origin's records then are what a node that never saw the later entries
+ * holds, byte for byte. Called with apply_lock held. IG_EINTERNAL when a
+ * stored entry no longer applies (it did when it was stored). */
+static ig_err
+log_cut_stage(ig_registry *reg, ig_store_batch *b, const ig_root *r,
+    const ig_root_cut *cut)
+{
+	uint8_t k[IG_STORE_KEY_MAX];
+	ig_slice origin = cut->member_id;
+	ig_registry_head h, nh;
+	struct apply_ctx c;
+	ig_entry *en = NULL;
+	ig_err e;
+
+	if ((e = head_load(reg, b, origin, &h)) != IG_OK)
+		return e;
+	if (h.seq <= cut->last_seq)
+		return IG_OK;
+	for (uint64_t seq = 1; seq <= h.seq; seq++) {
+		if ((e = entry_load(b, origin, seq, &en)) != IG_OK)
+			return e;
+		e = entry_withdraw(b, en);
+		ig_entry_free(en);
+		en = NULL;
+		if (e != IG_OK)
+			return e;
+		if (seq > cut->last_seq)
+			ig_store_batch_del(b, IG_CF_ENTRIES,
+			    ig_slice_make(
+			        k, ig_store_key_entry(k, origin, seq)));
+	}
+	memset(&nh, 0, sizeof(nh));
+	nh.origin = origin;
+	nh.root_serial = 1;
+	nh.frozen_at = h.frozen_at;
+	memset(&c, 0, sizeof(c));
+	c.reg = reg;
+	c.b = b;
+	for (uint64_t seq = 1; seq <= cut->last_seq; seq++) {
+		const ig_root *gov;
+		if ((e = entry_load(b, origin, seq, &en)) != IG_OK)
+			return e;
+		if (ig_entry_root_ack(en) != 0)
+			nh.root_serial = ig_entry_root_ack(en);
+		c.en = en;
+		c.m = (gov = root_at(reg, nh.root_serial)) == NULL
+		    ? NULL
+		    : ig_root_member_find(gov, origin);
+		e = c.m == NULL ? IG_EINTERNAL : IG_OK;
+		for (size_t i = 0; e == IG_OK && i < ig_entry_op_count(en);
+		     i++) {
+			c.op_index = i;
+			e = op_apply(&c, ig_entry_op_at(en, i));
+		}
+		ig_entry_hash(en, nh.hash);
+		ig_entry_free(en);
+		en = NULL;
+		if (e != IG_OK) {
+			IG_ERROR(SUB,
+			    "cut of %.*s: its entry %llu no longer applies: "
+			    "%s",
+			    (int) origin.len, (const char *) origin.ptr,
+			    (unsigned long long) seq, ig_err_name(e));
+			return err_local(e) ? e : IG_EINTERNAL;
+		}
+	}
+	nh.seq = cut->last_seq;
+	if (nh.seq == 0 && nh.frozen_at == 0)
+		ig_store_batch_del(b, IG_CF_HEADS, origin);
+	else
+		head_put(b, &nh);
+	IG_WARN(SUB,
+	    "root serial %llu ended the log of removed member %.*s at seq "
+	    "%llu: its entries %llu..%llu are rolled back",
+	    (unsigned long long) ig_root_serial(r), (int) origin.len,
+	    (const char *) origin.ptr, (unsigned long long) cut->last_seq,
+	    (unsigned long long) cut->last_seq + 1,
+	    (unsigned long long) h.seq);
+	return IG_OK;
+}
+
 /* --- apply ----------------------------------------------------------------
  */
 
@@ -1009,7 +1207,7 @@ entry_stage(
 	char why[96];
 	ig_slice origin = ig_entry_origin(en);
 	uint64_t seq = ig_entry_seq(en), ack = ig_entry_root_ack(en);
-	const ig_root *gov;
+	const ig_root *gov, *cutter;
 	ig_registry_head h;
 	struct apply_ctx c;
 	ig_err e;
@@ -1047,6 +1245,14 @@ entry_stage(
 		    "governed by root serial %llu, not held yet",
 		    (unsigned long long) h.root_serial);
 		return reject(en, IG_EROOTWAIT, why);
+	}
+	if ((cutter = cut_refusing(reg, origin, seq, h.root_serial)) != NULL) {
+		(void) snprintf(why, sizeof(why),
+		    "root serial %llu ended the origin's log at seq %llu",
+		    (unsigned long long) ig_root_serial(cutter),
+		    (unsigned long long) ig_root_cut_find(cutter, origin)
+		        ->last_seq);
+		return reject(en, IG_ELOGCUT, why);
 	}
 	if ((c.m = ig_root_member_find(gov, origin)) == NULL) {
 		(void) snprintf(why, sizeof(why),
@@ -1646,4 +1852,10 @@ void
 ig_registry_compact(ig_registry *reg)
 {
 	ig_store_compact(reg->store);
+}
+
+ig_store *
+ig_registry_store(ig_registry *reg)
+{
+	return reg->store;
 }

@@ -310,4 +310,10 @@ IG_MUST_CHECK ig_err ig_registry_state_digest(
  * queries and ig_registry_apply. */
 void ig_registry_compact(ig_registry *reg);
 
+/* The registry's store (borrowed, valid until ig_registry_close), for
+ * the column families the registry does not own: api/stats keeps its
+ * cells in IG_CF_STATS through node/stats_store. Never write the
+ * registry's own column families through it. */
+struct ig_store *ig_registry_store(ig_registry *reg);
+
 #endif /* IG_REGISTRY_REGISTRY_H */

@@ -27,6 +27,8 @@ struct ig_root {
 	ig_root_member *members;
 	size_t n_sigs;
 	ig_root_sig *sigs;
+	size_t n_cuts;
+	ig_root_cut *cuts;
 };
 
 static const struct {
@@ -125,6 +127,43 @@ member_decode(const msgpack_object *o, ig_root_member *m)
 }
 
 /* Decodes root_bytes into r's fields. */
+/* Decodes [[member_id, last_seq]...]: at least one cut, each id once and
+ * none a member of r itself (a cut ends the log of a removed member). */
+static ig_err
+cuts_decode(ig_root *r, const msgpack_object *o)
+{
+	const msgpack_object *list;
+	size_t n;
+	ig_err e;
+
+	if ((e = ig_msgpack_array_read(o, 1, IG_ROOT_MEMBERS_MAX, &list, &n))
+	    != IG_OK)
+		return e == IG_ETOOBIG ? IG_EFORMAT : e;
+	if ((r->cuts = ig_calloc(n, sizeof(*r->cuts))) == NULL)
+		return IG_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const msgpack_object *pair;
+		size_t np;
+		ig_root_cut *c = &r->cuts[i];
+		if ((e = ig_msgpack_array_read(&list[i], 2, 2, &pair, &np))
+		    != IG_OK)
+			return e == IG_ETOOBIG ? IG_EFORMAT : e;
+		if ((e = id_read(&pair[0], IG_MEMBER_ID_MAX, &c->member_id))
+		        != IG_OK
+		    || (e = ig_msgpack_uint_read(&pair[1], &c->last_seq))
+		        != IG_OK)
+			return e;
+		if (ig_root_member_find(r, c->member_id) != NULL)
+			return IG_EFORMAT; /* a member's log is not cut */
+		for (size_t j = 0; j < i; j++) {
+			if (ig_slice_eq(r->cuts[j].member_id, c->member_id))
+				return IG_EFORMAT;
+		}
+		r->n_cuts = i + 1;
+	}
+	return IG_OK;
+}
+
 static ig_err
 root_body_decode(ig_root *r)
 {
@@ -133,21 +172,27 @@ root_body_decode(ig_root *r)
 	const msgpack_object *list;
 	size_t n;
 	uint64_t version;
+	bool has_cuts;
 	ig_err e;
 
 	if ((e = ig_msgpack_unpack(r->root_bytes, IG_REGISTRY_DEPTH_MAX, &u))
 	    != IG_OK)
 		return e;
-	if ((e = ig_msgpack_array_read(&u.data, 6, 6, &f, &n)) != IG_OK) {
+	if ((e = ig_msgpack_array_read(&u.data, 6, 7, &f, &n)) != IG_OK) {
 		e = e == IG_ETOOBIG ? IG_EFORMAT : e;
 		goto out;
 	}
 	if ((e = ig_msgpack_uint_read(&f[0], &version)) != IG_OK)
 		goto out;
-	if (version != IG_ROOT_VERSION) {
+	if (version != IG_ROOT_VERSION && version != IG_ROOT_VERSION_CUTS) {
 		e = IG_EUNSUPPORTED;
 		goto out;
 	}
+	if (n != (version == IG_ROOT_VERSION ? 6u : 7u)) {
+		e = IG_EFORMAT;
+		goto out;
+	}
+	has_cuts = version == IG_ROOT_VERSION_CUTS;
 	if ((e = id_read(&f[1], IG_FED_ID_MAX, &r->fed_id)) != IG_OK
 	    || (e = ig_msgpack_uint_read(&f[2], &r->serial)) != IG_OK
 	    || (e = ig_msgpack_uint_read(&f[3], &r->expires_ms)) != IG_OK
@@ -175,7 +220,7 @@ root_body_decode(ig_root *r)
 		}
 		r->n_members = i + 1;
 	}
-	e = IG_OK;
+	e = has_cuts ? cuts_decode(r, &f[6]) : IG_OK;
 out:
 	msgpack_unpacked_destroy(&u);
 	return e;
@@ -278,6 +323,7 @@ ig_root_free(ig_root *r)
 		return;
 	ig_free(r->members);
 	ig_free(r->sigs);
+	ig_free(r->cuts);
 	ig_free(r->bytes);
 	ig_free(r);
 }
@@ -340,6 +386,28 @@ const ig_root_sig *
 ig_root_sig_at(const ig_root *r, size_t i)
 {
 	return i < r->n_sigs ? &r->sigs[i] : NULL;
+}
+
+size_t
+ig_root_cut_count(const ig_root *r)
+{
+	return r->n_cuts;
+}
+
+const ig_root_cut *
+ig_root_cut_at(const ig_root *r, size_t i)
+{
+	return i < r->n_cuts ? &r->cuts[i] : NULL;
+}
+
+const ig_root_cut *
+ig_root_cut_find(const ig_root *r, ig_slice id)
+{
+	for (size_t i = 0; i < r->n_cuts; i++) {
+		if (ig_slice_eq(r->cuts[i].member_id, id))
+			return &r->cuts[i];
+	}
+	return NULL;
 }
 
 void
@@ -479,6 +547,22 @@ info_valid(const ig_root_info *info)
 				return false;
 		}
 	}
+	if (info->n_cuts > IG_ROOT_MEMBERS_MAX)
+		return false;
+	for (size_t i = 0; i < info->n_cuts; i++) {
+		ig_slice id = info->cuts[i].member_id;
+		if (id.len == 0 || id.len > IG_MEMBER_ID_MAX
+		    || !ig_msgpack_printable(id))
+			return false;
+		for (size_t j = 0; j < info->n_members; j++) {
+			if (ig_slice_eq(info->members[j].id, id))
+				return false;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (ig_slice_eq(info->cuts[j].member_id, id))
+				return false;
+		}
+	}
 	return true;
 }
 
@@ -490,8 +574,9 @@ ig_root_encode(const ig_root_info *info, ig_buf *out)
 	if (!info_valid(info))
 		return IG_EINVAL;
 	ig_msgpack_writer_init(&w, out);
-	ig_msgpack_array_write(&w, 6);
-	ig_msgpack_uint_write(&w, IG_ROOT_VERSION);
+	ig_msgpack_array_write(&w, info->n_cuts > 0 ? 7 : 6);
+	ig_msgpack_uint_write(
+	    &w, info->n_cuts > 0 ? IG_ROOT_VERSION_CUTS : IG_ROOT_VERSION);
 	ig_msgpack_str_write(&w, info->fed_id);
 	ig_msgpack_uint_write(&w, info->serial);
 	ig_msgpack_uint_write(&w, info->expires_ms);
@@ -518,6 +603,14 @@ ig_root_encode(const ig_root_info *info, ig_buf *out)
 		}
 		ig_msgpack_str_write(&w, m->gossip_url);
 		ig_msgpack_str_write(&w, m->api_url);
+	}
+	if (info->n_cuts > 0) {
+		ig_msgpack_array_write(&w, info->n_cuts);
+		for (size_t i = 0; i < info->n_cuts; i++) {
+			ig_msgpack_array_write(&w, 2);
+			ig_msgpack_str_write(&w, info->cuts[i].member_id);
+			ig_msgpack_uint_write(&w, info->cuts[i].last_seq);
+		}
 	}
 	return ig_msgpack_writer_err(&w);
 }

@@ -3,8 +3,11 @@
  * signature checks (DESIGN.md section 2).
  *
  *   root        = [1, fed_id, serial, expires_ms, threshold, [member...]]
+ *               | [2, fed_id, serial, expires_ms, threshold, [member...],
+ *                  [cut...]]
  *   member      = [id, name, ed25519_pub(32), tls_cert_der, [country...],
  *                  [role...], gossip_url, api_url]
+ *   cut         = [member_id, last_seq]
  *   signed root = [root_bytes, [[member_id, sig64]...]]
  *   signature   = Ed25519 over "intyg-root-v1" 0x00 || root_bytes
  *   root hash   = SHA-256(root_bytes)
@@ -15,6 +18,13 @@
  * bytes, unknown roles, duplicate ids, countries or roles, and counts or
  * lengths over the limits of limits.h are rejected. root_bytes are kept
  * and hashed exactly as received.
+ *
+ * A cut ends the log of a member this root removes: from this root on,
+ * entries of member_id with a seq above last_seq are refused, and a node
+ * that applied some rolls them back (docs/protocol.md, "Log ends of
+ * removed members"). A root without cuts is encoded as version 1, byte
+ * for byte as before; version 2 carries at least one cut. A cut may name
+ * no member of its own root and an id at most once.
  *
  * The rules for moving from one serial to the next live in consensus/;
  * this module gives them the means: ig_root_signers_check counts the
@@ -34,8 +44,9 @@
 #include "registry/base/err.h"
 #include "registry/base/limits.h"
 
-/* The format version, first element of a root. */
-#define IG_ROOT_VERSION 1
+/* The format versions, first element of a root: 2 when it has cuts. */
+#define IG_ROOT_VERSION      1
+#define IG_ROOT_VERSION_CUTS 2
 
 /* The domain-separation prefix of root signatures (its NUL included). */
 #define IG_ROOT_SIG_DOMAIN "intyg-root-v1"
@@ -59,6 +70,13 @@ typedef struct ig_root_member {
 	ig_slice api_url;
 } ig_root_member;
 
+/* The end of a removed member's log: its entries above last_seq are
+ * refused from the root that names the cut on (last_seq 0: all). */
+typedef struct ig_root_cut {
+	ig_slice member_id; /* printable ASCII, 1..IG_MEMBER_ID_MAX bytes */
+	uint64_t last_seq;
+} ig_root_cut;
+
 /* The contents of a root, the input of ig_root_encode. */
 typedef struct ig_root_info {
 	ig_slice fed_id; /* printable ASCII, 1..IG_FED_ID_MAX bytes */
@@ -67,6 +85,8 @@ typedef struct ig_root_info {
 	uint64_t threshold; /* 1..n_members */
 	size_t n_members; /* 1..IG_ROOT_MEMBERS_MAX */
 	const ig_root_member *members;
+	size_t n_cuts; /* 0..IG_ROOT_MEMBERS_MAX */
+	const ig_root_cut *cuts;
 } ig_root_info;
 
 /* One signature of a signed root. */
@@ -81,7 +101,7 @@ typedef struct ig_root ig_root;
  * (free with ig_root_free). Signatures are not checked here. IG_ETOOBIG
  * over IG_ROOT_SIGNED_MAX or any limit, IG_EFORMAT / IG_ETRUNC /
  * IG_EDEPTH for malformed input, IG_EUNSUPPORTED for a version other than
- * 1, IG_ENOMEM. */
+ * 1 and 2, IG_ENOMEM. */
 IG_MUST_CHECK ig_err ig_root_decode(ig_slice signed_root, ig_root **out);
 
 /* _free(NULL) is a no-op. */
@@ -98,6 +118,11 @@ ig_slice ig_root_bytes(const ig_root *r); /* root_bytes */
 ig_slice ig_root_signed_bytes(const ig_root *r); /* the whole input */
 size_t ig_root_sig_count(const ig_root *r);
 const ig_root_sig *ig_root_sig_at(const ig_root *r, size_t i);
+size_t ig_root_cut_count(const ig_root *r);
+const ig_root_cut *ig_root_cut_at(const ig_root *r, size_t i);
+
+/* The cut r names for member id, or NULL. Borrowed from r. */
+const ig_root_cut *ig_root_cut_find(const ig_root *r, ig_slice id);
 
 /* SHA-256 of root_bytes. */
 void ig_root_hash(const ig_root *r, uint8_t out[32]);

@@ -74,6 +74,9 @@ static const struct {
 	[IG_EROOTEXPIRED] = { "EROOTEXPIRED", "root has expired" },
 	[IG_EROOTCONFLICT] = { "EROOTCONFLICT",
 	    "another root of the same serial is already accepted" },
+	[IG_ELOGCUT] = { "ELOGCUT",
+	    "entry lies beyond the log end a root set for its removed "
+	    "origin" },
 };
 
 const char *

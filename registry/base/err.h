@@ -76,8 +76,10 @@ typedef enum ig_err {
 	IG_EROOTWAIT = 55, /* entry names a root serial not held yet: waits */
 	IG_EROOTEXPIRED = 56, /* root has expired */
 	IG_EROOTCONFLICT = 57, /* another valid root of the same serial */
+	IG_ELOGCUT = 58, /* entry beyond the log end a root set for its
+	                  * removed origin */
 
-	IG_ERR_LAST_ = 58
+	IG_ERR_LAST_ = 59
 } ig_err;
 
 /* Returns a static, human readable sentence for err; never NULL. */

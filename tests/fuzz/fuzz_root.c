@@ -43,12 +43,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	info.threshold = ig_root_threshold(r);
 	info.n_members = ig_root_member_count(r);
 	info.members = ig_root_member_at(r, 0);
+	info.n_cuts = ig_root_cut_count(r);
+	info.cuts = ig_root_cut_at(r, 0);
+	for (size_t i = 0; i < info.n_cuts; i++) {
+		if (ig_root_cut_find(r, info.cuts[i].member_id)
+		        != &info.cuts[i]
+		    || ig_root_member_find(r, info.cuts[i].member_id) != NULL)
+			abort(); /* cut ids are unique and not members */
+	}
 	ig_buf_init(&rb, IG_ROOT_SIGNED_MAX);
 	ig_buf_init(&sr, IG_ROOT_SIGNED_MAX);
 	if (ig_root_encode(&info, &rb) != IG_OK
 	    || ig_root_signed_encode(ig_buf_slice(&rb), NULL, 0, &sr) != IG_OK
 	    || ig_root_decode(ig_buf_slice(&sr), &again) != IG_OK
-	    || ig_root_member_count(again) != ig_root_member_count(r))
+	    || ig_root_member_count(again) != ig_root_member_count(r)
+	    || ig_root_cut_count(again) != ig_root_cut_count(r))
 		abort();
 	ig_root_free(again);
 	ig_buf_free(&rb);

@@ -40,6 +40,11 @@ has() {
 	grep -q "$1" "$OUT" || fail "output lacks '$1'"
 }
 
+# says PATTERN: the last command's stderr matches.
+says() {
+	grep -q "$1" "$ERR" || fail "stderr lacks '$1'"
+}
+
 # member ID CC DIR: keys and a completed description.
 member() {
 	expect 0 "$BIN" keygen --id "$1" --out "$3" || return
@@ -91,11 +96,24 @@ expect 2 "$BIN" federation propose --root r2.bin --roles no=king \
     --out bad.bin
 expect 2 "$BIN" federation propose --root r2.bin --threshold 4 --out bad.bin
 
-# serial 3: rotate se, remove dk, no gains DK
+# a removal names where the removed member's log ends
+expect 2 "$BIN" federation propose --root r2.bin --remove dk --out bad.bin
+says 'needs --log-end dk=SEQ'
+expect 2 "$BIN" federation propose --root r2.bin --remove dk \
+    --log-end dk=-1 --out bad.bin
+expect 2 "$BIN" federation propose --root r2.bin --remove dk \
+    --log-end dk=3 --log-end dk=4 --out bad.bin
+expect 2 "$BIN" federation propose --root r2.bin --remove dk \
+    --log-end dk=3 --log-end no=1 --out bad.bin
+says 'only a removed member'
+
+# serial 3: rotate se, remove dk (its log ends at seq 7), no gains DK
 expect 0 "$BIN" federation propose --root r2.bin \
-    --replace k-se2/se.member.json --remove dk --countries no=NO,DK \
-    --out r3.bin
+    --replace k-se2/se.member.json --remove dk --log-end dk=7 \
+    --countries no=NO,DK --out r3.bin
 has '"serial": 3'
+has '"member": "dk"'
+has '"last_seq": 7'
 # --prev must be serial 2
 expect 2 "$BIN" federation sign --root r3.bin --prev r1.bin \
     --key-dir k-se --id se

@@ -12,11 +12,14 @@
  *       pins) does not list it, fetches serial 2 by gossip and publishes
  *       an issuer: its entry acknowledges serial 2 and every node
  *       accepts it (same state digest and node6's head everywhere);
- *   (d) root serial 3 removes node6; submitted to node1 and to node6.
- *       node2..node5 learn it by gossip; node6 now refuses its own next
- *       entry (it would have to acknowledge a root that does not list
- *       it), its earlier entry stays on every node, and node1..node5
- *       still agree after a further entry of node1.
+ *   (d) node6 publishes a revocation (its seq 2) that reaches every
+ *       node while root serial 3, which removes node6 and ends its log
+ *       at seq 1 (a cut), collects signatures; the root is submitted to
+ *       node1 and to node6 and node2..node5 learn it by gossip. Every
+ *       node rolls node6's seq 2 back (head 1 again), node6 refuses its
+ *       own next entry (it would have to acknowledge a root that does
+ *       not list it), its first entry stays on every node, and
+ *       node1..node5 still agree after a further entry of node1.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -80,8 +83,8 @@ members_load(h_fed *f)
 /* Writes to out the signed root of the given serial listing members
  * [0, n_members), signed by members [0, n_signers). */
 static void
-root_make(uint64_t serial, size_t n_members, size_t n_signers, ig_buf *out,
-    uint8_t hash[32])
+root_make(uint64_t serial, size_t n_members, size_t n_signers,
+    const ig_root_cut *cut, ig_buf *out, uint8_t hash[32])
 {
 	ig_root_member mb[N_ALL];
 	ig_root_sig sigs[N_ALL];
@@ -109,6 +112,8 @@ root_make(uint64_t serial, size_t n_members, size_t n_signers, ig_buf *out,
 	info.threshold = n_members / 2 + 1;
 	info.n_members = n_members;
 	info.members = mb;
+	info.n_cuts = cut != NULL;
+	info.cuts = cut;
 	H_CHECK(ig_root_encode(&info, &rb) == IG_OK, "root %llu encode",
 	    (unsigned long long) serial);
 	for (size_t i = 0; i < n_signers; i++) {
@@ -138,7 +143,7 @@ serial1_write(h_fed *f)
 	ig_buf r, cfg, outb;
 
 	ig_buf_init(&r, IG_ROOT_SIGNED_MAX);
-	root_make(1, 5, 5, &r, hash);
+	root_make(1, 5, 5, NULL, &r, hash);
 	snprintf(path, sizeof(path), "%s/root.bin", f->dir);
 	H_CHECK(ig_file_write(path, r.ptr, r.len, 0644) == IG_OK, "root.bin");
 	for (size_t k = 0; k < 32; k++)
@@ -258,6 +263,24 @@ head_of(h_fed *f, size_t i, const char *origin)
 	return 0;
 }
 
+/* Waits until nodes [0, n) report origin's head at seq. */
+static void
+head_wait(h_fed *f, size_t n, const char *origin, uint64_t seq, int timeout_ms)
+{
+	int64_t until = h_now_ms() + timeout_ms;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t at;
+		while ((at = head_of(f, i, origin)) != seq) {
+			H_CHECK(h_now_ms() < until,
+			    "node%zu holds %s's seq %llu, not %llu", i + 1,
+			    origin, (unsigned long long) at,
+			    (unsigned long long) seq);
+			ig_localfed_sleep_ms(50);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -265,6 +288,7 @@ main(void)
 	size_t five[5] = { 0, 1, 2, 3, 4 };
 	h_issuer is1, is6, is1b;
 	ig_buf r2, r3;
+	ig_root_cut cut = { ig_slice_make("node6", 5), 1 };
 	ig_entry_op op;
 	uint8_t hash[16];
 	uint64_t seq, s6;
@@ -286,7 +310,7 @@ main(void)
 	printf("(a) five members agree under serial 1\n");
 
 	/* (b) serial 2 adds node6: 4 signers (threshold 3 of 1, 4 of 2) */
-	root_make(2, 6, 4, &r2, NULL);
+	root_make(2, 6, 4, NULL, &r2, NULL);
 	submit(f, 0, &r2, 2);
 	serial_wait(f, 0, 5, 2, 20000);
 	printf("(b) serial 2 reached node1..node5 by gossip\n");
@@ -302,17 +326,25 @@ main(void)
 		    "node%zu lacks node6's entry", i + 1);
 	printf("(c) node6 joined; its entry is on every node\n");
 
-	/* (d) serial 3 removes node6: 4 signers of 2, 3 of 3 */
-	root_make(3, 5, 4, &r3, NULL);
-	submit(f, 0, &r3, 3);
-	submit(f, 5, &r3, 3);
-	serial_wait(f, 0, 5, 3, 20000);
+	/* (d) serial 3 removes node6 and ends its log at seq 1 (4 signers
+	 * of 2, 3 of 3) while node6's seq 2 spreads */
+	root_make(3, 5, 4, &cut, &r3, NULL);
 	H_CHECK(ig_random(hash, sizeof(hash)) == IG_OK, "random");
 	memset(&op, 0, sizeof(op));
 	op.kind = IG_OP_REV_PUT;
 	memcpy(op.kid, is6.kid, 8);
 	op.hash_type = IG_HASH_UCI;
 	op.hashes = ig_slice_make(hash, sizeof(hash));
+	err = ig_admin_publish(
+	    f->urls[5], NULL, &op, 1, &seq, why, sizeof(why));
+	H_CHECK(err == IG_OK && seq == 2, "node6's seq 2: %s", why);
+	head_wait(f, N_ALL, "node6", 2, 30000);
+	printf("(d) node6's seq 2 is on every node\n");
+	submit(f, 0, &r3, 3);
+	submit(f, 5, &r3, 3);
+	serial_wait(f, 0, 5, 3, 20000);
+	head_wait(f, N_ALL, "node6", 1, 10000);
+	printf("(d) root 3 rolled node6's seq 2 back on every node\n");
 	err = ig_admin_publish(
 	    f->urls[5], NULL, &op, 1, &seq, why, sizeof(why));
 	H_CHECK(err != IG_OK, "node6 published seq %llu after its removal",

@@ -113,7 +113,10 @@ h_setup(
 	o.period_ms = period_ms;
 	o.timeout_ms = 2000;
 	o.backoff_max_ms = 500;
-	o.log_level = "info";
+	/* IG_TEST_LOG_LEVEL=debug when chasing a flaky test */
+	o.log_level = getenv("IG_TEST_LOG_LEVEL") != NULL
+	    ? getenv("IG_TEST_LOG_LEVEL")
+	    : "info";
 	H_CHECK(ig_localfed_create(&o, why, sizeof(why)) == IG_OK,
 	    "federation: %s", why);
 	for (size_t i = 0; i < n; i++) {

@@ -18,13 +18,15 @@
 
 #include "consensus/governance.h"
 #include "govkit.h"
+#include "registry/base/alloc.h"
 #include "registry/base/log.h"
 #include "registry/registry.h"
+#include "registry/walk.h"
 
 #define NOW 1800000000000ull
 
 static tk_fed fed;
-static ig_x509 *dsc_no;
+static ig_x509 *dsc_no, *dsc_dk2;
 
 static int
 setup(void **state)
@@ -40,6 +42,9 @@ setup(void **state)
 	spec.not_before = 1600000000;
 	spec.not_after = 2000000000;
 	assert_int_equal(ig_x509_issue(&spec, k, NULL, NULL, &dsc_no), IG_OK);
+	spec.country = "DK";
+	spec.common_name = "DSC DK 2";
+	assert_int_equal(ig_x509_issue(&spec, k, NULL, NULL, &dsc_dk2), IG_OK);
 	ig_privkey_free(k);
 	return 0;
 }
@@ -49,6 +54,7 @@ teardown(void **state)
 {
 	(void) state;
 	ig_x509_free(dsc_no);
+	ig_x509_free(dsc_dk2);
 	tk_fed_free(&fed);
 	return 0;
 }
@@ -371,6 +377,139 @@ test_fork_and_ack_rules(void **state)
 	ig_buf_free(&se3);
 }
 
+static size_t
+dsc_count(struct node *n, const ig_x509 *x)
+{
+	uint8_t kid[8];
+	size_t found = 0;
+	ig_x509_kid(x, kid);
+	assert_int_equal(
+	    ig_registry_dsc_each(n->reg, kid, count_dsc, &found), IG_OK);
+	return found;
+}
+
+static uint64_t
+head_seq(struct node *n, const char *origin)
+{
+	ig_registry_head hd;
+	assert_int_equal(ig_registry_head_get(n->reg,
+	                     ig_slice_make(origin, strlen(origin)), &hd),
+	    IG_OK);
+	return hd.seq;
+}
+
+/* A removal that ends the removed member's log (a root cut, version 2):
+ * dk publishes dk1..dk4 (its DSC, a revocation, the DSC's removal, a
+ * second DSC) while
+ * root 2, which removes dk and ends its log at seq 1, collects its
+ * signatures. Node a applied all three before it learns root 2 and
+ * rolls dk2 and dk3 back; node b applied dk1 only; node c learns root 2
+ * first; node d has none of dk's entries. All four end with dk's DSC
+ * and without its revocation, refuse dk2 (ELOGCUT), and agree byte for
+ * byte. A hostile dk that never acknowledges root 2 is refused too. Root
+ * 3 adds dk again: its entries acknowledging 3 continue the log. */
+static void
+test_log_cut(void **state)
+{
+	struct node a, b, c, d;
+	struct node *all[4] = { &a, &b, &c, &d };
+	ig_root_member m[TK_MEMBERS];
+	ig_root_cut cut = { ig_slice_make("dk", 2), 1 };
+	gk_signer s[2] = { sg(TK_SE), sg(TK_GW) };
+	uint8_t hash[16], h[32], kid[8];
+	uint64_t exp;
+	ig_entry_op dk_put = tk_op_dsc_put("DK", fed.dsc_dk);
+	ig_entry_op dk_rev, dk_del = tk_op_dsc_del(fed.dsc_dk);
+	ig_entry_op dk_put2 = tk_op_dsc_put("DK", dsc_dk2);
+	ig_buf r2, r3, dk1, dk2, dk3, dk4, dk2b;
+	ig_walk *walk = NULL;
+	ig_walk_batch *batches = NULL;
+	size_t nb = 0;
+	bool more = false;
+	(void) state;
+
+	memset(hash, 0x5a, sizeof(hash));
+	dk_rev = tk_op_rev_put(fed.dsc_dk, ig_slice_make(hash, 16));
+	gk_entry("dk", 1, NULL, 0, &dk_put, fed.priv[TK_DK], &dk1);
+	tk_entry_hash(ig_buf_slice(&dk1), h);
+	gk_entry("dk", 2, h, 0, &dk_rev, fed.priv[TK_DK], &dk2);
+	tk_entry_hash(ig_buf_slice(&dk2), h);
+	gk_entry("dk", 3, h, 0, &dk_del, fed.priv[TK_DK], &dk3);
+	tk_entry_hash(ig_buf_slice(&dk3), h);
+	gk_entry("dk", 4, h, 0, &dk_put2, fed.priv[TK_DK], &dk4);
+
+	/* root 2: se, gw, mirror; dk's log ends at 1 */
+	m[0] = fed.members[TK_SE];
+	m[1] = fed.members[TK_GW];
+	m[2] = fed.members[TK_MIRROR];
+	gk_root_make_cuts(2, GK_FAR_FUTURE, 2, m, 3, &cut, 1, s, 2, &r2);
+
+	for (size_t i = 0; i < 4; i++)
+		node_open(all[i]);
+	assert_int_equal(ap(&a, &dk1), IG_OK);
+	assert_int_equal(ap(&a, &dk2), IG_OK);
+	assert_int_equal(ap(&a, &dk3), IG_OK);
+	assert_int_equal(ap(&a, &dk4), IG_OK);
+	assert_int_equal(dsc_count(&a, fed.dsc_dk), 0);
+	assert_int_equal(dsc_count(&a, dsc_dk2), 1);
+	/* the gateway export's index of a's logs holds dk2's batch */
+	assert_int_equal(ig_walk_new(&walk), IG_OK);
+	assert_int_equal(ig_walk_refresh(walk, a.reg), IG_OK);
+	assert_int_equal(
+	    ig_walk_batches(walk, NOW, 0, 10, &batches, &nb, &more), IG_OK);
+	assert_int_equal(nb, 1);
+	ig_free(batches);
+	assert_int_equal(ap(&b, &dk1), IG_OK);
+	for (size_t i = 0; i < 4; i++)
+		root_apply(all[i], &r2);
+	assert_int_equal(ap(&c, &dk1), IG_OK);
+
+	ig_x509_kid(fed.dsc_dk, kid);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(head_seq(all[i], "dk"), 1);
+		assert_int_equal(dsc_count(all[i], fed.dsc_dk), 1);
+		assert_int_equal(dsc_count(all[i], dsc_dk2), 0);
+		assert_int_equal(ig_registry_rev_get(all[i]->reg, kid,
+		                     IG_HASH_UCI, hash, &exp),
+		    IG_ENOTFOUND);
+		/* dk2 again, from a peer that lags or from dk itself */
+		assert_int_equal(ap(all[i], &dk2), IG_ELOGCUT);
+	}
+	digests_equal(&a, &b);
+	digests_equal(&a, &c);
+	/* ... and drops it with the rollback */
+	assert_int_equal(ig_walk_refresh(walk, a.reg), IG_OK);
+	assert_int_equal(
+	    ig_walk_batches(walk, NOW, 0, 10, &batches, &nb, &more), IG_OK);
+	assert_int_equal(nb, 0);
+	ig_free(batches);
+	ig_walk_free(walk);
+	assert_int_equal(head_seq(&d, "dk"), 0);
+	assert_int_equal(ap(&d, &dk1), IG_OK);
+	digests_equal(&a, &d);
+
+	/* root 3 adds dk again; its log continues from the cut under 3 */
+	m[3] = fed.members[TK_DK];
+	gk_root_make(3, GK_FAR_FUTURE, 2, m, 4, s, 2, &r3);
+	root_apply(&a, &r3);
+	assert_int_equal(ap(&a, &dk2), IG_ELOGCUT);
+	tk_entry_hash(ig_buf_slice(&dk1), h);
+	gk_entry("dk", 2, h, 3, &dk_rev, fed.priv[TK_DK], &dk2b);
+	assert_int_equal(ap(&a, &dk2b), IG_OK);
+	assert_int_equal(
+	    ig_registry_rev_get(a.reg, kid, IG_HASH_UCI, hash, &exp), IG_OK);
+
+	for (size_t i = 0; i < 4; i++)
+		node_close(all[i]);
+	ig_buf_free(&r2);
+	ig_buf_free(&r3);
+	ig_buf_free(&dk1);
+	ig_buf_free(&dk2);
+	ig_buf_free(&dk3);
+	ig_buf_free(&dk4);
+	ig_buf_free(&dk2b);
+}
+
 int
 main(void)
 {
@@ -379,6 +518,7 @@ main(void)
 		cmocka_unit_test(test_remove_rotate_countries_roles),
 		cmocka_unit_test(test_in_flight),
 		cmocka_unit_test(test_fork_and_ack_rules),
+		cmocka_unit_test(test_log_cut),
 	};
 	ig_log_set_level(IG_LOG_OFF);
 	return cmocka_run_group_tests(tests, setup, teardown);

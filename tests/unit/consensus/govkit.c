@@ -19,6 +19,15 @@ gk_root_make(uint64_t serial, uint64_t expires_ms, uint64_t threshold,
     const ig_root_member *members, size_t n_members, const gk_signer *signers,
     size_t n_signers, ig_buf *out)
 {
+	gk_root_make_cuts(serial, expires_ms, threshold, members, n_members,
+	    NULL, 0, signers, n_signers, out);
+}
+
+void
+gk_root_make_cuts(uint64_t serial, uint64_t expires_ms, uint64_t threshold,
+    const ig_root_member *members, size_t n_members, const ig_root_cut *cuts,
+    size_t n_cuts, const gk_signer *signers, size_t n_signers, ig_buf *out)
+{
 	ig_root_sig sigs[16];
 	ig_root_info info;
 	ig_buf rb;
@@ -31,6 +40,8 @@ gk_root_make(uint64_t serial, uint64_t expires_ms, uint64_t threshold,
 	info.threshold = threshold;
 	info.n_members = n_members;
 	info.members = members;
+	info.n_cuts = n_cuts;
+	info.cuts = cuts;
 	ig_buf_init(&rb, IG_ROOT_SIGNED_MAX);
 	ig_buf_init(out, IG_ROOT_SIGNED_MAX);
 	assert_int_equal(ig_root_encode(&info, &rb), IG_OK);

@@ -27,6 +27,12 @@ void gk_root_make(uint64_t serial, uint64_t expires_ms, uint64_t threshold,
     const ig_root_member *members, size_t n_members, const gk_signer *signers,
     size_t n_signers, ig_buf *out);
 
+/* The same with log ends of removed members (root version 2). */
+void gk_root_make_cuts(uint64_t serial, uint64_t expires_ms,
+    uint64_t threshold, const ig_root_member *members, size_t n_members,
+    const ig_root_cut *cuts, size_t n_cuts, const gk_signer *signers,
+    size_t n_signers, ig_buf *out);
+
 /* A member with a fresh key (pub out, priv out), authority for cc. */
 void gk_member_new(ig_root_member *m, const char *id, const char *cc,
     uint8_t pub[32], uint8_t priv[32]);

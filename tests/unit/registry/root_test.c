@@ -166,8 +166,14 @@ test_domain_separation(void **state)
 /* Variants of a hand-written root, one rule broken each. */
 enum tweak {
 	T_NONE,
-	T_VERSION2,
+	T_VERSION2, /* version 2 without its cuts */
+	T_VERSION3,
 	T_SIX_PLUS,
+	T_V2_CUTS, /* a valid version 2: one cut */
+	T_V2_NO_CUTS, /* version 2 with an empty list of cuts */
+	T_V2_CUT_MEMBER, /* a cut of one of its own members */
+	T_V2_CUT_TWICE, /* one id cut twice */
+	T_V2_CUT_NEG, /* a negative seq */
 	T_FED_BIN,
 	T_FED_SPACE,
 	T_SERIAL0,
@@ -238,8 +244,13 @@ root_raw(enum tweak t, ig_buf *signed_out)
 	ig_msgpack_writer w;
 	ig_buf_init(&rb, IG_ROOT_SIGNED_MAX);
 	ig_msgpack_writer_init(&w, &rb);
-	ig_msgpack_array_write(&w, t == T_SIX_PLUS ? 7 : 6);
-	ig_msgpack_uint_write(&w, t == T_VERSION2 ? 2 : 1);
+	bool v2 = t == T_V2_CUTS || t == T_V2_NO_CUTS || t == T_V2_CUT_MEMBER
+	    || t == T_V2_CUT_TWICE || t == T_V2_CUT_NEG;
+	ig_msgpack_array_write(&w, t == T_SIX_PLUS || v2 ? 7 : 6);
+	ig_msgpack_uint_write(&w,
+	    t == T_VERSION2 || v2 ? 2
+	        : t == T_VERSION3 ? 3
+	                          : 1);
 	if (t == T_FED_BIN)
 		ig_msgpack_bin_write(&w, ig_slice_make("fed", 3));
 	else
@@ -262,6 +273,23 @@ root_raw(enum tweak t, ig_buf *signed_out)
 	}
 	if (t == T_SIX_PLUS)
 		ig_msgpack_nil_write(&w);
+	if (v2) {
+		ig_msgpack_array_write(&w,
+		    t == T_V2_NO_CUTS         ? 0
+		        : t == T_V2_CUT_TWICE ? 2
+		                              : 1);
+		for (int i = 0;
+		     i < (t == T_V2_CUT_TWICE ? 2 : 1) && t != T_V2_NO_CUTS;
+		     i++) {
+			ig_msgpack_array_write(&w, 2);
+			ig_msgpack_cstr_write(
+			    &w, t == T_V2_CUT_MEMBER ? "b" : "c");
+			if (t == T_V2_CUT_NEG)
+				(void) msgpack_pack_int64(&w.pk, -1);
+			else
+				ig_msgpack_uint_write(&w, 4);
+		}
+	}
 	assert_int_equal(ig_msgpack_writer_err(&w), IG_OK);
 	ig_buf_init(signed_out, IG_ROOT_SIGNED_MAX);
 	assert_int_equal(
@@ -287,8 +315,14 @@ test_strict(void **state)
 {
 	(void) state;
 	assert_int_equal(decode_tweak(T_NONE), IG_OK);
-	assert_int_equal(decode_tweak(T_VERSION2), IG_EUNSUPPORTED);
+	assert_int_equal(decode_tweak(T_VERSION2), IG_EFORMAT);
+	assert_int_equal(decode_tweak(T_VERSION3), IG_EUNSUPPORTED);
 	assert_int_equal(decode_tweak(T_SIX_PLUS), IG_EFORMAT);
+	assert_int_equal(decode_tweak(T_V2_CUTS), IG_OK);
+	assert_int_equal(decode_tweak(T_V2_NO_CUTS), IG_EFORMAT);
+	assert_int_equal(decode_tweak(T_V2_CUT_MEMBER), IG_EFORMAT);
+	assert_int_equal(decode_tweak(T_V2_CUT_TWICE), IG_EFORMAT);
+	assert_int_equal(decode_tweak(T_V2_CUT_NEG), IG_EFORMAT);
 	assert_int_equal(decode_tweak(T_FED_BIN), IG_EFORMAT);
 	assert_int_equal(decode_tweak(T_FED_SPACE), IG_EFORMAT);
 	assert_int_equal(decode_tweak(T_SERIAL0), IG_EFORMAT);
@@ -391,6 +425,62 @@ test_encode_rejects(void **state)
 	ig_buf_free(&b);
 }
 
+/* Cuts: version 2 round trip; a root without cuts stays version 1; the
+ * encoder refuses what the decoder refuses. */
+static void
+test_cuts(void **state)
+{
+	ig_root_cut cuts[2] = {
+		{ ig_slice_make("gone", 4), 17 },
+		{ ig_slice_make("old", 3), 0 },
+	};
+	ig_root_info info;
+	ig_root *r = NULL;
+	ig_buf b, sb;
+	(void) state;
+	memset(&info, 0, sizeof(info));
+	info.fed_id = ig_slice_make("f", 1);
+	info.serial = 2;
+	info.threshold = 1;
+	info.n_members = 2;
+	info.members = fed.members;
+	info.n_cuts = 2;
+	info.cuts = cuts;
+	ig_buf_init(&b, 1 << 20);
+	ig_buf_init(&sb, 1 << 20);
+	assert_int_equal(ig_root_encode(&info, &b), IG_OK);
+	assert_int_equal(b.ptr[1], IG_ROOT_VERSION_CUTS); /* [fixarray, 2 */
+	assert_int_equal(
+	    ig_root_signed_encode(ig_buf_slice(&b), NULL, 0, &sb), IG_OK);
+	assert_int_equal(ig_root_decode(ig_buf_slice(&sb), &r), IG_OK);
+	assert_int_equal(ig_root_cut_count(r), 2);
+	assert_int_equal(
+	    ig_root_cut_find(r, ig_slice_make("gone", 4))->last_seq, 17);
+	assert_int_equal(
+	    ig_root_cut_find(r, ig_slice_make("old", 3))->last_seq, 0);
+	assert_null(ig_root_cut_find(r, fed.members[0].id));
+	assert_null(ig_root_cut_at(r, 2));
+	ig_root_free(r);
+
+	/* no cuts: version 1 */
+	ig_buf_reset(&b);
+	info.n_cuts = 0;
+	assert_int_equal(ig_root_encode(&info, &b), IG_OK);
+	assert_int_equal(b.ptr[1], IG_ROOT_VERSION);
+
+	/* a member's log, an id twice, a bad id */
+	ig_buf_reset(&b);
+	cuts[1].member_id = fed.members[1].id;
+	info.n_cuts = 2;
+	assert_int_equal(ig_root_encode(&info, &b), IG_EINVAL);
+	cuts[1].member_id = ig_slice_make("gone", 4);
+	assert_int_equal(ig_root_encode(&info, &b), IG_EINVAL);
+	cuts[1].member_id = ig_slice_make("a b", 3);
+	assert_int_equal(ig_root_encode(&info, &b), IG_EINVAL);
+	ig_buf_free(&b);
+	ig_buf_free(&sb);
+}
+
 int
 main(void)
 {
@@ -401,6 +491,7 @@ main(void)
 		cmocka_unit_test(test_strict),
 		cmocka_unit_test(test_strict_outer),
 		cmocka_unit_test(test_encode_rejects),
+		cmocka_unit_test(test_cuts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
