@@ -456,10 +456,13 @@ make_tls(void)
 		.not_before = now - 60,
 		.not_after = now + 86400,
 		.is_ca = true };
-	ig_cert_spec srv = { .common_name = "localhost",
+	/* loopback by address only (a fresh machine may not resolve
+	 * "localhost"); mbedTLS compares the server name with the dNSName
+	 * as text */
+	ig_cert_spec srv = { .common_name = "127.0.0.1",
 		.not_before = now - 60,
 		.not_after = now + 86400,
-		.dns_name = "localhost",
+		.dns_name = "127.0.0.1",
 		.tls = true };
 	ig_cert_spec cli = { .common_name = "bridge",
 		.country = "FI",
@@ -496,9 +499,9 @@ start_fixture(uint16_t port)
 
 	H_CHECK(fx != NULL, "IG_GW_FIXTURE is not set");
 	snprintf(
-	    listen, sizeof(listen), "https://localhost:%u", (unsigned) port);
+	    listen, sizeof(listen), "https://127.0.0.1:%u", (unsigned) port);
 	snprintf(
-	    gw_url, sizeof(gw_url), "https://localhost:%u", (unsigned) port);
+	    gw_url, sizeof(gw_url), "https://127.0.0.1:%u", (unsigned) port);
 	pathf(dataf, sizeof(dataf), "gw-data.json");
 	pathf(cert, sizeof(cert), "tls/server.pem");
 	pathf(key, sizeof(key), "tls/server.key");
@@ -663,7 +666,7 @@ main(void)
 		H_CHECK(
 		    intyg(NULL,
 		        (const char *[]) { "gateway", "pull", "--url",
-		            "http://localhost:1", "--anchor", tap, "--state",
+		            "http://127.0.0.1:1", "--anchor", tap, "--state",
 		            st, "--node", F->admin[BRIDGE], NULL })
 		        == 2,
 		    "plain http without --allow-http");
