@@ -26,5 +26,5 @@ for n in "${names[@]}"; do
 	echo "== fuzz_$n for ${secs}s"
 	build/fuzz/tests/fuzz/fuzz_"$n" -max_total_time="$secs" \
 		-rss_limit_mb=2048 -artifact_prefix=build/fuzz/artifacts/ \
-		"$work" 2>&1 | grep -E '^#[0-9]+ *DONE|ERROR|SUMMARY' || true
+		"$work" 2>&1 | grep -E '^#[0-9]+[[:space:]]+DONE|ERROR|SUMMARY' || true
 done
