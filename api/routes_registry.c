@@ -28,36 +28,6 @@
 
 /* --- catalog ------------------------------------------------------------- */
 
-typedef struct head_copy {
-	uint8_t len;
-	char id[IG_MEMBER_ID_MAX];
-	uint64_t seq;
-} head_copy;
-
-typedef struct heads_acc {
-	head_copy *v;
-	size_t n;
-} heads_acc;
-
-static ig_err
-head_collect(void *arg, const ig_registry_head *h, bool *stop)
-{
-	heads_acc *a = arg;
-	head_copy *v;
-	(void) stop;
-	if (h->origin.len == 0 || h->origin.len > IG_MEMBER_ID_MAX
-	    || a->n >= IG_GOSSIP_ORIGINS_MAX)
-		return IG_ESTORE;
-	if ((v = ig_realloc(a->v, (a->n + 1) * sizeof(*v))) == NULL)
-		return IG_ENOMEM;
-	a->v = v;
-	v[a->n].len = (uint8_t) h->origin.len;
-	memcpy(v[a->n].id, h->origin.ptr, h->origin.len);
-	v[a->n].seq = h->seq;
-	a->n++;
-	return IG_OK;
-}
-
 typedef struct scan_ctx {
 	ig_api *api;
 	struct cat_origin *o;
@@ -137,13 +107,16 @@ put_cmp(const void *pa, const void *pb)
 ig_err
 ig_catalog_refresh(ig_api *api)
 {
-	heads_acc a = { NULL, 0 };
+	struct {
+		ig_registry_head_copy *v;
+		size_t n;
+	} a = { NULL, 0 };
 	size_t before;
 	ig_err e;
 
 	nng_mtx_lock(api->cat_mtx);
 	before = api->n_puts;
-	if ((e = ig_registry_heads_each(api->reg, head_collect, &a)) != IG_OK)
+	if ((e = ig_registry_heads_copy(api->reg, &a.v, &a.n)) != IG_OK)
 		goto out;
 	for (size_t i = 0; i < a.n && e == IG_OK; i++) {
 		struct cat_origin *o = NULL;

@@ -1768,6 +1768,47 @@ ig_registry_heads_each(ig_registry *reg, ig_registry_head_fn fn, void *arg)
 	    ig_slice_make(NULL, 0), head_walk_one, &hw);
 }
 
+struct heads_copy_acc {
+	ig_registry_head_copy *v;
+	size_t n;
+};
+
+static ig_err
+head_copy_one(void *arg, const ig_registry_head *h, bool *stop)
+{
+	struct heads_copy_acc *a = arg;
+	ig_registry_head_copy *v;
+	(void) stop;
+	if (h->origin.len == 0 || h->origin.len > IG_MEMBER_ID_MAX
+	    || a->n >= IG_GOSSIP_ORIGINS_MAX)
+		return IG_ESTORE;
+	if ((v = ig_realloc(a->v, (a->n + 1) * sizeof(*v))) == NULL)
+		return IG_ENOMEM;
+	a->v = v;
+	memset(&v[a->n], 0, sizeof(*v));
+	v[a->n].len = (uint8_t) h->origin.len;
+	memcpy(v[a->n].id, h->origin.ptr, h->origin.len);
+	v[a->n].seq = h->seq;
+	a->n++;
+	return IG_OK;
+}
+
+ig_err
+ig_registry_heads_copy(
+    ig_registry *reg, ig_registry_head_copy **out, size_t *n)
+{
+	struct heads_copy_acc a = { NULL, 0 };
+	ig_err e = ig_registry_heads_each(reg, head_copy_one, &a);
+	if (e != IG_OK) {
+		ig_free(a.v);
+		a.v = NULL;
+		a.n = 0;
+	}
+	*out = a.v;
+	*n = a.n;
+	return e;
+}
+
 struct entry_walk {
 	ig_registry_entry_fn fn;
 	void *arg;

@@ -70,11 +70,8 @@ typedef struct wgroup {
 	size_t n_live, cap_live;
 } wgroup;
 
-typedef struct worigin {
-	uint8_t len;
-	char id[IG_MEMBER_ID_MAX];
-	uint64_t seq; /* read up to */
-} worigin;
+/* An origin the index read, and the seq it read up to. */
+typedef ig_registry_head_copy worigin;
 
 struct ig_walk {
 	pthread_mutex_t mtx;
@@ -761,39 +758,17 @@ scan_entry(void *arg, uint64_t seq, ig_slice signed_entry, bool *stop)
 	return e;
 }
 
-typedef struct head_acc {
-	worigin *v;
-	size_t n;
-} head_acc;
-
-static ig_err
-head_one(void *arg, const ig_registry_head *h, bool *stop)
-{
-	head_acc *a = arg;
-	worigin *v;
-	(void) stop;
-	if (h->origin.len == 0 || h->origin.len > IG_MEMBER_ID_MAX
-	    || a->n >= IG_GOSSIP_ORIGINS_MAX)
-		return IG_ESTORE;
-	if ((v = ig_realloc(a->v, (a->n + 1) * sizeof(*v))) == NULL)
-		return IG_ENOMEM;
-	a->v = v;
-	memset(&v[a->n], 0, sizeof(*v));
-	v[a->n].len = (uint8_t) h->origin.len;
-	memcpy(v[a->n].id, h->origin.ptr, h->origin.len);
-	v[a->n].seq = h->seq;
-	a->n++;
-	return IG_OK;
-}
-
 ig_err
 ig_walk_refresh(ig_walk *w, ig_registry *reg)
 {
-	head_acc a = { NULL, 0 };
+	struct {
+		worigin *v;
+		size_t n;
+	} a = { NULL, 0 };
 	ig_err e;
 
 	pthread_mutex_lock(&w->mtx);
-	if ((e = ig_registry_heads_each(reg, head_one, &a)) != IG_OK)
+	if ((e = ig_registry_heads_copy(reg, &a.v, &a.n)) != IG_OK)
 		goto out;
 	if (walk_regressed(w, a.v, a.n))
 		walk_clear(w); /* read every log again */
