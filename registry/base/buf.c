@@ -142,7 +142,8 @@ ig_buf_reserve(ig_buf *b, size_t n)
 	size_t cap = b->cap < 64 ? 64 : b->cap;
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-	if (cap > b->max + 1)
+	/* max + 1 wraps to 0 for max == SIZE_MAX (no bound). */
+	if (b->max < SIZE_MAX && cap > b->max + 1)
 		cap = b->max + 1;
 	uint8_t *p = ig_realloc(b->ptr, cap);
 	if (p == NULL)

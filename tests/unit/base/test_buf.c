@@ -173,6 +173,27 @@ write_file(const char *path, size_t n)
 	free(p);
 }
 
+/* A buffer without a bound (max SIZE_MAX) grows like any other: max + 1
+ * must not wrap to a capacity of 0. */
+static void
+test_buf_unbounded(void **state)
+{
+	ig_buf b;
+	uint8_t chunk[100];
+	(void) state;
+	memset(chunk, 0xab, sizeof(chunk));
+	ig_buf_init(&b, SIZE_MAX);
+	for (int i = 0; i < 50; i++)
+		assert_int_equal(
+		    ig_buf_append(&b, chunk, sizeof(chunk)), IG_OK);
+	assert_int_equal(b.len, 5000);
+	assert_true(b.cap > b.len);
+	assert_int_equal(ig_buf_terminate(&b), IG_OK);
+	assert_int_equal(b.ptr[4999], 0xab);
+	assert_int_equal(b.ptr[5000], 0);
+	ig_buf_free(&b);
+}
+
 static void
 test_read_file(void **state)
 {
@@ -233,6 +254,7 @@ main(void)
 		cmocka_unit_test(test_slice),
 		cmocka_unit_test(test_reader),
 		cmocka_unit_test(test_buf_bounds_and_growth),
+		cmocka_unit_test(test_buf_unbounded),
 		cmocka_unit_test(test_read_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
