@@ -18,7 +18,7 @@
  *                                                     CSCA record (msgpack)
  *   revocations   kid(8) hash_type(1) hash(16)        origin set (below)
  *   roots         serial(8)                           signed root bytes
- *   stats         (owned by api/stats, later issue)
+ *   stats         statistics cells (node/stats_store.c for api/stats)
  *   checkpoints   (owned by consensus, later issue)
  *   evidence      idlen(1) origin seq(8) hash(32)     [signed_a, signed_b]
  *                 (hash = SHA-256 of b's entry_bytes)
