@@ -1407,12 +1407,13 @@ cells_tick(ig_gossip *g, int64_t now)
 	if (g->cells.version == NULL || now < g->next_cells_ms)
 		return IG_OK;
 	g->next_cells_ms = now + every * IG_GOSSIP_CELLS_PERIODS;
+	/* One snapshot for the round: what changes meanwhile goes next. */
+	g->cells.version(g->cells.ctx, &ver, &sum);
 	for (size_t i = 0; i < g->n_peers; i++) {
 		struct peer *p = &g->peers[i];
 		if (!p->member || p->cells_exchange != 0
 		    || backoff_until(p) > now || now < p->cells_retry_ms)
 			continue;
-		g->cells.version(g->cells.ctx, &ver, &sum);
 		p->cells_cursor = 0;
 		p->cells_round = ver;
 		if (ver > p->cells_acked) {
