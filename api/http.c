@@ -25,6 +25,7 @@
 #include <nng/nng.h>
 #include <nng/supplemental/http/http.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -39,6 +40,32 @@
 
 #define SUB "http"
 
+/* A request in progress. Jobs and their body aios are recycled through
+ * the listener's pool: allocating and freeing an aio per request costs a
+ * wake-up of nng's reaper thread whenever the free happens in the aio's
+ * own callback. A job with a body has two references, the body aio's
+ * callback and the request's completion, which can end in either order
+ * on different threads; the last one recycles the job, so that its aio
+ * is never reused or freed while its callback still runs. */
+typedef struct http_job {
+	ig_api_job job;
+	ig_http *srv;
+	nng_aio *aio; /* the server's; finished once */
+	nng_aio *body_aio; /* ours, when a body is read; kept in the pool */
+	nng_http_req *nreq;
+	const ig_route *route;
+	uint8_t *body;
+	size_t body_len, body_cap;
+	ig_http_req req;
+	atomic_int refs;
+	struct http_job *next_free;
+} http_job;
+
+/* Jobs kept for reuse per listener, and the body buffer a kept job may
+ * keep (a verify body is about 1 KiB). */
+#define JOB_POOL_MAX  256
+#define BODY_BUF_KEEP 8192
+
 struct ig_http {
 	ig_api *api;
 	nng_http_server *server;
@@ -49,21 +76,14 @@ struct ig_http {
 	uint8_t token_hash[32]; /* admin: SHA-256 of the bearer token */
 	nng_mtx *mtx;
 	nng_cv *cv;
-	size_t inflight;
+	size_t inflight; /* jobs taken and not yet recycled */
 	bool closed;
+	http_job *pool;
+	size_t n_pool;
 };
 
-typedef struct http_job {
-	ig_api_job job;
-	ig_http *srv;
-	nng_aio *aio; /* the server's; finished once */
-	nng_aio *body_aio; /* ours, when a body is read */
-	nng_http_req *nreq;
-	const ig_route *route;
-	uint8_t *body;
-	size_t body_len;
-	ig_http_req req;
-} http_job;
+/* The job whose body aio callback this thread is in (see job_unref). */
+static _Thread_local http_job *cb_job;
 
 ig_err
 ig_api_nng_err(int rv)
@@ -89,62 +109,127 @@ ig_api_nng_err(int rv)
 	}
 }
 
-/* --- worker pool ----------------------------------------------------------
+/* --- slots and worker threads ----------------------------------------------
+ *
+ * A job runs with a slot (ig_api_worker) held, and there are `workers`
+ * slots: that is the number of cores the service computes on. Worker
+ * threads run queued jobs; an inline_ok job (one verification) is run by
+ * the nng thread that received it when a slot is free, which spares two
+ * thread wake-ups per request (queueing to a sleeping worker, and the
+ * worker going back to sleep). At most inline_max jobs run inline, so
+ * that nng keeps threads for its I/O (it has 2 per CPU; notes/libs.md).
  */
 
-/* Each worker builds its responses in one buffer that it keeps between
- * requests (a verdict is about 1 KiB; the buffer is given back when a
+/* Each slot builds its responses in one buffer that it keeps between
+ * jobs (a verdict is about 1 KiB; the buffer is given back when a
  * response made it larger than BODY_KEEP). */
 #define BODY_KEEP (64 * 1024)
-static _Thread_local ig_buf worker_body;
+
+static ig_api_job *
+job_pop(ig_api *api)
+{
+	ig_api_job *j = api->head;
+	api->head = j->next;
+	if (api->head == NULL)
+		api->tail = NULL;
+	api->queued--;
+	j->next = NULL;
+	return j;
+}
+
+/* Takes a free slot; called with api->mtx held. */
+static ig_api_worker *
+slot_take(ig_api *api)
+{
+	ig_api_worker *w = api->free_slots[--api->n_free];
+	if (api->n_slots - api->n_free > api->slots_peak)
+		api->slots_peak = api->n_slots - api->n_free;
+	return w;
+}
+
+/* Gives a slot back; called with api->mtx held. */
+static void
+slot_put(ig_api *api, ig_api_worker *w)
+{
+	if (w->body.cap > BODY_KEEP)
+		ig_buf_free(&w->body);
+	api->free_slots[api->n_free++] = w;
+	if (api->head != NULL)
+		nng_cv_wake1(api->cv);
+}
 
 static void
 worker_main(void *arg)
 {
-	ig_api_worker *w = arg;
-	ig_api *api = w->api;
-	ig_buf_init(&worker_body, SIZE_MAX / 2);
+	ig_api *api = arg;
+	nng_mtx_lock(api->mtx);
 	for (;;) {
-		ig_api_job *j;
-		nng_mtx_lock(api->mtx);
-		while (api->head == NULL && !api->stopping)
+		ig_api_worker *w;
+		if (api->head == NULL && api->stopping)
+			break;
+		if (api->head == NULL || api->n_free == 0) {
 			nng_cv_wait(api->cv);
-		if ((j = api->head) == NULL) {
-			nng_mtx_unlock(api->mtx);
-			ig_buf_free(&worker_body);
-			return;
+			continue;
 		}
-		api->head = j->next;
-		if (api->head == NULL)
-			api->tail = NULL;
-		api->queued--;
-		nng_mtx_unlock(api->mtx);
-		j->next = NULL;
-		j->run(j, w);
+		w = slot_take(api);
+		do {
+			ig_api_job *j = job_pop(api);
+			api->ran_queued++;
+			nng_mtx_unlock(api->mtx);
+			j->run(j, w);
+			nng_mtx_lock(api->mtx);
+		} while (api->head != NULL);
+		slot_put(api, w);
 	}
+	nng_mtx_unlock(api->mtx);
 }
 
 ig_err
-ig_api_submit(ig_api *api, ig_api_job *job)
+ig_api_run(ig_api *api, ig_api_job *job)
 {
-	ig_err e = IG_OK;
+	ig_api_worker *w;
 	job->next = NULL;
 	nng_mtx_lock(api->mtx);
-	if (api->stopping)
-		e = IG_ESTATE;
-	else if (api->queued >= IG_HTTP_QUEUE_MAX)
-		e = IG_ETOOBIG;
-	else {
-		if (api->tail != NULL)
-			api->tail->next = job;
-		else
-			api->head = job;
-		api->tail = job;
-		api->queued++;
-		nng_cv_wake1(api->cv);
+	if (api->stopping) {
+		nng_mtx_unlock(api->mtx);
+		return IG_ESTATE;
 	}
+	if (job->inline_ok && api->head == NULL && api->n_free > 0
+	    && api->inline_running < api->inline_max) {
+		w = slot_take(api);
+		api->inline_running++;
+		api->ran_inline++;
+		nng_mtx_unlock(api->mtx);
+		job->run(job, w);
+		nng_mtx_lock(api->mtx);
+		/* Requests that came in meanwhile, while they are cheap. */
+		while (api->head != NULL && api->head->inline_ok) {
+			ig_api_job *j = job_pop(api);
+			api->ran_inline++;
+			nng_mtx_unlock(api->mtx);
+			j->run(j, w);
+			nng_mtx_lock(api->mtx);
+		}
+		slot_put(api, w);
+		if (--api->inline_running == 0 && api->stopping)
+			nng_cv_wake(api->idle_cv);
+		nng_mtx_unlock(api->mtx);
+		return IG_OK;
+	}
+	if (api->queued >= IG_HTTP_QUEUE_MAX) {
+		nng_mtx_unlock(api->mtx);
+		return IG_ETOOBIG;
+	}
+	if (api->tail != NULL)
+		api->tail->next = job;
+	else
+		api->head = job;
+	api->tail = job;
+	api->queued++;
+	if (api->n_free > 0)
+		nng_cv_wake1(api->cv);
 	nng_mtx_unlock(api->mtx);
-	return e;
+	return IG_OK;
 }
 
 /* --- service ---------------------------------------------------------------
@@ -253,6 +338,7 @@ ig_api_new(ig_registry *reg, const ig_api_config *cfg,
 	ig_verify_source src;
 	ig_err e;
 	uint32_t n;
+	long cpus;
 	size_t idlen;
 
 	if (reg == NULL || cfg == NULL || cfg->self_id == NULL
@@ -281,6 +367,7 @@ ig_api_new(ig_registry *reg, const ig_api_config *cfg,
 	e = IG_ENOMEM;
 	if (nng_mtx_alloc(&api->mtx) != 0
 	    || nng_cv_alloc(&api->cv, api->mtx) != 0
+	    || nng_cv_alloc(&api->idle_cv, api->mtx) != 0
 	    || nng_mtx_alloc(&api->rate_mtx) != 0
 	    || nng_mtx_alloc(&api->cat_mtx) != 0
 	    || (api->buckets
@@ -303,25 +390,31 @@ ig_api_new(ig_registry *reg, const ig_api_config *cfg,
 		goto fail;
 
 	n = cfg->workers;
-	if (n == 0) {
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		n = cpus < 1                     ? 1
-		    : cpus > IG_HTTP_WORKERS_MAX ? IG_HTTP_WORKERS_MAX
-		                                 : (uint32_t) cpus;
-	}
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus < 1)
+		cpus = 1;
+	if (n == 0)
+		n = cpus > IG_HTTP_WORKERS_MAX ? IG_HTTP_WORKERS_MAX
+		                               : (uint32_t) cpus;
+	api->inline_max = (size_t) cpus;
 	for (uint32_t i = 0; i < n; i++) {
 		ig_api_worker *w = &api->workers[i];
 		w->api = api;
+		ig_buf_init(&w->body, SIZE_MAX / 2);
 		if ((w->h = ig_hcert_new()) == NULL) {
 			e = IG_ENOMEM;
 			goto fail;
 		}
-		if (nng_thread_create(&api->threads[i], worker_main, w) != 0) {
-			ig_hcert_free(w->h);
-			w->h = NULL;
+		api->free_slots[api->n_free++] = w;
+		api->n_slots++;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (nng_thread_create(&api->threads[i], worker_main, api)
+		    != 0) {
 			e = IG_ENOMEM;
 			goto fail;
 		}
+		nng_thread_set_name(api->threads[i], "ig:api");
 		api->n_threads++;
 	}
 	*out = api;
@@ -342,11 +435,23 @@ ig_api_quiesce(ig_api *api)
 		nng_cv_wake(api->cv);
 		nng_mtx_unlock(api->mtx);
 	}
-	for (size_t i = 0; i < api->n_threads; i++) {
+	/* The threads run what is queued, then end. */
+	for (size_t i = 0; i < api->n_threads; i++)
 		nng_thread_destroy(api->threads[i]);
-		ig_hcert_free(api->workers[i].h);
-	}
 	api->n_threads = 0;
+	if (api->idle_cv != NULL) {
+		nng_mtx_lock(api->mtx);
+		while (api->inline_running > 0)
+			nng_cv_wait(api->idle_cv);
+		nng_mtx_unlock(api->mtx);
+	}
+	for (size_t i = 0; i < api->n_slots; i++) {
+		ig_hcert_free(api->workers[i].h);
+		api->workers[i].h = NULL;
+		ig_buf_free(&api->workers[i].body);
+	}
+	api->n_slots = 0;
+	api->n_free = 0;
 }
 
 void
@@ -371,6 +476,8 @@ ig_api_free(ig_api *api)
 		nng_mtx_free(api->cat_mtx);
 	if (api->rate_mtx != NULL)
 		nng_mtx_free(api->rate_mtx);
+	if (api->idle_cv != NULL)
+		nng_cv_free(api->idle_cv);
 	if (api->cv != NULL)
 		nng_cv_free(api->cv);
 	if (api->mtx != NULL)
@@ -753,29 +860,83 @@ finish(ig_http *srv, nng_aio *aio, ig_http_res *res, bool close)
 }
 
 static void
-inflight_done(ig_http *srv)
-{
-	nng_mtx_lock(srv->mtx);
-	srv->inflight--;
-	if (srv->inflight == 0)
-		nng_cv_wake(srv->cv);
-	nng_mtx_unlock(srv->mtx);
-}
-
-/* Frees a job. in_cb: called from the body aio's own callback, where
- * the aio can only be reaped (by nng's reaper thread); elsewhere it is
- * freed at once, which spares that thread a wake-up per request. */
-static void
-job_free(http_job *j, bool in_cb)
+job_destroy(http_job *j, bool in_cb)
 {
 	if (j->body_aio != NULL) {
-		if (in_cb)
+		if (in_cb) /* its callback is running: only nng can free it */
 			nng_aio_reap(j->body_aio);
 		else
 			nng_aio_free(j->body_aio);
 	}
 	ig_free(j->body);
 	ig_free(j);
+}
+
+/* Takes a job for a new request; NULL when the listener is closed or
+ * memory is short. */
+static http_job *
+job_get(ig_http *srv, nng_aio *aio)
+{
+	http_job *j;
+	nng_mtx_lock(srv->mtx);
+	if (srv->closed) {
+		nng_mtx_unlock(srv->mtx);
+		return NULL;
+	}
+	if ((j = srv->pool) != NULL) {
+		srv->pool = j->next_free;
+		srv->n_pool--;
+	}
+	srv->inflight++;
+	nng_mtx_unlock(srv->mtx);
+	if (j != NULL) {
+		nng_aio *body_aio = j->body_aio;
+		uint8_t *body = j->body;
+		size_t body_cap = j->body_cap;
+		memset(j, 0, sizeof(*j));
+		j->body_aio = body_aio;
+		j->body = body;
+		j->body_cap = body_cap;
+	} else if ((j = ig_calloc(1, sizeof(*j))) == NULL) {
+		nng_mtx_lock(srv->mtx);
+		if (--srv->inflight == 0)
+			nng_cv_wake(srv->cv);
+		nng_mtx_unlock(srv->mtx);
+		return NULL;
+	}
+	j->srv = srv;
+	j->aio = aio;
+	atomic_init(&j->refs, 1);
+	return j;
+}
+
+/* Drops a reference; the last one recycles the job (or frees it when
+ * the pool is full or the listener closed). in_cb: the caller is the
+ * job's body aio callback. */
+static void
+job_unref(http_job *j, bool in_cb)
+{
+	ig_http *srv = j->srv;
+	bool keep;
+	if (atomic_fetch_sub(&j->refs, 1) != 1)
+		return;
+	if (j->body_cap > BODY_BUF_KEEP) {
+		ig_free(j->body);
+		j->body = NULL;
+		j->body_cap = 0;
+	}
+	nng_mtx_lock(srv->mtx);
+	keep = !srv->closed && srv->n_pool < JOB_POOL_MAX;
+	if (keep) {
+		j->next_free = srv->pool;
+		srv->pool = j;
+		srv->n_pool++;
+	}
+	if (--srv->inflight == 0)
+		nng_cv_wake(srv->cv);
+	nng_mtx_unlock(srv->mtx);
+	if (!keep)
+		job_destroy(j, in_cb);
 }
 
 /* Answers at once from the nng thread (errors that need no worker). */
@@ -821,7 +982,7 @@ job_run(ig_api_job *job, ig_api_worker *w)
 	ig_http_res res;
 
 	memset(&res, 0, sizeof(res));
-	res.body = worker_body;
+	res.body = w->body;
 	ig_buf_reset(&res.body);
 	j->req.content_type = nng_http_req_get_header(j->nreq, "Content-Type");
 	j->req.accept = nng_http_req_get_header(j->nreq, "Accept");
@@ -838,43 +999,41 @@ job_run(ig_api_job *job, ig_api_worker *w)
 	} else
 		j->route->fn(w, &j->req, &res);
 	finish(srv, j->aio, &res, false);
-	if (res.body.cap > BODY_KEEP)
-		ig_buf_free(&res.body);
-	worker_body = res.body;
-	job_free(j, false);
-	inflight_done(srv);
+	w->body = res.body;
+	job_unref(j, j == cb_job);
 }
 
 static void
 submit_or_refuse(http_job *j, bool in_cb)
 {
 	ig_http *srv = j->srv;
-	ig_err e = ig_api_submit(srv->api, &j->job);
-	if (e == IG_OK)
+	ig_err e;
+	j->job.inline_ok = j->route->inline_ok;
+	if ((e = ig_api_run(srv->api, &j->job)) == IG_OK)
 		return;
 	answer_now(srv, j->aio, 503, "overloaded",
 	    e == IG_ESTATE ? "the node is stopping"
 	                   : "too many requests are waiting; retry",
 	    NULL, false);
-	job_free(j, in_cb);
-	inflight_done(srv);
+	job_unref(j, in_cb);
 }
 
 static void
 body_done(void *arg)
 {
 	http_job *j = arg;
-	ig_http *srv = j->srv;
 	int rv = nng_aio_result(j->body_aio);
 	if (rv != 0) {
 		/* A client that does not send its body in time (or hangs
 		 * up) loses its connection. */
 		nng_aio_finish(j->aio, rv);
-		job_free(j, true);
-		inflight_done(srv);
-		return;
+		job_unref(j, true);
+	} else {
+		cb_job = j;
+		submit_or_refuse(j, true);
+		cb_job = NULL;
 	}
-	submit_or_refuse(j, true);
+	job_unref(j, true); /* the callback's own reference */
 }
 
 /* Strict Content-Length: 1..19 digits. */
@@ -938,22 +1097,10 @@ http_cb(nng_aio *aio)
 	ig_err e;
 	int rv;
 
-	nng_mtx_lock(srv->mtx);
-	if (srv->closed) {
-		nng_mtx_unlock(srv->mtx);
-		nng_aio_finish(aio, NNG_ECLOSED);
+	if ((j = job_get(srv, aio)) == NULL) {
+		nng_aio_finish(aio, srv->closed ? NNG_ECLOSED : NNG_ENOMEM);
 		return;
 	}
-	srv->inflight++;
-	nng_mtx_unlock(srv->mtx);
-
-	if ((j = ig_calloc(1, sizeof(*j))) == NULL) {
-		nng_aio_finish(aio, NNG_ENOMEM);
-		inflight_done(srv);
-		return;
-	}
-	j->srv = srv;
-	j->aio = aio;
 	j->nreq = nreq;
 	j->job.run = job_run;
 
@@ -1025,8 +1172,15 @@ http_cb(nng_aio *aio)
 	}
 	if (cl > 0) {
 		nng_iov iov;
-		if ((j->body = ig_malloc(cl)) == NULL
-		    || (rv = nng_aio_alloc(&j->body_aio, body_done, j)) != 0) {
+		if (j->body_cap < cl) {
+			ig_free(j->body);
+			j->body_cap = 0;
+			if ((j->body = ig_malloc(cl)) != NULL)
+				j->body_cap = cl;
+		}
+		if (j->body == NULL
+		    || (j->body_aio == NULL
+		        && nng_aio_alloc(&j->body_aio, body_done, j) != 0)) {
 			answer_now(srv, aio, 503, "overloaded",
 			    "out of memory", NULL, true);
 			goto done;
@@ -1040,14 +1194,14 @@ http_cb(nng_aio *aio)
 			goto done;
 		}
 		nng_aio_set_timeout(j->body_aio, IG_HTTP_BODY_TIMEOUT_MS);
+		atomic_store(&j->refs, 2); /* and one for body_done */
 		nng_http_conn_read_all(conn, j->body_aio);
 		return;
 	}
 	submit_or_refuse(j, false);
 	return;
 done:
-	job_free(j, false);
-	inflight_done(srv);
+	job_unref(j, false);
 }
 
 /* --- listeners
@@ -1195,6 +1349,7 @@ void
 ig_http_stop(ig_http *srv)
 {
 	nng_http_server *s;
+	http_job *pool;
 	if (srv == NULL)
 		return;
 	s = srv->server;
@@ -1203,7 +1358,15 @@ ig_http_stop(ig_http *srv)
 	srv->closed = true;
 	while (srv->inflight > 0)
 		nng_cv_wait(srv->cv);
+	pool = srv->pool;
+	srv->pool = NULL;
+	srv->n_pool = 0;
 	nng_mtx_unlock(srv->mtx);
+	while (pool != NULL) {
+		http_job *j = pool;
+		pool = j->next_free;
+		job_destroy(j, false);
+	}
 	/* srv is freed by the handler's destructor once nng is done. */
 	nng_http_server_release(s);
 }

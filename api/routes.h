@@ -4,10 +4,12 @@
  * shapes the route functions see. Not a public contract: the node
  * includes api/http.h and api/rpc.h only.
  *
- * A route function runs on a worker thread with a parsed request whose
- * strings and body stay valid during the call, and fills a response.
- * It may block on RocksDB and crypto; it must not keep pointers into the
- * request after returning.
+ * A route function runs with a slot held (see ig_api_run), on a worker
+ * thread or, for an inline route, on the nng thread that received the
+ * request, with a parsed request whose strings and body stay valid
+ * during the call, and fills a response. A worker route may block on
+ * RocksDB; an inline route must only compute. Neither may keep pointers
+ * into the request after returning.
  */
 #ifndef IG_API_ROUTES_H
 #define IG_API_ROUTES_H
@@ -31,25 +33,34 @@
 /* --- worker pool -----------------------------------------------------------
  */
 
-/* The scratch of one worker thread. */
+/* A slot: the scratch of one running job. There are `workers` slots, so
+ * at most that many jobs run at once, whichever thread runs them. */
 typedef struct ig_api_worker {
 	ig_api *api;
-	ig_hcert *h; /* decoder for this thread's verifications */
+	ig_hcert *h; /* decoder for this slot's verifications */
+	ig_buf body; /* the response being built, kept between jobs */
 } ig_api_worker;
 
-/* A unit of work. run is called once, on a worker; w is NULL when the
- * service is stopping and the job must only be finished (answered with
- * an error), quickly. The job frees itself in run. */
+/* A unit of work. run is called once, with a slot held; the job frees
+ * itself in run. inline_ok: the job only computes (a few verifications,
+ * reads from RocksDB's cache), so the nng thread that received it may
+ * run it itself when a slot is free, instead of waking a worker. */
 typedef struct ig_api_job ig_api_job;
 struct ig_api_job {
 	ig_api_job *next;
 	void (*run)(ig_api_job *job, ig_api_worker *w);
+	bool inline_ok;
 };
 
-/* Queues a job. IG_ESTATE when the service is stopping, IG_ETOOBIG when
- * IG_HTTP_QUEUE_MAX jobs wait already; the job is not taken then. Never
- * blocks: callable from nng callbacks. */
-IG_MUST_CHECK ig_err ig_api_submit(ig_api *api, ig_api_job *job);
+/* Runs or queues a job. An inline_ok job runs at once on the calling
+ * thread when a slot is free, nothing waits before it and fewer than
+ * ig_api.inline_max jobs run inline already; that thread then also runs
+ * the inline_ok jobs queued meanwhile. Any other job is queued for the
+ * worker threads. IG_ESTATE when the service is stopping, IG_ETOOBIG
+ * when IG_HTTP_QUEUE_MAX jobs wait already: the job is not taken then.
+ * On IG_OK the job is taken (and may be freed already). Never blocks
+ * except by running the job: callable from nng callbacks. */
+IG_MUST_CHECK ig_err ig_api_run(ig_api *api, ig_api_job *job);
 
 /* --- the catalog: every kid the logs have put a DSC under ---------------- */
 
@@ -109,15 +120,24 @@ struct ig_api {
 	ig_reporter *reporters;
 	size_t n_reporters;
 
-	/* worker pool */
+	/* slots and worker threads (http.c) */
 	nng_mtx *mtx;
-	nng_cv *cv;
+	nng_cv *cv; /* worker threads: a job and a slot to run it */
+	nng_cv *idle_cv; /* quiesce: no job running inline */
 	ig_api_job *head, *tail;
 	size_t queued;
 	bool stopping;
 	size_t n_threads;
 	nng_thread *threads[IG_HTTP_WORKERS_MAX];
-	ig_api_worker workers[IG_HTTP_WORKERS_MAX];
+	size_t n_slots;
+	ig_api_worker workers[IG_HTTP_WORKERS_MAX]; /* the slots */
+	ig_api_worker *free_slots[IG_HTTP_WORKERS_MAX];
+	size_t n_free;
+	size_t inline_running, inline_max;
+	/* observed, for tests: the most slots held at once, and jobs run
+	 * inline and by worker threads */
+	size_t slots_peak;
+	uint64_t ran_inline, ran_queued;
 
 	/* rate limiter */
 	nng_mtx *rate_mtx;
@@ -207,6 +227,7 @@ typedef struct ig_route {
 	const char *openapi; /* the path as docs/openapi.yaml spells it */
 	size_t body_max; /* 0: no body accepted */
 	ig_route_fn fn;
+	bool inline_ok; /* bounded computation: see ig_api_job */
 } ig_route;
 
 /* The route tables; each ends with an entry whose method is NULL. */

@@ -8,10 +8,12 @@
  *            result of revoked: [[type, expires_ms]...] (the listings)
  *   error    [1, id, err, message]    err: an ig_err number, not 0
  *
- * Each of IG_RPC_CONTEXTS contexts runs recv -> worker -> send -> recv.
- * The nng callbacks only move messages and queue jobs; decoding,
- * verification and encoding happen on the api's workers. A request that
- * finds the queue full is answered at once with IG_ETOOBIG ("busy").
+ * Each of IG_RPC_CONTEXTS contexts runs recv -> job -> send -> recv.
+ * Decoding, verification and encoding happen in an api job (routes.h): a
+ * request of at most IG_RPC_INLINE_MAX bytes is computed by the nng
+ * thread that received it when a slot is free, a larger one by a worker
+ * thread. A request that finds the queue full is answered at once with
+ * IG_ETOOBIG ("busy").
  */
 #include "api/rpc.h"
 
@@ -316,7 +318,8 @@ rpc_cb(void *arg)
 	c->req = nng_aio_get_msg(c->aio);
 	rpc_inflight(c->rpc, 1);
 	c->job.run = rpc_job;
-	if ((e = ig_api_submit(c->rpc->api, &c->job)) != IG_OK) {
+	c->job.inline_ok = nng_msg_len(c->req) <= IG_RPC_INLINE_MAX;
+	if ((e = ig_api_run(c->rpc->api, &c->job)) != IG_OK) {
 		ig_buf b;
 		ig_buf_init(&b, 256);
 		nng_msg_free(c->req);

@@ -237,7 +237,8 @@
  * instead of queueing without bound. */
 #define IG_HTTP_QUEUE_MAX 4096
 
-/* Verification worker threads of one node. */
+/* Verification slots (and worker threads) of one node: at most this many
+ * requests are computed at once (api/routes.h). */
 #define IG_HTTP_WORKERS_MAX 64
 
 /* Clients tracked by the rate limiter. The table is fixed; clients beyond
@@ -279,6 +280,11 @@
 /* Bytes of one RPC request or reply: a verify request of the batch bound
  * or its verdicts. */
 #define IG_RPC_MSG_MAX (IG_HTTP_BATCH_MAX * (IG_HCERT_TEXT_MAX + 64) + 1024)
+
+/* Bytes of an RPC request that nng's thread may verify itself when a
+ * slot is free (api/routes.h, ig_api_run): one or two HCERTs, a bounded
+ * computation. Larger requests go to the worker threads. */
+#define IG_RPC_INLINE_MAX 4096
 
 /* RPC requests one endpoint serves at once (nng contexts). */
 #define IG_RPC_CONTEXTS 64
