@@ -18,6 +18,23 @@
  *   http_verify_per_s          HTTP requests answered 200 per second
  *   http_ratio                 http / (inprocess x node_cores)
  *   http_accept                "yes" when http_ratio >= 0.6
+ *   inprocess_route_per_s      the route of POST /v1/verify called in a
+ *                              loop (verification over the registry,
+ *                              metrics, statistics, verdict JSON)
+ *   http_node_cpu_cores        CPU the node used during the HTTP run
+ *                              (process CPU less the clients' threads),
+ *                              per second: nng's threads, the kernel's
+ *                              work for them, the slots
+ *   http_node_cpu_us_per_verify  that CPU per answered request
+ *   http_ratio_node_cpu        http / (inprocess x http_node_cpu_cores):
+ *                              the ratio when every core the node
+ *                              touched counts, not only its slots
+ *   http_loadgen_cpu_cores     the load generator's CPU (a child process)
+ *   nng_static_per_s           the same load against nng's own HTTP
+ *                              server answering a fixed body of the
+ *                              verdict's size: nng's ceiling here
+ *   nng_static_cpu_cores, nng_static_cpu_us_per_req  its CPU
+ *   rpc_...                    the same figures for the RPC
  *   rpc_verify_per_s, rpc_ratio   the same for the RPC (one HCERT per
  *                              call)
  *
@@ -34,13 +51,18 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <nng/nng.h>
+#include <nng/supplemental/http/http.h>
+
 #include "api/http.h"
 #include "api/regsource.h"
+#include "api/routes.h"
 #include "api/rpc.h"
 #include "api/trust.h"
 #include "api/verify.h"
@@ -176,6 +198,39 @@ inprocess_rate(const ig_verify_source *src, const ig_buf *text, double secs)
 	return (double) n / t;
 }
 
+/* The route function of POST /v1/verify called in a loop on one slot:
+ * what the node computes per request (verification over the registry,
+ * metrics, statistics, the verdict JSON), without HTTP. */
+static double
+route_rate(ig_api *api, const ig_buf *text, double secs)
+{
+	ig_api_worker *w = &api->workers[0];
+	ig_http_req req;
+	ig_http_res res;
+	unsigned long n = 0;
+	double t0, t;
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.content_type = "text/plain";
+	req.body = text->ptr;
+	req.body_len = text->len;
+	memset(&res, 0, sizeof(res));
+	res.body = w->body;
+	t0 = now_s();
+	do {
+		for (int i = 0; i < 50; i++) {
+			ig_buf_reset(&res.body);
+			ig_route_verify(w, &req, &res);
+			if (res.status != 200)
+				die("the verify route failed");
+		}
+		n += 50;
+		t = now_s() - t0;
+	} while (t < secs);
+	w->body = res.body;
+	return (double) n / t;
+}
+
 /* --- HTTP load
  * ----------------------------------------------------------------- */
 
@@ -186,6 +241,14 @@ typedef struct load {
 	double secs;
 	_Atomic unsigned long ok, bad;
 } load;
+
+static double
+cpu_s(clockid_t clk)
+{
+	struct timespec ts;
+	clock_gettime(clk, &ts);
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
 
 static int
 connect_port(int port)
@@ -281,21 +344,175 @@ rpc_client(void *arg)
 	return NULL;
 }
 
-static double
-run_load(load *l, void *(*fn)(void *), unsigned clients)
+/* --- the load generator: a child process --------------------------------
+ *
+ * The clients run in a process forked before the first nng call (nng
+ * must not be forked with its threads running: notes/libs.md), so that
+ * the node's process holds the node alone: its CPU time during a run is
+ * what the node used, nng's threads and the kernel's work for them
+ * included, and the RPC clients' nng work does not share its threads.
+ */
+
+typedef struct lg_cmd {
+	char kind; /* 'h' HTTP, 'r' RPC, 'q' quit */
+	int port;
+	char url[64];
+	double secs;
+	unsigned clients;
+	size_t text_len;
+	char text[IG_HCERT_TEXT_MAX];
+} lg_cmd;
+
+typedef struct lg_result {
+	unsigned long ok, bad;
+	double cpu_s;
+} lg_result;
+
+static int lg_cmd_fd = -1, lg_res_fd = -1;
+static pid_t lg_pid;
+
+static void
+full_io(int fd, void *p, size_t n, bool wr)
 {
-	pthread_t th[256];
-	double t0 = now_s(), t;
-	for (unsigned i = 0; i < clients; i++)
-		if (pthread_create(&th[i], NULL, fn, l) != 0)
-			die("cannot start a client thread");
-	for (unsigned i = 0; i < clients; i++)
-		pthread_join(th[i], NULL);
+	uint8_t *b = p;
+	while (n > 0) {
+		ssize_t k = wr ? write(fd, b, n) : read(fd, b, n);
+		if (k <= 0)
+			die("load generator pipe");
+		b += k;
+		n -= (size_t) k;
+	}
+}
+
+static void
+lg_main(int cmd_fd, int res_fd)
+{
+	static lg_cmd c;
+	for (;;) {
+		pthread_t th[256];
+		load l;
+		ig_buf text;
+		lg_result r;
+		double c0;
+		full_io(cmd_fd, &c, sizeof(c), false);
+		if (c.kind == 'q')
+			_exit(0);
+		memset(&l, 0, sizeof(l));
+		text.ptr = (uint8_t *) c.text;
+		text.len = c.text_len;
+		l.port = c.port;
+		l.url = c.url;
+		l.text = &text;
+		l.secs = c.secs;
+		c0 = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
+		for (unsigned i = 0; i < c.clients; i++)
+			if (pthread_create(&th[i], NULL,
+			        c.kind == 'h' ? http_client : rpc_client, &l)
+			    != 0)
+				die("cannot start a client thread");
+		for (unsigned i = 0; i < c.clients; i++)
+			pthread_join(th[i], NULL);
+		r.ok = atomic_load(&l.ok);
+		r.bad = atomic_load(&l.bad);
+		r.cpu_s = cpu_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+		full_io(res_fd, &r, sizeof(r), true);
+	}
+}
+
+static void
+lg_start(void)
+{
+	int cmd[2], res[2];
+	if (pipe(cmd) != 0 || pipe(res) != 0)
+		die("pipe");
+	if ((lg_pid = fork()) < 0)
+		die("fork");
+	if (lg_pid == 0) {
+		close(cmd[1]);
+		close(res[0]);
+		lg_main(cmd[0], res[1]);
+	}
+	close(cmd[0]);
+	close(res[1]);
+	lg_cmd_fd = cmd[1];
+	lg_res_fd = res[0];
+}
+
+static void
+lg_stop(void)
+{
+	static lg_cmd c;
+	c.kind = 'q';
+	full_io(lg_cmd_fd, &c, sizeof(c), true);
+	(void) waitpid(lg_pid, NULL, 0);
+}
+
+/* One run of the load generator. Returns answers per second; sets
+ * *node_cores to this process's CPU time per second of the run, and
+ * *lg_cores to the load generator's. */
+static double
+run_load(char kind, int port, const char *url, const ig_buf *text, double secs,
+    unsigned clients, double *node_cores, double *lg_cores)
+{
+	static lg_cmd c;
+	lg_result r;
+	double c0, t0, t;
+	memset(&c, 0, sizeof(c));
+	c.kind = kind;
+	c.port = port;
+	if (url != NULL)
+		snprintf(c.url, sizeof(c.url), "%s", url);
+	c.secs = secs;
+	c.clients = clients;
+	c.text_len = text->len;
+	memcpy(c.text, text->ptr, text->len);
+	c0 = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
+	t0 = now_s();
+	full_io(lg_cmd_fd, &c, sizeof(c), true);
+	full_io(lg_res_fd, &r, sizeof(r), false);
 	t = now_s() - t0;
-	if (atomic_load(&l->bad) > 0)
-		fprintf(stderr, "bench_api: %lu failed requests\n",
-		    atomic_load(&l->bad));
-	return (double) atomic_load(&l->ok) / t;
+	*node_cores = (cpu_s(CLOCK_PROCESS_CPUTIME_ID) - c0) / t;
+	*lg_cores = r.cpu_s / t;
+	if (r.bad > 0)
+		fprintf(stderr, "bench_api: %lu failed requests\n", r.bad);
+	return (double) r.ok / t;
+}
+
+/* --- the reference for HTTP: nng's own server, answering from memory ----
+ *
+ * The same load against an nng HTTP server whose POST /v1/verify handler
+ * returns a fixed body of the verdict's size (nng reads the request body
+ * itself): what nng 1.5's HTTP server costs per request on this machine
+ * with no work behind it. */
+
+static nng_http_server *
+static_start(size_t body_len, int *port)
+{
+	static char body[4096];
+	nng_url *u;
+	nng_http_server *srv;
+	nng_http_handler *h;
+	nng_sockaddr sa;
+	if (body_len > sizeof(body))
+		body_len = sizeof(body);
+	memset(body, ' ', body_len);
+	body[0] = '{';
+	body[body_len - 2] = '}';
+	body[body_len - 1] = '\n';
+	if (nng_url_parse(&u, "http://127.0.0.1:0") != 0
+	    || nng_http_server_hold(&srv, u) != 0
+	    || nng_http_handler_alloc_static(
+	           &h, "/v1/verify", body, body_len, "application/json")
+	        != 0
+	    || nng_http_handler_set_method(h, "POST") != 0
+	    || nng_http_handler_collect_body(h, true, IG_HCERT_TEXT_MAX) != 0
+	    || nng_http_server_add_handler(srv, h) != 0
+	    || nng_http_server_start(srv) != 0
+	    || nng_http_server_get_addr(srv, &sa) != 0)
+		die("cannot start nng's static HTTP server");
+	nng_url_free(u);
+	*port = ntohs(sa.s_in.sa_port);
+	return srv;
 }
 
 int
@@ -327,8 +544,10 @@ main(int argc, char **argv)
 	ig_api_config cfg;
 	ig_http *http;
 	ig_rpc *rpc;
-	load l;
-	double ref, ref_reg, http_rate, rpc_rate;
+	double ref, ref_reg, ref_route, http_rate, rpc_rate, http_cores,
+	    rpc_cores, http_lg, rpc_lg, static_rate, static_cores, static_lg;
+	nng_http_server *static_srv;
+	int static_port;
 
 	if (!(secs > 0 && secs < 3600) || workers == 0
 	    || workers > IG_HTTP_WORKERS_MAX || clients == 0
@@ -337,6 +556,7 @@ main(int argc, char **argv)
 		    "usage: bench_api [SECONDS] [WORKERS] [CLIENTS]\n");
 		return 2;
 	}
+	lg_start(); /* before anything starts a thread */
 	ig_log_set_level(IG_LOG_WARN);
 	if (mkdtemp(dir) == NULL)
 		die("mkdtemp");
@@ -376,34 +596,63 @@ main(int argc, char **argv)
 	cfg.workers = workers;
 	cfg.single_node = true;
 	CHECK(ig_api_new(reg, &cfg, NULL, &api));
+	ref_route = route_rate(api, &text, secs);
 	CHECK(ig_http_start(api, "http://127.0.0.1:0", &http));
 	CHECK(ig_rpc_start(api, "tcp://127.0.0.1:0", &rpc));
 
-	memset(&l, 0, sizeof(l));
-	l.port = ig_http_port(http);
-	l.text = &text;
-	l.secs = secs;
-	http_rate = run_load(&l, http_client, clients);
-
+	http_rate = run_load('h', ig_http_port(http), NULL, &text, secs,
+	    clients, &http_cores, &http_lg);
+	{
+		/* The size of the verdict the node answered with. */
+		ig_http_res res;
+		ig_http_req req;
+		memset(&req, 0, sizeof(req));
+		req.method = "POST";
+		req.content_type = "text/plain";
+		req.body = text.ptr;
+		req.body_len = text.len;
+		memset(&res, 0, sizeof(res));
+		ig_buf_init(&res.body, SIZE_MAX / 2);
+		ig_route_verify(&api->workers[0], &req, &res);
+		static_srv = static_start(res.body.len, &static_port);
+		ig_buf_free(&res.body);
+	}
+	static_rate = run_load('h', static_port, NULL, &text, secs, clients,
+	    &static_cores, &static_lg);
 	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", ig_rpc_port(rpc));
-	memset(&l, 0, sizeof(l));
-	l.url = url;
-	l.text = &text;
-	l.secs = secs;
-	rpc_rate = run_load(&l, rpc_client, clients);
+	rpc_rate
+	    = run_load('r', 0, url, &text, secs, clients, &rpc_cores, &rpc_lg);
+	lg_stop();
 
 	printf("cpus: %ld\n", cpus);
 	printf("inprocess_verify_per_s: %.0f\n", ref);
 	printf("inprocess_registry_per_s: %.0f\n", ref_reg);
+	printf("inprocess_route_per_s: %.0f\n", ref_route);
 	printf("node_cores: %u\n", workers);
 	printf("clients: %u\n", clients);
 	printf("http_verify_per_s: %.0f\n", http_rate);
 	printf("http_ratio: %.2f\n", http_rate / (ref * workers));
 	printf("http_accept: %s\n",
 	    http_rate >= 0.6 * ref * workers ? "yes" : "no");
+	printf("http_node_cpu_cores: %.2f\n", http_cores);
+	printf("http_node_cpu_us_per_verify: %.0f\n",
+	    http_cores / http_rate * 1e6);
+	printf("http_ratio_node_cpu: %.2f\n", http_rate / (ref * http_cores));
+	printf("http_loadgen_cpu_cores: %.2f\n", http_lg);
+	printf("nng_static_per_s: %.0f\n", static_rate);
+	printf("nng_static_cpu_cores: %.2f\n", static_cores);
+	printf("nng_static_cpu_us_per_req: %.0f\n",
+	    static_cores / static_rate * 1e6);
 	printf("rpc_verify_per_s: %.0f\n", rpc_rate);
 	printf("rpc_ratio: %.2f\n", rpc_rate / (ref * workers));
+	printf("rpc_node_cpu_cores: %.2f\n", rpc_cores);
+	printf(
+	    "rpc_node_cpu_us_per_verify: %.0f\n", rpc_cores / rpc_rate * 1e6);
+	printf("rpc_ratio_node_cpu: %.2f\n", rpc_rate / (ref * rpc_cores));
+	printf("rpc_loadgen_cpu_cores: %.2f\n", rpc_lg);
 
+	nng_http_server_stop(static_srv);
+	nng_http_server_release(static_srv);
 	ig_rpc_stop(rpc);
 	ig_http_stop(http);
 	ig_api_free(api);
