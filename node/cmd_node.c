@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/http.h"
 #include "node/admin.h"
 #include "node/commands.h"
 #include "node/jsonout.h"
@@ -361,6 +362,17 @@ ig_cmd_node(int argc, char **argv)
 		cfg->log_level = lv;
 	}
 	ig_log_set_level(cfg->log_level);
+	/* Before the node starts a thread: they all inherit the policy. */
+	if (cfg->sched_batch) {
+		if (ig_api_sched_batch() == IG_OK)
+			IG_INFO(SUB,
+			    "threads scheduled as SCHED_BATCH "
+			    "(node.sched_batch)");
+		else
+			IG_WARN(SUB,
+			    "cannot schedule threads as SCHED_BATCH; "
+			    "running with the default policy");
+	}
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);

@@ -56,6 +56,7 @@ static const key_desc keys[] = {
 	/* The name before the governance work; kept as an alias. */
 	{ "node", "root_expiry", K_EXPIRY, NUM_FIELD(root_expiry_refuse), 0, 0,
 	    false },
+	{ "node", "sched_batch", K_BOOL, NUM_FIELD(sched_batch), 0, 0, false },
 	{ "gossip", "listen", K_URL, STR_FIELD(gossip_listen), 0, 0, false },
 	{ "gossip", "insecure_transport", K_BOOL,
 	    NUM_FIELD(insecure_transport), 0, 0, false },
@@ -389,6 +390,7 @@ ig_config_default(ig_config *c)
 	memset(c, 0, sizeof(*c));
 	c->log_level = IG_LOG_INFO;
 	c->root_expiry_refuse = false;
+	c->sched_batch = true;
 	c->insecure_transport = false;
 	ig_gossip_config_default(&c->gossip);
 	c->timeout_ms = 5000;

@@ -3,7 +3,7 @@
  * checked strictly.
  *
  *   [node]    id, data_dir, keys_dir, root_file, root_hash, log_level,
- *             on_root_expiry (alias root_expiry)
+ *             on_root_expiry (alias root_expiry), sched_batch
  *   [gossip]  listen, insecure_transport, period_ms, fanout, timeout_ms,
  *             reconnect_min_ms, reconnect_max_ms, backoff_min_ms,
  *             backoff_max_ms
@@ -49,6 +49,7 @@ typedef struct ig_config {
 	uint8_t root_hash[32]; /* required: 64 hex digits */
 	ig_log_level log_level; /* info */
 	bool root_expiry_refuse; /* on_root_expiry = warn | refuse */
+	bool sched_batch; /* true: ig_api_sched_batch at start */
 
 	/* [gossip] */
 	char gossip_listen[IG_URL_MAX + 1]; /* "": own gossip_url of root */

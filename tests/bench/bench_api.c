@@ -4,43 +4,50 @@
  * each with its ratio to the in-process single-core rate measured in the
  * same run (the figure of bench_verify / `intyg bench verify`).
  *
- * Usage: bench_api [SECONDS] [WORKERS] [CLIENTS]
+ * Usage: bench_api [SECONDS] [WORKERS] [CLIENTS] [ROUNDS]
  *   SECONDS  per measurement (default 3)
- *   WORKERS  the node's verification threads (default: half the CPUs,
- *            at least 1: the load generator runs on the same machine)
+ *   WORKERS  the node's slots, and the CPUs its process is confined to
+ *            (default: half the CPUs, at least 1)
  *   CLIENTS  concurrent keep-alive connections / RPC callers (default
- *            4 x WORKERS)
+ *            8 x WORKERS)
+ *   ROUNDS   rounds of reference, HTTP, nng-static and RPC measurement;
+ *            the medians are printed (default 3)
  *
- * Prints "name: value" lines:
+ * The node's process is confined to CPUs 0..WORKERS-1 and the load
+ * generator, a child process forked before the first nng call, to the
+ * others (when there are more CPUs than WORKERS): "the cores the node
+ * uses" is then WORKERS whole CPUs, nng's threads and the kernel's work
+ * for them included. Like `intyg node` by default, the node's threads run
+ * as SCHED_BATCH (ig_api_sched_batch).
+ *
+ * Prints "name: value" lines (rates and ratios are medians of the rounds):
+ *   node_cores                 WORKERS
+ *   node_pinned, sched_batch   yes / no
  *   inprocess_verify_per_s     ig_verify_hcert on one core, trust set
- *   inprocess_registry_per_s   the same over the registry source
- *   node_cores                 WORKERS (the cores the node verifies on)
- *   http_verify_per_s          HTTP requests answered 200 per second
- *   http_ratio                 http / (inprocess x node_cores)
- *   http_accept                "yes" when http_ratio >= 0.6
+ *   inprocess_registry_per_s   the same over api/regsource (parses the
+ *                              DSC on every lookup)
  *   inprocess_route_per_s      the route of POST /v1/verify called in a
  *                              loop (verification over the registry,
  *                              metrics, statistics, verdict JSON)
- *   http_node_cpu_cores        CPU the node used during the HTTP run
- *                              (process CPU less the clients' threads),
- *                              per second: nng's threads, the kernel's
- *                              work for them, the slots
- *   http_node_cpu_us_per_verify  that CPU per answered request
- *   http_ratio_node_cpu        http / (inprocess x http_node_cpu_cores):
- *                              the ratio when every core the node
- *                              touched counts, not only its slots
- *   http_loadgen_cpu_cores     the load generator's CPU (a child process)
+ *   http_verify_per_s          HTTP requests answered 200 per second
+ *   http_ratio                 http / (inprocess x node_cores), per round
+ *   http_ratio_min, _max       the lowest and highest round
+ *   http_accept                "yes" when http_ratio >= 0.6
+ *   http_p50_us, http_p99_us   request latency seen by the clients
+ *   http_node_cpu_cores        CPU the node's process used per second
+ *   http_ratio_node_cpu        http / (inprocess x http_node_cpu_cores)
+ *   http_loadgen_cpu_cores     the load generator's CPU
  *   nng_static_per_s           the same load against nng's own HTTP
  *                              server answering a fixed body of the
  *                              verdict's size: nng's ceiling here
- *   nng_static_cpu_cores, nng_static_cpu_us_per_req  its CPU
- *   rpc_...                    the same figures for the RPC
- *   rpc_verify_per_s, rpc_ratio   the same for the RPC (one HCERT per
- *                              call)
+ *   nng_static_cpu_cores       its CPU
+ *   rpc_...                    the same figures for the RPC (one HCERT
+ *                              per call)
  *
  * The node is built in process: a one-member federation in a temporary
  * directory, a CSCA and a DSC published through a signed entry.
  */
+#define _GNU_SOURCE   /* sched_setaffinity */
 #define _XOPEN_SOURCE 700
 #include <arpa/inet.h>
 #include <errno.h>
@@ -49,6 +56,8 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -234,13 +243,55 @@ route_rate(ig_api *api, const ig_buf *text, double secs)
 /* --- HTTP load
  * ----------------------------------------------------------------- */
 
+/* Latency histogram: 10 us buckets up to 40 ms (the last counts the
+ * rest). */
+#define LAT_BUCKETS   4000
+#define LAT_BUCKET_US 10
+
 typedef struct load {
 	int port;
 	const char *url;
 	const ig_buf *text;
 	double secs;
 	_Atomic unsigned long ok, bad;
+	pthread_mutex_t mtx;
+	unsigned long lat[LAT_BUCKETS]; /* merged from the clients */
 } load;
+
+static void
+lat_add(unsigned long *h, double t0)
+{
+	double us = (now_s() - t0) * 1e6;
+	size_t b = (size_t) (us / LAT_BUCKET_US);
+	h[b < LAT_BUCKETS ? b : LAT_BUCKETS - 1]++;
+}
+
+static void
+lat_merge(load *l, const unsigned long *h)
+{
+	pthread_mutex_lock(&l->mtx);
+	for (size_t i = 0; i < LAT_BUCKETS; i++)
+		l->lat[i] += h[i];
+	pthread_mutex_unlock(&l->mtx);
+}
+
+/* The upper edge of the bucket holding quantile q, in us. */
+static double
+lat_quantile(const unsigned long *h, double q)
+{
+	unsigned long n = 0, want, seen = 0;
+	for (size_t i = 0; i < LAT_BUCKETS; i++)
+		n += h[i];
+	if (n == 0)
+		return 0;
+	want = (unsigned long) (q * (double) n);
+	for (size_t i = 0; i < LAT_BUCKETS; i++) {
+		seen += h[i];
+		if (seen > want)
+			return (double) ((i + 1) * LAT_BUCKET_US);
+	}
+	return (double) (LAT_BUCKETS * LAT_BUCKET_US);
+}
 
 static double
 cpu_s(clockid_t clk)
@@ -301,24 +352,29 @@ http_client(void *arg)
 	load *l = arg;
 	char req[IG_HCERT_TEXT_MAX + 256];
 	static _Thread_local char buf[65536];
+	static _Thread_local unsigned long lat[LAT_BUCKETS];
 	int fd = connect_port(l->port);
 	int n = snprintf(req, sizeof(req),
 	    "POST /v1/verify HTTP/1.1\r\nHost: bench\r\nContent-Type: "
 	    "text/plain\r\nContent-Length: %zu\r\n\r\n%.*s",
 	    l->text->len, (int) l->text->len, (const char *) l->text->ptr);
 	double t0 = now_s();
+	memset(lat, 0, sizeof(lat));
 	while (now_s() - t0 < l->secs) {
+		double t1 = now_s();
 		if (send(fd, req, (size_t) n, MSG_NOSIGNAL) != n)
 			die("send failed");
-		if (read_response(fd, buf, sizeof(buf)) == 200)
+		if (read_response(fd, buf, sizeof(buf)) == 200) {
 			atomic_fetch_add(&l->ok, 1);
-		else {
+			lat_add(lat, t1);
+		} else {
 			atomic_fetch_add(&l->bad, 1);
 			close(fd);
 			fd = connect_port(l->port);
 		}
 	}
 	close(fd);
+	lat_merge(l, lat);
 	return NULL;
 }
 
@@ -330,19 +386,27 @@ rpc_client(void *arg)
 	const char *t = (const char *) l->text->ptr;
 	size_t len = l->text->len;
 	double t0;
+	static _Thread_local unsigned long lat[LAT_BUCKETS];
 	CHECK(ig_rpc_client_open(l->url, 10000, &c));
+	memset(lat, 0, sizeof(lat));
 	t0 = now_s();
 	while (now_s() - t0 < l->secs) {
 		ig_rpc_verdict v;
+		double t1 = now_s();
 		if (ig_rpc_verify(c, &t, &len, 1, 0, &v, NULL) == IG_OK
-		    && v.valid)
+		    && v.valid) {
 			atomic_fetch_add(&l->ok, 1);
-		else
+			lat_add(lat, t1);
+		} else
 			atomic_fetch_add(&l->bad, 1);
 	}
 	ig_rpc_client_close(c);
+	lat_merge(l, lat);
 	return NULL;
 }
+
+/* Rounds of measurement at most. */
+#define ROUNDS_MAX 15
 
 /* --- the load generator: a child process --------------------------------
  *
@@ -366,6 +430,7 @@ typedef struct lg_cmd {
 typedef struct lg_result {
 	unsigned long ok, bad;
 	double cpu_s;
+	double p50_us, p99_us;
 } lg_result;
 
 static int lg_cmd_fd = -1, lg_res_fd = -1;
@@ -398,6 +463,7 @@ lg_main(int cmd_fd, int res_fd)
 		if (c.kind == 'q')
 			_exit(0);
 		memset(&l, 0, sizeof(l));
+		pthread_mutex_init(&l.mtx, NULL);
 		text.ptr = (uint8_t *) c.text;
 		text.len = c.text_len;
 		l.port = c.port;
@@ -415,12 +481,19 @@ lg_main(int cmd_fd, int res_fd)
 		r.ok = atomic_load(&l.ok);
 		r.bad = atomic_load(&l.bad);
 		r.cpu_s = cpu_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+		r.p50_us = lat_quantile(l.lat, 0.50);
+		r.p99_us = lat_quantile(l.lat, 0.99);
+		pthread_mutex_destroy(&l.mtx);
 		full_io(res_fd, &r, sizeof(r), true);
 	}
 }
 
+static void pin(long from, long to);
+
+/* Starts the load generator; with pin_from < cpus it runs on CPUs
+ * [pin_from, cpus). */
 static void
-lg_start(void)
+lg_start(long pin_from, long cpus)
 {
 	int cmd[2], res[2];
 	if (pipe(cmd) != 0 || pipe(res) != 0)
@@ -428,6 +501,8 @@ lg_start(void)
 	if ((lg_pid = fork()) < 0)
 		die("fork");
 	if (lg_pid == 0) {
+		if (pin_from < cpus)
+			pin(pin_from, cpus);
 		close(cmd[1]);
 		close(res[0]);
 		lg_main(cmd[0], res[1]);
@@ -447,15 +522,21 @@ lg_stop(void)
 	(void) waitpid(lg_pid, NULL, 0);
 }
 
-/* One run of the load generator. Returns answers per second; sets
- * *node_cores to this process's CPU time per second of the run, and
- * *lg_cores to the load generator's. */
-static double
+/* One run of the load generator. */
+typedef struct run_fig {
+	double per_s; /* answered per second */
+	double node_cores; /* this process's CPU per second of the run */
+	double lg_cores; /* the load generator's */
+	double p50_us, p99_us;
+} run_fig;
+
+static run_fig
 run_load(char kind, int port, const char *url, const ig_buf *text, double secs,
-    unsigned clients, double *node_cores, double *lg_cores)
+    unsigned clients)
 {
 	static lg_cmd c;
 	lg_result r;
+	run_fig f;
 	double c0, t0, t;
 	memset(&c, 0, sizeof(c));
 	c.kind = kind;
@@ -471,11 +552,52 @@ run_load(char kind, int port, const char *url, const ig_buf *text, double secs,
 	full_io(lg_cmd_fd, &c, sizeof(c), true);
 	full_io(lg_res_fd, &r, sizeof(r), false);
 	t = now_s() - t0;
-	*node_cores = (cpu_s(CLOCK_PROCESS_CPUTIME_ID) - c0) / t;
-	*lg_cores = r.cpu_s / t;
+	f.per_s = (double) r.ok / t;
+	f.node_cores = (cpu_s(CLOCK_PROCESS_CPUTIME_ID) - c0) / t;
+	f.lg_cores = r.cpu_s / t;
+	f.p50_us = r.p50_us;
+	f.p99_us = r.p99_us;
 	if (r.bad > 0)
 		fprintf(stderr, "bench_api: %lu failed requests\n", r.bad);
-	return (double) r.ok / t;
+	return f;
+}
+
+/* The median of n values (sorts v). */
+static int
+dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *) a, y = *(const double *) b;
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), dbl_cmp);
+	return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The median of one field of n run figures. */
+static double
+med_of(const run_fig *f, unsigned n, size_t off)
+{
+	double v[ROUNDS_MAX];
+	for (unsigned i = 0; i < n; i++)
+		memcpy(&v[i], (const char *) &f[i] + off, sizeof(double));
+	return median(v, n);
+}
+
+/* Confines the calling process (and what it starts afterwards) to CPUs
+ * [from, to). */
+static void
+pin(long from, long to)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	for (long i = from; i < to; i++)
+		CPU_SET((int) i, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) != 0)
+		die("sched_setaffinity");
 }
 
 /* --- the reference for HTTP: nng's own server, answering from memory ----
@@ -523,7 +645,9 @@ main(int argc, char **argv)
 	unsigned workers = argc > 2 ? (unsigned) strtoul(argv[2], NULL, 10)
 	                            : (unsigned) (cpus > 1 ? cpus / 2 : 1);
 	unsigned clients
-	    = argc > 3 ? (unsigned) strtoul(argv[3], NULL, 10) : 4 * workers;
+	    = argc > 3 ? (unsigned) strtoul(argv[3], NULL, 10) : 8 * workers;
+	unsigned rounds = argc > 4 ? (unsigned) strtoul(argv[4], NULL, 10) : 3;
+	bool pinned = cpus > (long) workers;
 	char dir[] = "/tmp/ig-bench-api-XXXXXX", url[64];
 	int64_t now = ig_time_now();
 	ig_privkey *ck = NULL, *dk = NULL;
@@ -544,19 +668,30 @@ main(int argc, char **argv)
 	ig_api_config cfg;
 	ig_http *http;
 	ig_rpc *rpc;
-	double ref, ref_reg, ref_route, http_rate, rpc_rate, http_cores,
-	    rpc_cores, http_lg, rpc_lg, static_rate, static_cores, static_lg;
+	double ref_reg, ref_route;
+	double ref[ROUNDS_MAX], http_ratio[ROUNDS_MAX],
+	    http_cpu_ratio[ROUNDS_MAX], rpc_ratio[ROUNDS_MAX],
+	    rpc_cpu_ratio[ROUNDS_MAX];
+	run_fig fh[ROUNDS_MAX], fs[ROUNDS_MAX], fr[ROUNDS_MAX];
 	nng_http_server *static_srv;
 	int static_port;
+	ig_err sched;
 
 	if (!(secs > 0 && secs < 3600) || workers == 0
-	    || workers > IG_HTTP_WORKERS_MAX || clients == 0
-	    || clients > 256) {
+	    || workers > IG_HTTP_WORKERS_MAX || clients == 0 || clients > 256
+	    || rounds == 0 || rounds > ROUNDS_MAX) {
 		fprintf(stderr,
-		    "usage: bench_api [SECONDS] [WORKERS] [CLIENTS]\n");
+		    "usage: bench_api [SECONDS] [WORKERS] [CLIENTS] "
+		    "[ROUNDS]\n");
 		return 2;
 	}
-	lg_start(); /* before anything starts a thread */
+	/* Before anything starts a thread: the load generator gets the CPUs
+	 * the node does not; the node's process, as `intyg node` does by
+	 * default, runs its threads as SCHED_BATCH. */
+	lg_start(workers, cpus);
+	if (pinned)
+		pin(0, workers);
+	sched = ig_api_sched_batch();
 	ig_log_set_level(IG_LOG_WARN);
 	if (mkdtemp(dir) == NULL)
 		die("mkdtemp");
@@ -587,7 +722,6 @@ main(int argc, char **argv)
 	tsrc.each_dsc = trust_each;
 	tsrc.is_revoked = NULL;
 	tsrc.ctx = trust;
-	ref = inprocess_rate(&tsrc, &text, secs);
 	ig_regsource_init(reg, &rsrc);
 	ref_reg = inprocess_rate(&rsrc, &text, secs);
 
@@ -599,11 +733,10 @@ main(int argc, char **argv)
 	ref_route = route_rate(api, &text, secs);
 	CHECK(ig_http_start(api, "http://127.0.0.1:0", &http));
 	CHECK(ig_rpc_start(api, "tcp://127.0.0.1:0", &rpc));
-
-	http_rate = run_load('h', ig_http_port(http), NULL, &text, secs,
-	    clients, &http_cores, &http_lg);
+	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", ig_rpc_port(rpc));
 	{
-		/* The size of the verdict the node answered with. */
+		/* nng's static server answers with a body of the size of
+		 * the verdict the node answers with. */
 		ig_http_res res;
 		ig_http_req req;
 		memset(&req, 0, sizeof(req));
@@ -617,39 +750,73 @@ main(int argc, char **argv)
 		static_srv = static_start(res.body.len, &static_port);
 		ig_buf_free(&res.body);
 	}
-	static_rate = run_load('h', static_port, NULL, &text, secs, clients,
-	    &static_cores, &static_lg);
-	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", ig_rpc_port(rpc));
-	rpc_rate
-	    = run_load('r', 0, url, &text, secs, clients, &rpc_cores, &rpc_lg);
+
+	/* Rounds: the reference and each load one after another, so that
+	 * every ratio compares figures taken within seconds of each other
+	 * on this shared machine; the medians are printed. */
+	for (unsigned r = 0; r < rounds; r++) {
+		ref[r] = inprocess_rate(&tsrc, &text, secs);
+		fh[r] = run_load(
+		    'h', ig_http_port(http), NULL, &text, secs, clients);
+		fs[r] = run_load('h', static_port, NULL, &text, secs, clients);
+		fr[r] = run_load('r', 0, url, &text, secs, clients);
+		http_ratio[r] = fh[r].per_s / (ref[r] * workers);
+		http_cpu_ratio[r] = fh[r].per_s / (ref[r] * fh[r].node_cores);
+		rpc_ratio[r] = fr[r].per_s / (ref[r] * workers);
+		rpc_cpu_ratio[r] = fr[r].per_s / (ref[r] * fr[r].node_cores);
+		fprintf(stderr,
+		    "round %u: inprocess %.0f/s, http %.0f/s (%.2f), rpc "
+		    "%.0f/s (%.2f), nng static %.0f/s\n",
+		    r + 1, ref[r], fh[r].per_s, http_ratio[r], fr[r].per_s,
+		    rpc_ratio[r], fs[r].per_s);
+	}
 	lg_stop();
 
 	printf("cpus: %ld\n", cpus);
-	printf("inprocess_verify_per_s: %.0f\n", ref);
+	printf("node_cores: %u\n", workers);
+	printf("node_pinned: %s\n", pinned ? "yes" : "no");
+	printf("sched_batch: %s\n", sched == IG_OK ? "yes" : "no");
+	printf("clients: %u\n", clients);
+	printf("rounds: %u\n", rounds);
+	printf("inprocess_verify_per_s: %.0f\n", median(ref, rounds));
 	printf("inprocess_registry_per_s: %.0f\n", ref_reg);
 	printf("inprocess_route_per_s: %.0f\n", ref_route);
-	printf("node_cores: %u\n", workers);
-	printf("clients: %u\n", clients);
-	printf("http_verify_per_s: %.0f\n", http_rate);
-	printf("http_ratio: %.2f\n", http_rate / (ref * workers));
-	printf("http_accept: %s\n",
-	    http_rate >= 0.6 * ref * workers ? "yes" : "no");
-	printf("http_node_cpu_cores: %.2f\n", http_cores);
-	printf("http_node_cpu_us_per_verify: %.0f\n",
-	    http_cores / http_rate * 1e6);
-	printf("http_ratio_node_cpu: %.2f\n", http_rate / (ref * http_cores));
-	printf("http_loadgen_cpu_cores: %.2f\n", http_lg);
-	printf("nng_static_per_s: %.0f\n", static_rate);
-	printf("nng_static_cpu_cores: %.2f\n", static_cores);
-	printf("nng_static_cpu_us_per_req: %.0f\n",
-	    static_cores / static_rate * 1e6);
-	printf("rpc_verify_per_s: %.0f\n", rpc_rate);
-	printf("rpc_ratio: %.2f\n", rpc_rate / (ref * workers));
-	printf("rpc_node_cpu_cores: %.2f\n", rpc_cores);
-	printf(
-	    "rpc_node_cpu_us_per_verify: %.0f\n", rpc_cores / rpc_rate * 1e6);
-	printf("rpc_ratio_node_cpu: %.2f\n", rpc_rate / (ref * rpc_cores));
-	printf("rpc_loadgen_cpu_cores: %.2f\n", rpc_lg);
+	{
+		double hr = median(http_ratio, rounds);
+		printf("http_verify_per_s: %.0f\n",
+		    med_of(fh, rounds, offsetof(run_fig, per_s)));
+		printf("http_ratio: %.2f\n", hr);
+		printf("http_ratio_min: %.2f\n", http_ratio[0]);
+		printf("http_ratio_max: %.2f\n", http_ratio[rounds - 1]);
+		printf("http_accept: %s\n", hr >= 0.6 ? "yes" : "no");
+		printf("http_p50_us: %.0f\n",
+		    med_of(fh, rounds, offsetof(run_fig, p50_us)));
+		printf("http_p99_us: %.0f\n",
+		    med_of(fh, rounds, offsetof(run_fig, p99_us)));
+		printf("http_node_cpu_cores: %.2f\n",
+		    med_of(fh, rounds, offsetof(run_fig, node_cores)));
+		printf("http_ratio_node_cpu: %.2f\n",
+		    median(http_cpu_ratio, rounds));
+		printf("http_loadgen_cpu_cores: %.2f\n",
+		    med_of(fh, rounds, offsetof(run_fig, lg_cores)));
+		printf("nng_static_per_s: %.0f\n",
+		    med_of(fs, rounds, offsetof(run_fig, per_s)));
+		printf("nng_static_cpu_cores: %.2f\n",
+		    med_of(fs, rounds, offsetof(run_fig, node_cores)));
+		printf("rpc_verify_per_s: %.0f\n",
+		    med_of(fr, rounds, offsetof(run_fig, per_s)));
+		printf("rpc_ratio: %.2f\n", median(rpc_ratio, rounds));
+		printf("rpc_p50_us: %.0f\n",
+		    med_of(fr, rounds, offsetof(run_fig, p50_us)));
+		printf("rpc_p99_us: %.0f\n",
+		    med_of(fr, rounds, offsetof(run_fig, p99_us)));
+		printf("rpc_node_cpu_cores: %.2f\n",
+		    med_of(fr, rounds, offsetof(run_fig, node_cores)));
+		printf("rpc_ratio_node_cpu: %.2f\n",
+		    median(rpc_cpu_ratio, rounds));
+		printf("rpc_loadgen_cpu_cores: %.2f\n",
+		    med_of(fr, rounds, offsetof(run_fig, lg_cores)));
+	}
 
 	nng_http_server_stop(static_srv);
 	nng_http_server_release(static_srv);

@@ -8,6 +8,8 @@
  *       gossip, where POST /v1/verify answers valid for a certificate of
  *       that DSC and revoked for the revoked one; node3's /metrics counts
  *       the entries gossip applied;
+ *       node1 runs its threads as SCHED_BATCH (the default), node2,
+ *       configured with sched_batch = false, does not;
  *   (b) `intyg verify --node` at node3's RPC endpoint gives the verdicts
  *       HTTP gave, with the exit codes of offline verification;
  *   (d) hostile HTTP input at node2 (garbage, an oversized body, a bad
@@ -17,7 +19,10 @@
  * The API's routes are tested in depth by the unit tests of api/; this is
  * the check that the node wires them up and survives them.
  */
+#define _GNU_SOURCE /* SCHED_BATCH */
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
@@ -200,6 +205,25 @@ port_of(const char *url)
 	return c != NULL ? (int) strtol(c + 1, NULL, 10) : 0;
 }
 
+/* How many threads of process pid run under the policy. */
+static int
+threads_with_policy(pid_t pid, int policy)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+	int n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int) pid);
+	H_CHECK((dir = opendir(path)) != NULL, "%s", path);
+	while ((d = readdir(dir)) != NULL) {
+		int tid = atoi(d->d_name);
+		if (tid > 0 && sched_getscheduler(tid) == policy)
+			n++;
+	}
+	closedir(dir);
+	return n;
+}
+
 int
 main(void)
 {
@@ -235,7 +259,16 @@ main(void)
 	snprintf(extra, sizeof(extra),
 	    "admin_listen = %s\nadmin_token_file = admin.token\n", admin_url);
 	file_append(cfg, extra);
+	/* node2 keeps the default scheduling policy (node.sched_batch). */
+	ig_localfed_config_path(f->dir, 1, cfg, sizeof(cfg));
+	file_append(cfg, "\n[node]\nsched_batch = false\n");
 	h_start_n(f, 3);
+	H_CHECK(threads_with_policy(f->pids[0], SCHED_BATCH) >= 4
+	        && threads_with_policy(f->pids[0], SCHED_OTHER) == 0,
+	    "node1's threads are not all SCHED_BATCH");
+	H_CHECK(threads_with_policy(f->pids[1], SCHED_BATCH) == 0
+	        && threads_with_policy(f->pids[1], SCHED_OTHER) >= 4,
+	    "node2 (sched_batch = false) has SCHED_BATCH threads");
 
 	/* (a) health, readiness, federation at node1 */
 	H_CHECK(http(f->http[0], "GET", "/healthz", NULL, NULL, 0, &b) == 200,

@@ -70,8 +70,16 @@ main(void)
 	H_CHECK(strcmp(c.keys_dir, "/keys") == 0, "absolute path");
 	H_CHECK(c.root_hash[0] == 0x00 && c.root_hash[31] == 0xff, "hash");
 	H_CHECK(c.gossip.period_ms == 250 && c.gossip.fanout == 3
-	        && c.timeout_ms == 5000 && !c.insecure_transport,
+	        && c.timeout_ms == 5000 && !c.insecure_transport
+	        && c.sched_batch,
 	    "values and defaults");
+
+	p = write_cfg("nobatch.ini", GOOD "sched_batch = false\n");
+	H_CHECK(ig_config_load(p, &c, why, sizeof(why)) == IG_OK,
+	    "sched_batch: %s", why);
+	H_CHECK(!c.sched_batch, "sched_batch = false");
+	expect_error(GOOD "sched_batch = maybe\n",
+	    "[node] sched_batch: not one of true, false");
 
 	expect_error(GOOD "[gossip]\nperiod_ms = 10x\n",
 	    "bad.ini:8: [gossip] period_ms: not a decimal integer");
