@@ -216,8 +216,10 @@ threads_with_policy(pid_t pid, int policy)
 	snprintf(path, sizeof(path), "/proc/%d/task", (int) pid);
 	H_CHECK((dir = opendir(path)) != NULL, "%s", path);
 	while ((d = readdir(dir)) != NULL) {
-		int tid = atoi(d->d_name);
-		if (tid > 0 && sched_getscheduler(tid) == policy)
+		char *end;
+		long tid = strtol(d->d_name, &end, 10);
+		if (tid > 0 && *end == '\0'
+		    && sched_getscheduler((pid_t) tid) == policy)
 			n++;
 	}
 	closedir(dir);
