@@ -449,6 +449,10 @@ ig_api_quiesce(ig_api *api)
 		ig_hcert_free(api->workers[i].h);
 		api->workers[i].h = NULL;
 		ig_buf_free(&api->workers[i].body);
+		json_decref(api->workers[i].ctx_root);
+		json_decref(api->workers[i].ctx_heads);
+		api->workers[i].ctx_root = NULL;
+		api->workers[i].ctx_heads = NULL;
 	}
 	api->n_slots = 0;
 	api->n_free = 0;

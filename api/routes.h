@@ -39,6 +39,9 @@ typedef struct ig_api_worker {
 	ig_api *api;
 	ig_hcert *h; /* decoder for this slot's verifications */
 	ig_buf body; /* the response being built, kept between jobs */
+	/* the verdicts' context (routes_verify.c), for one generation */
+	uint64_t ctx_gen;
+	json_t *ctx_root, *ctx_heads;
 } ig_api_worker;
 
 /* A unit of work. run is called once, with a slot held; the job frees

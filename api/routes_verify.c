@@ -132,19 +132,39 @@ ig_api_heads_json(ig_api *api)
 }
 
 /* The checked-against context of a response: root, heads and the
- * seconds until the root expires. */
+ * seconds until the root expires. The root's and the heads' JSON are
+ * kept by the slot while the registry's generation stays (a verdict
+ * otherwise rebuilt them from RocksDB, one object per member); only
+ * "expired", which moves with the clock, is set on every call. */
 static json_t *
-context_json(ig_api *api, int64_t expires_in_s)
+context_json(ig_api_worker *w, int64_t expires_in_s)
 {
-	json_t *root = ig_api_root_json(api);
-	json_t *heads = ig_api_heads_json(api);
-	if (root == NULL || heads == NULL) {
-		json_decref(root);
-		json_decref(heads);
-		return NULL;
+	ig_api *api = w->api;
+	uint64_t gen = ig_registry_generation(api->reg);
+	const ig_root *r;
+
+	if (w->ctx_heads == NULL || w->ctx_gen != gen) {
+		json_t *root = ig_api_root_json(api);
+		json_t *heads = ig_api_heads_json(api);
+		if (root == NULL || heads == NULL) {
+			json_decref(root);
+			json_decref(heads);
+			return NULL;
+		}
+		json_decref(w->ctx_root);
+		json_decref(w->ctx_heads);
+		w->ctx_root = root;
+		w->ctx_heads = heads;
+		w->ctx_gen = gen;
 	}
-	return json_pack("{s:o,s:o,s:I}", "root", root, "heads", heads,
-	    "root_expires_in", (json_int_t) expires_in_s);
+	r = ig_registry_root(api->reg);
+	if (json_object_set_new(w->ctx_root, "expired",
+	        json_boolean(
+	            ig_time_now_ms() > (int64_t) ig_root_expires_ms(r)))
+	    != 0)
+		return NULL;
+	return json_pack("{s:O,s:O,s:I}", "root", w->ctx_root, "heads",
+	    w->ctx_heads, "root_expires_in", (json_int_t) expires_in_s);
 }
 
 /* Answers 503 root_expired and returns true when the current root has
@@ -269,7 +289,7 @@ ig_route_verify(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 	}
 	if (expiry_refuses(w->api, res, &in_s))
 		goto out;
-	if ((ctx = context_json(w->api, in_s)) == NULL) {
+	if ((ctx = context_json(w, in_s)) == NULL) {
 		ig_http_res_error(
 		    res, 500, "internal", "cannot read the registry");
 		goto out;
@@ -331,7 +351,7 @@ ig_route_verify_batch(
 	}
 	if (expiry_refuses(w->api, res, &in_s))
 		goto out;
-	if ((out = context_json(w->api, in_s)) == NULL
+	if ((out = context_json(w, in_s)) == NULL
 	    || (results = json_array()) == NULL) {
 		ig_http_res_error(
 		    res, 500, "internal", "cannot read the registry");

@@ -52,7 +52,23 @@ struct ig_registry {
 	ig_store *store;
 	_Atomic(struct root_link *) chain; /* newest root first */
 	pthread_mutex_t apply_lock;
+	_Atomic uint64_t generation; /* see ig_registry_generation */
 };
+
+/* Ends a change: every writer holds apply_lock, and counts a generation
+ * once what it wrote is visible (committed, chained), before unlocking. */
+static void
+apply_unlock(ig_registry *reg)
+{
+	atomic_fetch_add_explicit(&reg->generation, 1, memory_order_release);
+	pthread_mutex_unlock(&reg->apply_lock);
+}
+
+uint64_t
+ig_registry_generation(ig_registry *reg)
+{
+	return atomic_load_explicit(&reg->generation, memory_order_acquire);
+}
 
 /* What one apply works with. */
 struct apply_ctx {
@@ -432,7 +448,7 @@ ig_registry_root_append(ig_registry *reg, ig_slice signed_root)
 	link = NULL;
 	IG_INFO(SUB, "root serial %llu accepted", (unsigned long long) serial);
 out:
-	pthread_mutex_unlock(&reg->apply_lock);
+	apply_unlock(reg);
 	ig_store_batch_free(b);
 	ig_free(link);
 	ig_root_free(r);
@@ -1389,7 +1405,7 @@ group_apply(
 	 * before it returns. */
 	if (any && (e = ig_store_batch_commit(b)) != IG_OK)
 		goto out;
-	pthread_mutex_unlock(&reg->apply_lock);
+	apply_unlock(reg);
 	locked = false;
 	for (size_t i = 0; i < n; i++) {
 		const ig_entry *en = it[i].en;
@@ -1411,7 +1427,7 @@ group_apply(
 	}
 out:
 	if (locked)
-		pthread_mutex_unlock(&reg->apply_lock);
+		apply_unlock(reg);
 	for (size_t i = 0; i < n; i++) {
 		results[i] = e != IG_OK ? e : it[i].result;
 		ig_entry_free(it[i].en);
@@ -1628,7 +1644,7 @@ ig_registry_evidence_submit(
 	}
 	pthread_mutex_lock(&reg->apply_lock);
 	e = evidence_store(reg, ea, eb);
-	pthread_mutex_unlock(&reg->apply_lock);
+	apply_unlock(reg);
 out:
 	if (why != NULL)
 		IG_WARN(SUB, "reject evidence: %s: %s", ig_err_name(e), why);

@@ -434,6 +434,54 @@ test_verify_text(void **state)
 /* Issue 6, point 4: health and every verification answer carry
  * root_expires_in; with on_root_expiry = refuse an expired root makes the
  * node refuse to verify and report not ready; with warn it answers. */
+/* The seq the verdict's context lists for an origin (0 when absent). */
+static json_int_t
+context_seq(json_t *j, const char *origin)
+{
+	json_t *heads = json_object_get(j, "heads");
+	for (size_t i = 0; i < json_array_size(heads); i++) {
+		json_t *h = json_array_get(heads, i);
+		if (strcmp(json_string_value(json_object_get(h, "origin")),
+		        origin)
+		    == 0)
+			return json_integer_value(json_object_get(h, "seq"));
+	}
+	return 0;
+}
+
+/* The context a verdict carries is cached per slot for one registry
+ * generation: an entry applied between two verifications shows in the
+ * second, whichever slot answers it. */
+static void
+test_verify_context_fresh(void **state)
+{
+	json_t *j;
+	json_int_t before;
+	ig_entry_op op;
+	uint64_t seq;
+	(void) state;
+	j = post_json("/v1/verify", "text/plain", (const char *) T.valid.ptr,
+	    T.valid.len, NULL, 200);
+	before = context_seq(j, "se");
+	json_decref(j);
+	assert_true(before >= 1);
+	/* Every slot has built its cache by now (4 requests, 2 slots). */
+	for (int i = 0; i < 4; i++)
+		json_decref(post_json("/v1/verify", "text/plain",
+		    (const char *) T.valid.ptr, T.valid.len, NULL, 200));
+	op = tk_op_csca_put("SE", T.csca); /* a repeat: still an entry */
+	assert_int_equal(publish(TK_SE, &op, 1, &seq), IG_OK);
+	assert_int_equal((json_int_t) seq, before + 1);
+	for (int i = 0; i < 4; i++) {
+		j = post_json("/v1/verify", "text/plain",
+		    (const char *) T.valid.ptr, T.valid.len, NULL, 200);
+		assert_int_equal(context_seq(j, "se"), before + 1);
+		assert_true(json_is_false(
+		    json_object_get(json_object_get(j, "root"), "expired")));
+		json_decref(j);
+	}
+}
+
 static void
 test_root_expiry(void **state)
 {
@@ -1512,6 +1560,7 @@ main(void)
 		cmocka_unit_test(test_peers),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_verify_text),
+		cmocka_unit_test(test_verify_context_fresh),
 		cmocka_unit_test(test_root_expiry),
 		cmocka_unit_test(test_verify_json),
 		cmocka_unit_test(test_verify_errors),
