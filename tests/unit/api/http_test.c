@@ -482,6 +482,62 @@ test_verify_context_fresh(void **state)
 	}
 }
 
+/* A DSC published and then removed: verification follows the registry
+ * at once, although the API keeps which DSCs a kid has between requests
+ * (for one registry generation). */
+static void
+test_verify_dsc_removed(void **state)
+{
+	int64_t now = ig_time_now();
+	ig_cert_spec ds = { "SE", "Test", "API DSC 2", now - 86400,
+		now + 86400 * 365, false, IG_EKU_DCC_ANY, NULL, false };
+	ig_privkey *k2;
+	ig_x509 *d2;
+	ig_entry_op op;
+	ig_hcert_rng rng;
+	ig_hcert_claims claims = { "SE", now - 3600, now + 86400 * 30 };
+	json_t *dcc = NULL, *j;
+	ig_buf text;
+	(void) state;
+
+	assert_int_equal(ig_privkey_generate(IG_KEY_P256, &k2), IG_OK);
+	assert_int_equal(ig_x509_issue(&ds, k2, T.csca, T.ck, &d2), IG_OK);
+	ig_hcert_rng_seed(&rng, 7);
+	ig_buf_init(&text, IG_HCERT_TEXT_MAX);
+	assert_int_equal(
+	    ig_hcert_synth_dcc('v', "SE", now, &rng, &dcc), IG_OK);
+	assert_int_equal(
+	    ig_hcert_issue(dcc, &claims, k2, d2, IG_ALG_ES256, &text), IG_OK);
+
+	/* Not published yet: unknown, several times (both slots). */
+	for (int i = 0; i < 3; i++) {
+		j = post_json("/v1/verify", "text/plain",
+		    (const char *) text.ptr, text.len, NULL, 200);
+		assert_true(json_is_false(json_object_get(j, "valid")));
+		json_decref(j);
+	}
+	op = tk_op_dsc_put("SE", d2);
+	assert_int_equal(publish(TK_SE, &op, 1, NULL), IG_OK);
+	for (int i = 0; i < 3; i++) {
+		j = post_json("/v1/verify", "text/plain",
+		    (const char *) text.ptr, text.len, NULL, 200);
+		assert_true(json_is_true(json_object_get(j, "valid")));
+		json_decref(j);
+	}
+	op = tk_op_dsc_del(d2);
+	assert_int_equal(publish(TK_SE, &op, 1, NULL), IG_OK);
+	for (int i = 0; i < 3; i++) {
+		j = post_json("/v1/verify", "text/plain",
+		    (const char *) text.ptr, text.len, NULL, 200);
+		assert_true(json_is_false(json_object_get(j, "valid")));
+		json_decref(j);
+	}
+	json_decref(dcc);
+	ig_buf_free(&text);
+	ig_x509_free(d2);
+	ig_privkey_free(k2);
+}
+
 static void
 test_root_expiry(void **state)
 {
@@ -1561,6 +1617,7 @@ main(void)
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_verify_text),
 		cmocka_unit_test(test_verify_context_fresh),
+		cmocka_unit_test(test_verify_dsc_removed),
 		cmocka_unit_test(test_root_expiry),
 		cmocka_unit_test(test_verify_json),
 		cmocka_unit_test(test_verify_errors),
