@@ -8,8 +8,10 @@
  *   SECONDS  per measurement (default 3)
  *   WORKERS  the node's slots, and the CPUs its process is confined to
  *            (default: half the CPUs, at least 1)
- *   CLIENTS  concurrent keep-alive connections / RPC callers (default
- *            8 x WORKERS)
+ *   CLIENTS  concurrent keep-alive connections / RPC callers, each with
+ *            one request in flight (default 16 x WORKERS: the load at
+ *            which a slot is kept busy; more clients add latency, fewer
+ *            leave the slot idle between requests)
  *   ROUNDS   rounds of reference, HTTP, nng-static and RPC measurement;
  *            the medians are printed (default 3)
  *
@@ -645,7 +647,7 @@ main(int argc, char **argv)
 	unsigned workers = argc > 2 ? (unsigned) strtoul(argv[2], NULL, 10)
 	                            : (unsigned) (cpus > 1 ? cpus / 2 : 1);
 	unsigned clients
-	    = argc > 3 ? (unsigned) strtoul(argv[3], NULL, 10) : 8 * workers;
+	    = argc > 3 ? (unsigned) strtoul(argv[3], NULL, 10) : 16 * workers;
 	unsigned rounds = argc > 4 ? (unsigned) strtoul(argv[4], NULL, 10) : 3;
 	bool pinned = cpus > (long) workers;
 	char dir[] = "/tmp/ig-bench-api-XXXXXX", url[64];
