@@ -45,9 +45,10 @@ typedef struct ig_api_worker {
 } ig_api_worker;
 
 /* A unit of work. run is called once, with a slot held; the job frees
- * itself in run. inline_ok: the job only computes (a few verifications,
- * reads from RocksDB's cache), so the nng thread that received it may
- * run it itself when a slot is free, instead of waking a worker. */
+ * itself in run. inline_ok: the job is short and bounded (one or two
+ * verifications, a few RocksDB point reads, usually cached), so the nng
+ * thread that received it may run it itself when a slot is free,
+ * instead of waking a worker. */
 typedef struct ig_api_job ig_api_job;
 struct ig_api_job {
 	ig_api_job *next;
