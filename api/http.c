@@ -156,6 +156,8 @@ slot_put(ig_api *api, ig_api_worker *w)
 	api->free_slots[api->n_free++] = w;
 	if (api->head != NULL)
 		nng_cv_wake1(api->cv);
+	else if (api->stopping)
+		nng_cv_wake(api->cv); /* workers waiting for a slot may end */
 }
 
 static void
@@ -396,7 +398,9 @@ ig_api_new(ig_registry *reg, const ig_api_config *cfg,
 	if (n == 0)
 		n = cpus > IG_HTTP_WORKERS_MAX ? IG_HTTP_WORKERS_MAX
 		                               : (uint32_t) cpus;
-	api->inline_max = (size_t) cpus;
+	/* nng 1.5 runs min(2 x CPUs, 16) task threads: inline jobs may
+	 * take at most half of them. */
+	api->inline_max = cpus > 8 ? 8 : (size_t) cpus;
 	for (uint32_t i = 0; i < n; i++) {
 		ig_api_worker *w = &api->workers[i];
 		w->api = api;

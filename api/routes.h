@@ -7,9 +7,10 @@
  * A route function runs with a slot held (see ig_api_run), on a worker
  * thread or, for an inline route, on the nng thread that received the
  * request, with a parsed request whose strings and body stay valid
- * during the call, and fills a response. A worker route may block on
- * RocksDB; an inline route must only compute. Neither may keep pointers
- * into the request after returning.
+ * during the call, and fills a response. A worker route may take long
+ * (lists, batches, RocksDB scans); an inline route must be short and
+ * bounded (a verification and a few point reads). Neither may keep
+ * pointers into the request after returning.
  */
 #ifndef IG_API_ROUTES_H
 #define IG_API_ROUTES_H

@@ -55,12 +55,16 @@ struct ig_registry {
 	_Atomic uint64_t generation; /* see ig_registry_generation */
 };
 
-/* Ends a change: every writer holds apply_lock, and counts a generation
- * once what it wrote is visible (committed, chained), before unlocking. */
+/* Ends a writer's turn: every writer holds apply_lock, and counts a
+ * generation when it changed something, once that is visible (committed,
+ * chained), before unlocking. Counting without a change costs the
+ * readers' caches a refill, never a stale answer. */
 static void
-apply_unlock(ig_registry *reg)
+apply_unlock(ig_registry *reg, bool changed)
 {
-	atomic_fetch_add_explicit(&reg->generation, 1, memory_order_release);
+	if (changed)
+		atomic_fetch_add_explicit(
+		    &reg->generation, 1, memory_order_release);
 	pthread_mutex_unlock(&reg->apply_lock);
 }
 
@@ -380,6 +384,7 @@ ig_registry_root_append(ig_registry *reg, ig_slice signed_root)
 	ig_root *r = NULL;
 	const ig_root *cur, *held;
 	uint64_t serial;
+	bool accepted = false;
 	ig_err e;
 
 	if ((e = ig_root_decode(signed_root, &r)) != IG_OK) {
@@ -446,9 +451,10 @@ ig_registry_root_append(ig_registry *reg, ig_slice signed_root)
 	atomic_store_explicit(&reg->chain, link, memory_order_release);
 	r = NULL; /* the chain owns it */
 	link = NULL;
+	accepted = true;
 	IG_INFO(SUB, "root serial %llu accepted", (unsigned long long) serial);
 out:
-	apply_unlock(reg);
+	apply_unlock(reg, accepted);
 	ig_store_batch_free(b);
 	ig_free(link);
 	ig_root_free(r);
@@ -1405,7 +1411,7 @@ group_apply(
 	 * before it returns. */
 	if (any && (e = ig_store_batch_commit(b)) != IG_OK)
 		goto out;
-	apply_unlock(reg);
+	apply_unlock(reg, any);
 	locked = false;
 	for (size_t i = 0; i < n; i++) {
 		const ig_entry *en = it[i].en;
@@ -1426,8 +1432,8 @@ group_apply(
 			    (unsigned long long) ig_entry_seq(en));
 	}
 out:
-	if (locked)
-		apply_unlock(reg);
+	if (locked) /* an error: count it, in case part is visible */
+		apply_unlock(reg, true);
 	for (size_t i = 0; i < n; i++) {
 		results[i] = e != IG_OK ? e : it[i].result;
 		ig_entry_free(it[i].en);
@@ -1643,8 +1649,8 @@ ig_registry_evidence_submit(
 		goto out;
 	}
 	pthread_mutex_lock(&reg->apply_lock);
-	e = evidence_store(reg, ea, eb);
-	apply_unlock(reg);
+	e = evidence_store(reg, ea, eb); /* rare: always counted */
+	apply_unlock(reg, true);
 out:
 	if (why != NULL)
 		IG_WARN(SUB, "reject evidence: %s: %s", ig_err_name(e), why);

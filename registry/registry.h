@@ -139,10 +139,10 @@ IG_MUST_CHECK ig_err ig_registry_open(
 /* Closes the store; NULL is a no-op. */
 void ig_registry_close(ig_registry *reg);
 
-/* A number that grows with every change of the registry (an entry, a
- * root, an equivocation proof; also attempts that changed nothing). A
- * reader that takes it before reading state it caches knows the cache
- * stays current while the number does. */
+/* A number that grows with every change of the registry (entries
+ * applied, a root, an equivocation proof; rarely also an attempt that
+ * changed nothing). A reader that takes it before reading state it
+ * caches knows the cache stays current while the number does. */
 uint64_t ig_registry_generation(ig_registry *reg);
 
 /* The current root (the highest serial held), borrowed from reg: valid

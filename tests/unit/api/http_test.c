@@ -4,6 +4,7 @@
  * (bad JSON, oversized and slow bodies, bad methods and targets, slow
  * and garbage-sending clients), after which the node must still serve.
  */
+#define _GNU_SOURCE /* pthread_timedjoin_np */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1298,6 +1299,125 @@ test_stop_under_load(void **state)
 	still_serving();
 }
 
+/* --- stopping the service while jobs wait for a slot ------------------ */
+
+static struct {
+	pthread_mutex_t m;
+	pthread_cond_t cv;
+	int entered; /* blocking jobs running */
+	int release; /* blocking jobs allowed to end */
+	int ran; /* jobs that ran */
+} B = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0 };
+
+static void
+block_run(ig_api_job *job, ig_api_worker *w)
+{
+	(void) w;
+	pthread_mutex_lock(&B.m);
+	B.entered++;
+	pthread_cond_broadcast(&B.cv);
+	while (B.release == 0)
+		pthread_cond_wait(&B.cv, &B.m);
+	B.release--;
+	B.ran++;
+	pthread_cond_broadcast(&B.cv);
+	pthread_mutex_unlock(&B.m);
+	free(job);
+}
+
+static void
+quick_run(ig_api_job *job, ig_api_worker *w)
+{
+	(void) w;
+	pthread_mutex_lock(&B.m);
+	B.ran++;
+	pthread_cond_broadcast(&B.cv);
+	pthread_mutex_unlock(&B.m);
+	free(job);
+}
+
+static ig_api_job *
+job_new(void (*run)(ig_api_job *, ig_api_worker *), bool inline_ok)
+{
+	ig_api_job *j = calloc(1, sizeof(*j));
+	assert_non_null(j);
+	j->run = run;
+	j->inline_ok = inline_ok;
+	return j;
+}
+
+static void *
+run_inline_blocking(void *arg)
+{
+	assert_int_equal(ig_api_run(arg, job_new(block_run, true)), IG_OK);
+	return NULL;
+}
+
+static void *
+quiesce_main(void *arg)
+{
+	ig_api_quiesce(arg);
+	return arg;
+}
+
+/* Both slots held by inline jobs on other threads, two worker jobs
+ * queued, then the service is stopped and the slots come back one at a
+ * time: the queued jobs run and every worker thread ends (a worker that
+ * had gone back to sleep waiting for a slot was left waiting for ever,
+ * and the stop with it). */
+static void
+test_quiesce_with_queued_jobs(void **state)
+{
+	ig_api_config cfg;
+	ig_api *api;
+	pthread_t a, b, q;
+	struct timespec until;
+	bool done;
+	(void) state;
+
+	ig_api_config_default(&cfg);
+	cfg.self_id = "se";
+	cfg.workers = 2;
+	assert_int_equal(ig_api_new(T.reg, &cfg, NULL, &api), IG_OK);
+	B.entered = B.ran = B.release = 0;
+	assert_int_equal(
+	    pthread_create(&a, NULL, run_inline_blocking, api), 0);
+	assert_int_equal(
+	    pthread_create(&b, NULL, run_inline_blocking, api), 0);
+	pthread_mutex_lock(&B.m);
+	while (B.entered < 2)
+		pthread_cond_wait(&B.cv, &B.m);
+	pthread_mutex_unlock(&B.m);
+	/* No slot is free: these wait in the queue. */
+	assert_int_equal(ig_api_run(api, job_new(quick_run, false)), IG_OK);
+	assert_int_equal(ig_api_run(api, job_new(quick_run, false)), IG_OK);
+	assert_int_equal(pthread_create(&q, NULL, quiesce_main, api), 0);
+	usleep(100 * 1000); /* the stop wakes the workers: no slot yet */
+	/* One slot comes back: a worker runs both queued jobs and ends. */
+	pthread_mutex_lock(&B.m);
+	B.release = 1;
+	pthread_cond_broadcast(&B.cv);
+	while (B.ran < 3)
+		pthread_cond_wait(&B.cv, &B.m);
+	pthread_mutex_unlock(&B.m);
+	usleep(100 * 1000);
+	/* The other slot comes back with nothing queued: the other
+	 * worker, asleep waiting for a slot, must end too. */
+	pthread_mutex_lock(&B.m);
+	B.release = 1;
+	pthread_cond_broadcast(&B.cv);
+	pthread_mutex_unlock(&B.m);
+	assert_int_equal(pthread_join(a, NULL), 0);
+	assert_int_equal(pthread_join(b, NULL), 0);
+	/* The stop must end within seconds. */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	done = pthread_timedjoin_np(q, NULL, &until) == 0;
+	assert_true(done);
+	assert_int_equal(B.ran, 4);
+	ig_api_free(api);
+}
+
 /* --- rate limit
  * ---------------------------------------------------------------- */
 
@@ -1634,6 +1754,7 @@ main(void)
 		cmocka_unit_test(test_keepalive),
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_stop_under_load),
+		cmocka_unit_test(test_quiesce_with_queued_jobs),
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_admin),
 		cmocka_unit_test(test_rpc),
