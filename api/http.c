@@ -880,15 +880,17 @@ job_destroy(http_job *j, bool in_cb)
 	ig_free(j);
 }
 
-/* Takes a job for a new request; NULL when the listener is closed or
- * memory is short. */
+/* Takes a job for a new request; NULL when the listener is closed
+ * (*rv NNG_ECLOSED) or memory is short (NNG_ENOMEM). */
 static http_job *
-job_get(ig_http *srv, nng_aio *aio)
+job_get(ig_http *srv, nng_aio *aio, int *rv)
 {
 	http_job *j;
+	*rv = NNG_ENOMEM;
 	nng_mtx_lock(srv->mtx);
 	if (srv->closed) {
 		nng_mtx_unlock(srv->mtx);
+		*rv = NNG_ECLOSED;
 		return NULL;
 	}
 	if ((j = srv->pool) != NULL) {
@@ -1105,8 +1107,8 @@ http_cb(nng_aio *aio)
 	ig_err e;
 	int rv;
 
-	if ((j = job_get(srv, aio)) == NULL) {
-		nng_aio_finish(aio, srv->closed ? NNG_ECLOSED : NNG_ENOMEM);
+	if ((j = job_get(srv, aio, &rv)) == NULL) {
+		nng_aio_finish(aio, rv);
 		return;
 	}
 	j->nreq = nreq;
