@@ -1,6 +1,6 @@
 /*
- * http.c - the API service (workers, rate limiter, report tokens) and
- * its HTTP listeners on nng's HTTP server.
+ * http.c - the API service (slots and worker threads, rate limiter,
+ * report tokens) and its HTTP listeners on nng's HTTP server.
  *
  * Each listener registers one handler for "/" in tree mode for every
  * method, so that routing, 404, 405, 411, 413, 415 and 429 are ours and
@@ -9,7 +9,8 @@
  * a bare 400 and has no timeout for a slow body. Instead the callback
  * checks Content-Length against the route's limit, reads exactly that
  * many bytes with nng_http_conn_read_all under IG_HTTP_BODY_TIMEOUT_MS,
- * and only then queues the request for a worker. Responses that leave a
+ * and only then hands the request to the service (ig_api_run: computed
+ * at once on that thread or queued for a worker). Responses that leave a
  * body unread carry "Connection: close", so that a rejected body is
  * never parsed as the next request.
  *
@@ -949,7 +950,7 @@ job_unref(http_job *j, bool in_cb)
 		job_destroy(j, in_cb);
 }
 
-/* Answers at once from the nng thread (errors that need no worker). */
+/* Answers at once from the nng thread (errors that need no slot). */
 static void
 answer_now(ig_http *srv, nng_aio *aio, uint16_t status, const char *code,
     const char *msg, const char *allow, bool close)
@@ -964,7 +965,7 @@ answer_now(ig_http *srv, nng_aio *aio, uint16_t status, const char *code,
 	ig_buf_free(&res.body);
 }
 
-/* --- the worker side
+/* --- running a request (with a slot held)
  * ------------------------------------------------------------ */
 
 static bool
