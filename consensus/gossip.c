@@ -1195,9 +1195,12 @@ apply_entries(ig_gossip *g, const ig_slice *entries, size_t n, bool push,
 			switch (r) {
 			case IG_OK:
 				done[i] = true;
-				g->st.entries_applied++;
 				g->vv_stale = true;
+				/* IG_OK is also the answer to a repeat of an
+				 * entry held already: only one beyond the
+				 * head was applied. */
 				if (peeked && seq > local_seq(g, origin)) {
+					g->st.entries_applied++;
 					local_seq_set(g, origin, seq);
 					res->fresh++;
 					progress = true;
