@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "registry/base/alloc.h"
 #include "registry/base/limits.h"
 
 /* Reads the head at in[*pos]: major type, additional info and argument.
@@ -330,6 +331,93 @@ ig_cbor_rd_more(ig_cbor_rd *r, const ig_cbor_hd *h, uint64_t *left)
 		return false;
 	}
 	return true;
+}
+
+/* A map key as ig_cbor_rd_map_unique compares it: for an integer its
+ * major type and value, for a string its major type and bytes, for any
+ * other item its major type and whole encoding. */
+typedef struct map_key {
+	unsigned major;
+	uint64_t arg;
+	ig_slice bytes;
+} map_key;
+
+/* Reads the key item at r into *k and moves r past it. */
+static void
+map_key_read(ig_cbor_rd *r, map_key *k)
+{
+	const uint8_t *start = r->p;
+	ig_cbor_hd h;
+	ig_cbor_rd_head(r, &h);
+	ig_cbor_rd_skip_content(r, &h);
+	k->major = h.major;
+	k->arg = 0;
+	if (h.major == 0 || h.major == 1) {
+		k->arg = h.arg;
+		k->bytes = ig_slice_make(NULL, 0);
+	} else if (h.major == 2 || h.major == 3) {
+		k->bytes = h.str;
+	} else {
+		k->bytes = ig_slice_make(start, (size_t) (r->p - start));
+	}
+}
+
+static int
+map_key_cmp(const void *pa, const void *pb)
+{
+	const map_key *a = pa, *b = pb;
+	if (a->major != b->major)
+		return a->major < b->major ? -1 : 1;
+	if (a->arg != b->arg)
+		return a->arg < b->arg ? -1 : 1;
+	if (a->bytes.len != b->bytes.len)
+		return a->bytes.len < b->bytes.len ? -1 : 1;
+	if (a->bytes.len == 0)
+		return 0;
+	return memcmp(a->bytes.ptr, b->bytes.ptr, a->bytes.len);
+}
+
+ig_err
+ig_cbor_rd_map_unique(ig_cbor_rd r, const ig_cbor_hd *map)
+{
+	map_key small[16], *keys = small;
+	uint64_t count = map->arg, left;
+	size_t n = 0;
+
+	if (map->indefinite) {
+		/* Count the pairs on a copy; the check bounds them by the
+		 * input's length. */
+		ig_cbor_rd c = r;
+		count = 0;
+		left = 0;
+		while (ig_cbor_rd_more(&c, map, &left)) {
+			ig_cbor_rd_skip(&c);
+			ig_cbor_rd_skip(&c);
+			count++;
+		}
+	}
+	if (count < 2)
+		return IG_OK;
+	if (count > sizeof(small) / sizeof(small[0])) {
+		/* checked: count <= input bytes / 2, so this fits size_t */
+		keys = ig_calloc((size_t) count, sizeof(*keys));
+		if (keys == NULL)
+			return IG_ENOMEM;
+	}
+	left = map->arg;
+	while (n < count && ig_cbor_rd_more(&r, map, &left)) {
+		map_key_read(&r, &keys[n++]);
+		ig_cbor_rd_skip(&r); /* the value */
+	}
+	qsort(keys, n, sizeof(*keys), map_key_cmp);
+	ig_err e = IG_OK;
+	for (size_t i = 1; i < n && e == IG_OK; i++) {
+		if (map_key_cmp(&keys[i - 1], &keys[i]) == 0)
+			e = IG_EEXISTS;
+	}
+	if (keys != small)
+		ig_free(keys);
+	return e;
 }
 
 bool

@@ -106,6 +106,18 @@ bool ig_cbor_hd_int64(const ig_cbor_hd *h, int64_t *out);
  * exactly as libcbor 0.8 decodes it; false for other heads. */
 bool ig_cbor_hd_float(const ig_cbor_hd *h, double *out);
 
+/* Whether the keys of the map whose head *map was just read from r are
+ * pairwise distinct (RFC 8949 section 5.6: a map with a repeated key is
+ * not valid, and RFC 9052 section 3 requires COSE to reject it). r is
+ * taken by value: the caller's reader does not move. Integer keys compare
+ * by value whatever their head form (1 and 0x18 0x01 are the same key),
+ * strings by major type and bytes, any other key by its encoded bytes.
+ * IG_OK when the keys are distinct, IG_EEXISTS when two are equal,
+ * IG_ENOMEM (a map of more than 16 pairs needs an array of its keys; the
+ * check sorts them, so a hostile map costs n log n, never n squared). */
+IG_MUST_CHECK ig_err ig_cbor_rd_map_unique(
+    ig_cbor_rd r, const ig_cbor_hd *map);
+
 /* Finds the value of integer key k in map m (borrowed), or NULL. */
 cbor_item_t *ig_cbor_map_get_int(const cbor_item_t *m, int64_t k);
 /* Finds the value of text key k in map m (borrowed), or NULL. */

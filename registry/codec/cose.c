@@ -12,8 +12,13 @@
  * as received, because the signature covers those bytes; it is parsed
  * only to read alg and kid. A protected header value always wins over the
  * unprotected one (a wrong protected kid must not be "repaired" by a right
- * unprotected one). Encoding writes the few fixed shapes needed for
- * issuing test certificates directly, in canonical form.
+ * unprotected one). A label used twice within one header map makes the
+ * message malformed (RFC 9052 section 3: such a message MUST NOT be
+ * processed), whichever label it is and however it is encoded; the same
+ * label in both buckets stays legal, as RFC 9052 says only SHOULD there
+ * and the EU test vector CO21 carries kid in both. crit may name only alg
+ * and kid, the parameters intyg understands. Encoding writes the few fixed
+ * shapes needed for issuing test certificates directly, in canonical form.
  */
 #include "registry/codec/cose.h"
 
@@ -21,10 +26,11 @@
 
 #include "registry/codec/cbor_util.h"
 
-#define COSE_LABEL_ALG 1
-#define COSE_LABEL_KID 4
-#define TAG_COSE_SIGN1 18
-#define TAG_CWT        61
+#define COSE_LABEL_ALG  1
+#define COSE_LABEL_CRIT 2
+#define COSE_LABEL_KID  4
+#define TAG_COSE_SIGN1  18
+#define TAG_CWT         61
 
 /* Strips a leading tag head with value tag (in any head form up to two
  * bytes) from *in. Returns true if one was stripped. */
@@ -42,28 +48,59 @@ strip_tag(ig_slice *in, unsigned tag)
 	return false;
 }
 
+/* Checks the value of crit (label 2), whose head *v was just read from
+ * r, and moves r past it. RFC 9052 section 3.1: a non-empty array of
+ * labels that a recipient must understand, or reject the message. intyg
+ * processes alg and kid and nothing else, so those are the only labels
+ * crit may name here. */
+static ig_err
+read_crit(ig_cbor_rd *r, const ig_cbor_hd *v)
+{
+	bool ok = v->major == 4 && (v->indefinite || v->arg > 0);
+	uint64_t left = v->arg, n = 0;
+	if (v->major != 4) {
+		ig_cbor_rd_skip_content(r, v);
+		return IG_ECOSE;
+	}
+	while (ig_cbor_rd_more(r, v, &left)) {
+		ig_cbor_hd l;
+		int64_t label;
+		n++;
+		ig_cbor_rd_head(r, &l);
+		ig_cbor_rd_skip_content(r, &l);
+		if (!ig_cbor_hd_int64(&l, &label)
+		    || (label != COSE_LABEL_ALG && label != COSE_LABEL_KID))
+			ok = false;
+	}
+	return ok && n > 0 ? IG_OK : IG_ECOSE;
+}
+
 /* Reads alg and kid from the header map whose head *map was just read
  * from r into *c, unless *c already has them, and moves r past the map.
- * For each label the first pair with that integer key counts, as a
- * lookup in the decoded map finds it. IG_ECOSE when that alg is not an
- * integer or that kid is not a byte string of at most IG_KID_MAX bytes
- * (r is then left inside the map). */
+ * IG_ECOSE when a label appears twice in the map (RFC 9052 section 3:
+ * such a message is malformed, whichever label it is), when a label is
+ * neither an integer nor a text string, when alg is not an integer or
+ * kid not a byte string of at most IG_KID_MAX bytes, or when crit is
+ * present and not acceptable (read_crit; only in the protected bucket).
+ * IG_ENOMEM from the duplicate check. r is left inside the map on error. */
 static ig_err
 read_header(
     ig_cbor_rd *r, const ig_cbor_hd *map, bool is_protected, ig_cose_sign1 *c)
 {
-	bool seen_alg = false, seen_kid = false;
+	ig_err e = ig_cbor_rd_map_unique(*r, map);
+	if (e != IG_OK)
+		return e == IG_ENOMEM ? e : IG_ECOSE;
 	uint64_t left = map->arg;
 	while (ig_cbor_rd_more(r, map, &left)) {
 		ig_cbor_hd k, v;
 		int64_t label;
 		ig_cbor_rd_head(r, &k);
-		ig_cbor_rd_skip_content(r, &k);
+		if (k.major != 0 && k.major != 1 && k.major != 3)
+			return IG_ECOSE; /* label = int / tstr */
 		bool is_int = ig_cbor_hd_int64(&k, &label);
-		if (is_int && label == COSE_LABEL_ALG && !seen_alg) {
-			seen_alg = true;
+		ig_cbor_rd_head(r, &v);
+		if (is_int && label == COSE_LABEL_ALG) {
 			int64_t alg;
-			ig_cbor_rd_head(r, &v);
 			if (!ig_cbor_hd_int64(&v, &alg))
 				return IG_ECOSE;
 			if (!c->has_alg) {
@@ -71,9 +108,7 @@ read_header(
 				c->alg_protected = is_protected;
 				c->alg = alg;
 			}
-		} else if (is_int && label == COSE_LABEL_KID && !seen_kid) {
-			seen_kid = true;
-			ig_cbor_rd_head(r, &v);
+		} else if (is_int && label == COSE_LABEL_KID) {
 			if (v.major != 2 || v.str.len > IG_KID_MAX)
 				return IG_ECOSE;
 			if (!c->has_kid) {
@@ -83,8 +118,12 @@ read_header(
 				if (v.str.len > 0)
 					memcpy(c->kid, v.str.ptr, v.str.len);
 			}
+		} else if (is_int && label == COSE_LABEL_CRIT) {
+			/* crit must be integrity protected. */
+			if (!is_protected || read_crit(r, &v) != IG_OK)
+				return IG_ECOSE;
 		} else {
-			ig_cbor_rd_skip(r);
+			ig_cbor_rd_skip_content(r, &v);
 		}
 	}
 	return IG_OK;

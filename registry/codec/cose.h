@@ -5,6 +5,9 @@
  * The protected header is a bstr holding a map (or empty); alg (label 1)
  * and kid (label 4) are read from it, and from the unprotected map only
  * when the protected header lacks them (a protected kid always wins).
+ * A label that appears twice in one header map, a label that is neither
+ * an integer nor a text string, and a crit parameter that is unprotected
+ * or names anything but alg and kid make the message malformed.
  */
 #ifndef IG_CODEC_COSE_H
 #define IG_CODEC_COSE_H
@@ -31,10 +34,12 @@ typedef struct ig_cose_sign1 {
 } ig_cose_sign1;
 
 /* Decodes a COSE_Sign1 from in into *out. The slices of *out borrow from
- * in, which must outlive them; nothing is allocated. IG_ECOSE when in is
- * not a well-formed COSE_Sign1 (bad CBOR or CBOR that ig_cbor_load would
- * refuse, wrong shape, wrong header types, kid over IG_KID_MAX),
- * IG_ETOOBIG over IG_HCERT_COSE_MAX. *out is untouched on error.
+ * in, which must outlive them; only a header map of more than 16 labels
+ * allocates (for its duplicate check). IG_ECOSE when in is not a
+ * well-formed COSE_Sign1 (bad CBOR or CBOR that ig_cbor_load would refuse,
+ * wrong shape, wrong header types, a repeated label in a header map, an
+ * unacceptable crit, kid over IG_KID_MAX), IG_ETOOBIG over
+ * IG_HCERT_COSE_MAX, IG_ENOMEM. *out is untouched on error.
  * Thread-safe. */
 IG_MUST_CHECK ig_err ig_cose_sign1_decode(ig_slice in, ig_cose_sign1 *out);
 

@@ -6,9 +6,11 @@
  * DCC; other claims are ignored. exp and iat are NumericDates: the HCERT
  * spec asks for integers, but real issuers (ES, HU) sent floats, so a
  * finite float is accepted and floored; NaN, infinities and values beyond
- * int64 are rejected. A known claim of the wrong type, or present twice,
- * makes the whole payload IG_ECBOR: a verifier must not guess which of two
- * expiry dates was meant.
+ * int64 are rejected. A known claim of the wrong type, any claim key
+ * present twice (in the claims map, the hcert map or the DCC's top
+ * level; RFC 8949 section 5.6), or a claim key that is neither an integer
+ * nor a text string makes the whole payload IG_ECBOR: a verifier must not
+ * guess which of two expiry dates was meant.
  */
 #include "registry/codec/cwt.h"
 
@@ -43,13 +45,27 @@ numeric_date(const ig_cbor_hd *h, int64_t *out)
 	return true;
 }
 
+/* Whether the map whose head *map was just read from r has distinct
+ * keys: IG_OK, IG_ECBOR for a repeated key, IG_ENOMEM. */
+static ig_err
+unique_keys(ig_cbor_rd r, const ig_cbor_hd *map)
+{
+	ig_err e = ig_cbor_rd_map_unique(r, map);
+	return e == IG_OK || e == IG_ENOMEM ? e : IG_ECBOR;
+}
+
 /* Finds the DCC in the hcert container map whose head *map was just read:
- * the value of the first pair with integer key 1, which must be a map.
- * Moves r past the container. false when there is no such map. */
-static bool
+ * the value of the pair with integer key 1, which must be a map whose
+ * top-level keys are distinct (the deeper levels are dcc.c's). Moves r
+ * past the container. IG_ECBOR when there is no such map or a key of the
+ * container or of the DCC's top level repeats; IG_ENOMEM. */
+static ig_err
 find_dcc(ig_cbor_rd *r, const ig_cbor_hd *map, ig_slice *dcc)
 {
 	bool found = false, ok = false;
+	ig_err e = unique_keys(*r, map);
+	if (e != IG_OK)
+		return e;
 	uint64_t left = map->arg;
 	while (ig_cbor_rd_more(r, map, &left)) {
 		ig_cbor_hd k, v;
@@ -66,7 +82,12 @@ find_dcc(ig_cbor_rd *r, const ig_cbor_hd *map, ig_slice *dcc)
 			*dcc = ig_slice_make(start, (size_t) (r->p - start));
 		}
 	}
-	return ok;
+	if (!ok)
+		return IG_ECBOR;
+	ig_cbor_rd d = ig_cbor_rd_make(*dcc);
+	ig_cbor_hd top;
+	ig_cbor_rd_head(&d, &top);
+	return unique_keys(d, &top);
 }
 
 ig_err
@@ -87,13 +108,17 @@ ig_cwt_decode(ig_slice payload, ig_cwt *out)
 	ig_cbor_rd_head(&r, &root);
 	if (root.major != 5)
 		return IG_ECBOR;
+	if ((e = unique_keys(r, &root)) != IG_OK)
+		return e;
 
 	uint64_t left = root.arg;
 	while (ig_cbor_rd_more(&r, &root, &left)) {
 		ig_cbor_hd k, v;
 		int64_t key;
 		ig_cbor_rd_head(&r, &k);
-		ig_cbor_rd_skip_content(&r, &k);
+		/* Claim Key = int / tstr (RFC 8392 section 3). */
+		if (k.major != 0 && k.major != 1 && k.major != 3)
+			return IG_ECBOR;
 		ig_cbor_rd_head(&r, &v);
 		if (!ig_cbor_hd_int64(&k, &key)) {
 			/* text-keyed claims are not ours */
@@ -128,8 +153,8 @@ ig_cwt_decode(ig_slice payload, ig_cwt *out)
 			if (seen_hcert || v.major != 5)
 				return IG_ECBOR;
 			seen_hcert = true;
-			if (!find_dcc(&r, &v, &c.dcc))
-				return IG_ECBOR;
+			if ((e = find_dcc(&r, &v, &c.dcc)) != IG_OK)
+				return e;
 			break;
 		default:
 			ig_cbor_rd_skip_content(&r, &v);

@@ -5,7 +5,8 @@
  * and 6 iat (integer or float NumericDate; a float is truncated toward
  * minus infinity; NaN, infinities and values outside int64 are rejected)
  * and -260 hcert -> 1 the DCC (any CBOR map). Other claims are ignored;
- * a known claim present twice is IG_ECBOR.
+ * a claim key present twice (also in the hcert map and at the DCC's top
+ * level) or neither an integer nor a text string is IG_ECBOR.
  */
 #ifndef IG_CODEC_CWT_H
 #define IG_CODEC_CWT_H
@@ -40,10 +41,11 @@ typedef struct ig_cwt {
 } ig_cwt;
 
 /* Decodes the COSE payload as CWT claims into *out; out->dcc borrows from
- * payload, which must outlive it. Nothing is allocated. IG_ECBOR when
- * payload is not a CBOR map (or is CBOR that ig_cbor_load would refuse),
- * a known claim has the wrong type, or the DCC is missing or not a map;
- * IG_ETOOBIG above IG_HCERT_COSE_MAX. *out is untouched on error.
+ * payload, which must outlive it. Only a map of more than 16 keys
+ * allocates (for its duplicate check). IG_ECBOR when payload is not a
+ * CBOR map (or is CBOR that ig_cbor_load would refuse), a known claim has
+ * the wrong type, a key repeats, or the DCC is missing or not a map;
+ * IG_ETOOBIG above IG_HCERT_COSE_MAX, IG_ENOMEM. *out is untouched on error.
  * Thread-safe. */
 IG_MUST_CHECK ig_err ig_cwt_decode(ig_slice payload, ig_cwt *out);
 

@@ -270,6 +270,90 @@ test_malformed(void **state)
 	assert_int_equal(decode_bytes(huge, sizeof(huge)), IG_ETOOBIG);
 }
 
+/* RFC 9052 section 3: a label used twice in one header map makes the
+ * message malformed, whatever the label and however it is encoded. */
+static void
+test_duplicate_labels(void **state)
+{
+	(void) state;
+	/* Protected {1: -7, 4: h'0102', 1: -35}: alg twice. */
+	assert_int_equal(DECODE(0xd2, 0x84, 0x4a, 0xa3, 0x01, 0x26, 0x04, 0x42,
+	                     0x01, 0x02, 0x01, 0x38, 0x22, 0xa0, 0x40, 0x40),
+	    IG_ECOSE);
+	/* Protected {4: h'01', 4: h'02'}: kid twice. */
+	assert_int_equal(DECODE(0xd2, 0x84, 0x47, 0xa2, 0x04, 0x41, 0x01, 0x04,
+	                     0x41, 0x02, 0xa0, 0x40, 0x40),
+	    IG_ECOSE);
+	/* The same label in another head form (1 and 0x18 0x01). */
+	assert_int_equal(DECODE(0xd2, 0x84, 0x46, 0xa2, 0x01, 0x26, 0x18, 0x01,
+	                     0x26, 0xa0, 0x40, 0x40),
+	    IG_ECOSE);
+	/* A label we do not read (3, content type) twice. */
+	assert_int_equal(DECODE(0xd2, 0x84, 0x45, 0xa2, 0x03, 0x00, 0x03, 0x00,
+	                     0xa0, 0x40, 0x40),
+	    IG_ECOSE);
+	/* A text label twice. */
+	assert_int_equal(DECODE(0xd2, 0x84, 0x47, 0xa2, 0x61, 'x', 0x00, 0x61,
+	                     'x', 0x01, 0xa0, 0x40, 0x40),
+	    IG_ECOSE);
+	/* Unprotected {4: h'01', 4: h'02'}, definite and indefinite. */
+	assert_int_equal(DECODE(0xd2, 0x84, 0x40, 0xa2, 0x04, 0x41, 0x01, 0x04,
+	                     0x41, 0x02, 0x40, 0x40),
+	    IG_ECOSE);
+	assert_int_equal(DECODE(0xd2, 0x84, 0x40, 0xbf, 0x04, 0x41, 0x01, 0x04,
+	                     0x41, 0x02, 0xff, 0x40, 0x40),
+	    IG_ECOSE);
+	/* Unprotected alg twice, the protected header holding one alg. */
+	assert_int_equal(DECODE(0xd2, 0x84, 0x43, 0xa1, 0x01, 0x26, 0xa2, 0x01,
+	                     0x26, 0x01, 0x26, 0x40, 0x40),
+	    IG_ECOSE);
+	/* Distinct labels 1 and -1 (0x01, 0x20) and 1 and "1" are not
+	 * duplicates. */
+	assert_int_equal(DECODE(0xd2, 0x84, 0x45, 0xa2, 0x01, 0x26, 0x20, 0x00,
+	                     0xa0, 0x40, 0x40),
+	    IG_OK);
+	assert_int_equal(DECODE(0xd2, 0x84, 0x46, 0xa2, 0x01, 0x26, 0x61, '1',
+	                     0x00, 0xa0, 0x40, 0x40),
+	    IG_OK);
+	/* One label in both buckets stays legal (RFC 9052: SHOULD; the EU
+	 * vector CO21 carries kid in both) and the protected one wins. */
+	ig_cose_sign1 c = { 0 };
+	const uint8_t both[] = { 0xd2, 0x84, 0x44, 0xa1, 0x04, 0x41, 0x01,
+		0xa1, 0x04, 0x41, 0x02, 0x40, 0x40 };
+	assert_int_equal(
+	    ig_cose_sign1_decode(ig_slice_make(both, sizeof(both)), &c),
+	    IG_OK);
+	assert_true(c.has_kid && c.kid_protected && c.kid[0] == 0x01);
+	/* A label that is neither an integer nor a text string. */
+	assert_int_equal(
+	    DECODE(0xd2, 0x84, 0x40, 0xa1, 0x41, 0x01, 0x00, 0x40, 0x40),
+	    IG_ECOSE);
+}
+
+/* crit (label 2) names header parameters the recipient must understand;
+ * intyg understands none beyond alg and kid, and crit belongs in the
+ * protected bucket. */
+static void
+test_crit(void **state)
+{
+	(void) state;
+	/* Protected {1: -7, 2: [99]}: an unknown critical label. */
+	assert_int_equal(DECODE(0xd2, 0x84, 0x47, 0xa2, 0x01, 0x26, 0x02, 0x81,
+	                     0x18, 0x63, 0xa0, 0x40, 0x40),
+	    IG_ECOSE);
+	/* crit in the unprotected bucket. */
+	assert_int_equal(
+	    DECODE(0xd2, 0x84, 0x40, 0xa1, 0x02, 0x81, 0x01, 0x40, 0x40),
+	    IG_ECOSE);
+	/* crit empty, crit not an array. */
+	assert_int_equal(
+	    DECODE(0xd2, 0x84, 0x43, 0xa1, 0x02, 0x80, 0xa0, 0x40, 0x40),
+	    IG_ECOSE);
+	assert_int_equal(
+	    DECODE(0xd2, 0x84, 0x43, 0xa1, 0x02, 0x01, 0xa0, 0x40, 0x40),
+	    IG_ECOSE);
+}
+
 static void
 test_sig_structure(void **state)
 {
@@ -382,6 +466,8 @@ main(void)
 		cmocka_unit_test(test_cbo2_bare_int),
 		cmocka_unit_test(test_all_vectors),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_duplicate_labels),
+		cmocka_unit_test(test_crit),
 		cmocka_unit_test(test_sig_structure),
 		cmocka_unit_test(test_encode),
 		cmocka_unit_test(test_alloc_failures),

@@ -177,6 +177,45 @@ test_hand_made(void **state)
 	assert_null(w.dcc.ptr);
 }
 
+/* A claim key used twice, in the claims map, the hcert map (-260) or the
+ * top level of the DCC, makes the payload malformed (RFC 8949 5.6, RFC
+ * 9052 section 3): a verifier must not pick one of two values. */
+static void
+test_duplicate_claims(void **state)
+{
+	(void) state;
+	ig_cwt w = { 0 };
+	/* An unknown claim (7, cti) twice. */
+	assert_int_equal(
+	    CWT(&w, 0xa3, 0x07, 0x40, 0x07, 0x41, 0x01, HCERT), IG_ECBOR);
+	/* A text claim twice. */
+	assert_int_equal(
+	    CWT(&w, 0xa3, 0x61, 'x', 0x01, 0x61, 'x', 0x02, HCERT), IG_ECBOR);
+	/* iss in two head forms (1 and 0x18 0x01). */
+	assert_int_equal(CWT(&w, 0xa3, 0x01, 0x62, 'S', 'E', 0x18, 0x01, 0x62,
+	                     'D', 'E', HCERT),
+	    IG_ECBOR);
+	/* -260 in an indefinite map, twice. */
+	assert_int_equal(CWT(&w, 0xbf, HCERT, HCERT, 0xff), IG_ECBOR);
+	/* The hcert map with key 1 twice: {1: {}, 1: {"a": 0}}. */
+	assert_int_equal(CWT(&w, 0xa1, 0x39, 0x01, 0x03, 0xa2, 0x01, 0xa0,
+	                     0x01, 0xa1, 0x61, 'a', 0x00),
+	    IG_ECBOR);
+	/* The DCC's top level with "ver" twice. */
+	assert_int_equal(
+	    CWT(&w, 0xa1, 0x39, 0x01, 0x03, 0xa1, 0x01, 0xa2, 0x63, 'v', 'e',
+	        'r', 0x00, 0x63, 'v', 'e', 'r', 0x01),
+	    IG_ECBOR);
+	/* Distinct keys 1 and -1, and 1 and "1", are fine. */
+	assert_int_equal(CWT(&w, 0xa3, 0x07, 0x40, 0x26, 0x40, HCERT), IG_OK);
+	ig_cwt_clear(&w);
+	assert_int_equal(
+	    CWT(&w, 0xa3, 0x07, 0x40, 0x61, '7', 0x40, HCERT), IG_OK);
+	ig_cwt_clear(&w);
+	/* A claim key that is neither an integer nor a text string. */
+	assert_int_equal(CWT(&w, 0xa2, 0x41, 0x01, 0x00, HCERT), IG_ECBOR);
+}
+
 static void
 test_encode_roundtrip(void **state)
 {
@@ -252,6 +291,7 @@ main(void)
 		cmocka_unit_test(test_integer_dates),
 		cmocka_unit_test(test_float_dates),
 		cmocka_unit_test(test_hand_made),
+		cmocka_unit_test(test_duplicate_claims),
 		cmocka_unit_test(test_encode_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
