@@ -125,12 +125,13 @@ unsigned ig_x509_dcc_eku(const ig_x509 *x);
  * type. False for any other type character. */
 bool ig_x509_allows_type(const ig_x509 *x, char type);
 
-/* Verifies a COSE signature made with x's key over tbs. ES256: sig is raw
- * r||s of the key's field size (64 bytes for P-256; the P-384 key of some
- * test data gives 96), hashed with SHA-256. PS256: RSASSA-PSS, SHA-256,
- * MGF1-SHA-256, salt 32 (strict). IG_EBADSIG when it does not verify (also
- * for a signature of the wrong length or an alg that does not fit the
- * key), IG_EUNSUPPORTED for another alg. Borrows tbs and sig; does not
+/* Verifies a COSE signature made with x's key over tbs. An alg is bound
+ * to its key type: ES256 needs a P-256 key, sig being raw r||s (64 bytes)
+ * over SHA-256; PS256 needs an RSA key of at least 2048 bits, RSASSA-PSS,
+ * SHA-256, MGF1-SHA-256, salt 32 (strict). IG_EBADSIG when it does not
+ * verify (also for a signature of the wrong length or an alg that does
+ * not fit the key, such as ES256 on P-384), IG_EUNSUPPORTED for another
+ * alg. Borrows tbs and sig; does not
  * re-parse x (its key is cached), so calling it repeatedly on one x, from
  * any number of threads, costs only the verification. */
 IG_MUST_CHECK ig_err ig_x509_verify_cose(

@@ -180,9 +180,11 @@ test_es401_p384_es256(void **state)
 	assert_string_equal(s, "EC P-384");
 	assert_int_equal(v.alg, IG_ALG_ES256);
 	assert_int_equal(v.sig.len, 96);
+	/* ES256 means P-256 (RFC 9053 2.1, issue 12): a P-384 key signing
+	 * ES256 is a bad signature, although the maths would verify. */
 	assert_int_equal(ig_x509_verify_cose(x, v.alg,
 	                     ig_buf_slice(&v.sig_tbs), ig_buf_slice(&v.sig)),
-	    IG_OK);
+	    IG_EBADSIG);
 	/* A P-256-sized signature does not fit the key. */
 	assert_int_equal(
 	    ig_x509_verify_cose(x, v.alg, ig_buf_slice(&v.sig_tbs),
