@@ -8,7 +8,8 @@
  *   dsc          msgpack [1, country, der, origin, seq, source, cms|nil]
  *   csca         msgpack [1, country, der, origin, seq]
  *   revocations  the set of origins listing the hash (store.h)
- *   evidence     msgpack [signed_first, signed_second]
+ *   evidence     msgpack [signed_lo, signed_hi], one per origin: the
+ *                proof of its lowest fork (below, "forks")
  *
  * Roots: every accepted root stays in memory (a list, newest first,
  * swapped atomically) so that entries are judged under the serial that
@@ -1005,19 +1006,21 @@ entry_withdraw(ig_store_batch *b, const ig_entry *en)
 	return IG_OK;
 }
 
-/* Ends the log of cut->member_id at cut->last_seq, as root r orders, in
- * b: when the store holds entries above it, they are deleted, everything
- * the origin's log wrote is withdrawn, and its entries 1..last_seq are
- * applied again, in order, under the roots that governed them. The
- * origin's records then are what a node that never saw the later entries
- * holds, byte for byte. Called with apply_lock held. IG_EINTERNAL when a
- * stored entry no longer applies (it did when it was stored). */
+/* Rolls origin's log back to last_seq in b and records frozen_at (0: not
+ * frozen) in its head: when the store holds entries above last_seq, they
+ * are deleted, everything the origin's log wrote is withdrawn, and its
+ * entries 1..last_seq are applied again, in order, under the roots that
+ * governed them. The origin's records then are what a node that never
+ * saw the later entries holds, byte for byte. The one mechanism behind
+ * the log ends of removed members (log_cut_stage) and the withdrawal of
+ * a forked log (freeze_stage). Sets *old_seq to the head's seq before.
+ * Called with apply_lock held. IG_EINTERNAL when a stored entry no
+ * longer applies (it did when it was stored). */
 static ig_err
-log_cut_stage(ig_registry *reg, ig_store_batch *b, const ig_root *r,
-    const ig_root_cut *cut)
+log_rollback_stage(ig_registry *reg, ig_store_batch *b, ig_slice origin,
+    uint64_t last_seq, uint64_t frozen_at, uint64_t *old_seq)
 {
 	uint8_t k[IG_STORE_KEY_MAX];
-	ig_slice origin = cut->member_id;
 	ig_registry_head h, nh;
 	struct apply_ctx c;
 	ig_entry *en = NULL;
@@ -1025,8 +1028,14 @@ log_cut_stage(ig_registry *reg, ig_store_batch *b, const ig_root *r,
 
 	if ((e = head_load(reg, b, origin, &h)) != IG_OK)
 		return e;
-	if (h.seq <= cut->last_seq)
+	*old_seq = h.seq;
+	if (h.seq <= last_seq) {
+		if (h.frozen_at != frozen_at) {
+			h.frozen_at = frozen_at;
+			head_put(b, &h);
+		}
 		return IG_OK;
+	}
 	for (uint64_t seq = 1; seq <= h.seq; seq++) {
 		if ((e = entry_load(b, origin, seq, &en)) != IG_OK)
 			return e;
@@ -1035,7 +1044,7 @@ log_cut_stage(ig_registry *reg, ig_store_batch *b, const ig_root *r,
 		en = NULL;
 		if (e != IG_OK)
 			return e;
-		if (seq > cut->last_seq)
+		if (seq > last_seq)
 			ig_store_batch_del(b, IG_CF_ENTRIES,
 			    ig_slice_make(
 			        k, ig_store_key_entry(k, origin, seq)));
@@ -1043,11 +1052,11 @@ log_cut_stage(ig_registry *reg, ig_store_batch *b, const ig_root *r,
 	memset(&nh, 0, sizeof(nh));
 	nh.origin = origin;
 	nh.root_serial = 1;
-	nh.frozen_at = h.frozen_at;
+	nh.frozen_at = frozen_at;
 	memset(&c, 0, sizeof(c));
 	c.reg = reg;
 	c.b = b;
-	for (uint64_t seq = 1; seq <= cut->last_seq; seq++) {
+	for (uint64_t seq = 1; seq <= last_seq; seq++) {
 		const ig_root *gov;
 		if ((e = entry_load(b, origin, seq, &en)) != IG_OK)
 			return e;
@@ -1068,26 +1077,184 @@ log_cut_stage(ig_registry *reg, ig_store_batch *b, const ig_root *r,
 		en = NULL;
 		if (e != IG_OK) {
 			IG_ERROR(SUB,
-			    "cut of %.*s: its entry %llu no longer applies: "
-			    "%s",
+			    "rollback of %.*s: its entry %llu no longer "
+			    "applies: %s",
 			    (int) origin.len, (const char *) origin.ptr,
 			    (unsigned long long) seq, ig_err_name(e));
 			return err_local(e) ? e : IG_EINTERNAL;
 		}
 	}
-	nh.seq = cut->last_seq;
+	nh.seq = last_seq;
 	if (nh.seq == 0 && nh.frozen_at == 0)
 		ig_store_batch_del(b, IG_CF_HEADS, origin);
 	else
 		head_put(b, &nh);
+	return IG_OK;
+}
+
+/* Ends the log of cut->member_id at cut->last_seq, as root r orders, in
+ * b (log_rollback_stage; a freeze stays as it is). */
+static ig_err
+log_cut_stage(ig_registry *reg, ig_store_batch *b, const ig_root *r,
+    const ig_root_cut *cut)
+{
+	ig_slice origin = cut->member_id;
+	ig_registry_head h;
+	uint64_t old_seq;
+	ig_err e;
+
+	if ((e = head_load(reg, b, origin, &h)) != IG_OK)
+		return e;
+	if (h.seq <= cut->last_seq)
+		return IG_OK;
+	if ((e = log_rollback_stage(
+	         reg, b, origin, cut->last_seq, h.frozen_at, &old_seq))
+	    != IG_OK)
+		return e;
 	IG_WARN(SUB,
 	    "root serial %llu ended the log of removed member %.*s at seq "
 	    "%llu: its entries %llu..%llu are rolled back",
 	    (unsigned long long) ig_root_serial(r), (int) origin.len,
 	    (const char *) origin.ptr, (unsigned long long) cut->last_seq,
 	    (unsigned long long) cut->last_seq + 1,
-	    (unsigned long long) h.seq);
+	    (unsigned long long) old_seq);
 	return IG_OK;
+}
+
+/* --- forks (equivocation) -------------------------------------------------
+ *
+ * The fork rule (docs/registry.md, "Equivocation"): a fork of origin O at
+ * seq N (two validly signed entries of O for N) withdraws O's entries
+ * from N on at every node, whichever branch it held, exactly as a log
+ * end of governance does (log_rollback_stage), and freezes O at N: O's
+ * log is its common prefix 1..N-1, which is still served and applied,
+ * and nothing at or beyond N is accepted. A fork below the freeze point
+ * moves it down (the lowest fork wins); one at or above it changes
+ * nothing. The proof kept is one per origin: of all the proofs a node
+ * has seen for O, the one of the lowest seq and, at that seq, of the
+ * smallest pair id (SHA-256 of the two entry hashes, smaller first),
+ * which is the evidence key's hash. Keys sort by (origin, seq, pair id),
+ * so the proof kept is the origin's first evidence record. Every rule
+ * here is a minimum, so any order of learning the same entries and
+ * proofs ends in the same state.
+ */
+
+/* Freezes origin at seq (the minimum with a freeze it has) and rolls its
+ * log back below it, in b. Called with apply_lock held. */
+static ig_err
+freeze_stage(
+    ig_registry *reg, ig_store_batch *b, ig_slice origin, uint64_t seq)
+{
+	ig_registry_head h;
+	uint64_t frozen, last, old_seq;
+	ig_err e;
+
+	if ((e = head_load(reg, b, origin, &h)) != IG_OK)
+		return e;
+	frozen = h.frozen_at == 0 || seq < h.frozen_at ? seq : h.frozen_at;
+	last = h.seq < frozen - 1 ? h.seq : frozen - 1;
+	if ((e = log_rollback_stage(reg, b, origin, last, frozen, &old_seq))
+	    != IG_OK)
+		return e;
+	if (old_seq > last)
+		IG_ERROR(SUB,
+		    "fork of %.*s at seq %llu: its entries %llu..%llu are "
+		    "withdrawn, the log ends at %llu",
+		    (int) origin.len, (const char *) origin.ptr,
+		    (unsigned long long) frozen, (unsigned long long) last + 1,
+		    (unsigned long long) old_seq, (unsigned long long) last);
+	return IG_OK;
+}
+
+/* The origin's evidence records as the batch has them: the first key
+ * (the proof kept) and every key, for replacing them. One is kept per
+ * origin; a store written before the fork rule may hold a few more. */
+#define EVIDENCE_KEYS_MAX 64
+
+struct ev_keys {
+	ig_buf keys; /* the keys, each klen bytes */
+	size_t klen;
+	size_t n;
+};
+
+static ig_err
+ev_key_one(void *arg, ig_slice key, ig_slice val, bool *stop)
+{
+	struct ev_keys *ek = arg;
+	(void) val;
+	if (key.len != ek->klen)
+		return IG_ESTORE;
+	if (ek->n == EVIDENCE_KEYS_MAX) {
+		*stop = true; /* a store of an older version: the next */
+		return IG_OK; /* replacement deletes more */
+	}
+	ek->n++;
+	return ig_buf_append(&ek->keys, key.ptr, key.len);
+}
+
+/* Stages the proof that x and y (two decoded, validly signed entries of
+ * one origin and seq, with different entry bytes) fork the origin's log:
+ * stores it when it is below the proof kept so far (which it replaces)
+ * and freezes the origin (freeze_stage). Sets *changed when it staged
+ * anything; a proof at or above the one kept changes nothing. Called
+ * with apply_lock held. */
+static ig_err
+evidence_stage(ig_registry *reg, ig_store_batch *b, const ig_entry *x,
+    const ig_entry *y, bool *changed)
+{
+	uint8_t k[IG_STORE_KEY_MAX];
+	uint8_t pk[IG_STORE_KEY_MAX];
+	uint8_t hx[32], hy[32], pair[64], id[32];
+	ig_slice origin = ig_entry_origin(x);
+	uint64_t seq = ig_entry_seq(x);
+	const ig_entry *lo, *hi;
+	struct ev_keys ek;
+	ig_msgpack_writer w;
+	ig_buf ev;
+	size_t klen;
+	ig_err e;
+
+	*changed = false;
+	ig_entry_hash(x, hx);
+	ig_entry_hash(y, hy);
+	lo = memcmp(hx, hy, 32) < 0 ? x : y;
+	hi = lo == x ? y : x;
+	memcpy(pair, lo == x ? hx : hy, 32);
+	memcpy(pair + 32, lo == x ? hy : hx, 32);
+	if ((e = ig_sha256(ig_slice_make(pair, 64), id)) != IG_OK)
+		return e;
+	klen = ig_store_key_evidence(k, origin, seq, id);
+
+	memset(&ek, 0, sizeof(ek));
+	ek.klen = klen;
+	ig_buf_init(&ek.keys, EVIDENCE_KEYS_MAX * IG_STORE_KEY_MAX);
+	ig_buf_init(&ev, IG_STORE_VALUE_MAX);
+	if ((e = ig_store_batch_scan(b, IG_CF_EVIDENCE,
+	         ig_slice_make(pk, ig_store_key_origin(pk, origin)),
+	         ig_slice_make(NULL, 0), ev_key_one, &ek))
+	    != IG_OK)
+		goto out;
+	/* Known, or not below the proof kept: nothing to do. */
+	if (ek.n > 0 && memcmp(k, ek.keys.ptr, klen) >= 0)
+		goto out;
+	for (size_t i = 0; i < ek.n; i++)
+		ig_store_batch_del(b, IG_CF_EVIDENCE,
+		    ig_slice_make(ek.keys.ptr + i * klen, klen));
+	ig_msgpack_writer_init(&w, &ev);
+	ig_msgpack_array_write(&w, 2);
+	ig_msgpack_bin_write(&w, ig_entry_signed_bytes(lo));
+	ig_msgpack_bin_write(&w, ig_entry_signed_bytes(hi));
+	if ((e = ig_msgpack_writer_err(&w)) != IG_OK)
+		goto out;
+	ig_store_batch_put(
+	    b, IG_CF_EVIDENCE, ig_slice_make(k, klen), ig_buf_slice(&ev));
+	if ((e = freeze_stage(reg, b, origin, seq)) != IG_OK)
+		goto out;
+	*changed = true;
+out:
+	ig_buf_free(&ev);
+	ig_buf_free(&ek.keys);
+	return e;
 }
 
 /* --- apply ----------------------------------------------------------------
@@ -1128,25 +1295,21 @@ sig_any(const ig_registry *reg, const ig_entry *en)
 
 /* en's seq is at or below the head: an exact repeat or an equivocation.
  * Reads and stages through the group's batch b; sets *wrote when it
- * staged evidence (kept although the entry is refused). */
+ * staged the evidence and the withdrawal of the forked part of the log
+ * (kept although the entry is refused). */
 static ig_err
-repeat_or_fork(ig_registry *reg, ig_store_batch *b, const ig_entry *en,
-    ig_registry_head *h, bool *wrote)
+repeat_or_fork(
+    ig_registry *reg, ig_store_batch *b, const ig_entry *en, bool *wrote)
 {
 	uint8_t k[IG_STORE_KEY_MAX];
-	uint8_t hash[32];
 	ig_slice origin = ig_entry_origin(en);
 	uint64_t seq = ig_entry_seq(en);
 	ig_slice mine = ig_entry_signed_bytes(en);
 	ig_entry *other = NULL;
-	ig_msgpack_writer w;
-	ig_buf stored, ev, probe;
-	size_t klen;
+	ig_buf stored;
 	ig_err e;
 
 	ig_buf_init(&stored, IG_ENTRY_SIGNED_MAX);
-	ig_buf_init(&ev, IG_STORE_VALUE_MAX);
-	ig_buf_init(&probe, IG_STORE_VALUE_MAX);
 	e = ig_store_batch_get(b, IG_CF_ENTRIES,
 	    ig_slice_make(k, ig_store_key_entry(k, origin, seq)), &stored);
 	if (e == IG_ENOTFOUND) {
@@ -1161,9 +1324,9 @@ repeat_or_fork(ig_registry *reg, ig_store_batch *b, const ig_entry *en,
 		goto out;
 	}
 	/* Two entries for one (origin, seq), both validly signed: keep both
-	 * as a proof anyone can check, and freeze the origin. The same
-	 * entry bytes in another framing of the signed array are not a
-	 * fork but a repeat. */
+	 * as a proof anyone can check, freeze the origin and withdraw its
+	 * log from the fork on. The same entry bytes in another framing of
+	 * the signed array are not a fork but a repeat. */
 	if ((e = ig_entry_decode(ig_buf_slice(&stored), &other)) != IG_OK) {
 		if (e != IG_ENOMEM) {
 			IG_ERROR(SUB, "stored entry does not decode");
@@ -1185,33 +1348,12 @@ repeat_or_fork(ig_registry *reg, ig_store_batch *b, const ig_entry *en,
 		    en, e, "fork below the head is not signed by the origin");
 		goto out;
 	}
-	ig_entry_hash(en, hash);
-	klen = ig_store_key_evidence(k, origin, seq, hash);
-	e = ig_store_batch_get(
-	    b, IG_CF_EVIDENCE, ig_slice_make(k, klen), &probe);
-	if (e == IG_OK) {
-		e = reject(en, IG_EEQUIVOCATION, "known equivocation");
+	if ((e = evidence_stage(reg, b, other, en, wrote)) != IG_OK)
 		goto out;
-	}
-	if (e != IG_ENOTFOUND)
-		goto out;
-	ig_msgpack_writer_init(&w, &ev);
-	ig_msgpack_array_write(&w, 2);
-	ig_msgpack_bin_write(&w, ig_buf_slice(&stored));
-	ig_msgpack_bin_write(&w, mine);
-	if ((e = ig_msgpack_writer_err(&w)) != IG_OK)
-		goto out;
-	ig_store_batch_put(
-	    b, IG_CF_EVIDENCE, ig_slice_make(k, klen), ig_buf_slice(&ev));
-	if (h->frozen_at == 0 || seq < h->frozen_at)
-		h->frozen_at = seq;
-	head_put(b, h);
-	*wrote = true;
-	e = reject(en, IG_EEQUIVOCATION, "second entry for this seq");
+	e = reject(en, IG_EEQUIVOCATION,
+	    *wrote ? "second entry for this seq" : "known equivocation");
 out:
 	ig_entry_free(other);
-	ig_buf_free(&probe);
-	ig_buf_free(&ev);
 	ig_buf_free(&stored);
 	return e;
 }
@@ -1238,7 +1380,7 @@ entry_stage(
 	if ((e = head_load(reg, b, origin, &h)) != IG_OK)
 		return e;
 	if (seq <= h.seq)
-		return repeat_or_fork(reg, b, en, &h, wrote);
+		return repeat_or_fork(reg, b, en, wrote);
 	if (h.frozen_at != 0 && seq >= h.frozen_at)
 		return reject(en, IG_EFROZEN, "origin frozen by equivocation");
 	if (seq != h.seq + 1) {
@@ -1496,93 +1638,29 @@ ig_registry_ack_needed(ig_registry *reg, ig_slice origin, uint64_t *serial)
  */
 
 /* Stores the proof that ea and eb (same origin and seq, both verified)
- * fork the origin's log, and freezes the origin at that seq. The proof
- * is recorded as the local one would be: first the entry in this node's
- * log when it holds one, else the one with the smaller hash; keyed by
- * the hash of the other. So a proof is stored once, whatever its order
- * and whichever node found it. */
+ * fork the origin's log, freezes the origin and withdraws its log from
+ * the fork on, in one synced write (evidence_stage: the same as when the
+ * node finds the fork itself). Nothing is written when the proof is
+ * known or not below the one kept. Called with apply_lock held. */
 static ig_err
 evidence_store(ig_registry *reg, const ig_entry *ea, const ig_entry *eb)
 {
-	uint8_t k[IG_STORE_KEY_MAX];
-	uint8_t ha[32], hb[32], hs[32];
 	ig_slice origin = ig_entry_origin(ea);
 	uint64_t seq = ig_entry_seq(ea);
-	const ig_entry *lo, *hi;
-	ig_slice first, second;
-	const uint8_t *second_hash;
 	ig_store_batch *b = NULL;
-	ig_entry *stored_en = NULL;
-	ig_registry_head h;
-	ig_msgpack_writer w;
-	ig_buf stored, ev, probe;
-	size_t klen;
+	bool changed = false;
 	ig_err e;
 
-	ig_buf_init(&stored, IG_ENTRY_SIGNED_MAX);
-	ig_buf_init(&ev, IG_STORE_VALUE_MAX);
-	ig_buf_init(&probe, IG_STORE_VALUE_MAX);
-	ig_entry_hash(ea, ha);
-	ig_entry_hash(eb, hb);
-	lo = memcmp(ha, hb, 32) < 0 ? ea : eb;
-	hi = lo == ea ? eb : ea;
-	first = ig_entry_signed_bytes(lo);
-	second = ig_entry_signed_bytes(hi);
-	second_hash = lo == ea ? hb : ha;
-
-	if ((e = head_load(reg, NULL, origin, &h)) != IG_OK)
+	if ((e = ig_store_batch_new(reg->store, &b)) != IG_OK)
+		return e;
+	if ((e = evidence_stage(reg, b, ea, eb, &changed)) != IG_OK)
 		goto out;
-	e = ig_store_get(reg->store, IG_CF_ENTRIES,
-	    ig_slice_make(k, ig_store_key_entry(k, origin, seq)), &stored);
-	if (e == IG_OK) {
-		if ((e = ig_entry_decode(ig_buf_slice(&stored), &stored_en))
-		    != IG_OK) {
-			if (e != IG_ENOMEM) {
-				IG_ERROR(SUB, "stored entry does not decode");
-				e = IG_ESTORE;
-			}
-			goto out;
-		}
-		ig_entry_hash(stored_en, hs);
-		first = ig_buf_slice(&stored);
-		if (memcmp(hs, hb, 32) == 0) {
-			second = ig_entry_signed_bytes(ea);
-			second_hash = ha;
-		} else if (memcmp(hs, ha, 32) == 0) {
-			second = ig_entry_signed_bytes(eb);
-			second_hash = hb;
-		} else {
-			/* The log holds a third entry: the smaller of the
-			 * two forks it too. */
-			second = ig_entry_signed_bytes(lo);
-			second_hash = lo == ea ? ha : hb;
-		}
-	} else if (e != IG_ENOTFOUND) {
-		goto out;
-	}
-	klen = ig_store_key_evidence(k, origin, seq, second_hash);
-	e = ig_store_get(
-	    reg->store, IG_CF_EVIDENCE, ig_slice_make(k, klen), &probe);
-	if (e == IG_OK) {
+	if (!changed) {
 		IG_DEBUG(SUB, "evidence %.*s/%llu: already known",
 		    (int) origin.len, (const char *) origin.ptr,
 		    (unsigned long long) seq);
 		goto out;
 	}
-	if (e != IG_ENOTFOUND)
-		goto out;
-	ig_msgpack_writer_init(&w, &ev);
-	ig_msgpack_array_write(&w, 2);
-	ig_msgpack_bin_write(&w, first);
-	ig_msgpack_bin_write(&w, second);
-	if ((e = ig_msgpack_writer_err(&w)) != IG_OK
-	    || (e = ig_store_batch_new(reg->store, &b)) != IG_OK)
-		goto out;
-	ig_store_batch_put(
-	    b, IG_CF_EVIDENCE, ig_slice_make(k, klen), ig_buf_slice(&ev));
-	if (h.frozen_at == 0 || seq < h.frozen_at)
-		h.frozen_at = seq;
-	head_put(b, &h);
 	if ((e = ig_store_batch_commit(b)) != IG_OK)
 		goto out;
 	IG_ERROR(SUB,
@@ -1592,10 +1670,6 @@ evidence_store(ig_registry *reg, const ig_entry *ea, const ig_entry *eb)
 	    (unsigned long long) seq);
 out:
 	ig_store_batch_free(b);
-	ig_entry_free(stored_en);
-	ig_buf_free(&probe);
-	ig_buf_free(&ev);
-	ig_buf_free(&stored);
 	return e;
 }
 

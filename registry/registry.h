@@ -17,7 +17,8 @@
  *   signature under the origin's key  IG_EBADSIG
  *   in that root
  *   same (origin, seq), other bytes   IG_EEQUIVOCATION (evidence stored,
- *                                     origin frozen at that seq)
+ *                                     origin frozen at that seq, its
+ *                                     log withdrawn from there on)
  *   origin frozen                     IG_EFROZEN
  *   seq beyond the next one           IG_ESEQGAP (the entry must wait)
  *   prev_hash is not the head's hash  IG_EPREVHASH
@@ -35,9 +36,10 @@
  *                                     country's kid)
  *
  * A rejected entry changes nothing, except that an equivocation stores
- * its evidence and freezes the origin. An exact repeat of a stored entry
- * returns IG_OK and changes nothing. An accepted entry is written in one
- * synced batch (the entry, the new head and every op's changes).
+ * its evidence, freezes the origin and withdraws its forked part. An
+ * exact repeat of a stored entry returns IG_OK and changes nothing. An
+ * accepted entry is written in one synced batch (the entry, the new head
+ * and every op's changes).
  *
  * Group commit: a synced write costs about as much for one entry as for
  * many, so ig_registry_apply_many writes a group of entries (at most
@@ -98,9 +100,17 @@
  * returns every origin's copy of a kid's DSCs (verification tries each).
  * docs/registry.md has the rules and the reasons.
  *
- * An equivocation freezes its origin at the forked seq: entries at or
- * beyond it are refused (IG_EFROZEN), earlier ones are still accepted,
- * so that nodes that learn of the fork at different moments converge.
+ * The fork rule: an equivocation (two validly signed entries of one
+ * origin for one seq N, found here or proven by a peer) freezes the
+ * origin at N and withdraws its entries from N on, whichever branch this
+ * node held, with everything they wrote (DSCs, CSCAs, revocations), by
+ * the rollback the log ends of governance use. The origin's log is then
+ * its common prefix 1..N-1: those entries are still accepted and
+ * served, anything at or beyond N is refused (IG_EFROZEN). A fork below
+ * the freeze point moves it down (the lowest wins) and one is kept as
+ * evidence per origin (the lowest seq, then the smallest pair id), so
+ * that nodes that learn the branches and proofs in any order end in the
+ * same state (ig_registry_state_digest).
  *
  * Thread safety: ig_registry_apply may be called from several threads
  * (calls are serialised inside); queries may run concurrently with each
@@ -188,8 +198,8 @@ IG_MUST_CHECK ig_err ig_registry_apply(
  * caller) receives each entry's result, the value ig_registry_apply
  * would have returned for it at that point; every element is written,
  * whatever the call returns. An entry is durable when its result is
- * IG_OK (or IG_EEQUIVOCATION for the evidence) and the call has
- * returned: acknowledge nothing before.
+ * IG_OK (or IG_EEQUIVOCATION for the evidence and the withdrawal) and
+ * the call has returned: acknowledge nothing before.
  *
  * Returns IG_OK when every group was processed. On a local failure
  * (IG_ENOMEM, IG_ESTORE, IG_EINTERNAL) the group being staged is
@@ -252,7 +262,8 @@ typedef struct ig_registry_head {
 	ig_slice origin;
 	uint64_t seq; /* 0: nothing applied yet */
 	uint8_t hash[32]; /* of the entry at seq; zeros for seq 0 */
-	uint64_t frozen_at; /* the equivocated seq, 0 when not frozen */
+	uint64_t frozen_at; /* the lowest forked seq, 0 when not frozen;
+	                     * seq < frozen_at */
 	uint64_t root_serial; /* the serial governing the log after seq */
 } ig_registry_head;
 
@@ -302,17 +313,20 @@ typedef struct ig_registry_evidence {
 typedef ig_err (*ig_registry_evidence_fn)(
     void *arg, const ig_registry_evidence *ev, bool *stop);
 
-/* Calls fn for every stored equivocation proof. */
+/* Calls fn for every stored equivocation proof: one per frozen origin,
+ * first = the entry of the smaller hash. */
 IG_MUST_CHECK ig_err ig_registry_evidence_each(
     ig_registry *reg, ig_registry_evidence_fn fn, void *arg);
 
 /* Stores an equivocation proof received from a peer: two validly signed
  * entries of the same origin and seq with different bytes (either may be
- * unknown here; both are borrowed). The origin is frozen at that seq as
- * if the node had seen both. The proof is stored as a local one would be
- * (first: the entry in this node's log if it holds one, else the one of
- * the smaller hash), so the same fork is stored once whatever the order
- * of a and b. IG_OK when stored (or already known), IG_EBADSIG /
+ * unknown here, and so may the entries before them; both are borrowed).
+ * The origin is frozen at that seq and its log withdrawn from there on,
+ * as if the node had seen both (the fork rule, above). The proof is
+ * stored as a local one would be (the entry of the smaller hash first),
+ * so the same fork is stored once whatever the order of a and b; a proof
+ * above the origin's freeze point, or of a larger pair at it, changes
+ * nothing. IG_OK when stored (or known or superseded), IG_EBADSIG /
  * IG_EUNKNOWNORIGIN when either entry is not validly signed by a member,
  * IG_EINVAL when they are not a fork (different origin or seq, or the
  * same entry bytes), format errors of ig_entry_decode, IG_ESTORE,

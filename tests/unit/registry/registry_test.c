@@ -611,21 +611,27 @@ test_equivocation(void **state)
 	assert_int_equal(ig_registry_state_digest(c->reg, d2), IG_OK);
 	assert_memory_equal(d1, d2, 32);
 
-	/* a second validly signed seq 2: evidence, frozen, log unchanged */
+	/* a second validly signed seq 2: evidence, frozen, and the log
+	 * withdrawn from the fork on (the fork rule): seq 2 and what it
+	 * wrote are gone, seq 1 stays */
 	assert_int_equal(
 	    ig_registry_apply(c->reg, ig_buf_slice(&e2b)), IG_EEQUIVOCATION);
 	assert_int_equal(
 	    ig_registry_head_get(c->reg, tk_id(TK_SE), &head), IG_OK);
-	assert_int_equal(head.seq, 2);
-	assert_memory_equal(head.hash, h2, 32);
+	assert_int_equal(head.seq, 1);
+	assert_memory_equal(head.hash, h1, 32);
 	assert_int_equal(head.frozen_at, 2);
-	assert_int_equal(dscs(c->reg, fed.dsc_se), 1);
+	assert_int_equal(dscs(c->reg, fed.dsc_se), 0);
 	assert_int_equal(dscs(c->reg, fed.dsc_se2), 0);
 	ig_buf_init(&stored, IG_ENTRY_SIGNED_MAX);
 	assert_int_equal(ig_registry_entries_each(c->reg, tk_id(TK_SE), 2,
 	                     entry_bytes_seen, &stored),
 	    IG_OK);
-	assert_true(ig_slice_eq(ig_buf_slice(&stored), ig_buf_slice(&e2)));
+	assert_int_equal(stored.len, 0);
+	assert_int_equal(ig_registry_entries_each(c->reg, tk_id(TK_SE), 1,
+	                     entry_bytes_seen, &stored),
+	    IG_OK);
+	assert_true(ig_slice_eq(ig_buf_slice(&stored), ig_buf_slice(&e1)));
 	ig_buf_free(&stored);
 
 	/* the evidence: both signed entries, each verifiable by anyone */
@@ -636,9 +642,11 @@ test_equivocation(void **state)
 	    ig_registry_evidence_each(c->reg, ev_one, &seen), IG_OK);
 	assert_int_equal(seen.n, 1);
 	assert_int_equal(seen.seq, 2);
-	assert_true(ig_slice_eq(ig_buf_slice(&seen.first), ig_buf_slice(&e2)));
-	assert_true(
-	    ig_slice_eq(ig_buf_slice(&seen.second), ig_buf_slice(&e2b)));
+	/* in a canonical order: the entry of the smaller hash first */
+	assert_true(ig_slice_eq(ig_buf_slice(&seen.first),
+	    memcmp(h2, h2b, 32) < 0 ? ig_buf_slice(&e2) : ig_buf_slice(&e2b)));
+	assert_true(ig_slice_eq(ig_buf_slice(&seen.second),
+	    memcmp(h2, h2b, 32) < 0 ? ig_buf_slice(&e2b) : ig_buf_slice(&e2)));
 	assert_int_equal(
 	    ig_entry_decode(ig_buf_slice(&seen.first), &a), IG_OK);
 	assert_int_equal(
@@ -649,8 +657,9 @@ test_equivocation(void **state)
 	ig_entry_free(a);
 	ig_entry_free(b);
 
-	/* the same proof again changes nothing */
-	rejected(c->reg, ig_buf_slice(&e2b), IG_EEQUIVOCATION);
+	/* either branch again changes nothing: both are withdrawn */
+	rejected(c->reg, ig_buf_slice(&e2b), IG_EFROZEN);
+	rejected(c->reg, ig_buf_slice(&e2), IG_EFROZEN);
 	/* frozen: the next entry is refused, even though it chains */
 	rejected(c->reg, ig_buf_slice(&e3), IG_EFROZEN);
 	/* repeats of stored entries are still fine */
@@ -676,11 +685,13 @@ test_equivocation(void **state)
 	assert_int_equal(
 	    ig_registry_head_get(c->reg, tk_id(TK_SE), &head), IG_OK);
 	assert_int_equal(head.frozen_at, 1);
-	assert_int_equal(head.seq, 2);
+	assert_int_equal(head.seq, 0);
+	/* one proof per origin: the lowest fork's */
 	memset(&seen.n, 0, sizeof(seen.n));
 	assert_int_equal(
 	    ig_registry_evidence_each(c->reg, ev_one, &seen), IG_OK);
-	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.seq, 1);
 
 	/* other origins are not affected */
 	ok_one(c->reg, TK_DK, 1, NULL, tk_op_dsc_put("DK", fed.dsc_dk), NULL);
@@ -1104,8 +1115,8 @@ test_evidence_submit(void **state)
 	assert_int_equal(ig_registry_state_digest(rb, d1), IG_OK);
 	assert_int_equal(ig_registry_state_digest(rc, d2), IG_OK);
 	assert_memory_equal(d1, d2, 32);
-	/* and the other way round: known */
-	rejected(rb, ig_buf_slice(&e2b), IG_EEQUIVOCATION);
+	/* and the other way round: known (both branches are withdrawn) */
+	rejected(rb, ig_buf_slice(&e2b), IG_EFROZEN);
 	assert_int_equal(ig_registry_evidence_submit(
 	                     rc, ig_buf_slice(&e2), ig_buf_slice(&e2b)),
 	    IG_OK);
@@ -1185,11 +1196,9 @@ test_alloc_failure(void **state)
 	assert_int_equal(
 	    ig_registry_rev_get(c->reg, kid, IG_HASH_UCI, hs + 16, NULL),
 	    IG_OK);
-	/* a proof from a peer, then a repeat (no failure left to find
-	 * after the first success: known) */
-	fail_until_ok(c->reg, ig_buf_slice(&e2b), ig_buf_slice(&e2c), true);
-	/* an equivocation found by apply stores evidence: the error it
-	 * returns when it succeeds is EEQUIVOCATION, so check by hand */
+	/* an equivocation found by apply stores evidence and withdraws
+	 * seq 2: the error it returns when it succeeds is EEQUIVOCATION,
+	 * so check by hand */
 	{
 		uint8_t before[32], after[32];
 		ig_buf e2d;
@@ -1211,6 +1220,23 @@ test_alloc_failure(void **state)
 		}
 		ig_buf_free(&e2d);
 	}
+	assert_int_equal(
+	    ig_registry_rev_get(c->reg, kid, IG_HASH_UCI, hs + 16, NULL),
+	    IG_ENOTFOUND);
+	/* a proof from a peer at seq 2 (known fork point: a proof of
+	 * another pair), then one at seq 1 that withdraws seq 1 too */
+	fail_until_ok(c->reg, ig_buf_slice(&e2b), ig_buf_slice(&e2c), true);
+	{
+		ig_buf e1b;
+		ig_entry_op op1b = tk_op_csca_put("SE", fed.stray_ca);
+		tk_entry_one(&fed, TK_SE, 1, NULL, &op1b, &e1b);
+		fail_until_ok(
+		    c->reg, ig_buf_slice(&e1), ig_buf_slice(&e1b), true);
+		ig_buf_free(&e1b);
+	}
+	assert_int_equal(
+	    ig_registry_rev_get(c->reg, kid, IG_HASH_UCI, hs, NULL),
+	    IG_ENOTFOUND);
 	ig_buf_free(&e1);
 	ig_buf_free(&e2);
 	ig_buf_free(&e2b);
@@ -1283,7 +1309,7 @@ many_make(struct many *m)
 	tk_entry_one(&fed, TK_DK, 2, hd1, &op, &m->e[n++]);
 	tk_entry_hash(ig_buf_slice(&m->e[9]), hd2);
 	/* repeats: of an accepted entry, and of the equivocation (its
-	 * evidence only staged so far) */
+	 * evidence and the withdrawal only staged so far) */
 	ig_buf_init(&m->e[n], IG_ENTRY_SIGNED_MAX);
 	assert_int_equal(
 	    ig_buf_append(&m->e[n++], m->e[9].ptr, m->e[9].len), IG_OK);
@@ -1331,7 +1357,7 @@ test_apply_many(void **state)
 	static struct many m;
 	static const ig_err want[12] = { IG_OK, IG_OK, IG_EAUTHORITY,
 		IG_EUNKNOWNKID, IG_ESEQGAP, IG_OK, IG_EEQUIVOCATION,
-		IG_EFROZEN, IG_OK, IG_OK, IG_OK, IG_EEQUIVOCATION };
+		IG_EFROZEN, IG_OK, IG_OK, IG_OK, IG_EFROZEN };
 	ig_err one[MANY_N], many[MANY_N], first[MANY_N];
 	uint8_t d1[32], d2[32], d_first[32];
 	char dir_b[64];
@@ -1357,7 +1383,7 @@ test_apply_many(void **state)
 	assert_int_equal(ig_registry_state_digest(rb, d2), IG_OK);
 	assert_memory_equal(d1, d2, 32);
 	assert_int_equal(ig_registry_head_get(rb, tk_id(TK_SE), &head), IG_OK);
-	assert_int_equal(head.seq, 2);
+	assert_int_equal(head.seq, 1);
 	assert_int_equal(head.frozen_at, 2);
 	assert_int_equal(dscs(rb, fed.dsc_se2), 0);
 	/* again, on the state both made: repeats, and now an equivocation
