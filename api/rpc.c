@@ -4,7 +4,8 @@
  *   request  [1, id, "verify", at, [hc1...]]
  *            [1, id, "revoked", kid(bin 8), type, hash(bin 16)]
  *   reply    [1, id, 0, root_serial, result]
- *            result of verify:  [[valid, reason, country, type, detail]...]
+ *            result of verify:  [[valid, reason, country, type, detail,
+ *                                revocation_checked]...]
  *            result of revoked: [[type, expires_ms]...] (the listings)
  *   error    [1, id, err, message]    err: an ig_err number, not 0
  *
@@ -169,7 +170,7 @@ handle(ig_api_worker *wk, ig_slice msg, ig_buf *reply)
 			if (e != IG_OK)
 				break;
 			t[0] = v.type;
-			ig_msgpack_array_write(&w, 5);
+			ig_msgpack_array_write(&w, 6);
 			if (v.valid)
 				msgpack_pack_true(&w.pk);
 			else
@@ -179,6 +180,10 @@ handle(ig_api_worker *wk, ig_slice msg, ig_buf *reply)
 			ig_msgpack_str_write(
 			    &w, ig_slice_make(t, v.type ? 1 : 0));
 			ig_msgpack_cstr_write(&w, v.valid ? "" : v.detail);
+			if (v.revocation_checked)
+				msgpack_pack_true(&w.pk);
+			else
+				msgpack_pack_false(&w.pk);
 		}
 		/* Since governance: the seconds until the root expires. */
 		msgpack_pack_int64(&w.pk, in_s);
@@ -587,7 +592,7 @@ ig_rpc_verify(ig_rpc_client *c, const char *const *texts, const size_t *lens,
 		size_t nf;
 		uint64_t reason;
 		ig_slice cc, t, d;
-		if (ig_msgpack_array_read(&items[i], 5, 5, &f, &nf) != IG_OK
+		if (ig_msgpack_array_read(&items[i], 5, 6, &f, &nf) != IG_OK
 		    || f[0].type != MSGPACK_OBJECT_BOOLEAN
 		    || ig_msgpack_uint_read(&f[1], &reason) != IG_OK
 		    || reason >= IG_REASON_COUNT_
@@ -595,7 +600,8 @@ ig_rpc_verify(ig_rpc_client *c, const char *const *texts, const size_t *lens,
 		    || ig_msgpack_str_read(&f[3], 0, 1, &t) != IG_OK
 		    || ig_msgpack_str_read(
 		           &f[4], 0, sizeof(v[i].detail) - 1, &d)
-		        != IG_OK) {
+		        != IG_OK
+		    || (nf == 6 && f[5].type != MSGPACK_OBJECT_BOOLEAN)) {
 			e = IG_EFORMAT;
 			break;
 		}
@@ -604,6 +610,7 @@ ig_rpc_verify(ig_rpc_client *c, const char *const *texts, const size_t *lens,
 		if (cc.len > 0)
 			memcpy(v[i].country, cc.ptr, cc.len);
 		v[i].type = t.len == 1 ? (char) t.ptr[0] : 0;
+		v[i].revocation_checked = nf == 6 && f[5].via.boolean;
 		if (d.len > 0)
 			memcpy(v[i].detail, d.ptr, d.len);
 		v[i].root_expires_in = expires_in;

@@ -61,6 +61,10 @@ typedef struct ig_rpc_verdict {
 	char country[3]; /* "" when unknown */
 	char type; /* 'v', 't', 'r' or 0 */
 	char detail[192];
+	/* The node looked the certificate up in its revocation lists (the
+	 * verdict's revocation_checked); false from a node that does not
+	 * say (five-element verdicts). */
+	bool revocation_checked;
 	/* Seconds until the node's root expires (negative once expired),
 	 * the same for every verdict of one call; INT64_MIN when the node
 	 * predates governance and does not say. */

@@ -1,9 +1,10 @@
 /*
- * trust.c - issuer certificates from trust files, indexed by kid.
+ * trust.c - issuer certificates from trust files, indexed by kid, and
+ * revocation hashes from revocation files.
  *
- * The set is a sorted array of (kid, certificate); lookups are a binary
- * search. Loading appends into a scratch array and merges it only when
- * the whole file was read, so a bad file adds nothing.
+ * Each set is a sorted array; lookups are a binary search. Loading appends
+ * into a scratch array and merges it only when the whole file was read, so
+ * a bad file adds nothing.
  */
 #include "api/trust.h"
 
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "registry/base/alloc.h"
+#include "registry/base/isotime.h"
 #include "registry/base/limits.h"
 #include "registry/base/log.h"
 #include "registry/codec/base64.h"
@@ -332,4 +334,306 @@ ig_trustset_each_kid(
 			return e;
 	}
 	return IG_OK;
+}
+
+/* --- revocation files ---------------------------------------------------- */
+
+/* One listed hash. any_kid: an UNKNOWN_KID batch's (kid is zero). */
+typedef struct rev {
+	uint8_t any_kid;
+	uint8_t kid[IG_KID_LEN];
+	uint8_t type;
+	uint8_t hash[IG_REVOCATION_HASH_LEN];
+} rev;
+
+struct ig_revset {
+	rev *revs;
+	size_t len;
+	size_t cap;
+};
+
+ig_revset *
+ig_revset_new(void)
+{
+	return ig_calloc(1, sizeof(ig_revset));
+}
+
+void
+ig_revset_free(ig_revset *r)
+{
+	if (r == NULL)
+		return;
+	ig_free(r->revs);
+	ig_free(r);
+}
+
+size_t
+ig_revset_count(const ig_revset *r)
+{
+	return r->len;
+}
+
+static int
+rev_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(rev));
+}
+
+/* Decodes s into exactly n bytes: 2n hex digits, padded standard Base64
+ * or base64url (padding optional). */
+static bool
+bytes_decode(const char *s, size_t len, uint8_t *out, size_t n)
+{
+	ig_buf b;
+	bool ok = false;
+	if (len > 4 * n)
+		return false;
+	ig_buf_init(&b, 2 * n);
+	if (len == 2 * n)
+		ok = ig_hex_decode(s, len, &b) == IG_OK && b.len == n;
+	if (!ok) {
+		ig_buf_reset(&b);
+		ok = ig_base64_decode(s, len, false, &b) == IG_OK
+		    && b.len == n;
+	}
+	if (!ok) {
+		ig_buf_reset(&b);
+		ok = ig_base64_decode(s, len, true, &b) == IG_OK && b.len == n;
+	}
+	if (ok)
+		memcpy(out, b.ptr, n);
+	ig_buf_free(&b);
+	return ok;
+}
+
+/* The string value of v, or NULL when v is not a string or holds a NUL
+ * (which would end it early for strcmp). */
+static const char *
+cstr(const json_t *v)
+{
+	const char *s = json_string_value(v);
+	return s != NULL && strlen(s) == json_string_length(v) ? s : NULL;
+}
+
+/* Null, or a string of two ASCII letters. */
+static bool
+country_ok(const json_t *v)
+{
+	const char *c = json_string_value(v);
+	if (json_is_null(v))
+		return true;
+	return c != NULL && json_string_length(v) == 2
+	    && isalpha((unsigned char) c[0]) && isalpha((unsigned char) c[1]);
+}
+
+/* Null, or an ISO 8601 time. */
+static bool
+expires_ok(const json_t *v)
+{
+	int64_t t;
+	if (json_is_null(v))
+		return true;
+	return json_is_string(v)
+	    && ig_isotime_parse(
+	           json_string_value(v), json_string_length(v), &t)
+	    == IG_OK;
+}
+
+/* Appends the hashes of one batch object to the scratch set. */
+static ig_err
+load_batch(
+    ig_revset *sc, const json_t *b, size_t index, char *why, size_t why_len)
+{
+	const json_t *kid = json_object_get(b, "kid");
+	const json_t *ht = json_object_get(b, "hashType");
+	const json_t *ents = json_object_get(b, "entries");
+	const char *bad = NULL;
+	ig_hash_type type = IG_HASH_SIGNATURE;
+	rev x;
+	size_t n;
+
+	memset(&x, 0, sizeof(x));
+	if (!json_is_object(b))
+		bad = "is not an object";
+	else if (cstr(kid) == NULL)
+		bad = "has no string \"kid\"";
+	else if (cstr(ht) == NULL
+	    || ig_hash_type_parse(cstr(ht), &type) != IG_OK)
+		bad = "has no \"hashType\" SIGNATURE, UCI or COUNTRYCODEUCI";
+	else if (!json_is_array(ents) || json_array_size(ents) == 0)
+		bad = "has no non-empty \"entries\" array";
+	else if (json_object_get(b, "country") != NULL
+	    && !country_ok(json_object_get(b, "country")))
+		bad = "has a \"country\" that is neither null nor two letters";
+	else if (json_object_get(b, "expires") != NULL
+	    && !expires_ok(json_object_get(b, "expires")))
+		bad = "has an \"expires\" that is neither null nor ISO 8601";
+	else if (strcmp(cstr(kid), "UNKNOWN_KID") == 0)
+		x.any_kid = 1;
+	else if (!bytes_decode(json_string_value(kid), json_string_length(kid),
+	             x.kid, IG_KID_LEN))
+		bad = "has a \"kid\" that is not 8 bytes in Base64 or hex";
+	if (bad != NULL) {
+		snprintf(why, why_len, "batch %zu %s", index, bad);
+		return IG_EJSON;
+	}
+	x.type = (uint8_t) type;
+	n = json_array_size(ents);
+	if (n > IG_GW_BATCH_ENTRIES_MAX) {
+		snprintf(why, why_len, "batch %zu has %zu entries, over %d",
+		    index, n, IG_GW_BATCH_ENTRIES_MAX);
+		return IG_ETOOBIG;
+	}
+	if (sc->len + n > IG_REVFILE_HASHES_MAX) {
+		snprintf(why, why_len, "more than %d hashes",
+		    IG_REVFILE_HASHES_MAX);
+		return IG_ETOOBIG;
+	}
+	if (sc->len + n > sc->cap) {
+		size_t cap = sc->cap == 0 ? 1024 : sc->cap;
+		while (cap < sc->len + n)
+			cap *= 2;
+		rev *p = ig_realloc(sc->revs, cap * sizeof(rev));
+		if (p == NULL)
+			return IG_ENOMEM;
+		sc->revs = p;
+		sc->cap = cap;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const json_t *e = json_array_get(ents, i);
+		const json_t *h = json_object_get(e, "hash");
+		if (!json_is_object(e) || !json_is_string(h)
+		    || !bytes_decode(json_string_value(h),
+		        json_string_length(h), x.hash,
+		        IG_REVOCATION_HASH_LEN)) {
+			snprintf(why, why_len,
+			    "batch %zu, entry %zu: \"hash\" is not 16 bytes "
+			    "in "
+			    "Base64 or hex",
+			    index, i);
+			return IG_EJSON;
+		}
+		sc->revs[sc->len++] = x;
+	}
+	return IG_OK;
+}
+
+ig_err
+ig_revset_load_json(
+    ig_revset *r, ig_slice json, size_t *added, char *why, size_t why_len)
+{
+	json_error_t jerr;
+	json_t *root;
+	ig_revset sc = { NULL, 0, 0 };
+	ig_err e = IG_OK;
+
+	why[0] = '\0';
+	if (json.len > IG_TRUSTFILE_MAX) {
+		snprintf(why, why_len, "over %d bytes", IG_TRUSTFILE_MAX);
+		return IG_ETOOBIG;
+	}
+	root = json_loadb(
+	    (const char *) json.ptr, json.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		snprintf(why, why_len, "not JSON (line %d: %s)", jerr.line,
+		    jerr.text);
+		return IG_EJSON;
+	}
+	if (json_is_array(root)) {
+		for (size_t i = 0; i < json_array_size(root) && e == IG_OK;
+		     i++)
+			e = load_batch(
+			    &sc, json_array_get(root, i), i, why, why_len);
+	} else if (json_is_object(root)) {
+		e = load_batch(&sc, root, 0, why, why_len);
+	} else {
+		snprintf(why, why_len,
+		    "neither a revocation batch (object) nor an array of "
+		    "them");
+		e = IG_EJSON;
+	}
+	json_decref(root);
+	if (e != IG_OK)
+		goto out;
+	/* Merge: append, sort, drop duplicates. */
+	if (r->len + sc.len > IG_REVFILE_HASHES_MAX) {
+		snprintf(why, why_len, "more than %d hashes in all",
+		    IG_REVFILE_HASHES_MAX);
+		e = IG_ETOOBIG;
+		goto out;
+	}
+	if (r->len + sc.len > r->cap) {
+		rev *p = ig_realloc(r->revs, (r->len + sc.len) * sizeof(rev));
+		if (p == NULL) {
+			e = IG_ENOMEM;
+			goto out;
+		}
+		r->revs = p;
+		r->cap = r->len + sc.len;
+	}
+	size_t before = r->len, w = 0;
+	if (sc.len > 0)
+		memcpy(r->revs + r->len, sc.revs, sc.len * sizeof(rev));
+	r->len += sc.len;
+	if (r->len > 0)
+		qsort(r->revs, r->len, sizeof(rev), rev_cmp);
+	for (size_t i = 0; i < r->len; i++)
+		if (w == 0 || rev_cmp(&r->revs[w - 1], &r->revs[i]) != 0)
+			r->revs[w++] = r->revs[i];
+	r->len = w;
+	*added = w - before;
+out:
+	ig_free(sc.revs);
+	return e;
+}
+
+ig_err
+ig_revset_load_file(
+    ig_revset *r, const char *path, size_t *added, char *why, size_t why_len)
+{
+	ig_buf file;
+	char inner[192];
+	ig_err e;
+
+	why[0] = '\0';
+	ig_buf_init(&file, IG_TRUSTFILE_MAX);
+	if ((e = ig_buf_read_file(&file, path)) != IG_OK) {
+		snprintf(
+		    why, why_len, "cannot read %s: %s", path, ig_strerror(e));
+		goto out;
+	}
+	e = ig_revset_load_json(
+	    r, ig_buf_slice(&file), added, inner, sizeof(inner));
+	if (e != IG_OK)
+		snprintf(why, why_len, "%s: not a revocation file: %s", path,
+		    inner);
+out:
+	ig_buf_free(&file);
+	return e;
+}
+
+static bool
+rev_find(const ig_revset *r, const rev *key)
+{
+	return bsearch(key, r->revs, r->len, sizeof(rev), rev_cmp) != NULL;
+}
+
+bool
+ig_revset_contains(const ig_revset *r, ig_slice kid, ig_hash_type type,
+    const uint8_t hash[IG_REVOCATION_HASH_LEN])
+{
+	rev key;
+	if (r->len == 0)
+		return false;
+	memset(&key, 0, sizeof(key));
+	key.type = (uint8_t) type;
+	memcpy(key.hash, hash, IG_REVOCATION_HASH_LEN);
+	key.any_kid = 1;
+	if (rev_find(r, &key))
+		return true;
+	if (kid.len != IG_KID_LEN)
+		return false;
+	key.any_kid = 0;
+	memcpy(key.kid, kid.ptr, IG_KID_LEN);
+	return rev_find(r, &key);
 }

@@ -63,6 +63,19 @@ ig_vstep_name(ig_vstep s)
 	return (unsigned) s < IG_VSTEP_COUNT_ ? step_names[s] : "unknown";
 }
 
+const char *
+ig_vstatus_name(ig_vstatus s)
+{
+	static const char *const names[] = {
+		[IG_VSTATUS_SKIPPED] = "skipped",
+		[IG_VSTATUS_OK] = "ok",
+		[IG_VSTATUS_FAILED] = "failed",
+		[IG_VSTATUS_NOT_CHECKED] = "not_checked",
+	};
+	return (unsigned) s < sizeof(names) / sizeof(names[0]) ? names[s]
+	                                                       : "unknown";
+}
+
 ig_verifier *
 ig_verifier_new(void)
 {
@@ -167,9 +180,11 @@ fail(ig_verdict *out, ig_vstep step, ig_reason reason, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Looks the hashes up in every source of revocations; *checked tells
+ * whether there was one to ask. */
 static ig_err
-check_revocation(post_ctx *p, const ig_revocation_hashes *rh, bool *revoked,
-    const char **which)
+check_revocation(post_ctx *p, const ig_revocation_hashes *rh, bool *checked,
+    bool *revoked, const char **which)
 {
 	const ig_cose_sign1 *cose = ig_hcert_cose(p->h);
 	ig_slice kid = ig_slice_make(cose->kid, cose->kid_len);
@@ -186,10 +201,12 @@ check_revocation(post_ctx *p, const ig_revocation_hashes *rh, bool *revoked,
 		    rh->countrycodeuci_iss },
 	};
 	*revoked = false;
+	*checked = false;
 	for (size_t s = 0; s < p->v->nsources; s++) {
 		const ig_verify_source *src = &p->v->sources[s];
 		if (src->is_revoked == NULL)
 			continue;
+		*checked = true;
 		for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
 			if (!q[i].has)
 				continue;
@@ -283,16 +300,21 @@ after_signature(post_ctx *p, const ig_x509 *dsc)
 	ig_revocation_hashes rh;
 	if ((e = ig_hcert_revocation_hashes(h, &rh)) != IG_OK)
 		return e;
-	bool revoked;
+	bool checked, revoked;
 	const char *which = NULL;
-	if ((e = check_revocation(p, &rh, &revoked, &which)) != IG_OK)
+	if ((e = check_revocation(p, &rh, &checked, &revoked, &which))
+	    != IG_OK)
 		return e;
+	out->revocation_checked = checked;
 	if (revoked) {
 		fail(out, IG_VSTEP_REVOCATION, IG_REASON_REVOKED,
 		    "the %s hash is on a revocation list", which);
 		return IG_OK;
 	}
-	out->steps[IG_VSTEP_REVOCATION] = IG_VSTATUS_OK;
+	/* Without revocation data the step is not claimed: the verdict says
+	 * not_checked and revocation_checked false (never "ok"). */
+	out->steps[IG_VSTEP_REVOCATION]
+	    = checked ? IG_VSTATUS_OK : IG_VSTATUS_NOT_CHECKED;
 	out->valid = true;
 	out->reason = IG_REASON_VALID;
 	return IG_OK;
@@ -438,7 +460,6 @@ ig_alg_name(int64_t alg)
 json_t *
 ig_verdict_to_json(const ig_verdict *v)
 {
-	static const char *const status[] = { "skipped", "ok", "failed" };
 	json_t *o = json_object();
 	json_t *steps = json_object();
 	int rc = 0;
@@ -449,6 +470,8 @@ ig_verdict_to_json(const ig_verdict *v)
 	    o, "reason", json_string(ig_reason_name(v->reason)));
 	if (!v->valid)
 		rc |= json_object_set_new(o, "detail", json_string(v->detail));
+	rc |= json_object_set_new(
+	    o, "revocation_checked", json_boolean(v->revocation_checked));
 	rc |= set_time(o, "checked_at", v->at);
 	if (v->has_alg) {
 		const char *name = ig_alg_name(v->alg);
@@ -477,8 +500,8 @@ ig_verdict_to_json(const ig_verdict *v)
 		    o, "dsc_thumbprint", json_string(hex));
 	}
 	for (int s = 0; s < IG_VSTEP_COUNT_; s++)
-		rc |= json_object_set_new(
-		    steps, step_names[s], json_string(status[v->steps[s]]));
+		rc |= json_object_set_new(steps, step_names[s],
+		    json_string(ig_vstatus_name(v->steps[s])));
 	rc |= json_object_set_new(o, "steps", steps);
 	steps = NULL;
 	if (rc != 0)

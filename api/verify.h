@@ -50,11 +50,19 @@ typedef enum ig_vstep {
 	IG_VSTEP_COUNT_
 } ig_vstep;
 
+/* What happened to a step. SKIPPED: not reached, an earlier step failed.
+ * NOT_CHECKED: reached, but the verifier has nothing to check it against
+ * (the revocation step without a revocation source); it does not make the
+ * verdict invalid, and it is never reported as OK. */
 typedef enum ig_vstatus {
 	IG_VSTATUS_SKIPPED = 0,
 	IG_VSTATUS_OK = 1,
-	IG_VSTATUS_FAILED = 2
+	IG_VSTATUS_FAILED = 2,
+	IG_VSTATUS_NOT_CHECKED = 3
 } ig_vstatus;
+
+/* "skipped", "ok", "failed", "not_checked". */
+const char *ig_vstatus_name(ig_vstatus s);
 
 /* Stable reason codes of a verdict; their names are part of the API. */
 typedef enum ig_reason {
@@ -100,6 +108,11 @@ typedef struct ig_verdict {
 	char country[IG_COUNTRY_SIZE]; /* the entry's co */
 	bool has_dsc;
 	uint8_t dsc_thumbprint[IG_SHA256_LEN];
+	/* The certificate's revocation hashes were looked up in at least one
+	 * revocation source (steps[IG_VSTEP_REVOCATION] is OK or FAILED).
+	 * False when the step was not reached or the verifier has no
+	 * revocation source. */
+	bool revocation_checked;
 } ig_verdict;
 
 typedef struct ig_verifier ig_verifier;
@@ -110,7 +123,9 @@ typedef struct ig_verifier ig_verifier;
 ig_verifier *ig_verifier_new(void);
 void ig_verifier_free(ig_verifier *v);
 /* Adds a source (at most 8; at least one of its functions set). The
- * source's ctx is borrowed. IG_EINVAL otherwise. */
+ * source's ctx is borrowed. IG_EINVAL otherwise. A verifier without a
+ * source that has is_revoked reports the revocation step NOT_CHECKED and
+ * revocation_checked false. */
 IG_MUST_CHECK ig_err ig_verifier_add_source(
     ig_verifier *v, const ig_verify_source *src);
 

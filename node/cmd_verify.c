@@ -3,12 +3,17 @@
  * node's registry.
  *
  * Issuer certificates come from trust files (--trust), from a node's
- * registry (--data: its DSCs and its revocation lists), or both; or the
+ * registry (--data: its DSCs and its revocation lists), or both;
+ * revocations from a node's registry (--data) and from revocation files
+ * (--revocations: a node's or the EU gateway's revocation batches). A
+ * verifier without any revocation source reports the revocation step
+ * not_checked and "revocation_checked": false, never "ok". Or the
  * certificates are sent to a running node's RPC endpoint (--node, the
  * msgpack RPC of api/rpc.h), which verifies them against its registry.
  * One JSON verdict per certificate on standard output, one object per
  * line; a verdict from a node carries what the RPC returns (valid,
- * reason, detail, type, country) plus the node's root serial. Exit 0
+ * reason, detail, type, country, revocation_checked) plus the node's
+ * root serial. Exit 0
  * when all are valid, 1 when any is invalid, 2 on usage or input errors
  * (unreadable trust file or registry, bad option, no input), 70 when the
  * node cannot be reached or fails.
@@ -34,7 +39,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: intyg verify [--trust FILE...] [--data DIR [--root FILE]]"
 	    "\n"
-	    "                    [--at TIME] HC1:... | - ...\n"
+	    "                    [--revocations FILE...] [--at TIME]\n"
+	    "                    HC1:... | - ...\n"
 	    "       intyg verify --node ADDR [--at TIME] HC1:... | - ...\n"
 	    "\n"
 	    "Verifies HCERTs and prints one JSON verdict per certificate, "
@@ -52,6 +58,18 @@ usage(FILE *f)
 	    "                (not while the node runs: the store is locked)\n"
 	    "  --root FILE   the federation's signed root, needed when DIR\n"
 	    "                does not hold one yet (default: the stored one)\n"
+	    "  --revocations FILE\n"
+	    "                revoked certificates: a revocation batch JSON "
+	    "(the\n"
+	    "                EU gateway's, or a node's "
+	    "/v1/revocation-list/ID)\n"
+	    "                or an array of them; may be given several "
+	    "times.\n"
+	    "                Without it or --data, revocation is not "
+	    "checked:\n"
+	    "                the verdict says \"revocation_checked\":false "
+	    "and\n"
+	    "                the step \"revocation\":\"not_checked\"\n"
 	    "  --node ADDR   a running node's RPC endpoint ([api] rpc_listen, "
 	    "e.g.\n"
 	    "                tcp://127.0.0.1:8444); its verdict has valid,\n"
@@ -67,6 +85,14 @@ usage(FILE *f)
 	    "Exit status: 0 all valid, 1 any invalid, 2 usage or input "
 	    "error,\n"
 	    "70 internal error or (--node) the node did not answer.\n");
+}
+
+static ig_err
+rev_lookup(void *ctx, ig_slice kid, ig_hash_type type,
+    const uint8_t hash[IG_REVOCATION_HASH_LEN], bool *revoked)
+{
+	*revoked = ig_revset_contains(ctx, kid, type, hash);
+	return IG_OK;
 }
 
 typedef struct run {
@@ -103,6 +129,8 @@ rpc_verdict_json(const ig_rpc_verdict *v, int64_t at, uint64_t serial)
 	    o, "reason", json_string(ig_reason_name(v->reason)));
 	if (!v->valid)
 		rc |= json_object_set_new(o, "detail", json_string(v->detail));
+	rc |= json_object_set_new(
+	    o, "revocation_checked", json_boolean(v->revocation_checked));
 	if (ig_isotime_format(at, buf, sizeof(buf)) == IG_OK)
 		rc |= json_object_set_new(o, "checked_at", json_string(buf));
 	if (v->type != 0) {
@@ -198,20 +226,22 @@ ig_cmd_verify(int argc, char **argv)
 		{ "at", required_argument, NULL, 'a' },
 		{ "data", required_argument, NULL, 'd' },
 		{ "root", required_argument, NULL, 'r' },
+		{ "revocations", required_argument, NULL, 'R' },
 		{ "node", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	run r = { NULL, NULL, NULL, false, ig_time_now(), 0, 0, 0 };
 	ig_trustset *trust = ig_trustset_new();
+	ig_revset *revs = ig_revset_new();
 	ig_registry *reg = NULL;
 	const char *data = NULL, *root = NULL, *node = NULL;
-	int rc = IG_EXIT_USAGE, c, ntrust = 0;
+	int rc = IG_EXIT_USAGE, c, ntrust = 0, nrevs = 0;
 	char why[256];
 
 	r.v = ig_verifier_new();
 	r.h = ig_hcert_new();
-	if (trust == NULL || r.v == NULL || r.h == NULL) {
+	if (trust == NULL || revs == NULL || r.v == NULL || r.h == NULL) {
 		rc = IG_EXIT_SOFTWARE;
 		goto out;
 	}
@@ -232,6 +262,20 @@ ig_cmd_verify(int argc, char **argv)
 				    "(first: %s)\n",
 				    optarg, skipped, why);
 			ntrust++;
+			break;
+		}
+		case 'R': {
+			size_t added = 0;
+			ig_err e = ig_revset_load_file(
+			    revs, optarg, &added, why, sizeof(why));
+			if (e != IG_OK) {
+				fprintf(stderr,
+				    "intyg verify: --revocations: %s\n", why);
+				rc = e == IG_ENOMEM ? IG_EXIT_SOFTWARE
+				                    : IG_EXIT_USAGE;
+				goto out;
+			}
+			nrevs++;
 			break;
 		}
 		case 'a':
@@ -277,10 +321,12 @@ ig_cmd_verify(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (node != NULL && (ntrust > 0 || data != NULL || root != NULL)) {
+	if (node != NULL
+	    && (ntrust > 0 || data != NULL || root != NULL || nrevs > 0)) {
 		fprintf(stderr,
 		    "intyg verify: --node verifies at the node; it cannot be "
-		    "combined with --trust, --data or --root\n");
+		    "combined with --trust, --data, --root or "
+		    "--revocations\n");
 		goto out;
 	}
 	if (ntrust == 0 && data == NULL && node == NULL) {
@@ -316,6 +362,13 @@ ig_cmd_verify(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (nrevs > 0) {
+		ig_verify_source src = { NULL, rev_lookup, revs };
+		if (ig_verifier_add_source(r.v, &src) != IG_OK) {
+			rc = IG_EXIT_SOFTWARE;
+			goto out;
+		}
+	}
 	if (data != NULL) {
 		ig_verify_source src;
 		ig_err e = ig_regopen("verify", data, root, true, &reg);
@@ -343,6 +396,7 @@ out:
 	ig_hcert_free(r.h);
 	ig_verifier_free(r.v);
 	ig_registry_close(reg);
+	ig_revset_free(revs);
 	ig_trustset_free(trust);
 	return rc;
 }

@@ -158,8 +158,12 @@ test_valid(void **state)
 	ig_verdict v = verify_buf(f, &b);
 	assert_true(v.valid);
 	assert_int_equal(v.reason, IG_REASON_VALID);
-	for (int s = 0; s < IG_VSTEP_COUNT_; s++)
+	for (int s = 0; s < IG_VSTEP_REVOCATION; s++)
 		assert_int_equal(v.steps[s], IG_VSTATUS_OK);
+	/* The fixture's verifier has no revocation source: the step was
+	 * not made, and the verdict must not claim it. */
+	assert_int_equal(v.steps[IG_VSTEP_REVOCATION], IG_VSTATUS_NOT_CHECKED);
+	assert_false(v.revocation_checked);
 	assert_int_equal(v.type, 'v');
 	assert_string_equal(v.country, "SE");
 	json_t *j = ig_verdict_to_json(&v);
@@ -422,12 +426,15 @@ test_revoked(void **state)
 		assert_int_equal(
 		    v.steps[IG_VSTEP_REVOCATION], IG_VSTATUS_FAILED);
 		assert_int_equal(v.steps[IG_VSTEP_SCHEMA], IG_VSTATUS_OK);
+		assert_true(v.revocation_checked);
 		/* Another hash of the same type does not revoke it. */
 		f->revoked_hash[0] ^= 0xff;
 		assert_int_equal(ig_verify_hcert(v2, f->h,
 		                     (const char *) b.ptr, b.len, f->now, &v),
 		    IG_OK);
 		assert_true(v.valid);
+		assert_int_equal(v.steps[IG_VSTEP_REVOCATION], IG_VSTATUS_OK);
+		assert_true(v.revocation_checked);
 	}
 	ig_verifier_free(v2);
 	ig_buf_free(&b);
