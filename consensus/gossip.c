@@ -19,6 +19,14 @@
  * seq against the peer's head hash; on a mismatch it sends that entry
  * alone, and the receiver's registry turns it into equivocation evidence.
  *
+ * Forks (docs/protocol.md, "Forks"): a frozen origin is listed with the
+ * head of its common prefix (the registry withdrew the rest) and its
+ * fork point, which is part of the vv hash, so nodes that disagree on it
+ * are never in sync. Its prefix is exchanged as any log, but only below
+ * the lower of the two sides' fork points (vv_limit); the proof goes to
+ * a peer whose fork point is higher or missing, so a node that joins
+ * late gets both the prefix and the proof.
+ *
  * The machine caches the local version vector and its hash; it is marked
  * stale after every apply and reloaded from ig_registry_heads_each when
  * next needed (and once per period, to see changes made by others).
@@ -521,17 +529,12 @@ vv_load_one(void *arg, const ig_registry_head *h, bool *stop)
 	it = &l->items[l->n];
 	memcpy(l->ids[l->n], h->origin.ptr, h->origin.len);
 	it->origin = ig_slice_make(NULL, h->origin.len); /* set after */
-	if (h->frozen_at != 0) {
-		/* Past a fork only the evidence is exchanged: list the origin
-		 * canonically so that nodes that know the fork agree. */
-		it->seq = 0;
-		memset(it->hash, 0, 32);
-		it->frozen_at = h->frozen_at;
-	} else {
-		it->seq = h->seq;
-		memcpy(it->hash, h->hash, 32);
-		it->frozen_at = 0;
-	}
+	/* A frozen origin's log ends below its fork (the registry withdrew
+	 * the rest): its head is the common prefix's, exchanged as any
+	 * other, and frozen_at tells who lacks the evidence. */
+	it->seq = h->seq;
+	memcpy(it->hash, h->hash, 32);
+	it->frozen_at = h->frozen_at;
 	l->n++;
 	return IG_OK;
 }
@@ -581,6 +584,20 @@ struct vv_diff {
 	bool evidence_for_them, evidence_for_us;
 };
 
+/* The last seq of a's log that may be exchanged with the holder of b:
+ * below the lower of their fork points (UINT64_MAX when neither is
+ * frozen). Entries from a fork point on are withdrawn everywhere. */
+static uint64_t
+vv_limit(const ig_gossip_vv_item *a, const ig_gossip_vv_item *b)
+{
+	uint64_t f = UINT64_MAX;
+	if (a->frozen_at != 0)
+		f = a->frozen_at;
+	if (b->frozen_at != 0 && b->frozen_at < f)
+		f = b->frozen_at;
+	return f == UINT64_MAX ? f : f - 1;
+}
+
 static void
 vv_compare(const ig_gossip_vv_item *mine, size_t nm,
     const ig_gossip_vv_item *theirs, size_t nt, struct vv_diff *d)
@@ -598,22 +615,22 @@ vv_compare(const ig_gossip_vv_item *mine, size_t nm,
 			a = &mine[i++];
 		if (c >= 0)
 			b = &theirs[j++];
-		if (a->frozen_at != 0 || b->frozen_at != 0) {
-			if (a->frozen_at != 0
-			    && (b->frozen_at == 0
-			        || b->frozen_at > a->frozen_at))
-				d->evidence_for_them = true;
-			if (b->frozen_at != 0
-			    && (a->frozen_at == 0
-			        || a->frozen_at > b->frozen_at))
-				d->evidence_for_us = true;
-			continue;
-		}
-		if (a->seq > b->seq)
-			d->they_lack += a->seq - b->seq;
-		else if (b->seq > a->seq)
-			d->we_lack += b->seq - a->seq;
-		else if (a->seq != 0 && memcmp(a->hash, b->hash, 32) != 0) {
+		uint64_t lim = vv_limit(a, b);
+		uint64_t sa = a->seq < lim ? a->seq : lim;
+		uint64_t sb = b->seq < lim ? b->seq : lim;
+		if (a->frozen_at != 0
+		    && (b->frozen_at == 0 || b->frozen_at > a->frozen_at))
+			d->evidence_for_them = true;
+		if (b->frozen_at != 0
+		    && (a->frozen_at == 0 || a->frozen_at > b->frozen_at))
+			d->evidence_for_us = true;
+		/* The prefix below the fork point is exchanged as any log. */
+		if (sa > sb)
+			d->they_lack += sa - sb;
+		else if (sb > sa)
+			d->we_lack += sb - sa;
+		else if (a->seq == b->seq && a->seq != 0
+		    && memcmp(a->hash, b->hash, 32) != 0) {
 			d->they_lack++; /* each side sends its own: a fork */
 			d->we_lack++;
 		}
@@ -1069,15 +1086,18 @@ sync_build(ig_gossip *g, ig_gossip_msg_type type,
 			    = vvec_find(theirs, nt, a->origin);
 			if (b == NULL)
 				b = &none;
-			if (a->frozen_at != 0 || b->frozen_at != 0
-			    || a->seq < b->seq
-			    || (a->seq == b->seq
-			        && memcmp(a->hash, b->hash, 32) == 0))
+			/* Nothing from either side's fork point on. */
+			uint64_t lim = vv_limit(a, b);
+			uint64_t until = a->seq < lim ? a->seq : lim;
+			if (until < b->seq || until == 0
+			    || (until == b->seq
+			        && (a->seq != b->seq
+			            || memcmp(a->hash, b->hash, 32) == 0)))
 				continue;
 			size_t before = g->n_spans;
 			c.check_seq = b->seq;
 			c.check_hash = b->hash;
-			c.until = a->seq;
+			c.until = until;
 			e = ig_registry_entries_each(g->reg, a->origin,
 			    b->seq == 0 ? 1 : b->seq, collect_one, &c);
 			if (e != IG_OK)

@@ -15,7 +15,9 @@
  * missing suffix of each origin's log in chunks bounded by the message
  * limit, repeated at once while behind), eager push of new entries to
  * `fanout` random peers with one forward, equivocation evidence spread to
- * all, the root serial carried in every digest and the roots fetched
+ * all (and, for a forked log, the prefix below the fork exchanged as any
+ * log, the fork point carried in the vector and its hash), the root
+ * serial carried in every digest and the roots fetched
  * from a peer that reports a higher one (ROOTS / ROOTS_REPLY, applied
  * with consensus/governance's rules, every intermediate serial in
  * order), and per-peer misbehaviour counts with exponential back-off.

@@ -86,6 +86,9 @@ vv_read(const msgpack_object *o, struct msg_box *b)
 		    || (e = ig_msgpack_uint_read(&f[3], &it->frozen_at))
 		        != IG_OK)
 			return e;
+		/* A frozen log ends below its fork point. */
+		if (it->frozen_at != 0 && it->seq >= it->frozen_at)
+			return IG_EFORMAT;
 		if (i > 0
 		    && ig_gossip_origin_cmp(b->vv[i - 1].origin, it->origin)
 		        >= 0)
@@ -314,6 +317,7 @@ vv_write(ig_msgpack_writer *w, const ig_gossip_vv_item *vv, size_t n)
 		return IG_EINVAL;
 	for (size_t i = 0; i < n; i++)
 		if (!id_ok(vv[i].origin)
+		    || (vv[i].frozen_at != 0 && vv[i].seq >= vv[i].frozen_at)
 		    || (i > 0
 		        && ig_gossip_origin_cmp(vv[i - 1].origin, vv[i].origin)
 		            >= 0))

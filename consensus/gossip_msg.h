@@ -75,9 +75,12 @@ typedef enum ig_gossip_msg_type {
 /* True for the types a peer sends as a request (they carry `from`). */
 bool ig_gossip_msg_is_request(ig_gossip_msg_type t);
 
-/* One origin of a version vector. A frozen origin (an equivocation is
- * known) is listed as seq 0, zero hash, frozen_at = the forked seq: past
- * a fork nothing of the origin is exchanged but its evidence. */
+/* One origin of a version vector. A frozen origin (a fork is known) has
+ * frozen_at = the forked seq, and its log ends below it (seq <
+ * frozen_at, or the vector is malformed): the registry withdrew the
+ * rest. Its prefix is exchanged as any log, below the lower of the two
+ * sides' fork points, and its evidence goes to a side whose fork point
+ * is higher or missing. frozen_at 0: not frozen. */
 typedef struct ig_gossip_vv_item {
 	ig_slice origin;
 	uint64_t seq;

@@ -431,6 +431,39 @@ test_strict(void **state)
 		assert_int_equal(decode_raw(b.ptr, b.len), IG_EFORMAT);
 		ig_buf_free(&b);
 	}
+	/* a frozen origin whose log reaches its fork point: a frozen log
+	 * ends below it (the fork rule) */
+	{
+		ig_gossip_vv_item v[1];
+		ig_msgpack_writer w;
+		v[0] = vv3[2];
+		v[0].seq = v[0].frozen_at;
+		m = msg(IG_GOSSIP_DIGEST_REPLY);
+		m.has_vector = true;
+		m.vv = v;
+		m.n_vv = 1;
+		ig_buf_init(&b, 4096);
+		assert_int_equal(ig_gossip_msg_encode(&m, &b), IG_EINVAL);
+		for (uint64_t seq = v[0].frozen_at - 1; seq <= v[0].frozen_at;
+		     seq++) {
+			ig_buf_reset(&b);
+			ig_msgpack_writer_init(&w, &b);
+			ig_msgpack_array_write(&w, 4);
+			ig_msgpack_uint_write(&w, 2);
+			ig_msgpack_bin_write(&w, ig_slice_make(v[0].hash, 32));
+			ig_msgpack_uint_write(&w, 1);
+			ig_msgpack_array_write(&w, 1);
+			ig_msgpack_array_write(&w, 4);
+			ig_msgpack_str_write(&w, v[0].origin);
+			ig_msgpack_uint_write(&w, seq);
+			ig_msgpack_bin_write(&w, ig_slice_make(v[0].hash, 32));
+			ig_msgpack_uint_write(&w, v[0].frozen_at);
+			assert_int_equal(ig_msgpack_writer_err(&w), IG_OK);
+			assert_int_equal(decode_raw(b.ptr, b.len),
+			    seq < v[0].frozen_at ? IG_OK : IG_EFORMAT);
+		}
+		ig_buf_free(&b);
+	}
 	/* more vector items than IG_GOSSIP_ORIGINS_MAX, each well formed */
 	{
 		ig_msgpack_writer w;

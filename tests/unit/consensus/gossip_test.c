@@ -526,8 +526,9 @@ test_equivocation_spread(void **state)
 		    IG_OK);
 		assert_int_equal(h.frozen_at, 1);
 	}
-	/* Afterwards, everyone's vectors agree (frozen origins are listed
-	 * canonically), so anti-entropy is back to digests. */
+	/* Afterwards, everyone's vectors agree (a frozen origin is listed
+	 * with its prefix's head, here empty, and its fork point), so
+	 * anti-entropy is back to digests. */
 	for (int64_t t = 1000; t < 10000; t += 1000) {
 		for (int i = 0; i < TK_MEMBERS; i++)
 			assert_int_equal(ig_gossip_tick(nodes[i].g, t), IG_OK);
