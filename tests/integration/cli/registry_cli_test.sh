@@ -196,8 +196,16 @@ out_has '"seq":3'
 out_has '"ops":3'
 expect 1 ver - <"$TMP/hc.txt"
 [ "$(reasons)" = "revoked valid " ] || fail "after revocation: $(reasons)"
+# --data checks the registry's revocation lists, and says so.
+[ "$(grep -c '"revocation_checked":true' "$OUT")" -eq 2 ] \
+	|| fail "--data: revocation_checked is not true: $(cat "$OUT")"
+out_has '"revocation":"ok"'
 expect 0 "$BIN" verify --trust "$TMP/pki-se/dsc/dsc.pem" - <"$TMP/hc.txt"
 [ "$(reasons)" = "valid valid " ] || fail "--trust alone: $(reasons)"
+# --trust alone has no revocation data: it must not claim the check.
+[ "$(grep -c '"revocation_checked":false' "$OUT")" -eq 2 ] \
+	|| fail "--trust alone: revocation_checked is not false: $(cat "$OUT")"
+out_has '"revocation":"not_checked"'
 expect 1 ver --trust "$TMP/pki-se/dsc/dsc.pem" "$HC1"
 [ "$(reasons)" = "revoked " ] || fail "--trust with --data: $(reasons)"
 
