@@ -396,6 +396,11 @@ main(void)
 		verdict_get(&b, &v2, r2, sizeof(r2));
 		H_CHECK(v2 && strcmp(r2, reason) == 0, "rpc verdict: %s",
 		    (const char *) b.ptr);
+		/* The node checked its revocation lists, and says so. */
+		H_CHECK(
+		    strstr((const char *) b.ptr, "\"revocation_checked\":true")
+		        != NULL,
+		    "rpc verdict: %s", (const char *) b.ptr);
 		H_CHECK(
 		    verify_node(f, f->rpc[2], (const char *) cert_rev.ptr, &b)
 		        == 1,
@@ -403,6 +408,10 @@ main(void)
 		verdict_get(&b, &v2, r2, sizeof(r2));
 		H_CHECK(!v2 && strcmp(r2, reason2) == 0, "rpc verdict: %s",
 		    (const char *) b.ptr);
+		H_CHECK(
+		    strstr((const char *) b.ptr, "\"revocation_checked\":true")
+		        != NULL,
+		    "rpc verdict: %s", (const char *) b.ptr);
 		H_CHECK(verify_node(f, "tcp://127.0.0.1:1",
 		            (const char *) cert_ok.ptr, &b)
 		        == 70,
