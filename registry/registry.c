@@ -305,6 +305,8 @@ open_existing(ig_registry *reg, const char *dir)
 	return e;
 }
 
+static ig_err fork_migrate(ig_registry *reg);
+
 ig_err
 ig_registry_open(const char *dir, ig_slice signed_root, ig_registry **out)
 {
@@ -320,7 +322,8 @@ ig_registry_open(const char *dir, ig_slice signed_root, ig_registry **out)
 		return IG_ENOMEM;
 	}
 	if (signed_root.len == 0) {
-		if ((e = open_existing(reg, dir)) != IG_OK)
+		if ((e = open_existing(reg, dir)) != IG_OK
+		    || (e = fork_migrate(reg)) != IG_OK)
 			goto fail;
 		*out = reg;
 		return IG_OK;
@@ -339,7 +342,8 @@ ig_registry_open(const char *dir, ig_slice signed_root, ig_registry **out)
 	    || (e = ig_store_open(dir, ig_root_fed_id(pinned), &reg->store))
 	        != IG_OK
 	    || (e = root_store(reg, pinned)) != IG_OK
-	    || (e = chain_load(reg, dir, ig_root_fed_id(pinned))) != IG_OK)
+	    || (e = chain_load(reg, dir, ig_root_fed_id(pinned))) != IG_OK
+	    || (e = fork_migrate(reg)) != IG_OK)
 		goto fail;
 	ig_root_free(pinned);
 	*out = reg;
@@ -1192,6 +1196,30 @@ ev_key_one(void *arg, ig_slice key, ig_slice val, bool *stop)
 	return ig_buf_append(&ek->keys, key.ptr, key.len);
 }
 
+/* The evidence key of the proof (x, y) (origin, seq, pair id) into k,
+ * and in *lo (when not NULL) the entry of the smaller hash. */
+static ig_err
+evidence_key_make(const ig_entry *x, const ig_entry *y, uint8_t *k,
+    size_t *klen, const ig_entry **lo)
+{
+	uint8_t hx[32], hy[32], pair[64], id[32];
+	bool x_lo;
+	ig_err e;
+
+	ig_entry_hash(x, hx);
+	ig_entry_hash(y, hy);
+	x_lo = memcmp(hx, hy, 32) < 0;
+	memcpy(pair, x_lo ? hx : hy, 32);
+	memcpy(pair + 32, x_lo ? hy : hx, 32);
+	if ((e = ig_sha256(ig_slice_make(pair, 64), id)) != IG_OK)
+		return e;
+	*klen = ig_store_key_evidence(
+	    k, ig_entry_origin(x), ig_entry_seq(x), id);
+	if (lo != NULL)
+		*lo = x_lo ? x : y;
+	return IG_OK;
+}
+
 /* Stages the proof that x and y (two decoded, validly signed entries of
  * one origin and seq, with different entry bytes) fork the origin's log:
  * stores it when it is below the proof kept so far (which it replaces)
@@ -1204,7 +1232,6 @@ evidence_stage(ig_registry *reg, ig_store_batch *b, const ig_entry *x,
 {
 	uint8_t k[IG_STORE_KEY_MAX];
 	uint8_t pk[IG_STORE_KEY_MAX];
-	uint8_t hx[32], hy[32], pair[64], id[32];
 	ig_slice origin = ig_entry_origin(x);
 	uint64_t seq = ig_entry_seq(x);
 	const ig_entry *lo, *hi;
@@ -1215,15 +1242,9 @@ evidence_stage(ig_registry *reg, ig_store_batch *b, const ig_entry *x,
 	ig_err e;
 
 	*changed = false;
-	ig_entry_hash(x, hx);
-	ig_entry_hash(y, hy);
-	lo = memcmp(hx, hy, 32) < 0 ? x : y;
-	hi = lo == x ? y : x;
-	memcpy(pair, lo == x ? hx : hy, 32);
-	memcpy(pair + 32, lo == x ? hy : hx, 32);
-	if ((e = ig_sha256(ig_slice_make(pair, 64), id)) != IG_OK)
+	if ((e = evidence_key_make(x, y, k, &klen, &lo)) != IG_OK)
 		return e;
-	klen = ig_store_key_evidence(k, origin, seq, id);
+	hi = lo == x ? y : x;
 
 	memset(&ek, 0, sizeof(ek));
 	ek.klen = klen;
@@ -1291,6 +1312,165 @@ sig_any(const ig_registry *reg, const ig_entry *en)
 			tried[n_tried++] = m->pub;
 	}
 	return member ? IG_EBADSIG : IG_EUNKNOWNORIGIN;
+}
+
+/* A store written before the fork rule may hold a frozen origin's log
+ * beyond its fork point, and proofs under other keys (the hash of one
+ * entry, not the pair id), several per origin. Opening it re-applies
+ * every stored proof under the rule, in one synced write, so that it
+ * holds what a node that learns the same proofs now would hold. Nothing
+ * is written when every proof is in its place already. */
+struct ev_old {
+	ig_buf *pairs; /* first, second of each proof */
+	size_t n, cap;
+	bool stale; /* an origin with two proofs */
+	uint8_t last_origin[IG_MEMBER_ID_MAX];
+	size_t last_len;
+};
+
+static ig_err
+ev_old_one(void *arg, const ig_registry_evidence *ev, bool *stop)
+{
+	struct ev_old *o = arg;
+	ig_err e;
+	(void) stop;
+	if (o->n == o->cap) {
+		size_t nc = o->cap == 0 ? 8 : o->cap * 2;
+		ig_buf *np = ig_realloc(o->pairs, 2 * nc * sizeof(*np));
+		if (np == NULL)
+			return IG_ENOMEM;
+		o->pairs = np;
+		o->cap = nc;
+	}
+	ig_buf_init(&o->pairs[2 * o->n], IG_ENTRY_SIGNED_MAX);
+	ig_buf_init(&o->pairs[2 * o->n + 1], IG_ENTRY_SIGNED_MAX);
+	o->n++;
+	if ((e = ig_buf_append(
+	         &o->pairs[2 * o->n - 2], ev->first.ptr, ev->first.len))
+	        != IG_OK
+	    || (e = ig_buf_append(
+	            &o->pairs[2 * o->n - 1], ev->second.ptr, ev->second.len))
+	        != IG_OK)
+		return e;
+	if (o->n > 1 && ev->origin.len == o->last_len
+	    && memcmp(ev->origin.ptr, o->last_origin, o->last_len) == 0)
+		o->stale = true;
+	memcpy(o->last_origin, ev->origin.ptr, ev->origin.len);
+	o->last_len = ev->origin.len;
+	return IG_OK;
+}
+
+/* Is the proof (x, y) stored under its key, and its origin's log within
+ * its fork point? */
+static ig_err
+fork_in_place(
+    ig_registry *reg, const ig_entry *x, const ig_entry *y, bool *in_place)
+{
+	uint8_t k[IG_STORE_KEY_MAX];
+	ig_registry_head h;
+	ig_buf v;
+	size_t klen;
+	ig_err e;
+
+	if ((e = evidence_key_make(x, y, k, &klen, NULL)) != IG_OK
+	    || (e = head_load(reg, NULL, ig_entry_origin(x), &h)) != IG_OK)
+		return e;
+	ig_buf_init(&v, IG_STORE_VALUE_MAX);
+	e = ig_store_get(
+	    reg->store, IG_CF_EVIDENCE, ig_slice_make(k, klen), &v);
+	ig_buf_free(&v);
+	if (e != IG_OK && e != IG_ENOTFOUND)
+		return e;
+	*in_place = e == IG_OK && h.frozen_at == ig_entry_seq(x)
+	    && h.seq < h.frozen_at;
+	return IG_OK;
+}
+
+static ig_err
+fork_migrate(ig_registry *reg)
+{
+	uint8_t pk[IG_STORE_KEY_MAX];
+	struct ev_old o;
+	ig_entry **en = NULL;
+	ig_store_batch *b = NULL;
+	bool stale, locked = false;
+	ig_err e;
+
+	memset(&o, 0, sizeof(o));
+	if ((e = ig_registry_evidence_each(reg, ev_old_one, &o)) != IG_OK
+	    || o.n == 0)
+		goto out;
+	if ((en = ig_calloc(2 * o.n, sizeof(*en))) == NULL) {
+		e = IG_ENOMEM;
+		goto out;
+	}
+	stale = o.stale;
+	for (size_t i = 0; i < o.n; i++) {
+		bool in_place = false;
+		if ((e = ig_entry_decode(
+		         ig_buf_slice(&o.pairs[2 * i]), &en[2 * i]))
+		        != IG_OK
+		    || (e = ig_entry_decode(
+		            ig_buf_slice(&o.pairs[2 * i + 1]), &en[2 * i + 1]))
+		        != IG_OK) {
+			if (e != IG_ENOMEM) {
+				IG_ERROR(SUB, "stored proof does not decode");
+				e = IG_ESTORE;
+			}
+			goto out;
+		}
+		if ((e = fork_in_place(
+		         reg, en[2 * i], en[2 * i + 1], &in_place))
+		    != IG_OK)
+			goto out;
+		stale = stale || !in_place;
+	}
+	if (!stale)
+		goto out;
+	if ((e = ig_store_batch_new(reg->store, &b)) != IG_OK)
+		goto out;
+	pthread_mutex_lock(&reg->apply_lock);
+	locked = true;
+	/* No proof at all first; then each judged by the rule. */
+	for (size_t i = 0; i < o.n; i++) {
+		struct ev_keys ek;
+		ig_slice origin = ig_entry_origin(en[2 * i]);
+		memset(&ek, 0, sizeof(ek));
+		ig_buf_init(&ek.keys, EVIDENCE_KEYS_MAX * IG_STORE_KEY_MAX);
+		ek.klen = 1 + origin.len + 8 + 32;
+		e = ig_store_batch_scan(b, IG_CF_EVIDENCE,
+		    ig_slice_make(pk, ig_store_key_origin(pk, origin)),
+		    ig_slice_make(NULL, 0), ev_key_one, &ek);
+		for (size_t j = 0; e == IG_OK && j < ek.n; j++)
+			ig_store_batch_del(b, IG_CF_EVIDENCE,
+			    ig_slice_make(ek.keys.ptr + j * ek.klen, ek.klen));
+		ig_buf_free(&ek.keys);
+		if (e != IG_OK)
+			goto out;
+	}
+	for (size_t i = 0; i < o.n; i++) {
+		bool ch = false;
+		if ((e = evidence_stage(reg, b, en[2 * i], en[2 * i + 1], &ch))
+		    != IG_OK)
+			goto out;
+	}
+	if ((e = ig_store_batch_commit(b)) != IG_OK)
+		goto out;
+	IG_WARN(SUB,
+	    "%zu equivocation proofs of an older store re-applied under the "
+	    "fork rule",
+	    o.n);
+out:
+	if (locked)
+		apply_unlock(reg, true);
+	ig_store_batch_free(b);
+	for (size_t i = 0; en != NULL && i < 2 * o.n; i++)
+		ig_entry_free(en[i]);
+	ig_free(en);
+	for (size_t i = 0; i < 2 * o.n; i++)
+		ig_buf_free(&o.pairs[i]);
+	ig_free(o.pairs);
+	return e;
 }
 
 /* en's seq is at or below the head: an exact repeat or an equivocation.

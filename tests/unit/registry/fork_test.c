@@ -20,8 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "registry/codec/msgpack_util.h"
 #include "registry/entry.h"
 #include "registry/registry.h"
+#include "registry/store.h"
 #include "testkit.h"
 
 static tk_fed fed;
@@ -527,6 +529,76 @@ test_prefix_served(void **state)
 	node_close(&nd);
 }
 
+/* A store written before the fork rule: origin frozen at 3 but its log
+ * kept to 4, the proof keyed by the hash of its second entry. Opening it
+ * applies the rule: the same state as a node that learns the proof now,
+ * and a second open changes nothing. */
+static void
+test_old_store_migrated(void **state)
+{
+	uint8_t k[IG_STORE_KEY_MAX], hb[32], want[32], d1[32], d2[32];
+	const ig_buf *p[4];
+	ig_store_batch *b = NULL;
+	ig_msgpack_writer w;
+	ig_buf head, ev;
+	struct node nd;
+	ig_registry_head h;
+	(void) state;
+
+	reference_digest(2, &sc.ev3, want);
+	node_open(&nd);
+	p[0] = &sc.prefix.e[0];
+	p[1] = &sc.prefix.e[1];
+	p[2] = &sc.a.e[0];
+	p[3] = &sc.a.e[1];
+	assert_int_equal(node_apply(&nd, p, 4), 4);
+	ig_buf_init(&head, 64);
+	ig_buf_init(&ev, IG_STORE_VALUE_MAX);
+	assert_int_equal(ig_store_get(ig_registry_store(nd.reg), IG_CF_HEADS,
+	                     tk_id(TK_SE), &head),
+	    IG_OK);
+	assert_true(head.len >= 48);
+	memset(head.ptr + 40, 0, 8);
+	head.ptr[47] = 3; /* frozen_at 3, seq still 4 */
+	ig_msgpack_writer_init(&w, &ev);
+	ig_msgpack_array_write(&w, 2);
+	ig_msgpack_bin_write(&w, ig_buf_slice(&sc.a.e[0]));
+	ig_msgpack_bin_write(&w, ig_buf_slice(&sc.b.e[0]));
+	assert_int_equal(ig_msgpack_writer_err(&w), IG_OK);
+	tk_entry_hash(ig_buf_slice(&sc.b.e[0]), hb);
+	assert_int_equal(
+	    ig_store_batch_new(ig_registry_store(nd.reg), &b), IG_OK);
+	ig_store_batch_put(b, IG_CF_HEADS, tk_id(TK_SE), ig_buf_slice(&head));
+	ig_store_batch_put(b, IG_CF_EVIDENCE,
+	    ig_slice_make(k, ig_store_key_evidence(k, tk_id(TK_SE), 3, hb)),
+	    ig_buf_slice(&ev));
+	assert_int_equal(ig_store_batch_commit(b), IG_OK);
+	ig_store_batch_free(b);
+	assert_int_equal(dscs(nd.reg, fed.dsc_se2), 1);
+
+	ig_registry_close(nd.reg);
+	assert_int_equal(
+	    ig_registry_open(nd.dir, ig_buf_slice(&fed.signed_root), &nd.reg),
+	    IG_OK);
+	assert_int_equal(ig_registry_state_digest(nd.reg, d1), IG_OK);
+	assert_memory_equal(d1, want, 32);
+	assert_int_equal(
+	    ig_registry_head_get(nd.reg, tk_id(TK_SE), &h), IG_OK);
+	assert_int_equal(h.seq, 2);
+	assert_int_equal(h.frozen_at, 3);
+	assert_int_equal(dscs(nd.reg, fed.dsc_se2), 0);
+	assert_int_equal(evidences(nd.reg), 1);
+	ig_registry_close(nd.reg);
+	assert_int_equal(
+	    ig_registry_open(nd.dir, ig_buf_slice(&fed.signed_root), &nd.reg),
+	    IG_OK);
+	assert_int_equal(ig_registry_state_digest(nd.reg, d2), IG_OK);
+	assert_memory_equal(d1, d2, 32);
+	ig_buf_free(&head);
+	ig_buf_free(&ev);
+	node_close(&nd);
+}
+
 int
 main(void)
 {
@@ -536,6 +608,7 @@ main(void)
 		cmocka_unit_test(test_lower_fork_wins),
 		cmocka_unit_test(test_three_branches),
 		cmocka_unit_test(test_prefix_served),
+		cmocka_unit_test(test_old_store_migrated),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
