@@ -34,6 +34,7 @@ static const char *const reason_names[IG_REASON_COUNT_] = {
 	[IG_REASON_WRONG_KEY_USAGE] = "wrong_key_usage",
 	[IG_REASON_SCHEMA] = "schema",
 	[IG_REASON_REVOKED] = "revoked",
+	[IG_REASON_TOO_LARGE] = "too_large",
 };
 
 static const char *const step_names[IG_VSTEP_COUNT_] = {
@@ -348,8 +349,8 @@ ig_verify_hcert(const ig_verifier *v, ig_hcert *h, const char *text,
 		    IG_REASON_MALFORMED_COSE, "not a COSE_Sign1 structure" },
 	};
 	if (e == IG_ETOOBIG) {
-		fail(&r, IG_VSTEP_PREFIX, IG_REASON_MALFORMED_PREFIX, "%s",
-		    "longer than IG_HCERT_TEXT_MAX characters");
+		fail(&r, IG_VSTEP_PREFIX, IG_REASON_TOO_LARGE,
+		    "longer than %d characters", IG_HCERT_TEXT_MAX);
 		*out = r;
 		return IG_OK;
 	}

@@ -80,6 +80,9 @@ typedef enum ig_reason {
 	IG_REASON_WRONG_KEY_USAGE,
 	IG_REASON_SCHEMA,
 	IG_REASON_REVOKED,
+	/* Longer than IG_HCERT_TEXT_MAX; nothing was decoded. Appended, so
+	 * that the numbers above never change. */
+	IG_REASON_TOO_LARGE,
 	IG_REASON_COUNT_
 } ig_reason;
 

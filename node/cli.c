@@ -11,23 +11,27 @@
 #include "registry/base/isotime.h"
 #include "registry/base/limits.h"
 
+/* Calls fn for each non-empty line of standard input, without its line
+ * end (LF or CR LF). A line is counted byte by byte, so a NUL inside it is
+ * part of the line (fgets and strlen would cut it there and take the rest
+ * for an overlong line). A line longer than the buffer is reported with
+ * too_long set and its excess skipped. */
 static int
 each_stdin_line(ig_cli_input_fn fn, void *arg)
 {
 	static char line[IG_LINE_MAX + 2];
-	while (fgets(line, sizeof(line), stdin) != NULL) {
-		size_t len = strlen(line);
+	int c = 0;
+	while (c != EOF) {
+		size_t len = 0;
 		int too_long = 0;
-		if (len > 0 && line[len - 1] == '\n') {
-			line[--len] = '\0';
-		} else if (!feof(stdin)) {
-			/* Longer than the buffer: report and skip the rest. */
-			too_long = 1;
-			int c;
-			while ((c = getchar()) != EOF && c != '\n')
-				;
+		while ((c = getchar()) != EOF && c != '\n') {
+			if (len < sizeof(line) - 1)
+				line[len++] = (char) c;
+			else
+				too_long = 1;
 		}
-		if (len > 0 && line[len - 1] == '\r')
+		line[len] = '\0';
+		if (!too_long && len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
 		if (len == 0)
 			continue;

@@ -101,8 +101,19 @@ expect 1 "$BIN" inspect -
 awk 'BEGIN { s = "HC1:"; for (i = 0; i < 20000; i++) s = s "A"; print s }' \
 	>"$TMP/in"
 expect 1 "$BIN" verify --trust "$TRUST" -
-reason malformed_prefix
+reason too_large
 expect 1 "$BIN" inspect -
+# A NUL or a control byte inside the Base45 body is a Base45 error, not an
+# oversized line (the line reader once stopped at the NUL).
+printf 'HC1:6BF\000OXN\n' >"$TMP/in"
+expect 1 "$BIN" verify --trust "$TRUST" -
+reason malformed_base45
+printf '%s\000\n' "$GOOD" >"$TMP/in"
+expect 1 "$BIN" verify --trust "$TRUST" -
+reason malformed_base45
+printf 'HC1:6BF\001OXN\n' >"$TMP/in"
+expect 1 "$BIN" verify --trust "$TRUST" -
+reason malformed_base45
 printf '\n\n%s\r\n\n%s' "$GOOD" "$GOOD" >"$TMP/in"
 expect 0 "$BIN" verify --trust "$TRUST" -
 checks=$((checks + 1))

@@ -283,7 +283,8 @@ static void
 test_hostile_messages(void **state)
 {
 	ig_stats *st = mk("se");
-	/* [1, "x", [[hour, "SE", "v", 0, 5]]] and broken variants. */
+	/* [1, "x", [[hour, "SE", "v", 0, 5]]] and broken variants (outcome
+	 * 0x0f: IG_REASON_COUNT_, one past too_large, the last reason). */
 	static const struct {
 		const char *hex;
 		ig_err want;
@@ -295,7 +296,7 @@ test_hostile_messages(void **state)
 		    IG_EFORMAT },
 		{ "93 01 a178 91 95 ce0007a4e0 a25345 a178 00 05",
 		    IG_EFORMAT },
-		{ "93 01 a178 91 95 ce0007a4e0 a25345 a176 0e 05",
+		{ "93 01 a178 91 95 ce0007a4e0 a25345 a176 0f 05",
 		    IG_EFORMAT },
 		{ "93 01 a178 91 95 cf0000000100000000 a25345 a176 00 05",
 		    IG_EFORMAT },
@@ -308,6 +309,8 @@ test_hostile_messages(void **state)
 		{ "c1", IG_EFORMAT },
 		{ "", IG_EINVAL },
 	};
+	_Static_assert(IG_REASON_COUNT_ == 0x0f,
+	    "the out-of-range outcome above must be IG_REASON_COUNT_");
 	(void) state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t b[64];

@@ -382,7 +382,8 @@ test_early_steps(void **state)
 	memset(big, 'A', n);
 	memcpy(big, "HC1:", 4);
 	ig_verdict v = verify_text(f, big, n);
-	assert_int_equal(v.reason, IG_REASON_MALFORMED_PREFIX);
+	assert_int_equal(v.reason, IG_REASON_TOO_LARGE);
+	assert_int_equal(v.steps[IG_VSTEP_PREFIX], IG_VSTATUS_FAILED);
 	free(big);
 }
 
