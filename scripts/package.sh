@@ -49,7 +49,7 @@ deb=$out/intyg_${version}_${arch}.deb
 
 echo "== lintian"
 rc=0
-lintian --info --display-info --fail-on error,warning "$changes" \
+lintian --display-info --fail-on error,warning "$changes" \
 	>"$out/lintian.txt" 2>&1 || rc=$?
 cat "$out/lintian.txt"
 if [ $rc -ne 0 ]; then

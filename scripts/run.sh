@@ -8,4 +8,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh build/release
+# Put intyg on PATH: installed into /usr/local when we may write there
+# (root on a fresh machine), otherwise the line to type.
+if [ -w /usr/local/bin ] && [ -w /usr/local/share ]; then
+	cmake --install build/release --prefix /usr/local >/dev/null
+	echo "run: installed intyg in /usr/local (intyg --help, man intyg)"
+else
+	echo "run: to type 'intyg': export PATH=\"$PWD/build/release/node:\$PATH\""
+fi
 exec build/release/node/intyg demo "$@"
