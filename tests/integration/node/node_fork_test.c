@@ -90,6 +90,29 @@ verdict(h_fed *f, size_t i, const ig_buf *cert, char *reason, size_t len)
 	return valid;
 }
 
+/* Starts node i and waits until its HTTP API answers (/healthz). */
+static void
+start_http(h_fed *f, size_t i)
+{
+	int64_t t0;
+	ig_buf b;
+
+	h_start(f, i);
+	ig_buf_init(&b, 1 << 16);
+	for (t0 = h_now_ms();; ig_localfed_sleep_ms(50)) {
+		uint16_t st = 0;
+		ig_buf_reset(&b);
+		if (ig_httpc_request(f->http[i], "GET", "/healthz", NULL, NULL,
+		        0, 2000, &st, &b)
+		        == IG_OK
+		    && st == 200)
+			break;
+		H_CHECK(h_now_ms() - t0 < 20000,
+		    "node%zu's HTTP API did not answer in 20 s", i + 1);
+	}
+	ig_buf_free(&b);
+}
+
 /* node1's head as node i reports it. */
 static ig_admin_head
 head_of_node1(h_fed *f, size_t i, uint64_t *evidence)
@@ -156,7 +179,7 @@ main(void)
 	/* what the thief will hold: node1's store at seq 1 */
 	h_stop(f, 0);
 	run("/bin/cp", "-a", data1, snap);
-	h_start(f, 0);
+	start_http(f, 0);
 
 	/* the partition {node1, node2} | {node3} */
 	h_block(f, 0, &two, 1, true);
@@ -172,7 +195,7 @@ main(void)
 	h_stop(f, 0);
 	run("/bin/mv", data1, saved, NULL);
 	run("/bin/cp", "-a", snap, data1);
-	h_start(f, 0);
+	start_http(f, 0);
 	h_block(f, 0, &one, 1, true);
 	h_block(f, 2, both, 1, false); /* node3 lets node1 in again */
 	memset(&cs, 0, sizeof(cs));
@@ -216,7 +239,7 @@ main(void)
 	h_stop(f, 0);
 	run("/bin/rm", "-rf", data1, NULL);
 	run("/bin/mv", saved, data1, NULL);
-	h_start(f, 0);
+	start_http(f, 0);
 	H_CHECK(!verdict(f, 0, &cert_thief, reason, sizeof(reason)),
 	    "node1 should not know the thief's DSC before the heal");
 	H_CHECK(verdict(f, 2, &cert_thief, reason, sizeof(reason)),
@@ -232,7 +255,7 @@ main(void)
 
 	/* node4 joins with nothing */
 	t0 = h_now_ms();
-	h_start(f, 3);
+	start_http(f, 3);
 	h_converge_n(f, 4, 1, 60000);
 	printf("node4 agrees %lld ms after its start\n",
 	    (long long) (h_now_ms() - t0));
