@@ -589,8 +589,9 @@ hexval(char c)
 }
 
 /* Percent-decodes s[0..n) into out (cap bytes incl. NUL). plus: '+' is a
- * space (query). Refuses NUL and control characters, and '/' when
- * path. */
+ * space (query). Refuses NUL and control characters. path: an escaped
+ * '/' or '%' stays escaped ("%2F", "%25"), so that the router splits
+ * segments at real slashes only and nothing is decoded twice. */
 static ig_err
 pct_decode(const char *s, size_t n, bool plus, bool path, char *out,
     size_t cap, size_t *outlen)
@@ -608,8 +609,16 @@ pct_decode(const char *s, size_t n, bool plus, bool path, char *out,
 				return IG_EFORMAT;
 			c = hi * 16 + lo;
 			i += 2;
-			if (path && c == '/')
-				return IG_EFORMAT;
+			if (path && (c == '/' || c == '%')) {
+				/* kept escaped: routes_registry.c reads a
+				 * kid's "%2F" (codec/kid.h) */
+				if (o + 3 >= cap)
+					return IG_ETOOBIG;
+				out[o++] = '%';
+				out[o++] = '2';
+				out[o++] = c == '/' ? 'F' : '5';
+				continue;
+			}
 		} else if (plus && c == '+')
 			c = ' ';
 		if (c < 0x20 || c == 0x7f)
@@ -1065,6 +1074,16 @@ content_length(const char *s, size_t *out)
 	return true;
 }
 
+/* True for a prefix route whose segment is a kid ("/{kid}" ends its
+ * OpenAPI path): a kid in standard Base64 may hold a '/', so the whole
+ * rest of the path is its tail. */
+static bool
+kid_route(const ig_route *r)
+{
+	size_t n = strlen(r->openapi);
+	return n >= 6 && strcmp(r->openapi + n - 6, "/{kid}") == 0;
+}
+
 /* Finds the route of a path and method; sets *allow for a 405. */
 static const ig_route *
 route_find(const ig_route *routes, const char *method, const char *path,
@@ -1077,7 +1096,8 @@ route_find(const ig_route *routes, const char *method, const char *path,
 		if (r->prefix) {
 			if (strncmp(path, r->path, n) != 0 || path[n] != '/'
 			    || path[n + 1] == '\0'
-			    || strchr(path + n + 1, '/') != NULL)
+			    || (strchr(path + n + 1, '/') != NULL
+			        && !kid_route(r)))
 				continue;
 			t = path + n + 1;
 		} else if (strcmp(path, r->path) != 0)

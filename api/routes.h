@@ -173,7 +173,7 @@ typedef struct ig_http_param {
 
 typedef struct ig_http_req {
 	const char *method; /* "GET", "POST", ...; HEAD is given as GET */
-	char path[IG_HTTP_URI_MAX + 1]; /* percent-decoded */
+	char path[IG_HTTP_URI_MAX + 1]; /* percent-decoded but "%2F" */
 	const char *tail; /* after a prefix route's path; "" otherwise */
 	size_t n_params;
 	ig_http_param params[IG_HTTP_QUERY_PARAMS_MAX];
@@ -197,7 +197,10 @@ typedef struct ig_http_res {
 
 /* Splits a request target into a decoded path and query parameters.
  * Strict: the target starts with '/', percent escapes are two hex digits
- * and never decode to NUL, '/' or control characters in the path, there
+ * and never decode to NUL or control characters in the path; "%2F" (a
+ * '/' inside a segment, e.g. of a kid) and "%25" stay escaped in the
+ * path, so that segments split only at a real '/' and the path is never
+ * decoded twice; there
  * are at most IG_HTTP_QUERY_PARAMS_MAX parameters, keys are at most 31
  * bytes of [A-Za-z0-9_.-], values at most IG_HTTP_QUERY_VALUE_MAX bytes
  * without control characters. IG_EFORMAT or IG_ETOOBIG otherwise; *req's
@@ -228,7 +231,9 @@ typedef void (*ig_route_fn)(
 typedef struct ig_route {
 	const char *method; /* GET routes also answer HEAD */
 	const char *path; /* exact, or the prefix of a prefix route */
-	bool prefix; /* path + "/" + one non-empty segment */
+	bool prefix; /* path + "/" + one non-empty segment; when openapi
+	                ends in "/{kid}", the rest of the path (a kid in
+	                standard Base64 may hold a '/': codec/kid.h) */
 	const char *openapi; /* the path as docs/openapi.yaml spells it */
 	size_t body_max; /* 0: no body accepted */
 	ig_route_fn fn;
@@ -265,6 +270,9 @@ void ig_route_stats(
 void ig_route_stats_report(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
 void ig_route_admin_publish(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+/* routes_openapi.c: docs/openapi.yaml as built in. */
+void ig_route_openapi(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
 /* routes_gateway.c: the EU gateway's trust-list and revocation-list
  * shapes (docs/api.md, "EU gateway formats (export)"). */

@@ -8,12 +8,16 @@
  *     {"op": "csca.put", "country": "SE", "der": "<Base64 DER>"},
  *     {"op": "dsc.put",  "country": "SE", "der": "<Base64 DER>",
  *      "source": "national"},
- *     {"op": "dsc.del",  "kid": "<base64url>", "thumbprint": "<hex>",
+ *     {"op": "dsc.del",  "kid": "<kid>", "thumbprint": "<hex>",
  *      "reason": "key compromise"},
- *     {"op": "rev.put",  "kid": "<base64url>", "hash_type": "UCI",
+ *     {"op": "rev.put",  "kid": "<kid>", "hash_type": "UCI",
  *      "expires": "2030-01-01T00:00:00Z", "hashes": ["<32 hex>", ...]},
- *     {"op": "rev.del",  "kid": "<base64url>", "hash_type": "UCI",
+ *     {"op": "rev.del",  "kid": "<kid>", "hash_type": "UCI",
  *      "hashes": ["<32 hex>", ...]}]}
+ *
+ * A kid is any spelling registry/codec/kid.h reads; a rev.put's expires
+ * is optional (absent or null: the revocation never expires, as with
+ * `intyg publish revoke`).
  *
  * The listener has checked the bearer token before this runs. Every op is
  * decoded and bounded here (IG_ENTRY_OPS_MAX ops, the limits of the
@@ -27,6 +31,7 @@
 #include "registry/base/isotime.h"
 #include "registry/base/log.h"
 #include "registry/codec/base64.h"
+#include "registry/codec/kid.h"
 
 #define SUB "admin"
 
@@ -60,18 +65,8 @@ static bool
 kid_get(const json_t *o, uint8_t kid[8])
 {
 	const char *s = json_string_value(json_object_get(o, "kid"));
-	ig_buf b;
-	bool ok;
-	if (s == NULL || strlen(s) > 12)
-		return false;
-	ig_buf_init(&b, 16);
-	ok = (ig_base64_decode(s, strlen(s), true, &b) == IG_OK
-	         || ig_base64_decode(s, strlen(s), false, &b) == IG_OK)
-	    && b.len == 8;
-	if (ok)
-		memcpy(kid, b.ptr, 8);
-	ig_buf_free(&b);
-	return ok;
+	/* any spelling of codec/kid.h */
+	return s != NULL && ig_kid_parse(s, strlen(s), kid) == IG_OK;
 }
 
 static bool
@@ -150,7 +145,8 @@ op_decode(const json_t *o, ig_entry_op *op, op_bufs *b, const char **why)
 		op->kind = IG_OP_DSC_DEL;
 		if (!kid_get(o, op->kid) || tp == NULL
 		    || !hex_decode(tp, op->thumbprint, 32)) {
-			*why = "needs kid (base64url) and thumbprint (hex)";
+			*why = "needs kid (Base64, base64url or hex) and "
+			       "thumbprint (hex)";
 			return false;
 		}
 		if (reason == NULL)
@@ -174,17 +170,23 @@ op_decode(const json_t *o, ig_entry_op *op, op_bufs *b, const char **why)
 		op->hash_type = (uint8_t) t;
 		op->hashes = ig_buf_slice(&b->hashes);
 		if (op->kind == IG_OP_REV_PUT) {
-			const char *ex
-			    = json_string_value(json_object_get(o, "expires"));
+			/* Optional, as in `intyg publish revoke`: absent
+			 * or null, the revocation never expires (0). */
+			const json_t *jx = json_object_get(o, "expires");
+			const char *ex = json_string_value(jx);
 			int64_t t_exp;
-			if (ex == NULL
-			    || ig_isotime_parse(ex, strlen(ex), &t_exp)
-			        != IG_OK
-			    || t_exp < 0) {
-				*why = "rev.put needs expires (ISO time)";
+			op->expires_ms = 0;
+			if (jx != NULL && !json_is_null(jx)
+			    && (ex == NULL
+			        || ig_isotime_parse(ex, strlen(ex), &t_exp)
+			            != IG_OK
+			        || t_exp <= 0 || t_exp > INT64_MAX / 1000)) {
+				*why = "rev.put: expires must be an ISO 8601 "
+				       "time (or absent: never expires)";
 				return false;
 			}
-			op->expires_ms = (uint64_t) t_exp * 1000;
+			if (ex != NULL)
+				op->expires_ms = (uint64_t) t_exp * 1000;
 		}
 		return true;
 	}

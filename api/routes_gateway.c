@@ -22,6 +22,7 @@
 #include "registry/base/alloc.h"
 #include "registry/base/isotime.h"
 #include "registry/base/log.h"
+#include "registry/codec/kid.h"
 #include "registry/hashtype.h"
 #include "registry/walk.h"
 
@@ -405,6 +406,7 @@ ig_route_gw_revocation_batch(
 	ig_buf hashes;
 	json_t *entries, *o;
 	const char *ht;
+	char kid_text[IG_KID_TEXT_LEN + 1];
 	ig_err e;
 
 	/* Anything that is not a UUID names no batch. */
@@ -447,11 +449,12 @@ ig_route_gw_revocation_batch(
 			break;
 	ig_buf_free(&hashes);
 	ht = ig_hash_type_name((ig_hash_type) b.hash_type);
+	ig_kid_format(b.kid, kid_text);
 	o = json_pack("{s:o,s:o,s:o,s:s,s:o}", "country",
 	    country_json(w->api, &b), "expires",
 	    b.expires_ms != 0 ? ig_json_time((int64_t) (b.expires_ms / 1000))
 	                      : json_null(),
-	    "kid", ig_json_b64(b.kid, IG_KID_LEN, false), "hashType",
+	    "kid", json_string(kid_text), "hashType",
 	    ht != NULL ? ht : "UNKNOWN", "entries", entries);
 	if (o == NULL || json_array_size(entries) != b.n_hashes) {
 		json_decref(o);

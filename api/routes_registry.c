@@ -21,6 +21,7 @@
 #include "registry/base/isotime.h"
 #include "registry/base/log.h"
 #include "registry/codec/base64.h"
+#include "registry/codec/kid.h"
 #include "registry/crypto/crypto.h"
 #include "registry/entry.h"
 
@@ -174,6 +175,15 @@ cat_time(ig_api *api, const uint8_t kid[8], const uint8_t tp[32],
 	return p != NULL ? p->time_ms : 0;
 }
 
+/* The canonical spelling of a kid (standard Base64) as a JSON string. */
+static json_t *
+kid_json(const uint8_t kid[8])
+{
+	char t[IG_KID_TEXT_LEN + 1];
+	ig_kid_format(kid, t);
+	return json_string(t);
+}
+
 /* --- certificate JSON -------------------------------------------------------
  */
 
@@ -213,12 +223,11 @@ issuer_json(ig_api *api, const ig_registry_dsc *d)
 	t = cat_time(api, d->kid, d->thumbprint, d->origin, d->seq);
 	o = json_pack("{s:o,s:s,s:o,s:s,s:s,s:o,s:o,s:s,s:s%,s:s%,s:I,s:o,"
 	              "s:o}",
-	    "kid", ig_json_b64(d->kid, 8, false), "country", d->country,
-	    "thumbprint", ig_json_hex(d->thumbprint, 32), "subject", subj,
-	    "issuer", iss, "not_before", ig_json_time(nb), "not_after",
-	    ig_json_time(na), "key", key, "source",
-	    (const char *) d->source.ptr, d->source.len, "origin",
-	    (const char *) d->origin.ptr, d->origin.len, "seq",
+	    "kid", kid_json(d->kid), "country", d->country, "thumbprint",
+	    ig_json_hex(d->thumbprint, 32), "subject", subj, "issuer", iss,
+	    "not_before", ig_json_time(nb), "not_after", ig_json_time(na),
+	    "key", key, "source", (const char *) d->source.ptr, d->source.len,
+	    "origin", (const char *) d->origin.ptr, d->origin.len, "seq",
 	    (json_int_t) d->seq, "published",
 	    t != 0 ? ig_json_time((int64_t) (t / 1000)) : json_null(),
 	    "rawData", ig_json_b64(d->der.ptr, d->der.len, false));
@@ -289,22 +298,12 @@ ig_route_issuers(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 	ig_http_res_json(res, 200, json_pack("{s:o}", "issuers", c.out));
 }
 
-/* Decodes a path kid: base64url (or standard Base64), 8 bytes. */
+/* Decodes a path kid: any spelling codec/kid.h takes (standard Base64
+ * or base64url, padded or not, 16 hex digits, '/' raw or as "%2F"). */
 static bool
 kid_decode(const char *s, uint8_t kid[8])
 {
-	ig_buf b;
-	bool ok;
-	size_t n = strlen(s);
-	ig_buf_init(&b, 16);
-	ok = n <= 12
-	    && (ig_base64_decode(s, n, true, &b) == IG_OK
-	        || ig_base64_decode(s, n, false, &b) == IG_OK)
-	    && b.len == 8;
-	if (ok)
-		memcpy(kid, b.ptr, 8);
-	ig_buf_free(&b);
-	return ok;
+	return ig_kid_parse(s, strlen(s), kid) == IG_OK;
 }
 
 void
@@ -316,7 +315,8 @@ ig_route_issuer(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 
 	if (!kid_decode(req->tail, kid)) {
 		ig_http_res_error(res, 400, "bad_kid",
-		    "the kid must be 8 bytes in base64url");
+		    "the kid must be 8 bytes: Base64 or base64url (a '/' "
+		    "raw or as %%2F) or 16 hex digits");
 		return;
 	}
 	memset(&c, 0, sizeof(c));
@@ -344,8 +344,7 @@ ig_route_issuer(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 		return;
 	}
 	ig_http_res_json(res, 200,
-	    json_pack("{s:o,s:o}", "kid", ig_json_b64(kid, 8, true), "issuers",
-	        c.out));
+	    json_pack("{s:o,s:o}", "kid", kid_json(kid), "issuers", c.out));
 }
 
 /* --- revocations ------------------------------------------------------------
@@ -411,7 +410,8 @@ ig_route_revocation(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 
 	if (!kid_decode(req->tail, kid)) {
 		ig_http_res_error(res, 400, "bad_kid",
-		    "the kid must be 8 bytes in base64url");
+		    "the kid must be 8 bytes: Base64 or base64url (a '/' "
+		    "raw or as %%2F) or 16 hex digits");
 		return;
 	}
 	if (hash == NULL || !hash_decode(hash, h)) {
@@ -451,10 +451,9 @@ ig_route_revocation(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 		        "expires", ig_json_time((int64_t) (exp / 1000))));
 	}
 	ig_http_res_json(res, 200,
-	    json_pack("{s:o,s:o,s:b,s:b,s:o}", "kid",
-	        ig_json_b64(kid, 8, true), "hash", ig_json_hex(h, 16),
-	        "kid_known", known, "revoked", json_array_size(matches) > 0,
-	        "matches", matches));
+	    json_pack("{s:o,s:o,s:b,s:b,s:o}", "kid", kid_json(kid), "hash",
+	        ig_json_hex(h, 16), "kid_known", known, "revoked",
+	        json_array_size(matches) > 0, "matches", matches));
 }
 
 /* --- federation

@@ -57,6 +57,8 @@ const ig_route ig_routes_public[] = {
 	{ "GET", "/healthz", false, "/healthz", 0, ig_route_healthz, false },
 	{ "GET", "/readyz", false, "/readyz", 0, ig_route_readyz, false },
 	{ "GET", "/metrics", false, "/metrics", 0, ig_route_metrics, false },
+	{ "GET", "/v1/openapi.yaml", false, "/v1/openapi.yaml", 0,
+	    ig_route_openapi, false },
 	{ NULL, NULL, false, NULL, 0, NULL, false },
 };
 

@@ -32,6 +32,7 @@
 #include "node/localfed.h"
 #include "registry/base/alloc.h"
 #include "registry/base/isotime.h"
+#include "registry/codec/kid.h"
 #include "registry/crypto/crypto.h"
 #include "registry/hcert.h"
 #include "registry/hcert_issue.h"
@@ -347,12 +348,12 @@ ig_cmd_demo(int argc, char **argv)
 	}
 	{
 		uint8_t kid[8];
+		char kid_text[IG_KID_TEXT_LEN + 1];
 		ig_x509_kid(pki.dsc, kid);
-		printf("[3/7] test PKI: CSCA and DSC for SE (kid ");
-		for (size_t i = 0; i < 8; i++)
-			printf("%02x", kid[i]);
-		printf("), %d synthetic certificates (no personal data)\n",
-		    DEMO_CERTS);
+		ig_kid_format(kid, kid_text);
+		printf("[3/7] test PKI: CSCA and DSC for SE (kid %s), %d "
+		       "synthetic certificates (no personal data)\n",
+		    kid_text, DEMO_CERTS);
 	}
 
 	/* 4. publish at node1: the CSCA and DSC, then revocations */

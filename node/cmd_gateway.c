@@ -97,8 +97,8 @@ usage(FILE *f)
 	    "If-Modified-Since); DSCs\n"
 	    "                     the bridge published that are gone are "
 	    "deleted\n"
-	    "  --timeout-ms N     per network step, 1..600000 (default "
-	    "30000)\n"
+	    "  --timeout-ms N     per network step, %d..%d ms (default "
+	    "%d)\n"
 	    "  --log-level LEVEL  debug, info (default), warn, error\n"
 	    "  --allow-http       accept a plain http:// URL (local tests "
 	    "only)\n"
@@ -106,7 +106,9 @@ usage(FILE *f)
 	    "\n"
 	    "Exit status: 0 done, 1 the gateway or node failed part-way, 2 "
 	    "usage or\n"
-	    "input error, 70 internal error.\n");
+	    "input error, 70 internal error.\n",
+	    IG_GW_TIMEOUT_MS_MIN, IG_GW_TIMEOUT_MS_MAX,
+	    IG_GW_TIMEOUT_MS_DEFAULT);
 }
 
 static void
@@ -318,14 +320,16 @@ pull(int argc, char **argv)
 		ig_log_set_level(lv);
 	} else
 		ig_log_set_level(IG_LOG_INFO);
-	f.timeout_ms = 30000;
+	f.timeout_ms = IG_GW_TIMEOUT_MS_DEFAULT;
 	if (v[O_TIMEOUT] != NULL) {
 		char *end;
 		errno = 0;
 		long t = strtol(v[O_TIMEOUT], &end, 10);
-		if (errno != 0 || *end != '\0' || t < 1 || t > 600000) {
+		if (errno != 0 || *end != '\0' || t < IG_GW_TIMEOUT_MS_MIN
+		    || t > IG_GW_TIMEOUT_MS_MAX) {
 			fprintf(stderr,
-			    "intyg " CMD ": --timeout-ms must be 1..600000\n");
+			    "intyg " CMD ": --timeout-ms must be %d..%d\n",
+			    IG_GW_TIMEOUT_MS_MIN, IG_GW_TIMEOUT_MS_MAX);
 			goto out;
 		}
 		f.timeout_ms = (uint32_t) t;

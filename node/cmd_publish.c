@@ -35,6 +35,7 @@
 #include "registry/base/isotime.h"
 #include "registry/base/limits.h"
 #include "registry/codec/base64.h"
+#include "registry/codec/kid.h"
 #include "registry/crypto/crypto.h"
 #include "registry/entry.h"
 #include "registry/hcert.h"
@@ -75,8 +76,9 @@ usage(FILE *f)
 	    "[--expires TIME] HASH...\n"
 	    "        revoke hashes (Base64, 16 bytes) under the DSC with kid "
 	    "K (Base64\n"
-	    "        or base64url, 8 bytes); the revocation does not expire "
-	    "by default\n"
+	    "        or base64url, or 16 hex digits: 8 bytes); the "
+	    "revocation does not\n"
+	    "        expire by default\n"
 	    "  revoke --from-hcert [--expires TIME] HC1:...\n"
 	    "        revoke certificates: their signature, UCI and "
 	    "country+UCI hashes\n"
@@ -441,10 +443,10 @@ ops_rev(oplist *l, const args *a, bool put, int argc, char **argv, int i)
 		    what);
 		return IG_EXIT_USAGE;
 	}
-	if (!b64_exact(a->kid, IG_KID_LEN, w.kid)) {
+	if (ig_kid_parse(a->kid, strlen(a->kid), w.kid) != IG_OK) {
 		fprintf(stderr,
-		    "intyg " CMD ": --kid must be 8 bytes in Base64 or "
-		    "base64url, not '%s'\n",
+		    "intyg " CMD ": --kid must be 8 bytes in Base64, "
+		    "base64url or hex, not '%s'\n",
 		    a->kid);
 		return IG_EXIT_USAGE;
 	}
@@ -523,10 +525,10 @@ ops_remove(oplist *l, const args *a, ig_registry *reg, const char *origin,
 		return IG_EXIT_USAGE;
 	}
 	uint8_t kid[IG_KID_LEN];
-	if (!b64_exact(kid_text, IG_KID_LEN, kid)) {
+	if (ig_kid_parse(kid_text, strlen(kid_text), kid) != IG_OK) {
 		fprintf(stderr,
-		    "intyg " CMD ": KID must be 8 bytes in Base64 or "
-		    "base64url, not '%s'\n",
+		    "intyg " CMD ": KID must be 8 bytes in Base64, "
+		    "base64url or hex, not '%s'\n",
 		    kid_text);
 		return IG_EXIT_USAGE;
 	}

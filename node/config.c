@@ -10,9 +10,11 @@
  * keys are found. The first error wins and is reported with file, line
  * and key.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ini.h>
 
@@ -112,10 +114,10 @@ static const key_desc keys[] = {
 	{ "gateway", "ca_file", K_PATH, STR_FIELD(gw_ca_file), 0, 0, false },
 	{ "gateway", "interval_s", K_U32, NUM_FIELD(gw_interval_s), 10,
 	    7 * 86400, false },
-	/* One network step of a pull (node/httpc.h); 15 s is long for
-	 * one step of a healthy gateway. */
-	{ "gateway", "timeout_ms", K_U32, NUM_FIELD(gw_timeout_ms), 100, 15000,
-	    false },
+	/* One network step of a pull (node/httpc.h); the range and the
+	 * default are those of `intyg gateway pull --timeout-ms`. */
+	{ "gateway", "timeout_ms", K_U32, NUM_FIELD(gw_timeout_ms),
+	    IG_GW_TIMEOUT_MS_MIN, IG_GW_TIMEOUT_MS_MAX, false },
 	{ "gateway", "allow_http", K_BOOL, NUM_FIELD(gw_allow_http), 0, 0,
 	    false },
 };
@@ -136,6 +138,10 @@ typedef struct load_ctx {
 	bool failed;
 	char *why;
 	size_t why_len;
+	/* the first header of an unknown section; reported after the parse
+	 * unless a key in it (or another error) was reported first */
+	int unknown_line;
+	char unknown_name[64];
 } load_ctx;
 
 static void
@@ -150,6 +156,38 @@ fail(load_ctx *c, const char *section, const char *name, const char *msg)
 	else
 		snprintf(
 		    c->why, c->why_len, "%s:%d: %s", c->path, c->line, msg);
+}
+
+static bool
+section_known(const char *name, size_t len)
+{
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (strlen(keys[i].section) == len
+		    && memcmp(keys[i].section, name, len) == 0)
+			return true;
+	return false;
+}
+
+/* A section header names a known section, even when no key follows it
+ * (libinih calls the handler for keys only, so an empty unknown section
+ * would pass unseen). Malformed headers are left to libinih. */
+static void
+section_check(load_ctx *c, const char *line, size_t n)
+{
+	size_t i = 0, e;
+
+	while (i < n && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (i == n || line[i] != '[')
+		return;
+	for (e = i + 1; e < n && line[e] != ']'; e++)
+		;
+	if (e == n || section_known(line + i + 1, e - i - 1)
+	    || c->unknown_line != 0)
+		return;
+	c->unknown_line = c->line;
+	snprintf(c->unknown_name, sizeof(c->unknown_name), "%.*s",
+	    (int) (e - i - 1), line + i + 1);
 }
 
 /* The fgets-style reader: one line per call, counted. A line longer than
@@ -173,6 +211,7 @@ read_line(char *str, int num, void *stream)
 		memcpy(str, c->p, n);
 		str[n] = '\n';
 		str[n + 1] = '\0';
+		section_check(c, c->p, n);
 	}
 	if (n < c->left)
 		n++; /* the newline */
@@ -401,7 +440,7 @@ ig_config_default(ig_config *c)
 	c->api_stats_k = 10;
 	c->api_stats_rounding = 10;
 	c->gw_interval_s = 3600;
-	c->gw_timeout_ms = 10000;
+	c->gw_timeout_ms = IG_GW_TIMEOUT_MS_DEFAULT;
 }
 
 static bool
@@ -691,6 +730,11 @@ ig_config_load(const char *path, ig_config *out, char *why, size_t why_len)
 		else
 			snprintf(why, why_len, "%s: cannot be parsed", path);
 	}
+	if (!c->failed && c->unknown_line != 0) {
+		c->failed = true;
+		snprintf(why, why_len, "%s:%d: [%s]: unknown section", path,
+		    c->unknown_line, c->unknown_name);
+	}
 	if (!c->failed)
 		check_whole(c);
 	if (c->failed) {
@@ -703,4 +747,37 @@ out:
 	ig_free(c);
 	ig_buf_free(&file);
 	return err;
+}
+
+ig_err
+ig_config_data_dir_make(const ig_config *c, char *why, size_t why_len)
+{
+	char path[IG_PATH_MAX];
+	size_t len = strlen(c->data_dir);
+	struct stat st;
+
+	if (len == 0 || len >= sizeof(path)) {
+		snprintf(why, why_len, "data_dir: bad path");
+		return IG_EINVAL;
+	}
+	memcpy(path, c->data_dir, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		char saved = path[i];
+		if (saved != '/' && saved != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+			snprintf(why, why_len,
+			    "data_dir: cannot create %s: %s", path,
+			    strerror(errno));
+			return IG_EIO;
+		}
+		path[i] = saved;
+	}
+	if (stat(c->data_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(why, why_len, "data_dir: %s is not a directory",
+		    c->data_dir);
+		return IG_EIO;
+	}
+	return IG_OK;
 }

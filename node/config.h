@@ -86,7 +86,7 @@ typedef struct ig_config {
 	char gw_client_key[IG_PATH_MAX];
 	char gw_ca_file[IG_PATH_MAX]; /* "": the system bundle */
 	uint32_t gw_interval_s; /* 3600 */
-	uint32_t gw_timeout_ms; /* 10000, at most 15000 */
+	uint32_t gw_timeout_ms; /* IG_GW_TIMEOUT_MS_DEFAULT */
 	bool gw_allow_http; /* false */
 } ig_config;
 
@@ -101,6 +101,14 @@ void ig_config_default(ig_config *c);
  * settings). */
 IG_MUST_CHECK ig_err ig_config_load(
     const char *path, ig_config *out, char *why, size_t why_len);
+
+/* Creates c->data_dir and its missing parents, each with mode 0700
+ * (like mkdir -p; existing directories keep their mode). IG_EIO when a
+ * directory cannot be created or the path is not a directory, IG_EINVAL
+ * for an empty path; why says which. Called by the node before it opens
+ * the registry. */
+IG_MUST_CHECK ig_err ig_config_data_dir_make(
+    const ig_config *c, char *why, size_t why_len);
 
 /* True when url (nng form) names a loopback address: tcp:// (or
  * tls+tcp:// or http://) with host 127.x.y.z, [::1] or localhost, or

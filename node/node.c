@@ -519,6 +519,8 @@ ig_node_open(const ig_config *cfg, ig_node **out, char *why, size_t why_len)
 
 	if ((err = root_load(n, why, why_len)) != IG_OK)
 		goto fail;
+	if ((err = ig_config_data_dir_make(cfg, why, why_len)) != IG_OK)
+		goto fail;
 	if ((err = ig_registry_open(
 	         cfg->data_dir, ig_root_signed_bytes(n->root), &n->reg))
 	    != IG_OK) {

@@ -6,7 +6,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libssl-dev zlib1g-dev libnng-dev
 	librocksdb-dev libmsgpack-dev libcbor-dev libjansson-dev libinih-dev
-	libcmocka-dev clang-format ca-certificates "$@")
+	libcmocka-dev libyaml-dev clang-format ca-certificates "$@")
 # systemd: systemd-analyze checks the package's service (tests/package).
 pkgs+=(systemd)
 

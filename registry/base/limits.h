@@ -332,6 +332,15 @@
  * room for a gateway that ignores the page size of a small list. */
 #define IG_GW_LIST_BODY_MAX ((size_t) 16 << 20)
 
+/* The limit of one network step of a gateway pull (node/httpc.h:
+ * connect, send, response head, each part of the body), the same for
+ * `intyg gateway pull --timeout-ms` and `[gateway] timeout_ms`. 10 s is
+ * long for one step of a healthy gateway; 60 s leaves room for a slow
+ * link; below 100 ms a loaded loopback test fails for no reason. */
+#define IG_GW_TIMEOUT_MS_MIN     100
+#define IG_GW_TIMEOUT_MS_DEFAULT 10000
+#define IG_GW_TIMEOUT_MS_MAX     60000
+
 /* Entries the bridge asks for per trust-list page, and entries one
  * response may hold at most (a gateway that ignores paging). */
 #define IG_GW_PAGE_SIZE      100

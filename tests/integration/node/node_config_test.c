@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -89,6 +90,42 @@ main(void)
 	expect_error(GOOD "[gossip]\nspeed = 3\n",
 	    "bad.ini:8: [gossip] speed: unknown key");
 	expect_error(GOOD "[extra]\nx = 1\n", "[extra] x: unknown section");
+	/* an unknown section is an error even without keys */
+	expect_error(GOOD "[extra]\n", "bad.ini:7: [extra]: unknown section");
+	expect_error(GOOD "[extra]\n[gossip]\nperiod_ms = 250\n",
+	    "bad.ini:7: [extra]: unknown section");
+	expect_error(GOOD "[Node]\n", "bad.ini:7: [Node]: unknown section");
+
+	/* [gateway] timeout_ms: the range and default of the CLI's
+	 * --timeout-ms, from registry/base/limits.h */
+	{
+		char text[1024], want[128];
+		const char *gw = "[gateway]\nurl = https://gw.example\n"
+		                 "anchor = ta.pem\nstate_file = gw.state\n";
+		p = write_cfg("gw.ini",
+		    GOOD "[gateway]\nurl = "
+		         "https://gw.example\nanchor = "
+		         "ta.pem\nstate_file = gw.state\n");
+		H_CHECK(ig_config_load(p, &c, why, sizeof(why)) == IG_OK,
+		    "gateway: %s", why);
+		H_CHECK(c.gw_timeout_ms == IG_GW_TIMEOUT_MS_DEFAULT,
+		    "gateway timeout default %u", (unsigned) c.gw_timeout_ms);
+		snprintf(text, sizeof(text), GOOD "%stimeout_ms = %d\n", gw,
+		    IG_GW_TIMEOUT_MS_MAX);
+		p = write_cfg("gw.ini", text);
+		H_CHECK(ig_config_load(p, &c, why, sizeof(why)) == IG_OK
+		        && c.gw_timeout_ms == IG_GW_TIMEOUT_MS_MAX,
+		    "gateway timeout max: %s", why);
+		snprintf(want, sizeof(want),
+		    "[gateway] timeout_ms: not a decimal integer in %d..%d",
+		    IG_GW_TIMEOUT_MS_MIN, IG_GW_TIMEOUT_MS_MAX);
+		snprintf(text, sizeof(text), GOOD "%stimeout_ms = %d\n", gw,
+		    IG_GW_TIMEOUT_MS_MAX + 1);
+		expect_error(text, want);
+		snprintf(text, sizeof(text), GOOD "%stimeout_ms = %d\n", gw,
+		    IG_GW_TIMEOUT_MS_MIN - 1);
+		expect_error(text, want);
+	}
 	expect_error(
 	    GOOD "id = se-2\n", "bad.ini:7: [node] id: key given twice");
 	expect_error(GOOD "log_level = loud\n", "[node] log_level");
@@ -108,6 +145,46 @@ main(void)
 	expect_error(GOOD "[gossip]\nreconnect_min_ms = 900\n"
 	                  "reconnect_max_ms = 100\n",
 	    "reconnect_min_ms: larger than");
+
+	/* data_dir: created with its missing parents, mode 0700 */
+	{
+		char d[600];
+		struct stat st;
+		p = write_cfg("deep.ini",
+		    "[node]\nid = se-1\ndata_dir = a/b/data\nkeys_dir = k\n"
+		    "root_file = r\nroot_hash = "
+		    "00112233445566778899aabbccddeeff00112233445566778899aabbc"
+		    "c"
+		    "ddeeff\n");
+		H_CHECK(ig_config_load(p, &c, why, sizeof(why)) == IG_OK,
+		    "deep: %s", why);
+		H_CHECK(ig_config_data_dir_make(&c, why, sizeof(why)) == IG_OK,
+		    "data_dir_make: %s", why);
+		const char *sub[] = { "a", "a/b", "a/b/data" };
+		for (size_t i = 0; i < 3; i++) {
+			snprintf(d, sizeof(d), "%s/%s", dir, sub[i]);
+			H_CHECK(stat(d, &st) == 0 && S_ISDIR(st.st_mode)
+			        && (st.st_mode & 0777) == 0700,
+			    "%s: not a directory of mode 0700", d);
+		}
+		/* again: existing directories are fine */
+		H_CHECK(ig_config_data_dir_make(&c, why, sizeof(why)) == IG_OK,
+		    "data_dir_make again: %s", why);
+		/* a file in the way */
+		snprintf(d, sizeof(d), "%s/file", dir);
+		H_CHECK(ig_file_write(d, "x", 1, 0600) == IG_OK, "file");
+		p = write_cfg("deep.ini",
+		    "[node]\nid = se-1\ndata_dir = file/data\nkeys_dir = k\n"
+		    "root_file = r\nroot_hash = "
+		    "00112233445566778899aabbccddeeff00112233445566778899aabbc"
+		    "c"
+		    "ddeeff\n");
+		H_CHECK(ig_config_load(p, &c, why, sizeof(why)) == IG_OK,
+		    "deep: %s", why);
+		H_CHECK(ig_config_data_dir_make(&c, why, sizeof(why)) != IG_OK
+		        && strstr(why, "data_dir") != NULL,
+		    "a file in the way: %s", why);
+	}
 
 	/* intyg node exits 2 on a bad config and names it */
 	{

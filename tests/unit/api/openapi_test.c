@@ -1,6 +1,9 @@
 /*
  * openapi_test.c - docs/openapi.yaml describes every route of the code
- * (path and method, public and admin), and nothing the code lacks.
+ * (path and method, public and admin), and nothing the code lacks; and
+ * every operation documents the refusals any route gives (405, 414; 429
+ * on the rate-limited public listener). What the node really answers is
+ * checked against the document by node_contract_test.
  *
  * The check reads the document's "paths:" section by indentation: a path
  * is a line "  /...:" and its operations are the lines "    get:",
@@ -46,6 +49,54 @@ lower(const char *s, char *out)
 	for (; *s != '\0'; s++, out++)
 		*out = (char) (*s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s);
 	*out = '\0';
+}
+
+/* True when the operation (path, method) documents the status code:
+ * a line "        'CODE':" inside its block. */
+static bool
+has_status(const char *path, const char *method, const char *code)
+{
+	char key[256], op[32], st[32];
+	const char *p, *q, *end;
+	snprintf(key, sizeof(key), "\n  %s:\n", path);
+	snprintf(op, sizeof(op), "\n    %s:", method);
+	snprintf(st, sizeof(st), "\n        '%s':", code);
+	if ((p = strstr((const char *) doc.ptr, key)) == NULL
+	    || (q = strstr(p, op)) == NULL)
+		return false;
+	/* The operation's block ends at the next line indented by four or
+	 * less. */
+	for (end = q + 1; (end = strstr(end, "\n")) != NULL; end++)
+		if (strncmp(end, "\n     ", 6) != 0)
+			break;
+	p = strstr(q, st);
+	return p != NULL && (end == NULL || p < end);
+}
+
+static void
+test_generic_statuses_documented(void **state)
+{
+	(void) state;
+	for (const ig_route *r = ig_routes_public; r->method != NULL; r++) {
+		char m[16];
+		lower(r->method, m);
+		for (size_t i = 0; i < 3; i++) {
+			const char *c
+			    = (const char *[]) { "405", "414", "429" }[i];
+			if (!has_status(r->openapi, m, c))
+				fprintf(stderr, "%s %s: %s not documented\n",
+				    r->method, r->openapi, c);
+			assert_true(has_status(r->openapi, m, c));
+		}
+	}
+	for (const ig_route *r = ig_routes_admin; r->method != NULL; r++) {
+		char m[16];
+		lower(r->method, m);
+		assert_true(has_status(r->openapi, m, "405"));
+		assert_true(has_status(r->openapi, m, "414"));
+	}
+	/* the helper itself: a status no operation has */
+	assert_false(has_status("/healthz", "get", "418"));
 }
 
 static void
@@ -106,6 +157,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_route_documented),
 		cmocka_unit_test(test_every_documented_path_routed),
+		cmocka_unit_test(test_generic_statuses_documented),
 	};
 	const char *src = getenv("IG_SRC_DIR");
 	char path[1024];
