@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 
+#include "node/admin_link.h"
 #include "registry/base/err.h"
 #include "registry/base/limits.h"
 #include "registry/entry.h"
@@ -93,6 +94,20 @@ IG_MUST_CHECK ig_err ig_admin_verify(const char *addr, const char *token,
  * id is not its peer (nothing changed), IG_ESTATE when it runs without
  * gossip, IG_EINVAL for a missing or wrong token. */
 IG_MUST_CHECK ig_err ig_admin_block(const char *addr, const char *token,
+    const char *const *ids, size_t n, bool block, char *why, size_t why_len);
+
+/* The same calls through a link (node/admin_link.h): bounded by
+ * link->timeout_ms, and link->unreachable tells a failure of the
+ * transport from the node's refusal. The commands use these. */
+IG_MUST_CHECK ig_err ig_admin_publish_via(ig_admin_link *link,
+    const ig_entry_op *ops, size_t nops, uint64_t *seq, char *why,
+    size_t why_len);
+IG_MUST_CHECK ig_err ig_admin_status_get_via(
+    ig_admin_link *link, ig_admin_status *out, char *why, size_t why_len);
+IG_MUST_CHECK ig_err ig_admin_verify_via(ig_admin_link *link,
+    const char *const *texts, size_t n, int64_t at, ig_admin_verdict *out,
+    char *why, size_t why_len);
+IG_MUST_CHECK ig_err ig_admin_block_via(ig_admin_link *link,
     const char *const *ids, size_t n, bool block, char *why, size_t why_len);
 
 #endif

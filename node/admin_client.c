@@ -20,16 +20,17 @@
 #include <nng/protocol/reqrep0/req.h>
 
 #include "node/admin.h"
+#include "node/admin_link.h"
 #include "node/nng_util.h"
 #include "registry/base/alloc.h"
 #include "registry/base/buf.h"
 #include "registry/base/limits.h"
 #include "registry/codec/msgpack_util.h"
 
-/* How long a reply may take: a publication waits for a synced write,
- * a status for a digest over the whole store. */
-#define ADMIN_RECV_TIMEOUT_MS 120000
-#define ADMIN_SEND_TIMEOUT_MS 10000
+/* How long a call may take when the caller sets no bound: a
+ * publication waits for a synced write, a status for a digest over the
+ * whole store. */
+#define ADMIN_TIMEOUT_MS 120000
 
 /* Nesting of a reply: [true, {"heads": [[...]]}]. */
 #define REPLY_DEPTH 4
@@ -45,66 +46,6 @@ write_header(
 		ig_msgpack_cstr_write(w, token);
 	else
 		ig_msgpack_nil_write(w);
-}
-
-/* One round trip. On success *reply is an owned message. */
-static ig_err
-roundtrip(
-    const char *addr, ig_slice req, nng_msg **reply, char *why, size_t why_len)
-{
-	nng_socket sock;
-	nng_msg *m = NULL;
-	ig_err err;
-	int rv;
-
-	if ((rv = nng_req0_open(&sock)) != 0) {
-		snprintf(why, why_len, "socket: %s", nng_strerror(rv));
-		return ig_nng_err(rv);
-	}
-	if ((rv = nng_socket_set_size(
-	         sock, NNG_OPT_RECVMAXSZ, IG_ADMIN_REPLY_MAX))
-	        != 0
-	    || (rv = nng_socket_set_ms(
-	            sock, NNG_OPT_RECVTIMEO, ADMIN_RECV_TIMEOUT_MS))
-	        != 0
-	    || (rv = nng_socket_set_ms(
-	            sock, NNG_OPT_SENDTIMEO, ADMIN_SEND_TIMEOUT_MS))
-	        != 0
-	    || (rv = nng_socket_set_ms(
-	            sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE))
-	        != 0) {
-		snprintf(why, why_len, "socket options: %s", nng_strerror(rv));
-		err = ig_nng_err(rv);
-		goto out;
-	}
-	if ((rv = nng_dial(sock, addr, NULL, 0)) != 0) {
-		snprintf(why, why_len, "cannot connect to %s: %s", addr,
-		    nng_strerror(rv));
-		err = ig_nng_err(rv);
-		goto out;
-	}
-	if ((err = ig_nng_msg_from(req, &m)) != IG_OK) {
-		snprintf(why, why_len, "out of memory");
-		goto out;
-	}
-	if ((rv = nng_sendmsg(sock, m, 0)) != 0) {
-		nng_msg_free(m);
-		snprintf(
-		    why, why_len, "sending to %s: %s", addr, nng_strerror(rv));
-		err = ig_nng_err(rv);
-		goto out;
-	}
-	if ((rv = nng_recvmsg(sock, &m, 0)) != 0) {
-		snprintf(why, why_len, "no reply from %s: %s", addr,
-		    nng_strerror(rv));
-		err = ig_nng_err(rv);
-		goto out;
-	}
-	*reply = m;
-	err = IG_OK;
-out:
-	nng_close(sock);
-	return err;
 }
 
 /* Decodes the reply's envelope. On IG_OK *items and *n are the elements after
@@ -154,8 +95,8 @@ fail:
 }
 
 ig_err
-ig_admin_publish(const char *addr, const char *token, const ig_entry_op *ops,
-    size_t nops, uint64_t *seq, char *why, size_t why_len)
+ig_admin_publish_via(ig_admin_link *link, const ig_entry_op *ops, size_t nops,
+    uint64_t *seq, char *why, size_t why_len)
 {
 	static const char placeholder[] = "admin";
 	ig_buf eb, sb, req;
@@ -186,13 +127,14 @@ ig_admin_publish(const char *addr, const char *token, const ig_entry_op *ops,
 		goto out;
 	}
 	ig_msgpack_writer_init(&w, &req);
-	write_header(&w, 4, "publish", token);
+	write_header(&w, 4, "publish", link->token);
 	ig_msgpack_bin_write(&w, ig_buf_slice(&sb));
 	if ((err = ig_msgpack_writer_err(&w)) != IG_OK) {
 		snprintf(why, why_len, "request too large");
 		goto out;
 	}
-	if ((err = roundtrip(addr, ig_buf_slice(&req), &m, why, why_len))
+	if ((err = ig_admin_link_roundtrip(
+	         link, ig_buf_slice(&req), ADMIN_TIMEOUT_MS, &m, why, why_len))
 	    != IG_OK)
 		goto out;
 	if ((err = reply_open(m, &u, &items, &n, why, why_len)) != IG_OK)
@@ -337,8 +279,8 @@ status_decode(const msgpack_object *map, ig_admin_status *st)
 }
 
 ig_err
-ig_admin_status_get(const char *addr, const char *token, ig_admin_status *out,
-    char *why, size_t why_len)
+ig_admin_status_get_via(
+    ig_admin_link *link, ig_admin_status *out, char *why, size_t why_len)
 {
 	ig_buf req;
 	ig_msgpack_writer w;
@@ -351,12 +293,13 @@ ig_admin_status_get(const char *addr, const char *token, ig_admin_status *out,
 
 	ig_buf_init(&req, IG_ADMIN_MSG_MAX);
 	ig_msgpack_writer_init(&w, &req);
-	write_header(&w, 3, "status", token);
+	write_header(&w, 3, "status", link->token);
 	if ((err = ig_msgpack_writer_err(&w)) != IG_OK) {
 		snprintf(why, why_len, "request too large");
 		goto out;
 	}
-	if ((err = roundtrip(addr, ig_buf_slice(&req), &m, why, why_len))
+	if ((err = ig_admin_link_roundtrip(
+	         link, ig_buf_slice(&req), ADMIN_TIMEOUT_MS, &m, why, why_len))
 	    != IG_OK)
 		goto out;
 	if ((err = reply_open(m, &u, &items, &n, why, why_len)) != IG_OK)
@@ -381,8 +324,8 @@ out:
 }
 
 ig_err
-ig_admin_verify(const char *addr, const char *token, const char *const *texts,
-    size_t n, int64_t at, ig_admin_verdict *out, char *why, size_t why_len)
+ig_admin_verify_via(ig_admin_link *link, const char *const *texts, size_t n,
+    int64_t at, ig_admin_verdict *out, char *why, size_t why_len)
 {
 	ig_buf req;
 	ig_msgpack_writer w;
@@ -400,7 +343,7 @@ ig_admin_verify(const char *addr, const char *token, const char *const *texts,
 		goto out;
 	}
 	ig_msgpack_writer_init(&w, &req);
-	write_header(&w, 5, "verify", token);
+	write_header(&w, 5, "verify", link->token);
 	ig_msgpack_uint_write(&w, (uint64_t) at);
 	ig_msgpack_array_write(&w, n);
 	for (size_t i = 0; i < n; i++)
@@ -409,7 +352,8 @@ ig_admin_verify(const char *addr, const char *token, const char *const *texts,
 		snprintf(why, why_len, "request too large");
 		goto out;
 	}
-	if ((err = roundtrip(addr, ig_buf_slice(&req), &m, why, why_len))
+	if ((err = ig_admin_link_roundtrip(
+	         link, ig_buf_slice(&req), ADMIN_TIMEOUT_MS, &m, why, why_len))
 	    != IG_OK)
 		goto out;
 	if ((err = reply_open(m, &u, &items, &k, why, why_len)) != IG_OK)
@@ -449,8 +393,8 @@ out:
 }
 
 ig_err
-ig_admin_block(const char *addr, const char *token, const char *const *ids,
-    size_t n, bool block, char *why, size_t why_len)
+ig_admin_block_via(ig_admin_link *link, const char *const *ids, size_t n,
+    bool block, char *why, size_t why_len)
 {
 	ig_buf req;
 	ig_msgpack_writer w;
@@ -477,7 +421,7 @@ ig_admin_block(const char *addr, const char *token, const char *const *ids,
 		}
 	}
 	ig_msgpack_writer_init(&w, &req);
-	write_header(&w, 4, block ? "block" : "unblock", token);
+	write_header(&w, 4, block ? "block" : "unblock", link->token);
 	ig_msgpack_array_write(&w, n);
 	for (size_t i = 0; i < n; i++)
 		ig_msgpack_cstr_write(&w, ids[i]);
@@ -485,7 +429,8 @@ ig_admin_block(const char *addr, const char *token, const char *const *ids,
 		snprintf(why, why_len, "request too large");
 		goto out;
 	}
-	if ((err = roundtrip(addr, ig_buf_slice(&req), &m, why, why_len))
+	if ((err = ig_admin_link_roundtrip(
+	         link, ig_buf_slice(&req), ADMIN_TIMEOUT_MS, &m, why, why_len))
 	    != IG_OK)
 		goto out;
 	if ((err = reply_open(m, &u, &items, &k, why, why_len)) != IG_OK)
@@ -505,4 +450,39 @@ out:
 		nng_msg_free(m);
 	ig_buf_free(&req);
 	return err;
+}
+
+/* The calls without a bound of their own: the default bound, and the
+ * transport's failures are not told apart. */
+
+ig_err
+ig_admin_publish(const char *addr, const char *token, const ig_entry_op *ops,
+    size_t nops, uint64_t *seq, char *why, size_t why_len)
+{
+	ig_admin_link l = { addr, token, 0, false };
+	return ig_admin_publish_via(&l, ops, nops, seq, why, why_len);
+}
+
+ig_err
+ig_admin_status_get(const char *addr, const char *token, ig_admin_status *out,
+    char *why, size_t why_len)
+{
+	ig_admin_link l = { addr, token, 0, false };
+	return ig_admin_status_get_via(&l, out, why, why_len);
+}
+
+ig_err
+ig_admin_verify(const char *addr, const char *token, const char *const *texts,
+    size_t n, int64_t at, ig_admin_verdict *out, char *why, size_t why_len)
+{
+	ig_admin_link l = { addr, token, 0, false };
+	return ig_admin_verify_via(&l, texts, n, at, out, why, why_len);
+}
+
+ig_err
+ig_admin_block(const char *addr, const char *token, const char *const *ids,
+    size_t n, bool block, char *why, size_t why_len)
+{
+	ig_admin_link l = { addr, token, 0, false };
+	return ig_admin_block_via(&l, ids, n, block, why, why_len);
 }

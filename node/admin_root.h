@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "node/admin_link.h"
 #include "registry/base/buf.h"
 #include "registry/base/err.h"
 #include "registry/codec/msgpack_util.h"
@@ -40,6 +41,12 @@
  * a transport error (nng's, translated), a refusal (the node's ig_err),
  * IG_EFORMAT for a malformed reply, IG_ETOOBIG, IG_ENOMEM. */
 IG_MUST_CHECK ig_err ig_admin_root_submit(const char *addr, const char *token,
+    ig_slice signed_root, uint64_t *serial, bool *changed, char *why,
+    size_t why_len);
+
+/* The same through a link (node/admin_link.h): bounded by
+ * link->timeout_ms, link->unreachable set for a transport failure. */
+IG_MUST_CHECK ig_err ig_admin_root_submit_via(ig_admin_link *link,
     ig_slice signed_root, uint64_t *serial, bool *changed, char *why,
     size_t why_len);
 

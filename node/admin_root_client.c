@@ -10,6 +10,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 
+#include "node/admin_link.h"
 #include "node/admin_root.h"
 #include "node/nng_util.h"
 #include "registry/base/limits.h"
@@ -17,72 +18,10 @@
 
 /* A root is checked with a few hundred signature verifications at most
  * and written with one synced write. */
-#define ROOT_RECV_TIMEOUT_MS 60000
-#define ROOT_SEND_TIMEOUT_MS 10000
+#define ROOT_TIMEOUT_MS 60000
 
 /* Nesting of a reply: [true, serial, changed]. */
 #define REPLY_DEPTH 2
-
-/* One round trip; on IG_OK *reply is an owned message. */
-static ig_err
-roundtrip(
-    const char *addr, ig_slice req, nng_msg **reply, char *why, size_t why_len)
-{
-	nng_socket sock;
-	nng_msg *m = NULL;
-	ig_err err;
-	int rv;
-
-	if ((rv = nng_req0_open(&sock)) != 0) {
-		(void) snprintf(why, why_len, "socket: %s", nng_strerror(rv));
-		return ig_nng_err(rv);
-	}
-	if ((rv = nng_socket_set_size(
-	         sock, NNG_OPT_RECVMAXSZ, IG_ADMIN_REPLY_MAX))
-	        != 0
-	    || (rv = nng_socket_set_ms(
-	            sock, NNG_OPT_RECVTIMEO, ROOT_RECV_TIMEOUT_MS))
-	        != 0
-	    || (rv = nng_socket_set_ms(
-	            sock, NNG_OPT_SENDTIMEO, ROOT_SEND_TIMEOUT_MS))
-	        != 0
-	    || (rv = nng_socket_set_ms(
-	            sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE))
-	        != 0) {
-		(void) snprintf(
-		    why, why_len, "socket options: %s", nng_strerror(rv));
-		err = ig_nng_err(rv);
-		goto out;
-	}
-	if ((rv = nng_dial(sock, addr, NULL, 0)) != 0) {
-		(void) snprintf(why, why_len, "cannot connect to %s: %s", addr,
-		    nng_strerror(rv));
-		err = ig_nng_err(rv);
-		goto out;
-	}
-	if ((err = ig_nng_msg_from(req, &m)) != IG_OK) {
-		(void) snprintf(why, why_len, "out of memory");
-		goto out;
-	}
-	if ((rv = nng_sendmsg(sock, m, 0)) != 0) {
-		nng_msg_free(m);
-		(void) snprintf(
-		    why, why_len, "sending to %s: %s", addr, nng_strerror(rv));
-		err = ig_nng_err(rv);
-		goto out;
-	}
-	if ((rv = nng_recvmsg(sock, &m, 0)) != 0) {
-		(void) snprintf(why, why_len, "no reply from %s: %s", addr,
-		    nng_strerror(rv));
-		err = ig_nng_err(rv);
-		goto out;
-	}
-	*reply = m;
-	err = IG_OK;
-out:
-	nng_close(sock);
-	return err;
-}
 
 /* Decodes [true, serial, changed] or [false, code, name, message]. */
 static ig_err
@@ -134,7 +73,7 @@ out:
 }
 
 ig_err
-ig_admin_root_submit(const char *addr, const char *token, ig_slice signed_root,
+ig_admin_root_submit_via(ig_admin_link *link, ig_slice signed_root,
     uint64_t *serial, bool *changed, char *why, size_t why_len)
 {
 	ig_msgpack_writer w;
@@ -152,8 +91,8 @@ ig_admin_root_submit(const char *addr, const char *token, ig_slice signed_root,
 	ig_msgpack_array_write(&w, 4);
 	ig_msgpack_uint_write(&w, 1);
 	ig_msgpack_cstr_write(&w, "root");
-	if (token != NULL)
-		ig_msgpack_cstr_write(&w, token);
+	if (link->token != NULL)
+		ig_msgpack_cstr_write(&w, link->token);
 	else
 		ig_msgpack_nil_write(&w);
 	ig_msgpack_bin_write(&w, signed_root);
@@ -161,7 +100,8 @@ ig_admin_root_submit(const char *addr, const char *token, ig_slice signed_root,
 		(void) snprintf(why, why_len, "request too large");
 		goto out;
 	}
-	if ((err = roundtrip(addr, ig_buf_slice(&req), &m, why, why_len))
+	if ((err = ig_admin_link_roundtrip(
+	         link, ig_buf_slice(&req), ROOT_TIMEOUT_MS, &m, why, why_len))
 	    != IG_OK)
 		goto out;
 	err = reply_decode(m, serial, changed, why, why_len);
@@ -169,4 +109,13 @@ ig_admin_root_submit(const char *addr, const char *token, ig_slice signed_root,
 out:
 	ig_buf_free(&req);
 	return err;
+}
+
+ig_err
+ig_admin_root_submit(const char *addr, const char *token, ig_slice signed_root,
+    uint64_t *serial, bool *changed, char *why, size_t why_len)
+{
+	ig_admin_link l = { addr, token, 0, false };
+	return ig_admin_root_submit_via(
+	    &l, signed_root, serial, changed, why, why_len);
 }

@@ -590,6 +590,12 @@ ig_admin_server_start(ig_admin_server *s, char *why, size_t why_len)
 	nng_thread_set_name(s->thr, "ig:admin");
 	IG_INFO(SUB, "admin listening on %s%s", s->url,
 	    s->token_len > 0 ? " (token required)" : "");
+	if (s->token_len == 0)
+		IG_WARN(SUB,
+		    "the admin endpoint %s has no token: anyone who can "
+		    "connect to it may publish in this member's name, block "
+		    "peers and submit roots; set [admin] token_file",
+		    s->url);
 	return IG_OK;
 }
 

@@ -8,7 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "node/admin_link.h"
+#include "node/commands.h"
+#include "registry/base/alloc.h"
+#include "registry/base/buf.h"
 #include "registry/base/isotime.h"
+#include "registry/crypto/crypto.h"
 #include "registry/base/limits.h"
 
 /* Calls fn for each non-empty line of standard input, without its line
@@ -78,4 +83,48 @@ ig_cli_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 		return IG_EFORMAT;
 	*out = (int64_t) v;
 	return IG_OK;
+}
+
+int
+ig_cli_exit_remote(ig_err e, bool unreachable)
+{
+	if (unreachable)
+		return IG_EXIT_UNAVAILABLE;
+	if (e == IG_ENOMEM || e == IG_EINTERNAL)
+		return IG_EXIT_SOFTWARE;
+	return IG_EXIT_NEGATIVE;
+}
+
+ig_err
+ig_cli_parse_timeout(const char *s, uint32_t *ms)
+{
+	int64_t v;
+	ig_err e = ig_cli_parse_int(s, 1, IG_ADMIN_TIMEOUT_S_MAX, &v);
+	if (e != IG_OK)
+		return e;
+	*ms = (uint32_t) v * 1000u;
+	return IG_OK;
+}
+
+bool
+ig_cli_read_token(const char *path, char *buf, size_t size)
+{
+	ig_buf b;
+	size_t n;
+	bool ok = false;
+
+	ig_buf_init(&b, IG_ADMIN_TOKEN_MAX + 2);
+	if (ig_buf_read_file(&b, path) == IG_OK) {
+		n = b.len;
+		while (n > 0 && (b.ptr[n - 1] == '\n' || b.ptr[n - 1] == '\r'))
+			n--;
+		if (n > 0 && n < size) {
+			memcpy(buf, b.ptr, n);
+			buf[n] = '\0';
+			ok = true;
+		}
+		ig_wipe(b.ptr, b.len);
+	}
+	ig_buf_free(&b);
+	return ok;
 }

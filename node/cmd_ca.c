@@ -30,6 +30,7 @@
 
 #include "node/cli.h"
 #include "node/commands.h"
+#include "node/keyfiles.h"
 #include "registry/base/buf.h"
 #include "registry/base/isotime.h"
 #include "registry/base/limits.h"
@@ -270,6 +271,11 @@ static int
 load_key(const char *cmd, const char *path, ig_privkey **out)
 {
 	ig_buf pem;
+	char why[512];
+	if (ig_keyfiles_private_check(path, why, sizeof(why)) != IG_OK) {
+		fprintf(stderr, "intyg %s: %s\n", cmd, why);
+		return IG_EXIT_DATA;
+	}
 	ig_buf_init(&pem, PEM_MAX);
 	ig_err e = ig_buf_reserve(&pem, KEY_PEM_RESERVE);
 	int err = 0;

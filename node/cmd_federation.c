@@ -51,9 +51,6 @@
  * bytes in PEM, JSON-escaped, plus the short fields. */
 #define MEMBER_FILE_MAX (4 * IG_CERT_DER_MAX)
 
-/* sysexits' EX_UNAVAILABLE: the node could not be reached. */
-#define EXIT_UNAVAILABLE 69
-
 static const struct {
 	const char *name;
 	unsigned bit;
@@ -1446,6 +1443,7 @@ usage_submit(FILE *f)
 	fprintf(f,
 	    "usage: intyg federation submit --node ADDR --root FILE "
 	    "[--token-file FILE]\n"
+	    "                               [--timeout S]\n"
 	    "\n"
 	    "Sends a signed root N+1 to a running node's admin endpoint. "
 	    "The node\n"
@@ -1459,11 +1457,18 @@ usage_submit(FILE *f)
 	    "ipc:///run/intyg/admin)\n"
 	    "  --root FILE        the signed root (required)\n"
 	    "  --token-file FILE  file holding the admin token\n"
+	    "  --timeout S        give up after S seconds (default %d)\n"
 	    "  -h, --help         this text\n"
 	    "\n"
-	    "Exit status: 0 accepted (or held already), 1 refused by the "
-	    "node,\n"
-	    "2 usage error, 69 node unreachable.\n");
+	    "Exit status: 0 accepted (or this very root held already), 1 "
+	    "refused by\n"
+	    "the node, or older than the node's root (nothing changes), 2 "
+	    "usage\n"
+	    "error, 3 the node did not answer, 4 the root or token file "
+	    "cannot be\n"
+	    "read.\n"
+	    "\n" IG_CLI_EXIT_HELP,
+	    IG_ADMIN_TIMEOUT_S_DEFAULT);
 }
 
 static int
@@ -1474,12 +1479,16 @@ fed_submit(int argc, char **argv)
 		{ "node", required_argument, NULL, 'n' },
 		{ "root", required_argument, NULL, 'r' },
 		{ "token-file", required_argument, NULL, 't' },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *addr = NULL, *root_path = NULL, *token_path = NULL;
+	ig_admin_link link
+	    = { NULL, NULL, IG_ADMIN_TIMEOUT_S_DEFAULT * 1000u, false };
+	ig_root *sub = NULL;
 	ig_buf rb, token;
-	uint64_t serial = 0;
+	uint64_t serial = 0, sub_serial;
 	bool changed = false;
 	char why[512];
 	int rc = IG_EXIT_USAGE, c;
@@ -1499,6 +1508,15 @@ fed_submit(int argc, char **argv)
 		case 't':
 			token_path = optarg;
 			break;
+		case 'T':
+			if (ig_cli_parse_timeout(optarg, &link.timeout_ms)
+			    != IG_OK) {
+				fprintf(stderr,
+				    "intyg %s: --timeout: 1..%d seconds\n",
+				    cmd, IG_ADMIN_TIMEOUT_S_MAX);
+				goto out;
+			}
+			break;
 		case 'h':
 			usage_submit(stdout);
 			rc = IG_EXIT_OK;
@@ -1516,9 +1534,18 @@ fed_submit(int argc, char **argv)
 	}
 	ig_buf_free(&rb);
 	if ((e = ig_regopen_read_root(cmd, root_path, &rb)) != IG_OK) {
-		rc = e == IG_ENOMEM ? IG_EXIT_SOFTWARE : IG_EXIT_USAGE;
+		rc = e == IG_ENOMEM ? IG_EXIT_SOFTWARE : IG_EXIT_DATA;
 		goto out;
 	}
+	/* Its serial, to tell "held already" from "older than the node's". */
+	if ((e = ig_root_decode(ig_buf_slice(&rb), &sub)) != IG_OK) {
+		fprintf(stderr, "intyg %s: %s: not a signed root: %s\n", cmd,
+		    root_path, ig_strerror(e));
+		rc = e == IG_ENOMEM ? IG_EXIT_SOFTWARE : IG_EXIT_DATA;
+		goto out;
+	}
+	sub_serial = ig_root_serial(sub);
+	rc = IG_EXIT_DATA; /* the token file, next */
 	if (token_path != NULL) {
 		if ((e = ig_buf_reserve(&token, IG_ADMIN_TOKEN_MAX + 2))
 		        != IG_OK
@@ -1540,20 +1567,33 @@ fed_submit(int argc, char **argv)
 			goto out;
 		}
 	}
-	e = ig_admin_root_submit(addr,
-	    token_path != NULL ? (const char *) token.ptr : NULL,
-	    ig_buf_slice(&rb), &serial, &changed, why, sizeof(why));
+	link.addr = addr;
+	link.token = token_path != NULL ? (const char *) token.ptr : NULL;
+	e = ig_admin_root_submit_via(
+	    &link, ig_buf_slice(&rb), &serial, &changed, why, sizeof(why));
 	if (e != IG_OK) {
 		fprintf(
 		    stderr, "intyg %s: %s [%s]\n", cmd, why, ig_err_name(e));
-		rc = e < IG_EUNKNOWNORIGIN ? EXIT_UNAVAILABLE
-		                           : IG_EXIT_NEGATIVE;
+		rc = ig_cli_exit_remote(e, link.unreachable);
 		goto out;
 	}
 	printf("{\"serial\": %llu, \"accepted\": %s}\n",
 	    (unsigned long long) serial, changed ? "true" : "false");
+	if (!changed && serial > sub_serial) {
+		/* The node holds this root in its chain, and newer ones:
+		 * submitting it changed nothing, which the operator who
+		 * meant to move the federation on must hear. */
+		fprintf(stderr,
+		    "intyg %s: %s is serial %llu, older than the node's "
+		    "current root (serial %llu): nothing changed\n",
+		    cmd, root_path, (unsigned long long) sub_serial,
+		    (unsigned long long) serial);
+		rc = IG_EXIT_NEGATIVE;
+		goto out;
+	}
 	rc = IG_EXIT_OK;
 out:
+	ig_root_free(sub);
 	if (token.ptr != NULL)
 		ig_wipe(token.ptr, token.len);
 	ig_buf_free(&token);
@@ -1721,6 +1761,7 @@ fed_sign(int argc, char **argv)
 	         key_dir, id, priv, pub, why, sizeof(why)))
 	    != IG_OK) {
 		fprintf(stderr, "intyg %s: %s\n", cmd, why);
+		rc = e == IG_ENOMEM ? IG_EXIT_SOFTWARE : IG_EXIT_DATA;
 		goto out;
 	}
 	if (!(m != NULL && memcmp(pub, m->pub, sizeof(pub)) == 0)

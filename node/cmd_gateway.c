@@ -15,7 +15,8 @@
  * object. Exit statuses follow node/commands.h: 0 the pull completed
  * (entries may have been skipped: see the counts), 1 the gateway or the
  * node refused or failed part-way (what was published is remembered in
- * the state file), 2 a usage or input error, 70 an internal error.
+ * the state file), 2 a usage error, 3 the gateway or the node could
+ * not be reached, 4 a local file cannot be used, 70 an internal error.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +26,7 @@
 
 #include "api/gateway_sync.h"
 #include "node/admin.h"
+#include "node/cli.h"
 #include "node/commands.h"
 #include "node/httpc.h"
 #include "registry/base/buf.h"
@@ -44,12 +46,13 @@ struct fetcher {
 	char prefix[IG_URL_MAX + 1]; /* path before /trustList, no '/' end */
 	ig_httpc_tls tls;
 	uint32_t timeout_ms;
+	bool unreachable; /* a request failed in transport (IG_EIO) */
 };
 
-/* How the pull publishes: the node's admin endpoint. */
+/* How the pull publishes: the node's admin endpoint (link.unreachable
+ * tells whether the last call failed in transport). */
 struct publisher {
-	const char *addr;
-	const char *token; /* NULL: none */
+	ig_admin_link link;
 };
 
 static void
@@ -61,8 +64,9 @@ usage(FILE *f)
 	    "           --node ADDR [--token-file FILE]\n"
 	    "           [--client-cert CERT --client-key KEY] [--ca-file "
 	    "PEM]\n"
-	    "           [--full] [--timeout-ms N] [--log-level LEVEL] "
-	    "[--allow-http]\n"
+	    "           [--full] [--timeout S | --timeout-ms N] "
+	    "[--log-level LEVEL]\n"
+	    "           [--allow-http]\n"
 	    "\n"
 	    "Pulls the EU DCC gateway's trust list (UPLOAD, CSCA, DSC) and "
 	    "revocation\n"
@@ -97,16 +101,26 @@ usage(FILE *f)
 	    "If-Modified-Since); DSCs\n"
 	    "                     the bridge published that are gone are "
 	    "deleted\n"
-	    "  --timeout-ms N     per network step, %d..%d ms (default "
+	    "  --timeout S        give up on the node after S seconds "
+	    "(default %d) and\n"
+	    "                     on a gateway request after S seconds (at "
+	    "most %d ms)\n"
+	    "  --timeout-ms N     per gateway request, %d..%d ms (default "
 	    "%d)\n"
 	    "  --log-level LEVEL  debug, info (default), warn, error\n"
 	    "  --allow-http       accept a plain http:// URL (local tests "
 	    "only)\n"
 	    "  --help             print this text\n"
 	    "\n"
-	    "Exit status: 0 done, 1 the gateway or node failed part-way, 2 "
-	    "usage or\n"
-	    "input error, 70 internal error.\n",
+	    "Exit status: 0 done, 1 the gateway or node refused part-way, "
+	    "2 usage\n"
+	    "error, 3 the gateway or the node could not be reached (or did "
+	    "not answer\n"
+	    "in time), 4 a local file (anchor, key, token, state) cannot be "
+	    "used,\n"
+	    "70 internal error.\n"
+	    "\n" IG_CLI_EXIT_HELP,
+	    IG_ADMIN_TIMEOUT_S_DEFAULT, IG_GW_TIMEOUT_MS_MAX,
 	    IG_GW_TIMEOUT_MS_MIN, IG_GW_TIMEOUT_MS_MAX,
 	    IG_GW_TIMEOUT_MS_DEFAULT);
 }
@@ -138,6 +152,7 @@ fetch(void *arg, const char *target, const char *ims, uint16_t *status,
 	    ims != NULL ? ims : "");
 	ig_err e = ig_httpc_fetch(f->base, full, &h, ims != NULL ? 1 : 0,
 	    &f->tls, f->timeout_ms, status, out, why, why_len);
+	f->unreachable = e == IG_EIO;
 	if (e == IG_OK)
 		IG_DEBUG("gateway", "GET %s: HTTP %u, %zu bytes", full,
 		    (unsigned) *status, out->len);
@@ -149,8 +164,7 @@ publish(void *arg, const ig_entry_op *ops, size_t n, char *why, size_t why_len)
 {
 	struct publisher *p = arg;
 	uint64_t seq = 0;
-	ig_err e
-	    = ig_admin_publish(p->addr, p->token, ops, n, &seq, why, why_len);
+	ig_err e = ig_admin_publish_via(&p->link, ops, n, &seq, why, why_len);
 	if (e == IG_OK)
 		IG_INFO("gateway", "published %zu ops as entry %llu", n,
 		    (unsigned long long) seq);
@@ -213,7 +227,9 @@ exit_of(ig_err e)
 		return IG_EXIT_SOFTWARE;
 	case IG_EINVAL:
 	case IG_ESTATE:
-		return IG_EXIT_USAGE;
+	case IG_EIO:
+		/* the client key or the state file */
+		return IG_EXIT_DATA;
 	default:
 		return IG_EXIT_NEGATIVE;
 	}
@@ -235,6 +251,7 @@ pull(int argc, char **argv)
 		O_TIMEOUT,
 		O_LEVEL,
 		O_HTTP,
+		O_TIMEOUT_S,
 		O_HELP
 	};
 	static const struct option lopts[] = {
@@ -250,6 +267,7 @@ pull(int argc, char **argv)
 		{ "timeout-ms", required_argument, NULL, O_TIMEOUT },
 		{ "log-level", required_argument, NULL, O_LEVEL },
 		{ "allow-http", no_argument, NULL, O_HTTP },
+		{ "timeout", required_argument, NULL, O_TIMEOUT_S },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -278,7 +296,7 @@ pull(int argc, char **argv)
 			rc = IG_EXIT_OK;
 			goto out;
 		}
-		if (ch < O_URL || ch > O_HTTP) {
+		if (ch < O_URL || ch > O_TIMEOUT_S) {
 			fprintf(
 			    stderr, "Run 'intyg " CMD " --help' for usage.\n");
 			goto out;
@@ -321,6 +339,22 @@ pull(int argc, char **argv)
 	} else
 		ig_log_set_level(IG_LOG_INFO);
 	f.timeout_ms = IG_GW_TIMEOUT_MS_DEFAULT;
+	pb.link.timeout_ms = IG_ADMIN_TIMEOUT_S_DEFAULT * 1000u;
+	if (v[O_TIMEOUT_S] != NULL) {
+		if (v[O_TIMEOUT] != NULL
+		    || ig_cli_parse_timeout(
+		           v[O_TIMEOUT_S], &pb.link.timeout_ms)
+		        != IG_OK) {
+			fprintf(stderr,
+			    "intyg " CMD ": --timeout: 1..%d seconds, and not "
+			    "with --timeout-ms\n",
+			    IG_ADMIN_TIMEOUT_S_MAX);
+			goto out;
+		}
+		f.timeout_ms = pb.link.timeout_ms < IG_GW_TIMEOUT_MS_MAX
+		    ? pb.link.timeout_ms
+		    : IG_GW_TIMEOUT_MS_MAX;
+	}
 	if (v[O_TIMEOUT] != NULL) {
 		char *end;
 		errno = 0;
@@ -359,13 +393,16 @@ pull(int argc, char **argv)
 		    "intyg " CMD ": --anchor %s: not a readable PEM "
 		    "certificate: %s\n",
 		    v[O_ANCHOR], ig_strerror(e));
+		rc = IG_EXIT_DATA;
 		goto out;
 	}
-	pb.addr = v[O_NODE];
+	pb.link.addr = v[O_NODE];
 	if (v[O_TOKEN] != NULL) {
-		if (!token_load(v[O_TOKEN], &token))
+		if (!token_load(v[O_TOKEN], &token)) {
+			rc = IG_EXIT_DATA;
 			goto out;
-		pb.token = (const char *) token.ptr;
+		}
+		pb.link.token = (const char *) token.ptr;
 	}
 
 	memset(&o, 0, sizeof(o));
@@ -387,8 +424,10 @@ pull(int argc, char **argv)
 		fflush(stdout);
 	}
 	rc = exit_of(e);
-	if (e == IG_EFORMAT && strstr(why, "state file") != NULL)
-		rc = IG_EXIT_USAGE;
+	if (e != IG_OK && (f.unreachable || pb.link.unreachable))
+		rc = IG_EXIT_UNAVAILABLE;
+	else if (e == IG_EFORMAT && strstr(why, "state file") != NULL)
+		rc = IG_EXIT_DATA;
 out:
 	ig_x509_free(ta);
 	if (token.ptr != NULL)

@@ -15,6 +15,7 @@
 
 #include "api/http.h"
 #include "node/admin.h"
+#include "node/cli.h"
 #include "node/commands.h"
 #include "node/jsonout.h"
 #include "node/config.h"
@@ -47,16 +48,19 @@ usage(FILE *f)
 	    "the\n"
 	    "                     config's [node] log_level\n"
 	    "\n"
-	    "Exit status: 0 stopped by a signal, 2 config or usage error, 70 "
-	    "internal\n"
-	    "error.\n");
+	    "Exit status: 0 stopped by a signal, 2 usage error, 4 the "
+	    "config, a key,\n"
+	    "the store or a listening address cannot be used, 70 internal "
+	    "error.\n"
+	    "\n" IG_CLI_EXIT_HELP);
 }
 
 static void
 status_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: intyg node status --admin ADDR [--token-file FILE]\n"
+	    "usage: intyg node status --admin ADDR [--token-file FILE] "
+	    "[--timeout S]\n"
 	    "\n"
 	    "Asks a running node for its status and prints it as JSON: its "
 	    "version\n"
@@ -67,9 +71,13 @@ status_usage(FILE *f)
 	    "  --admin ADDR       the node's admin endpoint (an nng URL)\n"
 	    "  --token-file FILE  file holding the admin token (default: "
 	    "none)\n"
+	    "  --timeout S        give up after S seconds (default %d)\n"
 	    "\n"
-	    "Exit status: 0 printed, 2 usage error, 70 the node did not "
-	    "answer.\n");
+	    "Exit status: 0 printed, 1 refused by the node, 2 usage error, "
+	    "3 the node\n"
+	    "did not answer, 4 the token file cannot be read.\n"
+	    "\n" IG_CLI_EXIT_HELP,
+	    IG_ADMIN_TIMEOUT_S_DEFAULT);
 }
 
 /* Reads a token file into buf (NUL-terminated, trailing newline cut). */
@@ -103,7 +111,10 @@ cmd_status(int argc, char **argv)
 	char token[IG_ADMIN_TOKEN_MAX + 1];
 	char why[256];
 	ig_admin_status *st;
+	ig_admin_link link;
+	uint32_t timeout_ms = IG_ADMIN_TIMEOUT_S_DEFAULT * 1000u;
 	json_t *j, *heads, *peers;
+	ig_err err;
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
@@ -116,6 +127,15 @@ cmd_status(int argc, char **argv)
 		} else if (strcmp(argv[i], "--token-file") == 0
 		    && i + 1 < argc) {
 			token_file = argv[++i];
+		} else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+			if (ig_cli_parse_timeout(argv[++i], &timeout_ms)
+			    != IG_OK) {
+				fprintf(stderr,
+				    "intyg node status: --timeout: 1..%d "
+				    "seconds\n",
+				    IG_ADMIN_TIMEOUT_S_MAX);
+				return IG_EXIT_USAGE;
+			}
 		} else {
 			fprintf(stderr,
 			    "intyg node status: unknown argument '%s'\n\n",
@@ -135,16 +155,18 @@ cmd_status(int argc, char **argv)
 	    && !token_read(token_file, token, sizeof(token))) {
 		fprintf(stderr, "intyg node status: %s: cannot read a token\n",
 		    token_file);
-		return IG_EXIT_USAGE;
+		return IG_EXIT_DATA;
 	}
 	if ((st = ig_malloc(sizeof(*st))) == NULL)
 		return IG_EXIT_SOFTWARE;
-	if (ig_admin_status_get(
-	        addr, token_file != NULL ? token : NULL, st, why, sizeof(why))
-	    != IG_OK) {
+	link = (ig_admin_link) { addr, token_file != NULL ? token : NULL,
+		timeout_ms, false };
+	err = ig_admin_status_get_via(&link, st, why, sizeof(why));
+	ig_wipe(token, sizeof(token));
+	if (err != IG_OK) {
 		fprintf(stderr, "intyg node status: %s\n", why);
 		ig_free(st);
-		return IG_EXIT_SOFTWARE;
+		return ig_cli_exit_remote(err, link.unreachable);
 	}
 	heads = json_array();
 	peers = json_array();
@@ -181,7 +203,8 @@ static void
 block_usage(FILE *f, const char *cmd)
 {
 	fprintf(f,
-	    "usage: intyg node %s --admin ADDR [--token-file FILE] ID...\n"
+	    "usage: intyg node %s --admin ADDR [--token-file FILE] "
+	    "[--timeout S] ID...\n"
 	    "\n",
 	    cmd);
 	if (strcmp(cmd, "block") == 0)
@@ -213,12 +236,16 @@ block_usage(FILE *f, const char *cmd)
 	    "  --admin ADDR       the node's admin endpoint (an nng URL)\n"
 	    "  --token-file FILE  file holding the admin token (default: "
 	    "none)\n"
+	    "  --timeout S        give up after S seconds (default %d)\n"
 	    "  ID...              member ids of the node's peers (1..%d)\n"
 	    "\n"
-	    "Exit status: 0 done, 2 usage error or an ID that is not a "
-	    "peer, 70 the\n"
-	    "node did not answer or refused.\n",
-	    IG_ROOT_MEMBERS_MAX);
+	    "Exit status: 0 done, 1 refused by the node (an ID that is not "
+	    "a peer, a\n"
+	    "missing or wrong token), 2 usage error, 3 the node did not "
+	    "answer, 4 the\n"
+	    "token file cannot be read.\n"
+	    "\n" IG_CLI_EXIT_HELP,
+	    IG_ADMIN_TIMEOUT_S_DEFAULT, IG_ROOT_MEMBERS_MAX);
 }
 
 static int
@@ -229,6 +256,8 @@ cmd_block(int argc, char **argv, bool block)
 	const char *ids[IG_ROOT_MEMBERS_MAX];
 	char token[IG_ADMIN_TOKEN_MAX + 1];
 	char why[256];
+	ig_admin_link link;
+	uint32_t timeout_ms = IG_ADMIN_TIMEOUT_S_DEFAULT * 1000u;
 	size_t n = 0;
 	ig_err err;
 
@@ -242,6 +271,15 @@ cmd_block(int argc, char **argv, bool block)
 		} else if (strcmp(argv[i], "--token-file") == 0
 		    && i + 1 < argc) {
 			token_file = argv[++i];
+		} else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+			if (ig_cli_parse_timeout(argv[++i], &timeout_ms)
+			    != IG_OK) {
+				fprintf(stderr,
+				    "intyg node %s: --timeout: 1..%d "
+				    "seconds\n",
+				    cmd, IG_ADMIN_TIMEOUT_S_MAX);
+				return IG_EXIT_USAGE;
+			}
 		} else if (argv[i][0] == '-') {
 			fprintf(stderr,
 			    "intyg node %s: unknown argument '%s'\n\n", cmd,
@@ -268,14 +306,15 @@ cmd_block(int argc, char **argv, bool block)
 	    && !token_read(token_file, token, sizeof(token))) {
 		fprintf(stderr, "intyg node %s: %s: cannot read a token\n",
 		    cmd, token_file);
-		return IG_EXIT_USAGE;
+		return IG_EXIT_DATA;
 	}
-	err = ig_admin_block(addr, token_file != NULL ? token : NULL, ids, n,
-	    block, why, sizeof(why));
+	link = (ig_admin_link) { addr, token_file != NULL ? token : NULL,
+		timeout_ms, false };
+	err = ig_admin_block_via(&link, ids, n, block, why, sizeof(why));
 	ig_wipe(token, sizeof(token));
 	if (err != IG_OK) {
 		fprintf(stderr, "intyg node %s: %s\n", cmd, why);
-		return err == IG_ENOTFOUND ? IG_EXIT_USAGE : IG_EXIT_SOFTWARE;
+		return ig_cli_exit_remote(err, link.unreachable);
 	}
 	printf("%s:", block ? "blocked" : "unblocked");
 	for (size_t i = 0; i < n; i++)
@@ -290,11 +329,10 @@ exit_for(ig_err err)
 	switch (err) {
 	case IG_ENOMEM:
 	case IG_EINTERNAL:
-	case IG_ESTORE:
-	case IG_ECRYPTO:
 		return IG_EXIT_SOFTWARE;
 	default:
-		return IG_EXIT_USAGE;
+		/* the config, a key, the store, a listening address */
+		return IG_EXIT_DATA;
 	}
 }
 
@@ -347,7 +385,7 @@ ig_cmd_node(int argc, char **argv)
 	}
 	if ((err = ig_config_load(config, cfg, why, sizeof(why))) != IG_OK) {
 		fprintf(stderr, "intyg node: %s\n", why);
-		rc = IG_EXIT_USAGE;
+		rc = err == IG_ENOMEM ? IG_EXIT_SOFTWARE : IG_EXIT_DATA;
 		goto out;
 	}
 	if (level != NULL) {

@@ -62,7 +62,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: intyg publish --data DIR --key-dir KEYDIR --id ID "
 	    "[--root FILE] OP ...\n"
-	    "       intyg publish --node ADDR [--token-file FILE] OP ...\n"
+	    "       intyg publish --node ADDR [--token-file FILE] "
+	    "[--timeout S] OP ...\n"
 	    "\n"
 	    "Appends one entry to member ID's own log. Operations:\n"
 	    "\n"
@@ -107,14 +108,20 @@ usage(FILE *f)
 	    "  --node ADDR       the node's admin endpoint (an nng URL)\n"
 	    "  --token-file F    file holding the admin token (default: "
 	    "none)\n"
+	    "  --timeout S       give up after S seconds (default %d)\n"
 	    "  -h, --help        this text\n"
 	    "\n"
 	    "Prints {\"origin\", \"seq\", \"hash\", \"ops\"} of the new "
 	    "entry as JSON\n"
 	    "({\"node\", \"seq\", \"ops\"} with --node).\n"
-	    "Exit status: 0 published, 1 refused by the registry (the "
-	    "message names\n"
-	    "the rule), 2 usage or input error, 70 internal error.\n");
+	    "Exit status: 0 published, 1 refused by the registry or the "
+	    "node (the\n"
+	    "message names the rule), 2 usage error, 3 the node did not "
+	    "answer, 4 a\n"
+	    "file (certificate, key, token, registry) cannot be used, 70 "
+	    "internal error.\n"
+	    "\n" IG_CLI_EXIT_HELP,
+	    IG_ADMIN_TIMEOUT_S_DEFAULT);
 }
 
 /* --- the ops being built ---------------------------------------------- */
@@ -215,7 +222,7 @@ cert_load(const char *path, ig_x509 **out)
 		fprintf(stderr,
 		    "intyg " CMD ": %s: not a certificate (PEM or DER): %s\n",
 		    path, ig_strerror(e));
-	return e == IG_ENOMEM ? IG_EXIT_SOFTWARE : IG_EXIT_USAGE;
+	return e == IG_ENOMEM ? IG_EXIT_SOFTWARE : IG_EXIT_DATA;
 }
 
 /* dsc FILE... / csca FILE... */
@@ -633,16 +640,17 @@ ops_build(oplist *l, const args *a, ig_registry *reg, const char *origin,
 
 /* --- publishing ------------------------------------------------------- */
 
-/* Exit status for an error the registry (or node) answered with. */
+/* Exit status for an error the local registry answered with: its
+ * refusals (the rule the entry breaks, an unknown kid among them) are 1,
+ * a failing store 4. */
 static int
 refusal_status(ig_err e)
 {
-	if (e >= IG_EUNKNOWNORIGIN && e <= IG_ETHRESHOLD && e != IG_ESTORE)
-		return IG_EXIT_NEGATIVE;
-	if (e == IG_ENOMEM || e == IG_EINTERNAL || e == IG_ESTORE
-	    || e == IG_ECRYPTO || e == IG_EUNSUPPORTED)
+	if (e == IG_ENOMEM || e == IG_EINTERNAL || e == IG_ECRYPTO)
 		return IG_EXIT_SOFTWARE;
-	return IG_EXIT_USAGE;
+	if (e == IG_ESTORE || e == IG_EIO)
+		return IG_EXIT_DATA;
+	return IG_EXIT_NEGATIVE;
 }
 
 /* Signs and applies the entry in local mode. */
@@ -744,7 +752,7 @@ token_load(const char *path, ig_buf *out)
 	if (e != IG_OK) {
 		fprintf(stderr, "intyg " CMD ": cannot read %s: %s\n", path,
 		    e == IG_EIO ? strerror(err) : ig_strerror(e));
-		return e == IG_ENOMEM ? IG_EXIT_SOFTWARE : IG_EXIT_USAGE;
+		return e == IG_ENOMEM ? IG_EXIT_SOFTWARE : IG_EXIT_DATA;
 	}
 	char *nl = memchr(out->ptr, '\n', out->len);
 	if (nl != NULL)
@@ -754,14 +762,16 @@ token_load(const char *path, ig_buf *out)
 	out->ptr[out->len] = '\0';
 	if (out->len == 0 || strlen((const char *) out->ptr) != out->len) {
 		fprintf(stderr, "intyg " CMD ": %s holds no token\n", path);
-		return IG_EXIT_USAGE;
+		return IG_EXIT_DATA;
 	}
 	return IG_EXIT_OK;
 }
 
 static int
-publish_node(const char *addr, const char *token_file, const oplist *l)
+publish_node(const char *addr, const char *token_file, uint32_t timeout_ms,
+    const oplist *l)
 {
+	ig_admin_link link = { addr, NULL, timeout_ms, false };
 	ig_buf token;
 	uint64_t seq = 0;
 	char why[512];
@@ -773,14 +783,13 @@ publish_node(const char *addr, const char *token_file, const oplist *l)
 	    && (rc = token_load(token_file, &token)) != IG_EXIT_OK)
 		goto out;
 	why[0] = '\0';
-	e = ig_admin_publish(addr,
-	    token_file != NULL ? (const char *) token.ptr : NULL, l->ops, l->n,
-	    &seq, why, sizeof(why));
+	link.token = token_file != NULL ? (const char *) token.ptr : NULL;
+	e = ig_admin_publish_via(&link, l->ops, l->n, &seq, why, sizeof(why));
 	if (e != IG_OK) {
 		fprintf(stderr, "intyg " CMD ": %s: %s [%s]%s%s\n", addr,
 		    ig_strerror(e), ig_err_name(e), why[0] != '\0' ? ": " : "",
 		    why);
-		rc = refusal_status(e);
+		rc = ig_cli_exit_remote(e, link.unreachable);
 		goto out;
 	}
 	json_t *j = json_object();
@@ -819,7 +828,8 @@ ig_cmd_publish(int argc, char **argv)
 		O_EXPIRES,
 		O_FROM_HCERT,
 		O_REASON,
-		O_THUMB
+		O_THUMB,
+		O_TIMEOUT
 	};
 	static const struct option opts[] = {
 		{ "data", required_argument, NULL, O_DATA },
@@ -836,11 +846,13 @@ ig_cmd_publish(int argc, char **argv)
 		{ "from-hcert", no_argument, NULL, O_FROM_HCERT },
 		{ "reason", required_argument, NULL, O_REASON },
 		{ "thumbprint", required_argument, NULL, O_THUMB },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *data = NULL, *key_dir = NULL, *id = NULL, *root = NULL;
-	const char *node = NULL, *token = NULL;
+	const char *node = NULL, *token = NULL, *timeout = NULL;
+	uint32_t timeout_ms = IG_ADMIN_TIMEOUT_S_DEFAULT * 1000u;
 	const char **slot;
 	uint8_t priv[IG_ED25519_PRIV_LEN], pub[IG_ED25519_PUB_LEN];
 	ig_registry *reg = NULL;
@@ -895,6 +907,9 @@ ig_cmd_publish(int argc, char **argv)
 		case O_THUMB:
 			slot = &a.thumbprint;
 			break;
+		case O_TIMEOUT:
+			slot = &timeout;
+			break;
 		case O_FROM_HCERT:
 			a.from_hcert = true;
 			break;
@@ -935,8 +950,15 @@ ig_cmd_publish(int argc, char **argv)
 		    "drop --key-dir, --id and --root\n");
 		return IG_EXIT_USAGE;
 	}
-	if (node == NULL && token != NULL) {
-		fprintf(stderr, "intyg " CMD ": --token-file needs --node\n");
+	if (node == NULL && (token != NULL || timeout != NULL)) {
+		fprintf(stderr,
+		    "intyg " CMD ": --token-file and --timeout need --node\n");
+		return IG_EXIT_USAGE;
+	}
+	if (timeout != NULL
+	    && ig_cli_parse_timeout(timeout, &timeout_ms) != IG_OK) {
+		fprintf(stderr, "intyg " CMD ": --timeout: 1..%d seconds\n",
+		    IG_ADMIN_TIMEOUT_S_MAX);
 		return IG_EXIT_USAGE;
 	}
 	if (id != NULL && !ig_keyfiles_id_ok(id)) {
@@ -995,15 +1017,18 @@ ig_cmd_publish(int argc, char **argv)
 	if (data != NULL) {
 		const ig_root_member *m;
 		if ((e = ig_regopen(CMD, data, root, false, &reg)) != IG_OK) {
-			rc = e == IG_ENOMEM ? IG_EXIT_SOFTWARE : IG_EXIT_USAGE;
+			rc = e == IG_ENOMEM ? IG_EXIT_SOFTWARE : IG_EXIT_DATA;
 			goto out;
 		}
 		if ((e = ig_keyfiles_load_sign(
 		         key_dir, id, priv, pub, why, sizeof(why)))
 		    != IG_OK) {
 			fprintf(stderr, "intyg " CMD ": %s\n", why);
+			rc = IG_EXIT_DATA;
 			goto out;
 		}
+		/* What follows are refusals of the request. */
+		rc = IG_EXIT_NEGATIVE;
 		m = ig_root_member_find(
 		    ig_registry_root(reg), ig_slice_make(id, strlen(id)));
 		if (m == NULL) {
@@ -1029,7 +1054,7 @@ ig_cmd_publish(int argc, char **argv)
 		goto out;
 	}
 	rc = reg != NULL ? publish_local(reg, id, priv, l)
-	                 : publish_node(node, token, l);
+	                 : publish_node(node, token, timeout_ms, l);
 
 out:
 	ig_wipe(priv, sizeof(priv));

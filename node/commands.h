@@ -2,17 +2,30 @@
  * commands.h - the subcommands of the intyg binary.
  *
  * Each takes the arguments after its own name (argv[0] is the command
- * name) and returns a sysexits-style exit status: 0 success, 1 a negative
- * answer (an invalid certificate), 2 a usage or input error
- * (EX_USAGE-like), 70 an internal error.
+ * name) and returns one of the exit codes below, the same table for
+ * every command (`intyg --help` prints it, docs/operations.md "Exit
+ * codes" explains it):
+ *
+ *   0   success (for verify: every certificate valid)
+ *   1   a negative answer or a refusal: an invalid certificate, damage
+ *       found, a request the node refused (wrong token, unknown kid, a
+ *       root older than the node's, not a peer)
+ *   2   usage: an unknown option, a missing or malformed argument
+ *   3   the node could not be reached: connection refused or reset, no
+ *       answer within --timeout
+ *   4   a local file could not be read, written or parsed (a key file
+ *       refused for its mode included)
+ *   70  an internal error (a bug, out of memory)
  */
 #ifndef IG_NODE_COMMANDS_H
 #define IG_NODE_COMMANDS_H
 
-#define IG_EXIT_OK       0
-#define IG_EXIT_NEGATIVE 1
-#define IG_EXIT_USAGE    2
-#define IG_EXIT_SOFTWARE 70
+#define IG_EXIT_OK          0
+#define IG_EXIT_NEGATIVE    1
+#define IG_EXIT_USAGE       2
+#define IG_EXIT_UNAVAILABLE 3
+#define IG_EXIT_DATA        4
+#define IG_EXIT_SOFTWARE    70
 
 int ig_cmd_ca(int argc, char **argv);
 int ig_cmd_inspect(int argc, char **argv);

@@ -12,6 +12,7 @@
 #include <nng/supplemental/http/http.h>
 
 #include "node/httpc.h"
+#include "node/keyfiles.h"
 #include "node/nng_util.h"
 #include "registry/base/alloc.h"
 #include "registry/crypto/crypto.h"
@@ -238,6 +239,12 @@ tls_setup(nng_http_client *cli, const char *host, const ig_httpc_tls *tls,
 			err = IG_EINVAL;
 			goto out;
 		}
+		/* A key others may read is refused (keyfiles.h). */
+		if ((err = ig_keyfiles_private_check(
+		         tls->key_file, why, why_len))
+		    != IG_OK)
+			goto out;
+		err = IG_EIO;
 		/* Reserve first so that the key never moves (no copy). */
 		if (ig_buf_reserve(&key, TLS_PEM_MAX / 2) != IG_OK
 		    || ig_buf_read_file(&cert, tls->cert_file) != IG_OK

@@ -140,9 +140,35 @@ file_put(const char *path, const void *p, size_t len, unsigned mode, char *why,
 	return IG_OK;
 }
 
+ig_err
+ig_keyfiles_private_check(const char *path, char *why, size_t why_len)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		why_set(
+		    why, why_len, "cannot read %s: %s", path, strerror(errno));
+		return IG_EIO;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		why_set(why, why_len,
+		    "%s: a private key must be a regular file", path);
+		return IG_EINVAL;
+	}
+	if ((st.st_mode & 077) != 0) {
+		why_set(why, why_len,
+		    "%s: private key is accessible by group or others (mode "
+		    "%04o); refusing it. Fix: chmod 600 %s",
+		    path, (unsigned) (st.st_mode & 07777), path);
+		return IG_EINVAL;
+	}
+	return IG_OK;
+}
+
 /* Reads the file at path into b (initialised here with the given
- * maximum, reserved in full when secret so that it never moves). On
- * failure b is wiped and freed and why names the file. */
+ * maximum, reserved in full when secret so that it never moves). A
+ * secret file must pass ig_keyfiles_private_check. On failure b is wiped
+ * and freed and why names the file. */
 static ig_err
 file_get(const char *path, size_t max, bool secret, ig_buf *b, char *why,
     size_t why_len)
@@ -151,6 +177,11 @@ file_get(const char *path, size_t max, bool secret, ig_buf *b, char *why,
 	int err = 0;
 
 	ig_buf_init(b, max);
+	if (secret
+	    && (e = ig_keyfiles_private_check(path, why, why_len)) != IG_OK) {
+		ig_buf_free(b);
+		return e;
+	}
 	if (secret)
 		e = ig_buf_reserve(b, max);
 	if (e == IG_OK) {

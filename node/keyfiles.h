@@ -33,14 +33,24 @@ bool ig_keyfiles_id_ok(const char *id);
 IG_MUST_CHECK ig_err ig_keyfiles_create(
     const char *dir, const char *id, bool force, char *why, size_t why_len);
 
+/* Checks that the private key file at path may be used: a regular file
+ * that neither group nor others may read or write (as ssh insists for its
+ * keys; `intyg keygen` and `intyg ca` write 0600). IG_EIO when it cannot
+ * be stat()ed, IG_EINVAL when it is not a regular file or its mode lets
+ * group or others in; why then names the file, its mode and the fix
+ * ("chmod 600 FILE"). Every loader of a private key calls it first. */
+IG_MUST_CHECK ig_err ig_keyfiles_private_check(
+    const char *path, char *why, size_t why_len);
+
 /* Reads DIR/ID.sign.key: the raw private and public Ed25519 keys. The
- * caller wipes priv. */
+ * caller wipes priv. The file must pass ig_keyfiles_private_check. */
 IG_MUST_CHECK ig_err ig_keyfiles_load_sign(const char *dir, const char *id,
     uint8_t priv[IG_ED25519_PRIV_LEN], uint8_t pub[IG_ED25519_PUB_LEN],
     char *why, size_t why_len);
 
 /* Reads DIR/ID.tls.pem and DIR/ID.tls.key as NUL-terminated PEM texts (as
- * nng_tls_config_own_cert wants them). The caller wipes and frees key. */
+ * nng_tls_config_own_cert wants them). The caller wipes and frees key.
+ * The key file must pass ig_keyfiles_private_check. */
 IG_MUST_CHECK ig_err ig_keyfiles_load_tls(const char *dir, const char *id,
     ig_buf *cert_pem, ig_buf *key_pem, char *why, size_t why_len);
 

@@ -358,10 +358,20 @@ ig_localfed_ports_free(uint16_t base, unsigned count)
 	for (unsigned i = 0; i < count; i++) {
 		struct sockaddr_in a;
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		int one = 1;
 		int rc;
 
 		if (fd < 0)
 			return false;
+		/* As nng's listeners bind: a port that a closed connection
+		 * left in TIME_WAIT is free for them (and stays so for about
+		 * a minute after a demo stopped), while one that a socket
+		 * listens on is still refused. */
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one))
+		    != 0) {
+			close(fd);
+			return false;
+		}
 		memset(&a, 0, sizeof(a));
 		a.sin_family = AF_INET;
 		a.sin_port = htons((uint16_t) (base + i));

@@ -74,7 +74,9 @@ void ig_localfed_rpc_url(
     uint16_t base, size_t n, size_t i, char *buf, size_t len);
 
 /* True when every port base..base+count-1 can be bound on 127.0.0.1 now
- * (a check, not a reservation). */
+ * (a check, not a reservation), with SO_REUSEADDR as nng binds: a port
+ * in TIME_WAIT after a stopped demo is free, one with a listener is
+ * not. */
 bool ig_localfed_ports_free(uint16_t base, unsigned count);
 
 /* Picks a base in [10000, 32768), below the ephemeral port range, whose

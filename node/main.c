@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "node/admin_link.h"
+#include "node/cli.h"
 #include "node/commands.h"
 
 #ifndef IG_VERSION
@@ -49,7 +51,10 @@ usage(FILE *f)
 	fprintf(f,
 	    "\n"
 	    "Run 'intyg <command> --help' for the options of a command.\n"
-	    "Documentation: docs/ in the source tree.\n");
+	    "Commands that talk to a node take --timeout SECONDS (default "
+	    "%d).\n"
+	    "Documentation: docs/ in the source tree.\n\n" IG_CLI_EXIT_HELP,
+	    IG_ADMIN_TIMEOUT_S_DEFAULT);
 }
 
 int

@@ -209,6 +209,70 @@ test_load_errors(void **state)
 	assert_non_null(strstr(why, "dk.tls.key"));
 }
 
+/* chmod on DIR/NAME. */
+static void
+chmod_at(const char *dir, const char *name, unsigned mode)
+{
+	char path[256];
+	(void) snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(chmod(path, (mode_t) mode), 0);
+}
+
+/* A private key that group or others may read or write is refused, as
+ * ssh refuses one, with the fix in the message; the public files may be
+ * 0644. Issue 12, point 7: a node started with its signing key at 0644. */
+static void
+test_private_key_mode(void **state)
+{
+	static const unsigned loose[] = { 0644, 0640, 0604, 0660, 0602 };
+	struct ctx *c = *state;
+	uint8_t priv[32], pub[32];
+	char why[512];
+	ig_buf cert, key;
+
+	assert_int_equal(
+	    ig_keyfiles_create(c->keys, "no", false, why, sizeof(why)), IG_OK);
+	for (size_t i = 0; i < sizeof(loose) / sizeof(loose[0]); i++) {
+		chmod_at(c->keys, "no.sign.key", loose[i]);
+		assert_int_equal(ig_keyfiles_load_sign(c->keys, "no", priv,
+		                     pub, why, sizeof(why)),
+		    IG_EINVAL);
+		assert_non_null(strstr(why, "no.sign.key"));
+		assert_non_null(strstr(why, "chmod 600"));
+		chmod_at(c->keys, "no.sign.key", 0600);
+
+		chmod_at(c->keys, "no.tls.key", loose[i]);
+		assert_int_equal(ig_keyfiles_load_tls(c->keys, "no", &cert,
+		                     &key, why, sizeof(why)),
+		    IG_EINVAL);
+		assert_null(cert.ptr);
+		assert_null(key.ptr);
+		assert_non_null(strstr(why, "no.tls.key"));
+		assert_non_null(strstr(why, "chmod 600"));
+		chmod_at(c->keys, "no.tls.key", 0600);
+	}
+	/* Stricter than 0600 is fine, and so is a public certificate. */
+	chmod_at(c->keys, "no.sign.key", 0400);
+	chmod_at(c->keys, "no.tls.pem", 0644);
+	assert_int_equal(
+	    ig_keyfiles_load_sign(c->keys, "no", priv, pub, why, sizeof(why)),
+	    IG_OK);
+	ig_wipe(priv, sizeof(priv));
+	assert_int_equal(
+	    ig_keyfiles_load_tls(c->keys, "no", &cert, &key, why, sizeof(why)),
+	    IG_OK);
+	ig_wipe(key.ptr, key.cap);
+	ig_buf_free(&key);
+	ig_buf_free(&cert);
+	/* The check itself: a directory is no key file, a missing one is
+	 * an I/O error. */
+	assert_int_equal(
+	    ig_keyfiles_private_check(c->keys, why, sizeof(why)), IG_EINVAL);
+	assert_int_equal(
+	    ig_keyfiles_private_check("/nonexistent/x.key", why, sizeof(why)),
+	    IG_EIO);
+}
+
 static void
 test_ed25519_pem(void **state)
 {
@@ -252,6 +316,8 @@ main(void)
 		    test_create_and_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_load_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_private_key_mode, setup, teardown),
 		cmocka_unit_test(test_ed25519_pem),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
