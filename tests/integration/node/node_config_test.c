@@ -1,7 +1,7 @@
 /*
  * node_config_test.c - the config reader: defaults, every kind of error
- * naming file, line and key, relative paths, and `intyg node` exiting 2
- * on a bad config.
+ * naming file, line and key, relative paths, and `intyg node` exiting 4
+ * (a local file error) on a bad config.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "node/commands.h"
 #include "node/config.h"
 #include "registry/base/buf.h"
 
@@ -194,11 +195,14 @@ main(void)
 			      (char *) write_cfg("bad.ini", GOOD "oops = 1\n"),
 			      NULL };
 		H_CHECK(bin != NULL, "IG_BIN");
-		H_CHECK(h_run(argv, 10000) == 2, "intyg node: not exit 2");
+		/* the exit code table (intyg --help): 4, a local file */
+		H_CHECK(h_run(argv, 10000) == IG_EXIT_DATA,
+		    "intyg node: not exit %d", IG_EXIT_DATA);
 		char *argv2[]
 		    = { (char *) bin, (char *) "node", (char *) "--config",
 			      (char *) "/nonexistent.ini", NULL };
-		H_CHECK(h_run(argv2, 10000) == 2, "missing file: not exit 2");
+		H_CHECK(h_run(argv2, 10000) == IG_EXIT_DATA,
+		    "missing file: not exit %d", IG_EXIT_DATA);
 		char *argv3[] = { (char *) bin, (char *) "node",
 			(char *) "--help", NULL };
 		H_CHECK(h_run(argv3, 10000) == 0, "--help");
