@@ -29,6 +29,10 @@ fail() {
 }
 step() { echo "== $*"; }
 
+# fresh-debian.sh roots the chroot in a mktemp directory (mode 0700);
+# a real Debian's / is 0755, and the service user must traverse it.
+chmod 0755 /
+
 step "build the package (scripts/package.sh)"
 scripts/package.sh /tmp/pkg
 deb=$(ls /tmp/pkg/intyg_*_"$(dpkg --print-architecture)".deb)
