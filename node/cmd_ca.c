@@ -258,7 +258,7 @@ load_cert(const char *cmd, const char *path, ig_x509 **out)
 	ig_buf_free(&pem);
 	if (e != IG_OK) {
 		report_read_error(cmd, path, e, err);
-		return IG_EXIT_USAGE;
+		return e == IG_ENOMEM ? IG_EXIT_SOFTWARE : IG_EXIT_DATA;
 	}
 	return IG_EXIT_OK;
 }
@@ -290,7 +290,7 @@ load_key(const char *cmd, const char *path, ig_privkey **out)
 	ig_buf_free(&pem);
 	if (e != IG_OK) {
 		report_read_error(cmd, path, e, err);
-		return IG_EXIT_USAGE;
+		return e == IG_ENOMEM ? IG_EXIT_SOFTWARE : IG_EXIT_DATA;
 	}
 	return IG_EXIT_OK;
 }

@@ -183,6 +183,8 @@ expect 0 "$BIN" ca init --country SE --out ca || exit 1
 chmod 644 ca/csca.key
 expect 4 "$BIN" ca dsc --ca ca --out dsc --types v && err_has "chmod 600"
 chmod 600 ca/csca.key
+mkdir ca2 && cp -p ca/csca.key ca2/ # no certificate beside the key
+expect 4 "$BIN" ca dsc --ca ca2 --out dsc --types v
 
 # --- a node without an admin token says so at start ---------------------
 start ""
