@@ -1,37 +1,37 @@
 /*
  * http.c - the API service (slots and worker threads, rate limiter,
- * report tokens) and its HTTP listeners on nng's HTTP server.
+ * report tokens) and its HTTP listeners.
  *
- * Each listener registers one handler for "/" in tree mode for every
- * method, so that routing, 404, 405, 411, 413, 415 and 429 are ours and
- * answered in JSON (nng's own pages are HTML). The handler does not let
- * nng collect the body: nng 1.5 answers an oversized Content-Length with
- * a bare 400 and has no timeout for a slow body. Instead the callback
- * checks Content-Length against the route's limit, reads exactly that
- * many bytes with nng_http_conn_read_all under IG_HTTP_BODY_TIMEOUT_MS,
- * and only then hands the request to the service (ig_api_run: computed
- * at once on that thread or queued for a worker). Responses that leave a
- * body unread carry "Connection: close", so that a rejected body is
- * never parsed as the next request.
+ * A listener runs on api/httpd.c (connections, the header deadline and
+ * parser, ordered answers); routing, every error answer and every
+ * status are ours and answered in JSON with their reason phrase. For
+ * each request the callback checks the target, the route, the
+ * credentials a route needs (admin bearer token, reporter token: from
+ * the header, before a byte of body is read), the rate limit, the
+ * Content-Length against the route's limit and the listeners' common
+ * body budget; then it reads exactly that many bytes under
+ * IG_HTTP_BODY_TIMEOUT_MS, and only then hands the request to the
+ * service (ig_api_run: computed at once on that thread or queued for a
+ * worker). Answers that leave a body unread close the connection, so
+ * that a rejected body is never parsed as the next request.
  *
- * Lifetime: a listener's state (ig_http) is the data of its nng handler
- * and is freed by nng's handler destructor, after the last callback that
- * referenced it. ig_http_stop stops the server, waits until none of its
- * requests is queued or running, and releases the server; a callback
- * that nng delivers after that sees `closed` and fails the request
- * without touching the service.
+ * Lifetime: ig_http_stop closes the connection layer, which waits until
+ * every request it handed out has been answered (jobs in the workers
+ * finish), then waits for the jobs to be recycled, and frees the
+ * listener.
  */
 #include "api/http.h"
 
 #include <nng/nng.h>
-#include <nng/supplemental/http/http.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api/httpd.h"
 #include "api/routes.h"
 #include "registry/base/alloc.h"
 #include "registry/base/isotime.h"
@@ -41,22 +41,19 @@
 
 #define SUB "http"
 
-/* A request in progress. Jobs and their body aios are recycled through
- * the listener's pool: allocating and freeing an aio per request costs a
- * wake-up of nng's reaper thread whenever the free happens in the aio's
- * own callback. A job with a body has two references, the body aio's
- * callback and the request's completion, which can end in either order
- * on different threads; the last one recycles the job, so that its aio
- * is never reused or freed while its callback still runs. */
+/* A request in progress. Jobs are recycled through the listener's pool.
+ * A job with a body has two references, the body read's completion and
+ * the request's, which can end in either order on different threads;
+ * the last one recycles the job. */
 typedef struct http_job {
 	ig_api_job job;
 	ig_http *srv;
-	nng_aio *aio; /* the server's; finished once */
-	nng_aio *body_aio; /* ours, when a body is read; kept in the pool */
-	nng_http_req *nreq;
+	ig_httpd_conn *conn; /* answered once */
+	const ig_httpd_head *head; /* the connection's; valid until then */
 	const ig_route *route;
 	uint8_t *body;
 	size_t body_len, body_cap;
+	uint64_t body_held; /* bytes counted in the body budget */
 	ig_http_req req;
 	atomic_int refs;
 	struct http_job *next_free;
@@ -69,11 +66,12 @@ typedef struct http_job {
 
 struct ig_http {
 	ig_api *api;
-	nng_http_server *server;
+	ig_httpd *d;
 	const ig_route *routes;
 	bool admin;
 	bool rate_on;
 	int port;
+	size_t conns_max;
 	uint8_t token_hash[32]; /* admin: SHA-256 of the bearer token */
 	nng_mtx *mtx;
 	nng_cv *cv;
@@ -82,9 +80,6 @@ struct ig_http {
 	http_job *pool;
 	size_t n_pool;
 };
-
-/* The job whose body aio callback this thread is in (see job_unref). */
-static _Thread_local http_job *cb_job;
 
 ig_err
 ig_api_nng_err(int rv)
@@ -366,6 +361,15 @@ ig_api_new(ig_registry *reg, const ig_api_config *cfg,
 	api->single_node = cfg->single_node;
 	api->stats_k = cfg->stats_k;
 	api->stats_rounding = cfg->stats_rounding;
+	api->conns_max
+	    = cfg->conns_max != 0 ? cfg->conns_max : IG_API_CONNS_DEFAULT;
+	api->header_ms = cfg->header_timeout_ms != 0
+	    ? cfg->header_timeout_ms
+	    : IG_API_HEADER_TIMEOUT_DEFAULT_MS;
+	api->body_budget = cfg->body_budget != 0 ? cfg->body_budget
+	                                         : IG_API_BODY_BUDGET_DEFAULT;
+	if (api->body_budget < IG_HTTP_BODY_MAX)
+		api->body_budget = IG_HTTP_BODY_MAX;
 
 	e = IG_ENOMEM;
 	if (nng_mtx_alloc(&api->mtx) != 0
@@ -554,12 +558,11 @@ rate_allow(ig_api *api, uint64_t key)
 }
 
 static uint64_t
-client_key(ig_http *srv, nng_http_req *nreq, nng_http_conn *conn)
+client_key(ig_http *srv, const ig_httpd_head *head, ig_httpd_conn *conn)
 {
 	const char *xff;
 	if (srv->api->trust_forwarded
-	    && (xff = nng_http_req_get_header(nreq, "X-Forwarded-For"))
-	        != NULL) {
+	    && (xff = ig_httpd_head_get(head, "X-Forwarded-For")) != NULL) {
 		/* The proxy appends the address it saw: take the last. */
 		const char *p = strrchr(xff, ',');
 		uint64_t h = 1469598103934665603ull;
@@ -828,79 +831,103 @@ ig_json_time(int64_t t)
 	return json_string(buf);
 }
 
-/* Sends res (or an internal error) as the answer of the server aio. */
-static void
-finish(ig_http *srv, nng_aio *aio, ig_http_res *res, bool close)
+/* Appends "name: value\r\n" to the header block h. */
+static bool
+hdr_add(char *h, size_t cap, size_t *len, const char *name, const char *val)
 {
-	nng_http_res *r = NULL;
-	int rv;
+	int n = snprintf(h + *len, cap - *len, "%s: %s\r\n", name, val);
+	if (n < 0 || (size_t) n >= cap - *len)
+		return false;
+	*len += (size_t) n;
+	return true;
+}
 
-	if ((rv = nng_http_res_alloc(&r)) != 0) {
-		nng_aio_finish(aio, rv);
-		return;
-	}
-	if ((rv = nng_http_res_set_status(r, res->status)) != 0
-	    || (rv = nng_http_res_set_header(r, "Content-Type",
-	            res->content_type != NULL ? res->content_type
-	                                      : "application/json"))
-	        != 0
-	    || (rv = nng_http_res_set_header(
-	            r, "X-Content-Type-Options", "nosniff"))
-	        != 0
-	    || (rv = nng_http_res_set_header(r, "Cache-Control", "no-store"))
-	        != 0
+/* Sends res as the answer of the request on conn. */
+static void
+finish(ig_http *srv, ig_httpd_conn *conn, ig_http_res *res, bool close)
+{
+	char h[768];
+	size_t n = 0;
+
+	h[0] = '\0';
+	if (!hdr_add(h, sizeof(h), &n, "Content-Type",
+	        res->content_type != NULL ? res->content_type
+	                                  : "application/json")
+	    || !hdr_add(h, sizeof(h), &n, "X-Content-Type-Options", "nosniff")
+	    || !hdr_add(h, sizeof(h), &n, "Cache-Control", "no-store")
 	    || (res->allow != NULL
-	        && (rv = nng_http_res_set_header(r, "Allow", res->allow)) != 0)
+	        && !hdr_add(h, sizeof(h), &n, "Allow", res->allow))
 	    || (res->retry_after
-	        && (rv = nng_http_res_set_header(r, "Retry-After", "1")) != 0)
+	        && !hdr_add(h, sizeof(h), &n, "Retry-After", "1"))
 	    || (res->etag[0] != '\0'
-	        && (rv = nng_http_res_set_header(r, "ETag", res->etag)) != 0)
+	        && !hdr_add(h, sizeof(h), &n, "ETag", res->etag))
 	    || (res->www_authenticate != NULL
-	        && (rv = nng_http_res_set_header(
-	                r, "WWW-Authenticate", res->www_authenticate))
-	            != 0)
-	    || (close
-	        && (rv = nng_http_res_set_header(r, "Connection", "close"))
-	            != 0)
-	    /* nng refuses to copy 0 bytes (a 204 has no body). */
-	    || (res->body.len > 0
-	        && (rv = nng_http_res_copy_data(
-	                r, res->body.ptr, res->body.len))
-	            != 0)) {
-		nng_http_res_free(r);
-		nng_aio_finish(aio, rv);
+	        && !hdr_add(h, sizeof(h), &n, "WWW-Authenticate",
+	            res->www_authenticate))) {
+		ig_httpd_abort(conn);
 		return;
 	}
 	if (srv != NULL)
 		ig_metrics_http(srv->api->metrics, res->status);
-	nng_aio_set_output(aio, 0, r);
-	nng_aio_finish(aio, 0);
+	ig_httpd_respond(
+	    conn, res->status, h, res->body.ptr, res->body.len, close);
+}
+
+/* Gives the job's body bytes back to the budget. */
+static void
+body_release(http_job *j)
+{
+	ig_api *api = j->srv->api;
+	if (j->body_held == 0)
+		return;
+	nng_mtx_lock(api->rate_mtx);
+	api->body_inflight -= j->body_held;
+	nng_mtx_unlock(api->rate_mtx);
+	j->body_held = 0;
+}
+
+/* Counts n body bytes in the budget; false when they do not fit. */
+static bool
+body_reserve(http_job *j, size_t n)
+{
+	ig_api *api = j->srv->api;
+	bool ok;
+	nng_mtx_lock(api->rate_mtx);
+	ok = n <= api->body_budget - api->body_inflight;
+	if (ok)
+		api->body_inflight += n;
+	nng_mtx_unlock(api->rate_mtx);
+	if (ok)
+		j->body_held = n;
+	return ok;
+}
+
+uint64_t
+ig_api_body_inflight(ig_api *api)
+{
+	uint64_t n;
+	nng_mtx_lock(api->rate_mtx);
+	n = api->body_inflight;
+	nng_mtx_unlock(api->rate_mtx);
+	return n;
 }
 
 static void
-job_destroy(http_job *j, bool in_cb)
+job_destroy(http_job *j)
 {
-	if (j->body_aio != NULL) {
-		if (in_cb) /* its callback is running: only nng can free it */
-			nng_aio_reap(j->body_aio);
-		else
-			nng_aio_free(j->body_aio);
-	}
 	ig_free(j->body);
 	ig_free(j);
 }
 
-/* Takes a job for a new request; NULL when the listener is closed
- * (*rv NNG_ECLOSED) or memory is short (NNG_ENOMEM). */
+/* Takes a job for a new request; NULL when the listener is closed or
+ * memory is short. */
 static http_job *
-job_get(ig_http *srv, nng_aio *aio, int *rv)
+job_get(ig_http *srv, ig_httpd_conn *conn)
 {
 	http_job *j;
-	*rv = NNG_ENOMEM;
 	nng_mtx_lock(srv->mtx);
 	if (srv->closed) {
 		nng_mtx_unlock(srv->mtx);
-		*rv = NNG_ECLOSED;
 		return NULL;
 	}
 	if ((j = srv->pool) != NULL) {
@@ -910,11 +937,9 @@ job_get(ig_http *srv, nng_aio *aio, int *rv)
 	srv->inflight++;
 	nng_mtx_unlock(srv->mtx);
 	if (j != NULL) {
-		nng_aio *body_aio = j->body_aio;
 		uint8_t *body = j->body;
 		size_t body_cap = j->body_cap;
 		memset(j, 0, sizeof(*j));
-		j->body_aio = body_aio;
 		j->body = body;
 		j->body_cap = body_cap;
 	} else if ((j = ig_calloc(1, sizeof(*j))) == NULL) {
@@ -925,21 +950,21 @@ job_get(ig_http *srv, nng_aio *aio, int *rv)
 		return NULL;
 	}
 	j->srv = srv;
-	j->aio = aio;
+	j->conn = conn;
 	atomic_init(&j->refs, 1);
 	return j;
 }
 
 /* Drops a reference; the last one recycles the job (or frees it when
- * the pool is full or the listener closed). in_cb: the caller is the
- * job's body aio callback. */
+ * the pool is full or the listener closed). */
 static void
-job_unref(http_job *j, bool in_cb)
+job_unref(http_job *j)
 {
 	ig_http *srv = j->srv;
 	bool keep;
 	if (atomic_fetch_sub(&j->refs, 1) != 1)
 		return;
+	body_release(j);
 	if (j->body_cap > BODY_BUF_KEEP) {
 		ig_free(j->body);
 		j->body = NULL;
@@ -956,13 +981,13 @@ job_unref(http_job *j, bool in_cb)
 		nng_cv_wake(srv->cv);
 	nng_mtx_unlock(srv->mtx);
 	if (!keep)
-		job_destroy(j, in_cb);
+		job_destroy(j);
 }
 
 /* Answers at once from the nng thread (errors that need no slot). */
 static void
-answer_now(ig_http *srv, nng_aio *aio, uint16_t status, const char *code,
-    const char *msg, const char *allow, bool close)
+answer_now(ig_http *srv, ig_httpd_conn *conn, uint16_t status,
+    const char *code, const char *msg, const char *allow, bool close)
 {
 	ig_http_res res;
 	memset(&res, 0, sizeof(res));
@@ -970,7 +995,9 @@ answer_now(ig_http *srv, nng_aio *aio, uint16_t status, const char *code,
 	ig_http_res_error(&res, status, code, "%s", msg);
 	res.allow = allow;
 	res.retry_after = status == 429 || status == 503;
-	finish(srv, aio, &res, close);
+	if (status == 401)
+		res.www_authenticate = "Bearer";
+	finish(srv, conn, &res, close);
 	ig_buf_free(&res.body);
 }
 
@@ -1004,56 +1031,47 @@ job_run(ig_api_job *job, ig_api_worker *w)
 	memset(&res, 0, sizeof(res));
 	res.body = w->body;
 	ig_buf_reset(&res.body);
-	j->req.content_type = nng_http_req_get_header(j->nreq, "Content-Type");
-	j->req.accept = nng_http_req_get_header(j->nreq, "Accept");
-	j->req.authorization
-	    = nng_http_req_get_header(j->nreq, "Authorization");
+	j->req.content_type = ig_httpd_head_get(j->head, "Content-Type");
+	j->req.accept = ig_httpd_head_get(j->head, "Accept");
+	j->req.authorization = ig_httpd_head_get(j->head, "Authorization");
 	j->req.if_modified_since
-	    = nng_http_req_get_header(j->nreq, "If-Modified-Since");
+	    = ig_httpd_head_get(j->head, "If-Modified-Since");
 	j->req.body = j->body;
 	j->req.body_len = j->body_len;
-	if (srv->admin && !auth_ok(srv, j->req.authorization)) {
-		ig_http_res_error(&res, 401, "unauthorized",
-		    "a valid bearer token is required");
-		res.www_authenticate = "Bearer";
-	} else
-		j->route->fn(w, &j->req, &res);
-	finish(srv, j->aio, &res, false);
+	/* (the admin token was checked before the body was read) */
+	j->route->fn(w, &j->req, &res);
+	finish(srv, j->conn, &res, false);
 	w->body = res.body;
-	job_unref(j, j == cb_job);
+	job_unref(j);
 }
 
 static void
-submit_or_refuse(http_job *j, bool in_cb)
+submit_or_refuse(http_job *j)
 {
 	ig_http *srv = j->srv;
 	ig_err e;
 	j->job.inline_ok = j->route->inline_ok;
 	if ((e = ig_api_run(srv->api, &j->job)) == IG_OK)
 		return;
-	answer_now(srv, j->aio, 503, "overloaded",
+	answer_now(srv, j->conn, 503, "overloaded",
 	    e == IG_ESTATE ? "the node is stopping"
 	                   : "too many requests are waiting; retry",
 	    NULL, false);
-	job_unref(j, in_cb);
+	job_unref(j);
 }
 
 static void
-body_done(void *arg)
+body_done(void *arg, int rv)
 {
 	http_job *j = arg;
-	int rv = nng_aio_result(j->body_aio);
 	if (rv != 0) {
 		/* A client that does not send its body in time (or hangs
 		 * up) loses its connection. */
-		nng_aio_finish(j->aio, rv);
-		job_unref(j, true);
-	} else {
-		cb_job = j;
-		submit_or_refuse(j, true);
-		cb_job = NULL;
-	}
-	job_unref(j, true); /* the callback's own reference */
+		ig_httpd_abort(j->conn);
+		job_unref(j);
+	} else
+		submit_or_refuse(j);
+	job_unref(j); /* the body read's own reference */
 }
 
 /* Strict Content-Length: 1..19 digits. */
@@ -1115,35 +1133,77 @@ route_find(const ig_route *routes, const char *method, const char *path,
 	return NULL;
 }
 
+/* The answers of the connection layer's errors. */
 static void
-http_cb(nng_aio *aio)
+answer_status(ig_http *srv, ig_httpd_conn *conn, uint16_t status)
 {
-	nng_http_req *nreq = nng_aio_get_input(aio, 0);
-	nng_http_handler *h = nng_aio_get_input(aio, 1);
-	nng_http_conn *conn = nng_aio_get_input(aio, 2);
-	ig_http *srv = nng_http_handler_get_data(h);
-	const char *uri, *method, *allow = NULL, *tail = "", *te;
+	switch (status) {
+	case 408:
+		answer_now(srv, conn, 408, "request_timeout",
+		    "the request header did not arrive in time", NULL, true);
+		break;
+	case 414:
+		answer_now(srv, conn, 414, "bad_request",
+		    "request target too long", NULL, true);
+		break;
+	case 431:
+		answer_now(srv, conn, 431, "header_too_large",
+		    "the request header is too large", NULL, true);
+		break;
+	case 503:
+		answer_now(srv, conn, 503, "overloaded",
+		    "too many connections; retry", NULL, true);
+		break;
+	case 505:
+		answer_now(srv, conn, 505, "http_version_not_supported",
+		    "only HTTP/1.0 and HTTP/1.1 are supported", NULL, true);
+		break;
+	default:
+		answer_now(srv, conn, 400, "bad_request",
+		    "malformed request header", NULL, true);
+		break;
+	}
+}
+
+static void
+http_cb(
+    void *arg, ig_httpd_conn *conn, const ig_httpd_head *head, uint16_t status)
+{
+	ig_http *srv = arg;
+	const char *method, *allow = NULL, *tail = "", *clh;
 	http_job *j;
 	size_t cl = 0;
 	ig_err e;
-	int rv;
 
-	if ((j = job_get(srv, aio, &rv)) == NULL) {
-		nng_aio_finish(aio, rv);
+	if (head == NULL) {
+		answer_status(srv, conn, status);
 		return;
 	}
-	j->nreq = nreq;
+	method = head->method;
+	/* CONNECT and the asterisk form (OPTIONS *) name no resource of
+	 * ours: RFC 9110 15.6.2. */
+	if (strcmp(method, "CONNECT") == 0 || strcmp(head->target, "*") == 0) {
+		answer_now(srv, conn, 501, "not_implemented",
+		    "this server implements GET, HEAD and POST on its "
+		    "resources only",
+		    NULL, true);
+		return;
+	}
+	if ((j = job_get(srv, conn)) == NULL) {
+		answer_now(srv, conn, 503, "overloaded",
+		    srv->closed ? "the node is stopping" : "out of memory",
+		    NULL, true);
+		return;
+	}
+	j->head = head;
 	j->job.run = job_run;
-
-	uri = nng_http_req_get_uri(nreq);
-	method = nng_http_req_get_method(nreq);
 	if (strcmp(method, "HEAD") == 0)
 		method = "GET";
 	j->req.method = method;
-	e = ig_http_target_parse(uri, strlen(uri), &j->req);
+	e = ig_http_target_parse(head->target, strlen(head->target), &j->req);
 	if (e != IG_OK) {
-		bool long_uri = strlen(uri) > IG_HTTP_URI_MAX;
-		answer_now(srv, aio, long_uri ? 414 : 400, "bad_request",
+		bool long_uri = strlen(head->target) > IG_HTTP_URI_MAX;
+		answer_now(srv, conn, long_uri ? 414 : 400, "bad_request",
 		    long_uri ? "request target too long"
 		             : "malformed request target or too many or too "
 		               "long query parameters",
@@ -1152,7 +1212,7 @@ http_cb(nng_aio *aio)
 	}
 	j->route = route_find(srv->routes, method, j->req.path, &tail, &allow);
 	if (j->route == NULL) {
-		answer_now(srv, aio, allow != NULL ? 405 : 404,
+		answer_now(srv, conn, allow != NULL ? 405 : 404,
 		    allow != NULL ? "method_not_allowed" : "not_found",
 		    allow != NULL ? "method not allowed on this resource"
 		                  : "no such resource",
@@ -1162,86 +1222,98 @@ http_cb(nng_aio *aio)
 	/* tail points into j->req.path, which lives as long as the job. */
 	j->req.tail = tail;
 	if (srv->rate_on
-	    && !rate_allow(srv->api, client_key(srv, nreq, conn))) {
+	    && !rate_allow(srv->api, client_key(srv, head, conn))) {
 		ig_metrics_rate_limited(srv->api->metrics);
-		answer_now(srv, aio, 429, "rate_limited",
+		answer_now(srv, conn, 429, "rate_limited",
 		    "too many requests from this client", NULL, true);
 		goto done;
 	}
+	/* Credentials come from the header: nothing of the body is read or
+	 * held for a client that has none. */
+	if (srv->admin
+	    && !auth_ok(srv, ig_httpd_head_get(head, "Authorization"))) {
+		answer_now(srv, conn, 401, "unauthorized",
+		    "a valid bearer token is required", NULL, true);
+		goto done;
+	}
+	if (j->route->fn == ig_route_stats_report
+	    && !ig_api_reporter_ok(
+	        srv->api, ig_httpd_head_get(head, "Authorization"))) {
+		bool none = srv->api->n_reporters == 0;
+		answer_now(srv, conn, none ? 403 : 401,
+		    none ? "forbidden" : "unauthorized",
+		    none ? "this node accepts no statistics reports"
+		         : "a valid reporter token is required",
+		    NULL, true);
+		goto done;
+	}
 
-	/* The body: nng cannot read chunked bodies (notes/libs.md 2b). */
-	te = nng_http_req_get_header(nreq, "Transfer-Encoding");
-	if (te != NULL) {
-		answer_now(srv, aio, 411, "length_required",
+	/* The body. Chunked bodies are not supported. */
+	if (ig_httpd_head_get(head, "Transfer-Encoding") != NULL) {
+		answer_now(srv, conn, 411, "length_required",
 		    "chunked bodies are not supported; send Content-Length",
 		    NULL, true);
 		goto done;
 	}
-	if (nng_http_req_get_header(nreq, "Content-Length") != NULL
-	    && !content_length(
-	        nng_http_req_get_header(nreq, "Content-Length"), &cl)) {
-		answer_now(srv, aio, 400, "bad_request",
+	clh = ig_httpd_head_get(head, "Content-Length");
+	if (clh != NULL && !content_length(clh, &cl)) {
+		answer_now(srv, conn, 400, "bad_request",
 		    "malformed Content-Length", NULL, true);
 		goto done;
 	}
 	if (j->route->body_max == 0 && cl > 0) {
-		answer_now(srv, aio, 413, "body_too_large",
+		answer_now(srv, conn, 413, "body_too_large",
 		    "this resource takes no body", NULL, true);
 		goto done;
 	}
 	if (cl > j->route->body_max) {
-		answer_now(srv, aio, 413, "body_too_large",
+		answer_now(srv, conn, 413, "body_too_large",
 		    "request body exceeds the limit of this resource", NULL,
 		    true);
 		goto done;
 	}
-	if (strcmp(method, "POST") == 0
-	    && nng_http_req_get_header(nreq, "Content-Length") == NULL) {
-		answer_now(srv, aio, 411, "length_required",
+	if (strcmp(method, "POST") == 0 && clh == NULL) {
+		answer_now(srv, conn, 411, "length_required",
 		    "Content-Length is required", NULL, true);
 		goto done;
 	}
 	if (cl > 0) {
-		nng_iov iov;
+		if (!body_reserve(j, cl)) {
+			ig_metrics_rate_limited(srv->api->metrics);
+			answer_now(srv, conn, 503, "overloaded",
+			    "too many request bodies in flight; retry", NULL,
+			    true);
+			goto done;
+		}
 		if (j->body_cap < cl) {
 			ig_free(j->body);
 			j->body_cap = 0;
 			if ((j->body = ig_malloc(cl)) != NULL)
 				j->body_cap = cl;
 		}
-		if (j->body == NULL
-		    || (j->body_aio == NULL
-		        && nng_aio_alloc(&j->body_aio, body_done, j) != 0)) {
-			answer_now(srv, aio, 503, "overloaded",
+		if (j->body == NULL) {
+			answer_now(srv, conn, 503, "overloaded",
 			    "out of memory", NULL, true);
 			goto done;
 		}
 		j->body_len = cl;
-		iov.iov_buf = j->body;
-		iov.iov_len = cl;
-		if ((rv = nng_aio_set_iov(j->body_aio, 1, &iov)) != 0) {
-			answer_now(srv, aio, 500, "internal", "cannot read",
-			    NULL, true);
-			goto done;
-		}
-		nng_aio_set_timeout(j->body_aio, IG_HTTP_BODY_TIMEOUT_MS);
 		atomic_store(&j->refs, 2); /* and one for body_done */
-		nng_http_conn_read_all(conn, j->body_aio);
+		ig_httpd_body(
+		    conn, j->body, cl, IG_HTTP_BODY_TIMEOUT_MS, body_done, j);
 		return;
 	}
-	submit_or_refuse(j, false);
+	submit_or_refuse(j);
 	return;
 done:
-	job_unref(j, false);
+	job_unref(j);
 }
 
 /* --- listeners
  * ---------------------------------------------------------------- */
 
 static void
-srv_free(void *arg)
+srv_free(ig_http *srv)
 {
-	ig_http *srv = arg;
 	ig_wipe(srv->token_hash, sizeof(srv->token_hash));
 	if (srv->cv != NULL)
 		nng_cv_free(srv->cv);
@@ -1258,15 +1330,37 @@ url_is_loopback(const nng_url *u)
 	    || strcmp(h, "::1") == 0 || strcmp(h, "[::1]") == 0;
 }
 
+/* The public listener's connections: the configured number, lowered so
+ * that the listeners leave IG_HTTP_FD_RESERVE descriptors to the rest of
+ * the node. */
+static size_t
+conns_for_limit(size_t want)
+{
+	struct rlimit rl;
+	rlim_t have, room;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return want;
+	have = rl.rlim_cur;
+	room = have > IG_HTTP_FD_RESERVE + IG_HTTP_ADMIN_CONNS_MAX + 16
+	    ? have - IG_HTTP_FD_RESERVE - IG_HTTP_ADMIN_CONNS_MAX
+	    : 16;
+	if ((rlim_t) want > room) {
+		IG_WARN(SUB,
+		    "[api] max_connections %zu lowered to %zu: the "
+		    "descriptor limit is %llu (raise it with ulimit -n)",
+		    want, (size_t) room, (unsigned long long) have);
+		return (size_t) room;
+	}
+	return want;
+}
+
 static ig_err
 listener_start(ig_api *api, const char *url, const ig_route *routes,
     bool admin, const uint8_t *token_hash, ig_http **out)
 {
 	ig_http *srv;
 	nng_url *u = NULL;
-	nng_http_handler *h = NULL;
-	nng_sockaddr sa;
-	bool handler_owned = false;
+	ig_err e = IG_ENOMEM;
 	int rv;
 
 	if ((srv = ig_calloc(1, sizeof(*srv))) == NULL)
@@ -1278,54 +1372,37 @@ listener_start(ig_api *api, const char *url, const ig_route *routes,
 		memcpy(srv->token_hash, token_hash, 32);
 	if ((rv = nng_mtx_alloc(&srv->mtx)) != 0
 	    || (rv = nng_cv_alloc(&srv->cv, srv->mtx)) != 0
-	    || (rv = nng_url_parse(&u, url)) != 0)
+	    || (rv = nng_url_parse(&u, url)) != 0) {
+		e = ig_api_nng_err(rv);
 		goto fail;
+	}
 	if (strcmp(u->u_scheme, "http") != 0) {
-		rv = NNG_EADDRINVAL;
+		e = IG_EINVAL;
 		goto fail;
 	}
 	srv->rate_on = api->rate_per_s > 0
 	    && (api->rate_loopback || !url_is_loopback(u));
-	if ((rv = nng_http_server_hold(&srv->server, u)) != 0)
+	srv->conns_max = admin ? IG_HTTP_ADMIN_CONNS_MAX
+	                       : conns_for_limit(api->conns_max);
+	if ((e = ig_httpd_open(
+	         url, srv->conns_max, api->header_ms, http_cb, srv, &srv->d))
+	    != IG_OK)
 		goto fail;
-	if ((rv = nng_http_handler_alloc(&h, "/", http_cb)) != 0
-	    || (rv = nng_http_handler_set_method(h, NULL)) != 0
-	    || (rv = nng_http_handler_set_tree(h)) != 0
-	    || (rv = nng_http_handler_collect_body(h, false, 0)) != 0
-	    || (rv = nng_http_handler_set_data(h, srv, srv_free)) != 0)
-		goto fail;
-	/* From here the handler owns srv (its destructor frees it). */
-	handler_owned = true;
-	if ((rv = nng_http_server_add_handler(srv->server, h)) != 0)
-		goto fail;
-	h = NULL; /* the server owns it */
-	if ((rv = nng_http_server_start(srv->server)) != 0)
-		goto fail_started;
-	if ((rv = nng_http_server_get_addr(srv->server, &sa)) == 0) {
-		if (sa.s_family == NNG_AF_INET)
-			srv->port = ((sa.s_in.sa_port & 0xff) << 8)
-			    | (sa.s_in.sa_port >> 8);
-		else if (sa.s_family == NNG_AF_INET6)
-			srv->port = ((sa.s_in6.sa_port & 0xff) << 8)
-			    | (sa.s_in6.sa_port >> 8);
-	}
+	srv->port = ig_httpd_port(srv->d);
 	nng_url_free(u);
-	IG_INFO(SUB, "%s API listening on %s (port %d)",
-	    admin ? "admin" : "public", url, srv->port);
+	IG_INFO(SUB,
+	    "%s API listening on %s (port %d, at most %zu connections, "
+	    "header timeout %u ms)",
+	    admin ? "admin" : "public", url, srv->port, srv->conns_max,
+	    (unsigned) api->header_ms);
 	*out = srv;
 	return IG_OK;
 
-fail_started:
 fail:
-	if (h != NULL)
-		nng_http_handler_free(h); /* runs srv_free when owned */
-	if (srv->server != NULL)
-		nng_http_server_release(srv->server); /* frees the handler */
 	nng_url_free(u);
-	if (!handler_owned)
-		srv_free(srv);
-	IG_ERROR(SUB, "cannot listen on %s: %s", url, nng_strerror(rv));
-	return ig_api_nng_err(rv);
+	srv_free(srv);
+	IG_ERROR(SUB, "cannot listen on %s: %s", url, ig_strerror(e));
+	return e;
 }
 
 ig_err
@@ -1376,15 +1453,27 @@ ig_http_port(const ig_http *h)
 	return h->port;
 }
 
+size_t
+ig_http_conns_max(const ig_http *h)
+{
+	return h->conns_max;
+}
+
+size_t
+ig_http_conns(ig_http *h)
+{
+	return ig_httpd_conns(h->d);
+}
+
 void
 ig_http_stop(ig_http *srv)
 {
-	nng_http_server *s;
 	http_job *pool;
 	if (srv == NULL)
 		return;
-	s = srv->server;
-	nng_http_server_stop(s);
+	/* Closes every connection and waits until each request handed out
+	 * was answered (the workers finish what they hold). */
+	ig_httpd_close(srv->d);
 	nng_mtx_lock(srv->mtx);
 	srv->closed = true;
 	while (srv->inflight > 0)
@@ -1396,8 +1485,7 @@ ig_http_stop(ig_http *srv)
 	while (pool != NULL) {
 		http_job *j = pool;
 		pool = j->next_free;
-		job_destroy(j, false);
+		job_destroy(j);
 	}
-	/* srv is freed by the handler's destructor once nng is done. */
-	nng_http_server_release(s);
+	srv_free(srv);
 }

@@ -16,10 +16,13 @@
  *                        behind a bearer token
  *   ig_rpc_start         (api/rpc.h) the same verification over nng rep0
  *
- * nng's HTTP callbacks run on nng's few task threads, which must never
- * block (notes/libs.md 2b). A callback here only parses the request line,
- * applies the rate limit, starts reading the body and queues a job; a
- * worker finishes the request later. A full queue is answered with 503.
+ * The listeners run on api/httpd.c, a small HTTP/1.1 layer over nng's
+ * TCP streams (nng's own HTTP server cannot bound connections, header
+ * time or its error pages). Its callbacks run on nng's few task threads,
+ * which must never block (notes/libs.md 2b). A callback here only checks
+ * the request line and credentials, applies the rate limit and the body
+ * budget, starts reading the body and queues a job; a worker finishes
+ * the request later. A full queue is answered with 503.
  *
  * Embedding, in order: ig_api_new, ig_http_start (and the others), ...,
  * ig_http_stop for each listener, ig_api_free. Every function may be
@@ -99,7 +102,24 @@ typedef struct ig_api_config {
 	const char *report_tokens_file;
 	/* Storage of the statistics (borrowed; NULL: memory only). */
 	const ig_stats_store *stats_store;
+	/* Connections of the public listener; 0: IG_API_CONNS_DEFAULT.
+	 * ig_http_start lowers it to what the descriptor limit leaves
+	 * after IG_HTTP_FD_RESERVE and the admin listener. */
+	uint32_t conns_max;
+	/* Milliseconds a connection may take to send a complete request
+	 * header (from its start, or from the previous answer); 0:
+	 * IG_API_HEADER_TIMEOUT_DEFAULT_MS. */
+	uint32_t header_timeout_ms;
+	/* Bytes all request bodies being read or processed may hold
+	 * together; a request whose body does not fit is answered 503. 0:
+	 * IG_API_BODY_BUDGET_DEFAULT; at least IG_HTTP_BODY_MAX. */
+	uint64_t body_budget;
 } ig_api_config;
+
+/* The defaults of the three settings above. */
+#define IG_API_CONNS_DEFAULT             1000
+#define IG_API_HEADER_TIMEOUT_DEFAULT_MS 10000
+#define IG_API_BODY_BUDGET_DEFAULT       (64u * 1024 * 1024)
 
 /* Fills c with the defaults (all zero but stats_k = stats_rounding = 10). */
 void ig_api_config_default(ig_api_config *c);
@@ -149,6 +169,15 @@ IG_MUST_CHECK ig_err ig_http_admin_start(
 
 /* The TCP port the listener is bound to. */
 int ig_http_port(const ig_http *h);
+
+/* The most connections the listener holds at once (after the descriptor
+ * limit was applied), and those open now. */
+size_t ig_http_conns_max(const ig_http *h);
+size_t ig_http_conns(ig_http *h);
+
+/* Bytes of request bodies held now (ig_api_config.body_budget bounds
+ * them). */
+uint64_t ig_api_body_inflight(ig_api *api);
 
 /* Stops the listener: closes its connections, waits for its requests in
  * the workers to finish, and frees it. NULL is a no-op. */

@@ -144,6 +144,11 @@ struct ig_api {
 	size_t slots_peak;
 	uint64_t ran_inline, ran_queued;
 
+	/* HTTP listeners (http.c): their settings, and the bytes of request
+	 * bodies held now (under rate_mtx) */
+	uint32_t conns_max, header_ms;
+	uint64_t body_budget, body_inflight;
+
 	/* rate limiter */
 	nng_mtx *rate_mtx;
 	rate_bucket *buckets; /* IG_HTTP_RATE_CLIENTS */
@@ -307,6 +312,11 @@ json_t *ig_json_hex(const uint8_t *p, size_t n);
 json_t *ig_json_b64(const uint8_t *p, size_t n, bool url);
 /* An ISO 8601 UTC time string of Unix seconds. */
 json_t *ig_json_time(int64_t t);
+
+/* Whether authz ("Bearer TOKEN", may be NULL) carries a reporter token
+ * for POST /v1/stats/report (routes_node.c). Checked from the header,
+ * before any body is read. */
+bool ig_api_reporter_ok(ig_api *api, const char *authz);
 
 /* Brings the catalog up to the registry's heads (locks cat_mtx itself).
  * IG_ESTORE, IG_ENOMEM. */

@@ -377,6 +377,12 @@ reporter_find(ig_api *api, const char *authz)
 	return found;
 }
 
+bool
+ig_api_reporter_ok(ig_api *api, const char *authz)
+{
+	return reporter_find(api, authz) != NULL;
+}
+
 /* Reads one report cell. */
 static bool
 report_cell(const json_t *o, int64_t now, ig_stats_cell *c, const char **why)

@@ -102,6 +102,12 @@ static const key_desc keys[] = {
 	    1000000, false },
 	{ "api", "report_tokens_file", K_PATH,
 	    STR_FIELD(api_report_tokens_file), 0, 0, false },
+	{ "api", "max_connections", K_U32, NUM_FIELD(api_max_connections), 1,
+	    1000000, false },
+	{ "api", "header_timeout_ms", K_U32, NUM_FIELD(api_header_timeout_ms),
+	    100, 600000, false },
+	{ "api", "body_memory_mb", K_U32, NUM_FIELD(api_body_memory_mb), 8,
+	    65536, false },
 	/* [gateway]: node/gwpull.h; checked as a whole in check_gateway. */
 	{ "gateway", "url", K_URL, STR_FIELD(gw_url), 0, 0, false },
 	{ "gateway", "anchor", K_PATH, STR_FIELD(gw_anchor), 0, 0, false },

@@ -11,7 +11,8 @@
  *   [api]     listen, rpc_listen, admin_listen, admin_token_file, workers,
  *             batch_max, rate_per_s, rate_burst, rate_loopback,
  *             trust_forwarded, stats_k, stats_rounding,
- *             report_tokens_file
+ *             report_tokens_file, max_connections, header_timeout_ms,
+ *             body_memory_mb
  *   [gateway] url, anchor, state_file, client_cert, client_key, ca_file,
  *             interval_s, timeout_ms, allow_http (the periodic pull of
  *             a gateway-bridge member, node/gwpull.h)
@@ -77,6 +78,9 @@ typedef struct ig_config {
 	uint32_t api_stats_k; /* 10 */
 	uint32_t api_stats_rounding; /* 10 */
 	char api_report_tokens_file[IG_PATH_MAX]; /* "": reports refused */
+	uint32_t api_max_connections; /* 0: IG_API_CONNS_DEFAULT */
+	uint32_t api_header_timeout_ms; /* 0: 10000 */
+	uint32_t api_body_memory_mb; /* 0: 64 */
 
 	/* [gateway]: the periodic EU gateway pull (node/gwpull.h) */
 	char gw_url[IG_URL_MAX + 1]; /* "": no pull */

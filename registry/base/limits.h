@@ -234,9 +234,36 @@
 #define IG_HTTP_BODY_MAX (2 * IG_ENTRY_MAX)
 
 /* Milliseconds a client may take to send a request body once its header
- * has arrived; slower clients are disconnected. (nng 1.5 has no timeout
- * for the header itself: notes/libs.md 2b.) */
+ * has arrived; slower clients are disconnected. (The header has its own
+ * deadline, [api] header_timeout_ms.) */
 #define IG_HTTP_BODY_TIMEOUT_MS 10000
+
+/* Bytes of one request header (request line and fields), and its fields.
+ * Our clients send under 1 KiB; 16 KiB is what common servers allow. A
+ * longer header is answered 431. */
+#define IG_HTTP_HEAD_MAX    16384
+#define IG_HTTP_HEADERS_MAX 64
+
+/* File descriptors kept out of the HTTP listeners' reach: the store
+ * (RocksDB's files), gossip and admin sockets, logs. [api]
+ * max_connections is lowered at start when the process's descriptor
+ * limit minus this reserve (and the admin listener's connections) is
+ * smaller. */
+#define IG_HTTP_FD_RESERVE 128
+
+/* Connections of the HTTP admin listener (loopback, the operator's). */
+#define IG_HTTP_ADMIN_CONNS_MAX 16
+
+/* Milliseconds before a failed accept(2) (descriptors exhausted) is
+ * retried, so that a full table never spins a core. */
+#define IG_HTTP_ACCEPT_RETRY_MS 100
+
+/* A connection closed after an answer while unread request bytes may
+ * still arrive (a refused body) is drained for at most this long and
+ * this many bytes first, so that the kernel does not reset it before the
+ * client has read the answer. */
+#define IG_HTTP_LINGER_MS    1000
+#define IG_HTTP_LINGER_BYTES (256 * 1024)
 
 /* Requests waiting for a worker. Beyond this the API answers 503 at once
  * instead of queueing without bound. */

@@ -1721,6 +1721,263 @@ test_rpc(void **state)
 	ig_rpc_client_close(c);
 }
 
+/* --- every answer in the JSON error shape (issue 12, point 17) --------- */
+
+/* A string literal and its length. */
+#define LIT(s) s, sizeof(s) - 1
+
+/* Sends bytes on a new connection; the answer must be status with its
+ * reason phrase, JSON, and the error shape with code. Returns the fd
+ * (the caller closes it). */
+static int
+expect_shape(const char *bytes, size_t n, int status, const char *reason,
+    const char *code)
+{
+	hc_resp r;
+	char line[128], ct[64];
+	int fd = hc_connect(T.port);
+	assert_true(fd >= 0);
+	assert_int_equal(hc_send(fd, bytes, n), 0);
+	assert_int_equal(hc_read(fd, &r, 5000), 0);
+	snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\n", status, reason);
+	if (strncmp(r.head, line, strlen(line)) != 0)
+		fprintf(stderr, "want %sgot %.120s\n", line, r.head);
+	assert_int_equal(strncmp(r.head, line, strlen(line)), 0);
+	assert_non_null(hc_header(&r, "Content-Type", ct, sizeof(ct)));
+	assert_string_equal(ct, "application/json");
+	assert_error(json_loads(r.body, 0, NULL), code);
+	hc_resp_free(&r);
+	return fd;
+}
+
+static void
+test_error_shapes(void **state)
+{
+	char *big;
+	size_t n;
+	hc_resp r;
+	int fd;
+	(void) state;
+	/* Versions other than HTTP/1.x, HTTP/2's preface among them. */
+	close(expect_shape(LIT("GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n"),
+	    505, "HTTP Version Not Supported", "http_version_not_supported"));
+	close(expect_shape(LIT("GET /healthz HTTP/3.0\r\nHost: x\r\n\r\n"),
+	    505, "HTTP Version Not Supported", "http_version_not_supported"));
+	close(expect_shape(LIT("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), 505,
+	    "HTTP Version Not Supported", "http_version_not_supported"));
+	/* OPTIONS * and CONNECT name no resource of ours. */
+	close(expect_shape(LIT("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n"), 501,
+	    "Not Implemented", "not_implemented"));
+	close(expect_shape(LIT("CONNECT example.org:443 HTTP/1.1\r\nHost: "
+	                       "example.org:443\r\n\r\n"),
+	    501, "Not Implemented", "not_implemented"));
+	/* Malformed request line, header without Host. */
+	close(expect_shape(LIT("GET  /healthz HTTP/1.1\r\nHost: x\r\n\r\n"),
+	    400, "Bad Request", "bad_request"));
+	close(expect_shape(LIT("GET /healthz HTTP/1.1\r\n\r\n"), 400,
+	    "Bad Request", "bad_request"));
+	close(expect_shape(
+	    LIT("GET /healthz HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n"), 400,
+	    "Bad Request", "bad_request"));
+	/* An oversized header. */
+	big = malloc(IG_HTTP_HEAD_MAX + 256);
+	assert_non_null(big);
+	n = (size_t) snprintf(
+	    big, 64, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: ");
+	memset(big + n, 'a', IG_HTTP_HEAD_MAX);
+	n += IG_HTTP_HEAD_MAX;
+	memcpy(big + n, "\r\n\r\n", 4);
+	close(expect_shape(big, n + 4, 431, "Request Header Fields Too Large",
+	    "header_too_large"));
+	free(big);
+	/* A body over the route's limit, other statuses' reason phrases. */
+	close(expect_shape(
+	    LIT("POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-"
+	        "Type: text/plain\r\nContent-Length: 99999999\r\n\r\n"),
+	    413, "Content Too Large", "body_too_large"));
+	close(expect_shape(LIT("POST /v1/verify HTTP/1.1\r\nHost: x\r\n\r\n"),
+	    411, "Length Required", "length_required"));
+	close(expect_shape(LIT("DELETE /healthz HTTP/1.1\r\nHost: x\r\n\r\n"),
+	    405, "Method Not Allowed", "method_not_allowed"));
+	close(expect_shape(LIT("GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n"),
+	    404, "Not Found", "not_found"));
+	/* 400 requests pipelined in one write (14 KB): 400 answers, in
+	 * order, on one connection. */
+	{
+		static const char one[]
+		    = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+		size_t k = sizeof(one) - 1;
+		big = malloc(400 * k);
+		assert_non_null(big);
+		for (int i = 0; i < 400; i++)
+			memcpy(big + (size_t) i * k, one, k);
+		fd = hc_connect(T.port);
+		assert_int_equal(hc_send(fd, big, 400 * k), 0);
+		for (int i = 0; i < 400; i++) {
+			assert_int_equal(hc_read(fd, &r, 5000), 0);
+			assert_int_equal(r.status, 200);
+			assert_int_equal(
+			    strncmp(r.head, "HTTP/1.1 200 OK\r\n", 17), 0);
+			hc_resp_free(&r);
+		}
+		close(fd);
+		free(big);
+	}
+	still_serving();
+}
+
+/* --- connections, header deadline, body budget (points 13, 14) --------- */
+
+static void
+test_conn_limits(void **state)
+{
+	ig_api_config cfg;
+	ig_api *api;
+	ig_http *h;
+	int port, fds[24], fd;
+	int64_t t0;
+	hc_resp r;
+	bool closed;
+	(void) state;
+	ig_api_config_default(&cfg);
+	cfg.self_id = "se";
+	cfg.workers = 1;
+	cfg.conns_max = 8;
+	cfg.header_timeout_ms = 400;
+	assert_int_equal(ig_api_new(T.reg, &cfg, NULL, &api), IG_OK);
+	assert_int_equal(ig_http_start(api, "http://127.0.0.1:0", &h), IG_OK);
+	assert_int_equal(ig_http_conns_max(h), 8);
+	port = ig_http_port(h);
+	/* Half a header: 408 in the JSON shape once the deadline passed;
+	 * a silent connection is just closed. */
+	fd = hc_connect(port);
+	fds[0] = hc_connect(port);
+	t0 = ig_time_now_ms();
+	assert_int_equal(hc_send(fd, "GET /healthz HTTP/1.1\r\nHo", 25), 0);
+	assert_int_equal(hc_read(fd, &r, 3000), 0);
+	assert_int_equal(r.status, 408);
+	assert_int_equal(
+	    strncmp(r.head, "HTTP/1.1 408 Request Timeout\r\n", 30), 0);
+	assert_error(json_loads(r.body, 0, NULL), "request_timeout");
+	hc_resp_free(&r);
+	assert_true(ig_time_now_ms() - t0 >= 350);
+	assert_true(hc_closed(fd, 2000));
+	assert_true(hc_closed(fds[0], 2000));
+	close(fd);
+	close(fds[0]);
+	/* 24 half headers against a cap of 8: never more than 8 open (and
+	 * one being turned away), and a real request is still served (the
+	 * oldest waiting one makes room). */
+	for (int i = 0; i < 24; i++) {
+		fds[i] = hc_connect(port);
+		assert_true(fds[i] >= 0);
+		assert_int_equal(
+		    hc_send(fds[i], "GET /healthz HTTP/1.1\r\nHo", 25), 0);
+		assert_true(ig_http_conns(h) <= 9);
+	}
+	for (int i = 0; i < 50 && ig_http_conns(h) > 8; i++)
+		usleep(20 * 1000);
+	assert_true(ig_http_conns(h) <= 8);
+	assert_int_equal(
+	    hc_request(port, "GET", "/healthz", NULL, NULL, 0, NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	hc_resp_free(&r);
+	for (int i = 0; i < 24; i++)
+		close(fds[i]);
+	/* A kept-alive connection idle past the deadline is closed. */
+	fd = hc_connect(port);
+	assert_int_equal(
+	    hc_send(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 35), 0);
+	assert_int_equal(hc_read(fd, &r, 3000), 0);
+	assert_int_equal(r.status, 200);
+	hc_resp_free(&r);
+	closed = hc_closed(fd, 3000);
+	assert_true(closed);
+	close(fd);
+	ig_http_stop(h);
+	ig_api_free(api);
+}
+
+static void
+test_body_budget(void **state)
+{
+	ig_api_config cfg;
+	ig_api *api;
+	ig_http *h, *adm;
+	char req[512], tokfile[128];
+	int port, aport, fds[40];
+	hc_resp r;
+	int n;
+	(void) state;
+	ig_api_config_default(&cfg);
+	cfg.self_id = "se";
+	cfg.workers = 1;
+	cfg.report_tokens_file = T.rep_tok;
+	cfg.body_budget = 2 * IG_HTTP_BODY_MAX;
+	assert_int_equal(ig_api_new(T.reg, &cfg, NULL, &api), IG_OK);
+	assert_int_equal(ig_http_start(api, "http://127.0.0.1:0", &h), IG_OK);
+	snprintf(tokfile, sizeof(tokfile), "%s/admin2.token", T.dir);
+	write_secret(tokfile, "admin-token-0123456789abcdef\n", 0600);
+	assert_int_equal(
+	    ig_http_admin_start(api, "http://127.0.0.1:0", tokfile, &adm),
+	    IG_OK);
+	port = ig_http_port(h);
+	aport = ig_http_port(adm);
+	/* Without credentials nothing is held: answered from the header. */
+	for (int i = 0; i < 40; i++) {
+		bool admin = i % 2 == 1;
+		n = snprintf(req, sizeof(req),
+		    "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: "
+		    "application/json\r\n%sContent-Length: %d\r\n\r\n[",
+		    admin ? "/admin/v1/publish" : "/v1/stats/report",
+		    i % 4 == 2
+		        ? "Authorization: Bearer wrong-token-0123456789\r\n"
+		        : "",
+		    IG_HTTP_BODY_MAX);
+		fds[i] = hc_connect(admin ? aport : port);
+		assert_int_equal(hc_send(fds[i], req, (size_t) n), 0);
+		assert_int_equal(hc_read(fds[i], &r, 3000), 0);
+		assert_int_equal(r.status, 401);
+		assert_error(json_loads(r.body, 0, NULL), "unauthorized");
+		hc_resp_free(&r);
+		assert_int_equal(ig_api_body_inflight(api), 0);
+		close(fds[i]);
+	}
+	/* With a token: two 4 MiB bodies fit the budget, the third is
+	 * refused with 503 at once. */
+	n = snprintf(req, sizeof(req),
+	    "POST /v1/stats/report HTTP/1.1\r\nHost: x\r\nContent-Type: "
+	    "application/json\r\nAuthorization: Bearer %s\r\n"
+	    "Content-Length: %d\r\n\r\n[",
+	    REPORT_TOKEN, IG_HTTP_BODY_MAX);
+	for (int i = 0; i < 3; i++) {
+		fds[i] = hc_connect(port);
+		assert_int_equal(hc_send(fds[i], req, (size_t) n), 0);
+		/* one after the other: the third is the one over budget */
+		for (int k = 0; k < 100 && i < 2
+		     && ig_api_body_inflight(api)
+		         < (uint64_t) (i + 1) * IG_HTTP_BODY_MAX;
+		     k++)
+			usleep(10 * 1000);
+	}
+	assert_int_equal(hc_read(fds[2], &r, 3000), 0);
+	assert_int_equal(r.status, 503);
+	assert_int_equal(
+	    strncmp(r.head, "HTTP/1.1 503 Service Unavailable\r\n", 34), 0);
+	assert_error(json_loads(r.body, 0, NULL), "overloaded");
+	hc_resp_free(&r);
+	assert_int_equal(ig_api_body_inflight(api), 2 * IG_HTTP_BODY_MAX);
+	/* Hanging up gives the budget back. */
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
+	for (int i = 0; i < 100 && ig_api_body_inflight(api) != 0; i++)
+		usleep(20 * 1000);
+	assert_int_equal(ig_api_body_inflight(api), 0);
+	ig_http_stop(adm);
+	ig_http_stop(h);
+	ig_api_free(api);
+}
+
 static void
 test_listen_errors(void **state)
 {
@@ -1769,6 +2026,9 @@ main(void)
 		cmocka_unit_test(test_admin),
 		cmocka_unit_test(test_rpc),
 		cmocka_unit_test(test_listen_errors),
+		cmocka_unit_test(test_error_shapes),
+		cmocka_unit_test(test_conn_limits),
+		cmocka_unit_test(test_body_budget),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
