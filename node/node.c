@@ -24,6 +24,7 @@
 #include <time.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -341,6 +342,9 @@ api_open(ig_node *n, char *why, size_t why_len)
 	ac.stats_k = cfg->api_stats_k;
 	ac.stats_rounding = cfg->api_stats_rounding;
 	ac.report_tokens_file = cfg->api_report_tokens_file;
+	ac.conns_max = cfg->api_max_connections;
+	ac.header_timeout_ms = cfg->api_header_timeout_ms;
+	ac.body_budget = (uint64_t) cfg->api_body_memory_mb * 1024 * 1024;
 	ig_stats_store_init(n->reg, &n->stats_rocks, &n->stats_store);
 	ac.stats_store = &n->stats_store; /* the store's "stats" family */
 	memset(&hooks, 0, sizeof(hooks));
@@ -495,6 +499,33 @@ api_close(ig_node *n)
 	n->api = NULL;
 }
 
+/* Raises the soft descriptor limit to the hard one: a node holds the
+ * store's files, gossip and admin sockets and its HTTP connections, and
+ * the soft default (1024 on Debian) is what an HTTP flood exhausts first.
+ * The HTTP listeners size their connection caps from the result
+ * (api/http.h, conns_max). */
+static void
+nofile_raise(void)
+{
+	struct rlimit rl;
+	rlim_t was;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		IG_WARN(SUB, "getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+		return;
+	}
+	was = rl.rlim_cur;
+	if (rl.rlim_cur != rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			IG_WARN(SUB, "setrlimit(RLIMIT_NOFILE, %llu): %s",
+			    (unsigned long long) rl.rlim_max, strerror(errno));
+			return;
+		}
+	}
+	IG_INFO(SUB, "file descriptors: limit %llu (soft limit was %llu)",
+	    (unsigned long long) rl.rlim_cur, (unsigned long long) was);
+}
+
 ig_err
 ig_node_open(const ig_config *cfg, ig_node **out, char *why, size_t why_len)
 {
@@ -516,6 +547,7 @@ ig_node_open(const ig_config *cfg, ig_node **out, char *why, size_t why_len)
 	}
 	n->cfg = *cfg;
 	self = ig_slice_make(n->cfg.id, strlen(n->cfg.id));
+	nofile_raise();
 
 	if ((err = root_load(n, why, why_len)) != IG_OK)
 		goto fail;
