@@ -6,9 +6,9 @@
  * case) becomes '/', '-' and '_' become '+' and '/', and padding is
  * dropped; what remains must be 11 characters of the standard alphabet
  * whose last one carries no stray bits, which is exactly the unpadded
- * encoding of 8 bytes. 16 characters are hex. The lengths cannot
- * collide: 8 bytes are 11 or 12 characters of Base64 (14 or 16 with
- * "%2F" escapes, which hex has no '%' for) and 16 of hex.
+ * encoding of 8 bytes. 16 characters without a '%' are hex: 8 bytes are
+ * 11 or 12 characters of Base64, and only with "%2F" escapes (which hex
+ * has no '%' for) as many as 16 or more.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -72,7 +72,9 @@ ig_kid_parse(const char *s, size_t len, uint8_t out[IG_KID_LEN])
 
 	if (s == NULL)
 		return IG_EFORMAT;
-	if (len == 2 * IG_KID_LEN)
+	/* 16 characters are hex unless they hold an escape: "%2F" twice
+	 * and a '=' make 16 characters of Base64 too. */
+	if (len == 2 * IG_KID_LEN && memchr(s, '%', len) == NULL)
 		return parse_hex(s, out);
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];

@@ -100,6 +100,19 @@ test_forms(void **state)
 	(void) state;
 	for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
 		all_forms(kids[i]);
+	/* Two escaped '/' and the '=' make 16 characters, the length of
+	 * hex: still Base64 (node_contract_test found it with a random
+	 * kid). */
+	{
+		static const uint8_t k2[8]
+		    = { 0x5e, 0xbf, 0xe3, 0x7f, 0xfe, 0xab, 0xc5, 0x17 };
+		char out[IG_KID_TEXT_LEN + 1];
+		ig_kid_format(k2, out);
+		assert_string_equal(out, "Xr/jf/6rxRc=");
+		parse_ok("Xr%2Fjf%2F6rxRc=", k2);
+		parse_ok("Xr%2fjf%2F6rxRc=", k2);
+		all_forms(k2);
+	}
 	/* A known kid of the EU test data: 2Rk3X8HntrI= */
 	{
 		char out[IG_KID_TEXT_LEN + 1];
