@@ -597,13 +597,16 @@ generic(h_fed *f, const char *path, const char *method, const char *target)
 	big[sizeof(big) - 1] = '\0';
 	json_decref(
 	    call(f->http[0], path, method, big, NULL, NULL, 0, 414, &r));
-	/* node2: the second request of one client within a second */
+	/* node2 (1 request a second, burst 1): one client's requests in a
+	 * row; the second is refused unless a second passed in between, so
+	 * a few tries make a loaded machine no reason to fail */
 	snprintf(hdr, sizeof(hdr), "X-Forwarded-For: 10.9.%u.%u\r\n",
 	    (client >> 8) & 255, client & 255);
 	client++;
-	request(f->http[1], method, target, hdr, NULL, 0, false, &r);
-	json_decref(
-	    call(f->http[1], path, method, target, hdr, NULL, 0, 429, &r));
+	for (int i = 0; i < 5 && r.status != 429; i++)
+		json_decref(call(
+		    f->http[1], path, method, target, hdr, NULL, 0, 0, &r));
+	H_CHECK(r.status == 429, "%s %s at node2: never 429", method, target);
 	ig_buf_free(&r.body);
 }
 
