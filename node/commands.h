@@ -34,6 +34,7 @@ int ig_cmd_keygen(int argc, char **argv);
 int ig_cmd_federation(int argc, char **argv);
 int ig_cmd_publish(int argc, char **argv);
 int ig_cmd_log(int argc, char **argv);
+int ig_cmd_check(int argc, char **argv);
 int ig_cmd_node(int argc, char **argv);
 int ig_cmd_demo(int argc, char **argv);
 int ig_cmd_bench(int argc, char **argv);

@@ -59,6 +59,11 @@ static const key_desc keys[] = {
 	{ "node", "root_expiry", K_EXPIRY, NUM_FIELD(root_expiry_refuse), 0, 0,
 	    false },
 	{ "node", "sched_batch", K_BOOL, NUM_FIELD(sched_batch), 0, 0, false },
+	/* The background store check (node/checker.h). */
+	{ "node", "check_interval_s", K_U32, NUM_FIELD(check_interval_s), 0,
+	    604800, false },
+	{ "node", "check_rate", K_U32, NUM_FIELD(check_rate), 1, 1000000,
+	    false },
 	{ "gossip", "listen", K_URL, STR_FIELD(gossip_listen), 0, 0, false },
 	{ "gossip", "insecure_transport", K_BOOL,
 	    NUM_FIELD(insecure_transport), 0, 0, false },
@@ -436,6 +441,8 @@ ig_config_default(ig_config *c)
 	c->log_level = IG_LOG_INFO;
 	c->root_expiry_refuse = false;
 	c->sched_batch = true;
+	c->check_interval_s = 3600;
+	c->check_rate = 2000;
 	c->insecure_transport = false;
 	ig_gossip_config_default(&c->gossip);
 	c->timeout_ms = 5000;

@@ -3,7 +3,8 @@
  * checked strictly.
  *
  *   [node]    id, data_dir, keys_dir, root_file, root_hash, log_level,
- *             on_root_expiry (alias root_expiry), sched_batch
+ *             on_root_expiry (alias root_expiry), sched_batch,
+ *             check_interval_s, check_rate
  *   [gossip]  listen, insecure_transport, period_ms, fanout, timeout_ms,
  *             reconnect_min_ms, reconnect_max_ms, backoff_min_ms,
  *             backoff_max_ms
@@ -51,6 +52,8 @@ typedef struct ig_config {
 	ig_log_level log_level; /* info */
 	bool root_expiry_refuse; /* on_root_expiry = warn | refuse */
 	bool sched_batch; /* true: ig_api_sched_batch at start */
+	uint32_t check_interval_s; /* full store check every; 0: never */
+	uint32_t check_rate; /* entries per second of that check; 2000 */
 
 	/* [gossip] */
 	char gossip_listen[IG_URL_MAX + 1]; /* "": own gossip_url of root */

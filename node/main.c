@@ -28,6 +28,8 @@ static const struct {
 	{ "publish", ig_cmd_publish,
 	    "publish DSCs, CSCAs and revocations in a member's log" },
 	{ "log", ig_cmd_log, "list the entries of a registry's logs" },
+	{ "check", ig_cmd_check,
+	    "check a registry's store for damage (like git fsck)" },
 	{ "node", ig_cmd_node, "run a node from its config file" },
 	{ "demo", ig_cmd_demo, "run a local 3-node federation with samples" },
 	{ "bench", ig_cmd_bench,

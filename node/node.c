@@ -41,6 +41,7 @@
 #include "node/gwpull.h"
 #include "node/net.h"
 #include "node/node.h"
+#include "node/checker.h"
 #include "node/stats_store.h"
 #include "registry/base/alloc.h"
 #include "registry/base/buf.h"
@@ -80,6 +81,7 @@ struct ig_node {
 	ig_stats_gossip stats_gossip;
 	bool cells_on;
 	ig_gwpull *gw; /* the [gateway] pull, NULL when not configured */
+	ig_checker *checker; /* the store check (node/checker.h) */
 	/* The timer thread; stop is guarded by tmtx, last_gs and
 	 * expiry_warn are touched by that thread alone. */
 	nng_thread *timer;
@@ -560,6 +562,14 @@ ig_node_open(const ig_config *cfg, ig_node **out, char *why, size_t why_len)
 		    ig_strerror(err));
 		goto fail;
 	}
+	/* The cheap store check, and healing, before anything is served;
+	 * the full check runs in the background (node/checker.h). */
+	if ((err = ig_checker_start(n->reg, cfg->data_dir,
+	         cfg->check_interval_s, cfg->check_rate, &n->checker))
+	    != IG_OK) {
+		snprintf(why, why_len, "store check: %s", ig_strerror(err));
+		goto fail;
+	}
 	/* Membership and expiry are those of the current root (the newest
 	 * the store holds), not of the serial 1 root the config pins. A
 	 * joining agency is in neither yet: it starts, fetches the root
@@ -835,6 +845,9 @@ ig_node_close(ig_node *n)
 	 * loses nothing because the store is already closed. */
 	watchdog_step("stopping the gossip threads", false);
 	ig_net_quiesce(n->net);
+	watchdog_step("stopping the store check", false);
+	ig_checker_stop(n->checker);
+	n->checker = NULL;
 	watchdog_step("closing the store", false);
 	ig_registry_close(n->reg);
 	n->reg = NULL;

@@ -54,6 +54,16 @@ struct ig_registry {
 	_Atomic(struct root_link *) chain; /* newest root first */
 	pthread_mutex_t apply_lock;
 	_Atomic uint64_t generation; /* see ig_registry_generation */
+	/* Logs found damaged ("continuity and damage"). */
+	pthread_mutex_t damage_lock;
+	struct reg_damage {
+		uint8_t len;
+		char id[IG_MEMBER_ID_MAX];
+		uint64_t seq;
+		char what[64];
+	} damage[IG_REGISTRY_DAMAGE_MAX];
+	size_t n_damage;
+	_Atomic size_t damage_any; /* n_damage, read without the lock */
 };
 
 /* Ends a writer's turn: every writer holds apply_lock, and counts a
@@ -321,6 +331,7 @@ ig_registry_open(const char *dir, ig_slice signed_root, ig_registry **out)
 		ig_free(reg);
 		return IG_ENOMEM;
 	}
+	reg->damage_lock = (pthread_mutex_t) PTHREAD_MUTEX_INITIALIZER;
 	if (signed_root.len == 0) {
 		if ((e = open_existing(reg, dir)) != IG_OK
 		    || (e = fork_migrate(reg)) != IG_OK)
@@ -362,6 +373,7 @@ ig_registry_close(ig_registry *reg)
 	ig_store_close(reg->store);
 	chain_free(reg);
 	pthread_mutex_destroy(&reg->apply_lock);
+	pthread_mutex_destroy(&reg->damage_lock);
 	ig_free(reg);
 }
 
@@ -1916,9 +1928,12 @@ out:
 /* --- queries --------------------------------------------------------------
  */
 
+static uint64_t damaged(ig_registry *reg, ig_slice origin);
+
 struct dsc_walk {
 	ig_registry_dsc_fn fn;
 	void *arg;
+	ig_registry *reg; /* records of damaged logs are skipped */
 };
 
 static ig_err
@@ -1930,7 +1945,8 @@ dsc_walk_one(void *arg, ig_slice key, ig_slice val, bool *stop)
 	ig_err e;
 	if ((e = dsc_record_parse(key, val, &rec, &u)) != IG_OK)
 		return e;
-	e = dw->fn(dw->arg, &rec, stop);
+	e = damaged(dw->reg, rec.origin) != 0 ? IG_OK
+	                                      : dw->fn(dw->arg, &rec, stop);
 	msgpack_unpacked_destroy(&u);
 	return e;
 }
@@ -1939,7 +1955,7 @@ ig_err
 ig_registry_dsc_each(
     ig_registry *reg, const uint8_t kid[8], ig_registry_dsc_fn fn, void *arg)
 {
-	struct dsc_walk dw = { fn, arg };
+	struct dsc_walk dw = { fn, arg, reg };
 	return ig_store_scan(reg->store, IG_CF_DSC, ig_slice_make(kid, 8),
 	    ig_slice_make(NULL, 0), dsc_walk_one, &dw);
 }
@@ -1947,6 +1963,7 @@ ig_registry_dsc_each(
 struct csca_walk {
 	ig_registry_csca_fn fn;
 	void *arg;
+	ig_registry *reg; /* records of damaged logs are skipped */
 };
 
 static ig_err
@@ -1958,7 +1975,8 @@ csca_walk_one(void *arg, ig_slice key, ig_slice val, bool *stop)
 	ig_err e;
 	if ((e = csca_record_parse(key, val, &rec, &u)) != IG_OK)
 		return e;
-	e = cw->fn(cw->arg, &rec, stop);
+	e = damaged(cw->reg, rec.origin) != 0 ? IG_OK
+	                                      : cw->fn(cw->arg, &rec, stop);
 	msgpack_unpacked_destroy(&u);
 	return e;
 }
@@ -1967,7 +1985,7 @@ ig_err
 ig_registry_csca_each(
     ig_registry *reg, const char country[3], ig_registry_csca_fn fn, void *arg)
 {
-	struct csca_walk cw = { fn, arg };
+	struct csca_walk cw = { fn, arg, reg };
 	return ig_store_scan(reg->store, IG_CF_CSCA, ig_slice_make(country, 2),
 	    ig_slice_make(NULL, 0), csca_walk_one, &cw);
 }
@@ -2085,34 +2103,533 @@ ig_registry_heads_copy(
 	return e;
 }
 
-struct entry_walk {
-	ig_registry_entry_fn fn;
+/* --- continuity and damage ----------------------------------------------
+ *
+ * A log read in full is checked as it is read (docs/operations.md,
+ * "Checking a store"): every seq from the first one read to the head is
+ * present, each key names the origin and seq of the entry it holds, each
+ * entry's prev_hash is the hash of the entry before it, and the head
+ * names the last one. The log and its head are read at one snapshot
+ * (ig_store_get_scan). An entry is handed to the caller only once the
+ * entry after it (or the head) has confirmed its hash, so that a damaged
+ * entry is never served. A full check also verifies every signature
+ * under the key of the root that governs the entry.
+ *
+ * A log found damaged is marked in the registry's damage set: its
+ * origin's DSCs and CSCAs are no longer served (ig_registry_dsc_each and
+ * _csca_each skip them) until ig_registry_log_heal has dropped the
+ * damaged part and a check of the log passes (the node refetches the
+ * dropped entries from its peers, which hold the same signed entries).
+ */
+
+/* Marks origin damaged from seq on (the lowest seq wins), with what. */
+void
+ig_registry_damage_mark(
+    ig_registry *reg, ig_slice origin, uint64_t seq, const char *what)
+{
+	struct reg_damage *d = NULL;
+	bool changed = false;
+
+	if (origin.len == 0 || origin.len > IG_MEMBER_ID_MAX)
+		return;
+	pthread_mutex_lock(&reg->damage_lock);
+	for (size_t i = 0; i < reg->n_damage; i++)
+		if (reg->damage[i].len == origin.len
+		    && memcmp(reg->damage[i].id, origin.ptr, origin.len) == 0)
+			d = &reg->damage[i];
+	if (d == NULL && reg->n_damage < IG_REGISTRY_DAMAGE_MAX) {
+		d = &reg->damage[reg->n_damage++];
+		memset(d, 0, sizeof(*d));
+		d->len = (uint8_t) origin.len;
+		memcpy(d->id, origin.ptr, origin.len);
+		d->seq = seq;
+		changed = true;
+		atomic_store(&reg->damage_any, reg->n_damage);
+	} else if (d != NULL && seq < d->seq) {
+		d->seq = seq;
+		changed = true;
+	}
+	if (changed)
+		snprintf(d->what, sizeof(d->what), "%s", what);
+	pthread_mutex_unlock(&reg->damage_lock);
+	if (changed) {
+		IG_ERROR(SUB,
+		    "store damage: log of %.*s from seq %llu: %s; its records "
+		    "are not served until it is healed",
+		    (int) origin.len, (const char *) origin.ptr,
+		    (unsigned long long) seq, what);
+		atomic_fetch_add_explicit(
+		    &reg->generation, 1, memory_order_release);
+	}
+}
+
+void
+ig_registry_damage_clear(ig_registry *reg, ig_slice origin)
+{
+	bool changed = false;
+
+	pthread_mutex_lock(&reg->damage_lock);
+	for (size_t i = 0; i < reg->n_damage; i++) {
+		if (reg->damage[i].len != origin.len
+		    || memcmp(reg->damage[i].id, origin.ptr, origin.len) != 0)
+			continue;
+		reg->damage[i] = reg->damage[--reg->n_damage];
+		atomic_store(&reg->damage_any, reg->n_damage);
+		changed = true;
+		break;
+	}
+	pthread_mutex_unlock(&reg->damage_lock);
+	if (changed) {
+		IG_INFO(SUB, "store damage: log of %.*s is intact again",
+		    (int) origin.len, (const char *) origin.ptr);
+		atomic_fetch_add_explicit(
+		    &reg->generation, 1, memory_order_release);
+	}
+}
+
+size_t
+ig_registry_damage_list(ig_registry *reg, ig_registry_damage *out, size_t max)
+{
+	size_t n;
+
+	pthread_mutex_lock(&reg->damage_lock);
+	n = reg->n_damage;
+	for (size_t i = 0; i < n && i < max; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].len = reg->damage[i].len;
+		memcpy(out[i].id, reg->damage[i].id, reg->damage[i].len);
+		out[i].seq = reg->damage[i].seq;
+		memcpy(out[i].what, reg->damage[i].what, sizeof(out[i].what));
+	}
+	pthread_mutex_unlock(&reg->damage_lock);
+	return n;
+}
+
+/* The first damaged seq of origin's log, 0 when it is not in the damage
+ * set (cheap when the set is empty). */
+static uint64_t
+damaged(ig_registry *reg, ig_slice origin)
+{
+	uint64_t found = 0;
+
+	if (atomic_load_explicit(&reg->damage_any, memory_order_relaxed) == 0)
+		return 0;
+	pthread_mutex_lock(&reg->damage_lock);
+	for (size_t i = 0; i < reg->n_damage && found == 0; i++)
+		if (reg->damage[i].len == origin.len
+		    && memcmp(reg->damage[i].id, origin.ptr, origin.len) == 0)
+			found = reg->damage[i].seq;
+	pthread_mutex_unlock(&reg->damage_lock);
+	return found;
+}
+
+/* One read of a log (see above). */
+struct log_walk {
+	ig_registry *reg;
+	ig_registry_entry_fn fn; /* NULL: check only */
 	void *arg;
+	ig_slice origin;
 	size_t prefix_len;
+	uint64_t from; /* the first seq handed to fn */
+	uint64_t limit; /* no entry from this seq on is handed to fn */
+	bool chained; /* prev is known (the walk began at seq 1) */
+	uint64_t next; /* the seq expected next */
+	uint8_t prev[32]; /* the hash of the entry before next */
+	bool full; /* verify signatures too */
+	uint64_t serial; /* governing the entry before next (full) */
+	ig_buf pending; /* the entry waiting for its successor */
+	uint64_t pending_seq; /* 0: none */
+	bool stopped; /* fn set *stop */
+	uint64_t n; /* entries read */
+	uint64_t bad_seq; /* 0: no damage found */
+	const char *what;
 };
 
 static ig_err
-entry_walk_one(void *arg, ig_slice key, ig_slice val, bool *stop)
+walk_damage(struct log_walk *w, uint64_t seq, const char *what)
 {
-	struct entry_walk *ew = arg;
-	if (key.len != ew->prefix_len + 8)
+	if (w->bad_seq == 0 || seq < w->bad_seq) {
+		w->bad_seq = seq == 0 ? 1 : seq;
+		w->what = what;
+	}
+	return IG_ESTORE;
+}
+
+/* Hands the pending entry to fn, once its hash is confirmed. */
+static ig_err
+walk_release(struct log_walk *w)
+{
+	ig_err e = IG_OK;
+	bool stop = false;
+
+	if (w->pending_seq == 0)
+		return IG_OK;
+	if (w->fn != NULL && w->pending_seq >= w->limit) {
+		/* A damaged part found earlier (a full check) and not
+		 * healed yet is not served. */
+		w->stopped = true;
+		w->pending_seq = 0;
+		return IG_OK;
+	}
+	if (w->fn != NULL && w->pending_seq >= w->from)
+		e = w->fn(
+		    w->arg, w->pending_seq, ig_buf_slice(&w->pending), &stop);
+	w->pending_seq = 0;
+	ig_buf_reset(&w->pending);
+	if (stop)
+		w->stopped = true;
+	return e;
+}
+
+static ig_err
+walk_full_check(struct log_walk *w, const ig_entry *en, uint64_t seq)
+{
+	const ig_root *gov;
+	const ig_root_member *m;
+
+	if (ig_entry_root_ack(en) != 0)
+		w->serial = ig_entry_root_ack(en);
+	gov = root_at(w->reg, w->serial);
+	m = gov == NULL ? NULL : ig_root_member_find(gov, w->origin);
+	if (m == NULL)
+		return walk_damage(
+		    w, seq, "not a member of its governing root");
+	if (ig_entry_verify(en, m->pub) != IG_OK)
+		return walk_damage(w, seq, "signature does not verify");
+	return IG_OK;
+}
+
+static ig_err
+log_walk_one(void *arg, ig_slice key, ig_slice val, bool *stop)
+{
+	struct log_walk *w = arg;
+	ig_entry *en = NULL;
+	uint64_t seq;
+	ig_err e;
+
+	if (key.len != w->prefix_len + 8)
+		return walk_damage(w, w->next, "malformed entry key");
+	seq = be64_get(key.ptr + w->prefix_len);
+	if (seq != w->next)
+		return walk_damage(w, w->next < seq ? w->next : seq,
+		    w->next < seq ? "entry missing" : "entry out of order");
+	if ((e = ig_entry_decode(val, &en)) != IG_OK) {
+		if (e == IG_ENOMEM)
+			return e;
+		return walk_damage(w, seq, "stored entry does not decode");
+	}
+	if (ig_entry_seq(en) != seq
+	    || !ig_slice_eq(ig_entry_origin(en), w->origin)) {
+		ig_entry_free(en);
+		return walk_damage(w, seq, "entry stored under another key");
+	}
+	if (w->chained && memcmp(ig_entry_prev_hash(en), w->prev, 32) != 0) {
+		ig_entry_free(en);
+		/* The entry before does not hash to what this one names:
+		 * either may be altered; neither is served. */
+		return walk_damage(
+		    w, seq > 1 ? seq - 1 : seq, "prev_hash chain broken");
+	}
+	if (w->full && (e = walk_full_check(w, en, seq)) != IG_OK) {
+		ig_entry_free(en);
+		return e;
+	}
+	ig_entry_hash(en, w->prev);
+	w->chained = true;
+	ig_entry_free(en);
+	/* This entry confirms the one before: hand that one over. */
+	if ((e = walk_release(w)) != IG_OK)
+		return e;
+	if (w->stopped) {
+		*stop = true;
+		return IG_OK;
+	}
+	if ((e = ig_buf_append(&w->pending, val.ptr, val.len)) != IG_OK)
+		return e;
+	w->pending_seq = seq;
+	w->next = seq + 1;
+	w->n++;
+	return IG_OK;
+}
+
+/* Reads origin's log from seq from on (fn NULL: only checks it), at one
+ * snapshot with its head, checking its continuity (above). On damage:
+ * IG_ESTORE, logged, the origin marked damaged, and *bad_seq / *what
+ * set when not NULL. */
+static ig_err
+log_walk(ig_registry *reg, ig_slice origin, uint64_t from, bool full,
+    ig_registry_entry_fn fn, void *arg, uint64_t *n, uint64_t *bad_seq,
+    const char **what)
+{
+	uint8_t prefix[IG_STORE_KEY_MAX], start[IG_STORE_KEY_MAX];
+	struct log_walk w;
+	ig_registry_head h;
+	ig_buf hv;
+	bool found = false;
+	ig_err e;
+
+	if (origin.len == 0 || origin.len > IG_MEMBER_ID_MAX)
+		return IG_EINVAL;
+	if (from == 0)
+		from = 1;
+	memset(&w, 0, sizeof(w));
+	w.reg = reg;
+	w.fn = fn;
+	w.arg = arg;
+	w.origin = origin;
+	w.from = from;
+	w.full = full;
+	w.serial = 1;
+	/* The entry before from is read too, for its hash (not served);
+	 * a full check reads from 1, for the governing serials. */
+	w.next = full || from == 1 ? 1 : from - 1;
+	w.prefix_len = ig_store_key_origin(prefix, origin);
+	ig_buf_init(&w.pending, IG_ENTRY_SIGNED_MAX);
+	ig_buf_init(&hv, HEAD_LEN);
+	memset(&h, 0, sizeof(h));
+	h.origin = origin;
+	w.chained = w.next == 1; /* zeros before seq 1 */
+	w.limit = damaged(reg, origin);
+	if (w.limit == 0)
+		w.limit = UINT64_MAX;
+	e = ig_store_get_scan(reg->store, IG_CF_HEADS, origin, &hv, &found,
+	    IG_CF_ENTRIES, ig_slice_make(prefix, w.prefix_len),
+	    ig_slice_make(start, ig_store_key_entry(start, origin, w.next)),
+	    log_walk_one, &w);
+	if (e == IG_OK && found && hv.len != HEAD_LEN && hv.len != HEAD_LEN_V1)
+		e = walk_damage(&w, 1, "damaged head record");
+	if (e == IG_OK && found)
+		head_parse(ig_buf_slice(&hv), &h);
+	if (e == IG_OK && !w.stopped) {
+		/* The head names the last entry. */
+		uint64_t last = w.next - 1;
+		if (h.seq >= w.from - (w.from > 1 ? 1 : 0) && h.seq > 0) {
+			if (last < h.seq)
+				e = walk_damage(&w, last + 1, "entry missing");
+			else if (last > h.seq)
+				e = walk_damage(
+				    &w, h.seq + 1, "entries beyond the head");
+			else if (memcmp(w.prev, h.hash, 32) != 0)
+				e = walk_damage(
+				    &w, h.seq, "head names another entry");
+		} else if (w.n > 0 && last > h.seq)
+			e = walk_damage(
+			    &w, h.seq + 1, "entries beyond the head");
+	}
+	if (e == IG_OK && !w.stopped)
+		e = walk_release(&w);
+	/* A RocksDB error (a checksum, logged by the store) leaves
+	 * bad_seq 0: the store is unreadable there, which no rewrite of
+	 * the log repairs (docs/operations.md). */
+	if (e == IG_ESTORE && w.bad_seq != 0)
+		ig_registry_damage_mark(reg, origin, w.bad_seq, w.what);
+	if (n != NULL)
+		*n = w.n;
+	if (bad_seq != NULL)
+		*bad_seq = w.bad_seq;
+	if (what != NULL)
+		*what = w.what;
+	ig_buf_free(&w.pending);
+	ig_buf_free(&hv);
+	return e;
+}
+
+ig_err
+ig_registry_log_check(ig_registry *reg, ig_slice origin, bool full,
+    uint64_t *n, uint64_t *bad_seq, const char **what)
+{
+	return log_walk(reg, origin, 1, full, NULL, NULL, n, bad_seq, what);
+}
+
+/* --- healing ---------------------------------------------------------------
+ * ig_registry_log_heal rolls a damaged log back as the log ends of
+ * governance do (log_rollback_stage), but without reading the damaged
+ * part: the origin's records are found by their keys (the origin is in
+ * every DSC and CSCA key and in every revocation set it is part of), so
+ * an entry that is missing or altered does not stop the rollback.
+ */
+
+struct key_collect {
+	ig_slice origin;
+	ig_store_cf cf;
+	size_t off; /* where the origin's idlen is in the key (dsc, csca) */
+	ig_buf keys; /* klen(1) key, ... */
+};
+
+static ig_err
+key_collect_one(void *arg, ig_slice key, ig_slice val, bool *stop)
+{
+	struct key_collect *kc = arg;
+	bool mine = false;
+	uint8_t kl = (uint8_t) key.len;
+	ig_err e;
+
+	(void) stop;
+	if (key.len > IG_STORE_KEY_MAX)
 		return IG_ESTORE;
-	return ew->fn(ew->arg, be64_get(key.ptr + ew->prefix_len), val, stop);
+	if (kc->cf == IG_CF_REVOCATIONS) {
+		size_t off = 0;
+		ig_slice o;
+		uint64_t exp;
+		while (
+		    (e = ig_store_revset_next(val, &off, &o, &exp)) == IG_OK)
+			if (ig_slice_eq(o, kc->origin))
+				mine = true;
+		if (e != IG_ENOTFOUND)
+			return e;
+	} else {
+		mine = key.len > kc->off + kc->origin.len
+		    && key.ptr[kc->off] == kc->origin.len
+		    && memcmp(key.ptr + kc->off + 1, kc->origin.ptr,
+		           kc->origin.len)
+		        == 0;
+	}
+	if (!mine)
+		return IG_OK;
+	if ((e = ig_buf_append(&kc->keys, &kl, 1)) != IG_OK)
+		return e;
+	return ig_buf_append(&kc->keys, key.ptr, key.len);
+}
+
+/* Stages the removal of every record of origin in family cf. */
+static ig_err
+heal_withdraw(ig_store_batch *b, ig_slice origin, ig_store_cf cf,
+    ig_slice prefix, size_t off)
+{
+	struct key_collect kc;
+	ig_err e;
+
+	memset(&kc, 0, sizeof(kc));
+	kc.origin = origin;
+	kc.cf = cf;
+	kc.off = off;
+	ig_buf_init(&kc.keys, SIZE_MAX);
+	e = ig_store_batch_scan(
+	    b, cf, prefix, ig_slice_make(NULL, 0), key_collect_one, &kc);
+	for (size_t i = 0; e == IG_OK && i < kc.keys.len;) {
+		ig_slice k
+		    = ig_slice_make(kc.keys.ptr + i + 1, kc.keys.ptr[i]);
+		if (cf == IG_CF_REVOCATIONS)
+			ig_store_batch_rev_remove(b, k, origin);
+		else
+			ig_store_batch_del(b, cf, k);
+		i += 1 + k.len;
+	}
+	ig_buf_free(&kc.keys);
+	return e;
+}
+
+ig_err
+ig_registry_log_heal(ig_registry *reg, ig_slice origin, uint64_t keep)
+{
+	uint8_t k[IG_STORE_KEY_MAX];
+	ig_store_batch *b = NULL;
+	ig_registry_head h, nh;
+	struct apply_ctx c;
+	struct key_collect ek;
+	ig_entry *en = NULL;
+	ig_err e;
+
+	if (origin.len == 0 || origin.len > IG_MEMBER_ID_MAX)
+		return IG_EINVAL;
+	memset(&ek, 0, sizeof(ek));
+	ig_buf_init(&ek.keys, SIZE_MAX);
+	pthread_mutex_lock(&reg->apply_lock);
+	if ((e = ig_store_batch_new(reg->store, &b)) != IG_OK)
+		goto out;
+	if ((e = head_load(reg, b, origin, &h)) != IG_OK)
+		memset(&h, 0, sizeof(h)); /* a damaged head: rebuilt */
+	if (keep > h.seq)
+		keep = h.seq;
+	/* The entries from keep + 1 on, whatever their keys hold. */
+	ek.origin = origin;
+	ek.cf = IG_CF_ENTRIES;
+	ek.off = 0;
+	if ((e = ig_store_batch_scan(b, IG_CF_ENTRIES,
+	         ig_slice_make(k, ig_store_key_origin(k, origin)),
+	         ig_slice_make(k + IG_STORE_KEY_MAX / 2,
+	             ig_store_key_entry(
+	                 k + IG_STORE_KEY_MAX / 2, origin, keep + 1)),
+	         key_collect_one, &ek))
+	    != IG_OK)
+		goto out;
+	for (size_t i = 0; i < ek.keys.len;) {
+		ig_slice key
+		    = ig_slice_make(ek.keys.ptr + i + 1, ek.keys.ptr[i]);
+		ig_store_batch_del(b, IG_CF_ENTRIES, key);
+		i += 1 + key.len;
+	}
+	if ((e = heal_withdraw(
+	         b, origin, IG_CF_DSC, ig_slice_make(NULL, 0), 8))
+	        != IG_OK
+	    || (e = heal_withdraw(
+	            b, origin, IG_CF_CSCA, ig_slice_make(NULL, 0), 2))
+	        != IG_OK
+	    || (e = heal_withdraw(
+	            b, origin, IG_CF_REVOCATIONS, ig_slice_make(NULL, 0), 0))
+	        != IG_OK)
+		goto out;
+	/* Entries 1..keep again, in order, under their governing roots. */
+	memset(&nh, 0, sizeof(nh));
+	nh.origin = origin;
+	nh.root_serial = 1;
+	nh.frozen_at = h.frozen_at;
+	memset(&c, 0, sizeof(c));
+	c.reg = reg;
+	c.b = b;
+	for (uint64_t seq = 1; seq <= keep; seq++) {
+		const ig_root *gov;
+		if ((e = entry_load(b, origin, seq, &en)) != IG_OK)
+			goto out;
+		if (ig_entry_root_ack(en) != 0)
+			nh.root_serial = ig_entry_root_ack(en);
+		c.en = en;
+		c.m = (gov = root_at(reg, nh.root_serial)) == NULL
+		    ? NULL
+		    : ig_root_member_find(gov, origin);
+		e = c.m == NULL ? IG_EINTERNAL : IG_OK;
+		for (size_t i = 0; e == IG_OK && i < ig_entry_op_count(en);
+		     i++) {
+			c.op_index = i;
+			e = op_apply(&c, ig_entry_op_at(en, i));
+		}
+		ig_entry_hash(en, nh.hash);
+		ig_entry_free(en);
+		en = NULL;
+		if (e != IG_OK) {
+			IG_ERROR(SUB,
+			    "heal of %.*s: its entry %llu does not apply: %s",
+			    (int) origin.len, (const char *) origin.ptr,
+			    (unsigned long long) seq, ig_err_name(e));
+			e = err_local(e) ? e : IG_EINTERNAL;
+			goto out;
+		}
+	}
+	nh.seq = keep;
+	if (nh.seq == 0 && nh.frozen_at == 0)
+		ig_store_batch_del(b, IG_CF_HEADS, origin);
+	else
+		head_put(b, &nh);
+	if ((e = ig_store_batch_commit(b)) != IG_OK)
+		goto out;
+	IG_WARN(SUB,
+	    "healed the log of %.*s: kept seq 1..%llu, dropped the rest "
+	    "(was %llu); its peers send it again",
+	    (int) origin.len, (const char *) origin.ptr,
+	    (unsigned long long) keep, (unsigned long long) h.seq);
+out:
+	ig_store_batch_free(b);
+	apply_unlock(reg, e == IG_OK);
+	ig_buf_free(&ek.keys);
+	return e;
 }
 
 ig_err
 ig_registry_entries_each(ig_registry *reg, ig_slice origin, uint64_t from_seq,
     ig_registry_entry_fn fn, void *arg)
 {
-	uint8_t prefix[IG_STORE_KEY_MAX], from[IG_STORE_KEY_MAX];
-	struct entry_walk ew = { fn, arg, 0 };
-	if (origin.len == 0 || origin.len > IG_MEMBER_ID_MAX)
-		return IG_EINVAL;
-	ew.prefix_len = ig_store_key_origin(prefix, origin);
-	return ig_store_scan(reg->store, IG_CF_ENTRIES,
-	    ig_slice_make(prefix, ew.prefix_len),
-	    ig_slice_make(from, ig_store_key_entry(from, origin, from_seq)),
-	    entry_walk_one, &ew);
+	return log_walk(
+	    reg, origin, from_seq, false, fn, arg, NULL, NULL, NULL);
 }
 
 struct evidence_walk {

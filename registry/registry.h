@@ -299,9 +299,66 @@ typedef ig_err (*ig_registry_entry_fn)(
     void *arg, uint64_t seq, ig_slice signed_entry, bool *stop);
 
 /* Calls fn for the origin's entries from seq from_seq on, in order, with
- * their signed bytes as received. */
+ * their signed bytes as received. The log is checked as it is read, at
+ * one snapshot with its head (registry.c, "continuity and damage"):
+ * every seq present, keys matching entries, each prev_hash the hash of
+ * the entry before (from the one before from_seq on), and, when the walk
+ * reaches the end, the head naming the last entry. An entry is handed
+ * to fn only once its successor (or the head) confirms it, and never
+ * from the first damaged seq of a log in the damage set on (the walk
+ * then ends with IG_OK there). Damage found is IG_ESTORE, logged, and
+ * marks the origin damaged; a RocksDB read error (a checksum) is
+ * IG_ESTORE too. */
 IG_MUST_CHECK ig_err ig_registry_entries_each(ig_registry *reg,
     ig_slice origin, uint64_t from_seq, ig_registry_entry_fn fn, void *arg);
+
+/* --- damage ---------------------------------------------------------------
+ * The logs found damaged (by a read, ig_registry_log_check or the
+ * store check), at most IG_REGISTRY_DAMAGE_MAX origins: their DSCs and
+ * CSCAs are not served (ig_registry_dsc_each and _csca_each skip them)
+ * and their entries are served only below the first damaged seq. Each
+ * change counts a generation. Thread-safe. */
+#define IG_REGISTRY_DAMAGE_MAX 64
+
+typedef struct ig_registry_damage {
+	uint8_t len;
+	char id[IG_MEMBER_ID_MAX]; /* the origin, not NUL-terminated */
+	uint64_t seq; /* the first damaged seq */
+	char what[64]; /* what is wrong there, NUL-terminated */
+} ig_registry_damage;
+
+/* Adds origin (damaged from seq on; the lowest seq is kept) to the set,
+ * with a short text (copied), and logs it once. */
+void ig_registry_damage_mark(
+    ig_registry *reg, ig_slice origin, uint64_t seq, const char *what);
+
+/* Removes origin from the set (after a heal and a check that passed). */
+void ig_registry_damage_clear(ig_registry *reg, ig_slice origin);
+
+/* Copies up to max elements of the set to out (owned by the caller);
+ * returns the number of damaged logs (may exceed max). */
+size_t ig_registry_damage_list(
+    ig_registry *reg, ig_registry_damage *out, size_t max);
+
+/* Checks origin's whole log as ig_registry_entries_each does and, when
+ * full, also every entry's signature under the key of the root that
+ * governs it. IG_OK when intact (*n entries); IG_ESTORE when damaged,
+ * with the first damaged seq in *bad_seq and a static text in *what
+ * (both 0/NULL when RocksDB itself failed to read), the origin marked
+ * damaged. Out-parameters may be NULL. IG_EINVAL, IG_ENOMEM. */
+IG_MUST_CHECK ig_err ig_registry_log_check(ig_registry *reg, ig_slice origin,
+    bool full, uint64_t *n, uint64_t *bad_seq, const char **what);
+
+/* Rolls origin's log back to seq keep (1..keep stay; 0: all go) without
+ * reading what lies beyond: the entries above keep are deleted by key,
+ * every DSC, CSCA and revocation of the origin is withdrawn by key and
+ * entries 1..keep are applied again. The head keeps its freeze. The
+ * node's peers then send the dropped entries again. One synced write;
+ * thread safety as ig_registry_apply. IG_ESTORE (also when 1..keep do
+ * not read), IG_EINTERNAL when one of them no longer applies, IG_EINVAL,
+ * IG_ENOMEM. */
+IG_MUST_CHECK ig_err ig_registry_log_heal(
+    ig_registry *reg, ig_slice origin, uint64_t keep);
 
 typedef struct ig_registry_evidence {
 	ig_slice origin;

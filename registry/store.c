@@ -481,6 +481,9 @@ options_make(ig_store *s, bool create)
 	rocksdb_options_set_keep_log_file_num(s->opt, 5);
 	rocksdb_options_set_compression(s->opt, rocksdb_lz4_compression);
 	rocksdb_writeoptions_set_sync(s->wo, 1);
+	/* Every read checks the block checksums (RocksDB's default, said
+	 * explicitly: the store never hides damage, docs/operations.md). */
+	rocksdb_readoptions_set_verify_checksums(s->ro, 1);
 	/* Whole-key bloom filters, 10 bits per key (1% false positives):
 	 * most revocation lookups are for hashes that are not listed. The
 	 * table options take ownership of the policy. */
@@ -946,6 +949,46 @@ ig_store_scan(ig_store *s, ig_store_cf cf, ig_slice prefix, ig_slice from,
 	return iter_scan(it, cf, prefix, from, fn, arg);
 }
 
+/* One get and one scan at one snapshot (see store.h). */
+ig_err
+ig_store_get_scan(ig_store *s, ig_store_cf gcf, ig_slice gkey, ig_buf *gval,
+    bool *found, ig_store_cf cf, ig_slice prefix, ig_slice from,
+    ig_store_scan_fn fn, void *arg)
+{
+	rocksdb_readoptions_t *ro = NULL;
+	const rocksdb_snapshot_t *snap = NULL;
+	rocksdb_iterator_t *it;
+	char *err = NULL, *v;
+	size_t vlen = 0;
+	ig_err e;
+
+	*found = false;
+	if ((ro = rocksdb_readoptions_create()) == NULL
+	    || (snap = rocksdb_create_snapshot(s->db)) == NULL) {
+		e = IG_ENOMEM;
+		goto out;
+	}
+	rocksdb_readoptions_set_verify_checksums(ro, 1);
+	rocksdb_readoptions_set_snapshot(ro, snap);
+	v = rocksdb_get_cf(s->db, ro, s->cf[gcf], (const char *) gkey.ptr,
+	    gkey.len, &vlen, &err);
+	e = value_take(gcf, v, vlen, &err, gval);
+	if (e == IG_ENOTFOUND)
+		e = IG_OK;
+	else if (e == IG_OK)
+		*found = true;
+	else
+		goto out;
+	it = rocksdb_create_iterator_cf(s->db, ro, s->cf[cf]);
+	e = it == NULL ? IG_ENOMEM : iter_scan(it, cf, prefix, from, fn, arg);
+out:
+	if (snap != NULL)
+		rocksdb_release_snapshot(s->db, snap);
+	if (ro != NULL)
+		rocksdb_readoptions_destroy(ro);
+	return e;
+}
+
 struct digest_state {
 	uint8_t h[32];
 	uint8_t cf;
@@ -976,6 +1019,26 @@ digest_one(void *arg, ig_slice key, ig_slice val, bool *stop)
 	return e;
 }
 
+ig_err
+ig_store_digest_cf(ig_store *s, ig_store_cf cf, uint8_t out[32])
+{
+	struct digest_state d;
+	ig_err e;
+
+	memset(&d, 0, sizeof(d));
+	d.cf = (uint8_t) cf;
+	if ((e = ig_store_scan(s, cf, ig_slice_make(NULL, 0),
+	         ig_slice_make(NULL, 0), digest_one, &d))
+	    != IG_OK)
+		return e;
+	memcpy(out, d.h, 32);
+	return IG_OK;
+}
+
+/* The digest is a scan of the whole store (seconds for millions of
+ * revocations), so the last one is kept with the number of commits it
+ * saw; it is reused while no commit followed, and kept only when no
+ * commit ended during the scan (a commit counts once it is visible). */
 ig_err
 ig_store_digest(ig_store *s, uint8_t out[32])
 {

@@ -163,6 +163,22 @@ IG_MUST_CHECK ig_err ig_store_scan(ig_store *s, ig_store_cf cf,
  * across nodes. */
 IG_MUST_CHECK ig_err ig_store_digest(ig_store *s, uint8_t out[32]);
 
+/* SHA-256 over one column family's records, chained as ig_store_digest
+ * does for the whole store (not cached): the store check compares each
+ * family with the one a replay of the logs rebuilds. IG_ESTORE. */
+IG_MUST_CHECK ig_err ig_store_digest_cf(
+    ig_store *s, ig_store_cf cf, uint8_t out[32]);
+
+/* Reads the value of gkey in family gcf into gval (*found false and gval
+ * untouched when there is none) and then scans family cf as
+ * ig_store_scan does, both at one snapshot: a log and its head read
+ * together, whatever writes run meanwhile. Every read verifies block
+ * checksums; a damaged block is IG_ESTORE, never a shorter scan.
+ * IG_ETOOBIG past gval's max, IG_ESTORE, IG_ENOMEM. */
+IG_MUST_CHECK ig_err ig_store_get_scan(ig_store *s, ig_store_cf gcf,
+    ig_slice gkey, ig_buf *gval, bool *found, ig_store_cf cf, ig_slice prefix,
+    ig_slice from, ig_store_scan_fn fn, void *arg);
+
 /* --- batches ---------------------------------------------------------- */
 
 typedef struct ig_store_batch ig_store_batch;
