@@ -209,3 +209,31 @@ out:
 	nng_close(sock);
 	return err;
 }
+
+bool
+ig_admin_link_reachable(
+    const char *addr, uint32_t ms, char *why, size_t why_len)
+{
+	nng_socket sock;
+	bool probed;
+	int perr, rv;
+
+	if ((perr = probe(addr, ms, &probed)) != 0) {
+		(void) snprintf(why, why_len, "cannot connect to %s: %s", addr,
+		    perr == ETIMEDOUT ? "timed out" : strerror(perr));
+		return false;
+	}
+	if (probed || strncmp(addr, "ipc://", 6) != 0)
+		return true;
+	if (nng_req0_open(&sock) != 0)
+		return true; /* the caller's own socket will say why */
+	rv = nng_dial(sock, addr, NULL, 0);
+	nng_close(sock);
+	if (rv != 0 && rv != NNG_EADDRINVAL && rv != NNG_EINVAL
+	    && rv != NNG_ENOTSUP && rv != NNG_ENOMEM) {
+		(void) snprintf(why, why_len, "cannot connect to %s: %s", addr,
+		    nng_strerror(rv));
+		return false;
+	}
+	return true;
+}

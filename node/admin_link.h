@@ -61,4 +61,17 @@ typedef struct ig_admin_link {
 IG_MUST_CHECK ig_err ig_admin_link_roundtrip(ig_admin_link *link, ig_slice req,
     uint32_t def_ms, nng_msg **reply, char *why, size_t why_len);
 
+/* Tells whether anything accepts a connection at addr within ms
+ * milliseconds, the way ig_admin_link_roundtrip starts: a tcp:// or
+ * tls+tcp:// address with the plain connect() described above (closed
+ * at once), any other (ipc://) with nng's blocking dial of a req0
+ * socket, which fails at once when no socket is there. For clients of
+ * the node's other endpoints (`intyg verify --node`, the RPC), so that
+ * they fail at once on a refused connection too. false with why (NUL-
+ * terminated) when nothing answered; true when the connection was
+ * accepted or the address could not be tried here (nng then judges
+ * it). Thread-safe. */
+bool ig_admin_link_reachable(
+    const char *addr, uint32_t ms, char *why, size_t why_len);
+
 #endif /* IG_NODE_ADMIN_LINK_H */

@@ -15,8 +15,10 @@
  * reason, detail, type, country, revocation_checked) plus the node's
  * root serial. Exit 0
  * when all are valid, 1 when any is invalid, 2 on usage or input errors
- * (unreadable trust file or registry, bad option, no input), 70 when the
- * node cannot be reached or fails.
+ * (unreadable trust file or registry, bad option, no input), 3 when the
+ * node cannot be reached or does not answer within --timeout (a refused
+ * connection fails at once), 70 on an internal error (node/commands.h,
+ * the one table of exit codes).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -27,6 +29,7 @@
 #include "api/rpc.h"
 #include "api/trust.h"
 #include "api/verify.h"
+#include "node/admin_link.h"
 #include "node/cli.h"
 #include "node/commands.h"
 #include "node/regopen.h"
@@ -41,7 +44,8 @@ usage(FILE *f)
 	    "\n"
 	    "                    [--revocations FILE...] [--at TIME]\n"
 	    "                    HC1:... | - ...\n"
-	    "       intyg verify --node ADDR [--at TIME] HC1:... | - ...\n"
+	    "       intyg verify --node ADDR [--timeout S] [--at TIME]\n"
+	    "                    HC1:... | - ...\n"
 	    "\n"
 	    "Verifies HCERTs and prints one JSON verdict per certificate, "
 	    "one\n"
@@ -76,6 +80,9 @@ usage(FILE *f)
 	    "                reason, detail, type, country,\n"
 	    "                revocation_checked and the node's root_serial,\n"
 	    "                not the step list\n"
+	    "  --timeout S   (--node) give up on the node after S seconds,\n"
+	    "                1..3600 (default: 10); a refused connection\n"
+	    "                fails at once\n"
 	    "  --at TIME     validation clock, ISO 8601 (e.g.\n"
 	    "                2021-06-01T12:00:00Z; no zone means UTC) or\n"
 	    "                'now' (default: now)\n"
@@ -85,7 +92,9 @@ usage(FILE *f)
 	    "one certificate per line.\n"
 	    "Exit status: 0 all valid, 1 any invalid, 2 usage or input "
 	    "error,\n"
-	    "70 internal error or (--node) the node did not answer.\n");
+	    "3 (--node) the node cannot be reached or did not answer in "
+	    "time,\n"
+	    "70 internal error.\n");
 }
 
 static ig_err
@@ -105,6 +114,7 @@ typedef struct run {
 	unsigned long total;
 	unsigned long invalid;
 	int internal_error;
+	int remote_rc; /* --node: the exit code of a failed call, else 0 */
 } run;
 
 static ig_err
@@ -189,9 +199,12 @@ verify_one(void *arg, const char *text, size_t len, int too_long)
 	}
 	if (r->rpc != NULL) {
 		if ((e = verify_rpc(r, text, len, &j, &valid)) != IG_OK) {
+			/* IG_EIO is the transport: no connection or no
+			 * reply within --timeout. The walk stops here. */
 			fprintf(stderr, "intyg verify: the node: %s\n",
-			    ig_strerror(e));
-			r->internal_error = 1;
+			    e == IG_EIO ? "no answer in time"
+			                : ig_strerror(e));
+			r->remote_rc = ig_cli_exit_remote(e, e == IG_EIO);
 			return 1;
 		}
 		goto print;
@@ -229,15 +242,18 @@ ig_cmd_verify(int argc, char **argv)
 		{ "root", required_argument, NULL, 'r' },
 		{ "revocations", required_argument, NULL, 'R' },
 		{ "node", required_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	run r = { NULL, NULL, NULL, false, ig_time_now(), 0, 0, 0 };
+	run r = { NULL, NULL, NULL, false, ig_time_now(), 0, 0, 0, 0 };
 	ig_trustset *trust = ig_trustset_new();
 	ig_revset *revs = ig_revset_new();
 	ig_registry *reg = NULL;
 	const char *data = NULL, *root = NULL, *node = NULL;
 	int rc = IG_EXIT_USAGE, c, ntrust = 0, nrevs = 0;
+	uint32_t timeout_ms = 10000;
+	bool timeout_given = false;
 	char why[256];
 
 	r.v = ig_verifier_new();
@@ -297,6 +313,17 @@ ig_cmd_verify(int argc, char **argv)
 			}
 			node = optarg;
 			break;
+		case 'T':
+			if (ig_cli_parse_timeout(optarg, &timeout_ms)
+			    != IG_OK) {
+				fprintf(stderr,
+				    "intyg verify: --timeout: whole seconds "
+				    "in 1..%d: %s\n",
+				    IG_ADMIN_TIMEOUT_S_MAX, optarg);
+				goto out;
+			}
+			timeout_given = true;
+			break;
 		case 'd':
 			if (data != NULL) {
 				fprintf(stderr,
@@ -337,6 +364,10 @@ ig_cmd_verify(int argc, char **argv)
 		usage(stderr);
 		goto out;
 	}
+	if (timeout_given && node == NULL) {
+		fprintf(stderr, "intyg verify: --timeout needs --node ADDR\n");
+		goto out;
+	}
 	if (root != NULL && data == NULL) {
 		fprintf(stderr, "intyg verify: --root needs --data DIR\n");
 		goto out;
@@ -348,7 +379,16 @@ ig_cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	if (node != NULL) {
-		ig_err e = ig_rpc_client_open(node, 10000, &r.rpc);
+		ig_err e;
+		/* nng dials in the background and would only time out; a
+		 * refused connection is known at once this way. */
+		if (!ig_admin_link_reachable(
+		        node, timeout_ms, why, sizeof(why))) {
+			fprintf(stderr, "intyg verify: --node: %s\n", why);
+			rc = IG_EXIT_UNAVAILABLE;
+			goto out;
+		}
+		e = ig_rpc_client_open(node, timeout_ms, &r.rpc);
 		if (e != IG_OK) {
 			fprintf(stderr, "intyg verify: --node %s: %s\n", node,
 			    ig_strerror(e));
@@ -385,7 +425,9 @@ ig_cmd_verify(int argc, char **argv)
 	}
 	ig_cli_each_input(argc, argv, optind, verify_one, &r);
 	fflush(stdout);
-	if (r.internal_error)
+	if (r.remote_rc != 0)
+		rc = r.remote_rc;
+	else if (r.internal_error)
 		rc = IG_EXIT_SOFTWARE;
 	else if (r.total == 0) {
 		fprintf(stderr, "intyg verify: no certificate in the input\n");

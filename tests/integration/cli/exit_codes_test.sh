@@ -241,6 +241,7 @@ for a in tcp://127.0.0.1:1 "ipc://$TMP/none.ipc"; do
 	fast 2000 "$BIN" publish --node "$a" revoke --kid AAAAAAAAAAA= \
 	    --type uci AAAAAAAAAAAAAAAAAAAAAA==
 	fast 2000 "$BIN" federation submit --node "$a" --root r2.bin
+	fast 2000 "$BIN" verify --node "$a" HC1:NCF
 done
 fast 2000 "$BIN" gateway pull --url http://127.0.0.1:1 --allow-http \
     --anchor ca/csca.pem --state gw.json --node tcp://127.0.0.1:1
@@ -249,6 +250,7 @@ fast 2000 "$BIN" gateway pull --url http://127.0.0.1:1 --allow-http \
 fast 3000 "$BIN" node status --admin tcp://10.255.255.1:7401 --timeout 1
 fast 3000 "$BIN" federation submit --node tcp://10.255.255.1:7401 \
     --timeout 1 --root r2.bin
+fast 3000 "$BIN" verify --node tcp://10.255.255.1:8444 --timeout 1 HC1:NCF
 
 # --- usage: 2 --------------------------------------------------------------
 for t in 0 -1 x 1.5 3601 ""; do
@@ -264,6 +266,8 @@ expect 2 "$BIN" publish --data d --key-dir keys --id se --timeout 5 revoke \
 expect 2 "$BIN" federation submit --node tcp://127.0.0.1:1 --timeout x \
     --root r2.bin
 expect 2 "$BIN" federation submit --root r2.bin
+expect 2 "$BIN" verify --node tcp://127.0.0.1:1 --timeout 0 HC1:NCF
+expect 2 "$BIN" verify --trust ca/csca.pem --timeout 5 HC1:NCF
 expect 2 "$BIN" gateway pull --url http://127.0.0.1:1 --allow-http \
     --anchor ca/csca.pem --state gw.json --node tcp://127.0.0.1:1 \
     --timeout 0
@@ -273,7 +277,7 @@ expect 2 "$BIN" bogus-command
 expect 0 "$BIN" --help
 grep -q "3 node unreachable" "$OUT" || fail "intyg --help lacks the table"
 for c in "node status" "node block" publish "federation submit" \
-    "gateway pull"; do
+    "gateway pull" verify; do
 	# shellcheck disable=SC2086
 	expect 0 "$BIN" $c --help
 	grep -q -- "--timeout" "$OUT" || fail "'$c --help' lacks --timeout"

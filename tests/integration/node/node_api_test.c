@@ -414,8 +414,8 @@ main(void)
 		    "rpc verdict: %s", (const char *) b.ptr);
 		H_CHECK(verify_node(f, "tcp://127.0.0.1:1",
 		            (const char *) cert_ok.ptr, &b)
-		        == 70,
-		    "no node: not exit 70");
+		        == 3,
+		    "no node: not exit 3 (unreachable)");
 	}
 
 	/* (d) hostile input at node2 */
