@@ -35,7 +35,19 @@
  * reconnect interval. A removed peer's record (and its socket, with
  * the dialer closed) stays in the list, marked gone, until ig_net_close:
  * an exchange still in flight may point at it.
+ *
+ * Identity conflicts (note_sender): a second process running with a
+ * member's keys passes mutual TLS as that member. The listener looks at
+ * the claimed sender of every request and the connection (nng pipe) it
+ * came on. A request that claims this node's own id, or requests for one
+ * peer that go back to a connection they had left (A, B, A) within
+ * CONFLICT_SWITCH_MS, mean two processes send as that member at once: a
+ * reconnect closes the old connection, so a plain restart or redial never
+ * switches back. Each newly seen conflict is logged once (WARN) and
+ * reported (ig_net_identity) while signs of it keep coming and for
+ * IG_NET_CONFLICT_HOLD_MS after the last.
  */
+#include <arpa/inet.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,6 +85,27 @@
 /* Bytes of nng's own framing (the req/rep header) on top of a message. */
 #define FRAMING_SLACK 64
 
+/* Requests of one member that come back to a connection they left within
+ * this time come from two processes (note_sender). A peer sends at least
+ * one request per few gossip periods, so two live processes alternate
+ * far faster; a plain reconnect never switches back at all. */
+#define CONFLICT_SWITCH_MS 30000
+
+/* Text of a connection's remote address ("127.0.0.1:7430", "[::1]:7430"
+ * or "connection N"). */
+#define ADDR_TEXT_MAX 64
+
+/* Who sends requests under one member id, and what it says about a
+ * second process with that identity. gmtx. */
+typedef struct net_ident {
+	uint32_t pipe; /* the connection of the last request; 0: none */
+	uint32_t prev; /* the one before it */
+	int64_t switched_ms; /* when pipe took over from prev */
+	uint32_t pair[2]; /* the connections of the conflict reported */
+	int64_t conflict_ms; /* the last sign of a conflict; 0: none */
+	char where[IG_MEMBER_ID_MAX + 2 * ADDR_TEXT_MAX + 48];
+} net_ident;
+
 typedef struct net_peer {
 	ig_net *net;
 	struct net_peer *next; /* in ig_net.peers */
@@ -89,6 +122,7 @@ typedef struct net_peer {
 	_Atomic int pipes; /* connections up (pipe callbacks) */
 	unsigned timeouts; /* gmtx: requests timed out in a row */
 	_Atomic int64_t down_since_ms; /* when the last one went down */
+	net_ident ident; /* gmtx: who sends requests under its id */
 } net_peer;
 
 typedef struct net_exchange {
@@ -146,6 +180,7 @@ struct ig_net {
 	size_t msg_max;
 	bool started; /* gmtx: the dialers have been started */
 	size_t n_blocked; /* gmtx */
+	net_ident self_ident; /* gmtx: requests that claim our own id */
 };
 
 static void
@@ -414,6 +449,109 @@ refuse_blocked(ig_net *n, ig_slice req, ig_err *err)
 	return refuse;
 }
 
+/* The remote address of connection p as text (ADDR_TEXT_MAX). */
+static void
+pipe_addr(nng_pipe p, char *buf, size_t cap)
+{
+	nng_sockaddr sa;
+	char ip[INET6_ADDRSTRLEN];
+
+	if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) == 0) {
+		if (sa.s_family == NNG_AF_INET
+		    && inet_ntop(AF_INET, &sa.s_in.sa_addr, ip, sizeof(ip))
+		        != NULL) {
+			snprintf(buf, cap, "%s:%u", ip,
+			    (unsigned) ntohs(sa.s_in.sa_port));
+			return;
+		}
+		if (sa.s_family == NNG_AF_INET6
+		    && inet_ntop(AF_INET6, sa.s_in6.sa_addr, ip, sizeof(ip))
+		        != NULL) {
+			snprintf(buf, cap, "[%s]:%u", ip,
+			    (unsigned) ntohs(sa.s_in6.sa_port));
+			return;
+		}
+	}
+	snprintf(buf, cap, "connection %u", (unsigned) nng_pipe_id(p));
+}
+
+/* Notes who sent request m (the claimed `from` and the connection) and
+ * reports an identity conflict (the file comment says when). Only a
+ * request that decodes and names this node or one of its peers counts;
+ * anything else is left to the machine. Called with gmtx held. */
+static void
+note_sender(ig_net *n, nng_msg *m, int64_t now)
+{
+	ig_gossip_msg *in = NULL;
+	nng_pipe pipe = nng_msg_get_pipe(m);
+	int pid = nng_pipe_id(pipe);
+	uint32_t id = pid > 0 ? (uint32_t) pid : 0;
+	char a[ADDR_TEXT_MAX], b[ADDR_TEXT_MAX];
+	net_ident *t;
+	net_peer *p;
+	bool fresh;
+
+	if (id == 0 || ig_gossip_msg_decode(ig_nng_msg_slice(m), &in) != IG_OK)
+		return;
+	if (!ig_gossip_msg_is_request(in->type))
+		goto out;
+	if (in->from.len == strlen(n->self)
+	    && memcmp(in->from.ptr, n->self, in->from.len) == 0) {
+		/* Nobody else may send as us: the sender holds our keys. */
+		t = &n->self_ident;
+		fresh = t->conflict_ms == 0
+		    || now - t->conflict_ms > IG_NET_CONFLICT_HOLD_MS
+		    || t->pair[0] != id;
+		if (fresh) {
+			pipe_addr(pipe, a, sizeof(a));
+			snprintf(t->where, sizeof(t->where),
+			    "%s (this node's own id, from %s)", n->self, a);
+			IG_WARN(SUB,
+			    "a request claims this node's own id %s (from "
+			    "%s): another process is running with this "
+			    "member's identity",
+			    n->self, a);
+		}
+		t->pair[0] = id;
+		t->conflict_ms = now;
+		goto out;
+	}
+	if ((p = peer_find(n, in->from)) == NULL)
+		goto out;
+	t = &p->ident;
+	if (id == t->pipe)
+		goto out;
+	if (id == t->prev && now - t->switched_ms <= CONFLICT_SWITCH_MS) {
+		/* Back to a connection it had left: both are open. */
+		uint32_t lo = id < t->pipe ? id : t->pipe;
+		uint32_t hi = id < t->pipe ? t->pipe : id;
+		fresh = t->conflict_ms == 0
+		    || now - t->conflict_ms > IG_NET_CONFLICT_HOLD_MS
+		    || t->pair[0] != lo || t->pair[1] != hi;
+		if (fresh) {
+			nng_pipe other = NNG_PIPE_INITIALIZER;
+			other.id = t->pipe;
+			pipe_addr(pipe, a, sizeof(a));
+			pipe_addr(other, b, sizeof(b));
+			snprintf(t->where, sizeof(t->where), "%s (%s and %s)",
+			    p->id, a, b);
+			IG_WARN(SUB,
+			    "peer %s: requests from two connections in turn "
+			    "(%s and %s): another process is running with "
+			    "this member's identity",
+			    p->id, a, b);
+		}
+		t->pair[0] = lo;
+		t->pair[1] = hi;
+		t->conflict_ms = now;
+	}
+	t->prev = t->pipe;
+	t->pipe = id;
+	t->switched_ms = now;
+out:
+	ig_gossip_msg_free(in);
+}
+
 /* The listener: one request at a time, answered by the machine. */
 static void
 listener_main(void *arg)
@@ -443,6 +581,7 @@ listener_main(void *arg)
 		now = ig_time_now_ms();
 		ig_buf_reset(&n->reply);
 		nng_mtx_lock(n->gmtx);
+		note_sender(n, m, now);
 		if (!refuse_blocked(n, ig_nng_msg_slice(m), &err))
 			err = ig_gossip_on_request(
 			    n->g, ig_nng_msg_slice(m), now, &n->reply);
@@ -1170,6 +1309,39 @@ ig_net_stats(ig_net *n, ig_gossip_stats *out)
 	nng_mtx_lock(n->gmtx);
 	ig_gossip_stats_get(n->g, out);
 	nng_mtx_unlock(n->gmtx);
+}
+
+/* Adds t to the count when a conflict was seen within the hold time;
+ * the first such one names itself in who. */
+static void
+ident_count(
+    const net_ident *t, int64_t now, uint64_t *count, char *who, size_t cap)
+{
+	if (t->conflict_ms == 0
+	    || now - t->conflict_ms > IG_NET_CONFLICT_HOLD_MS)
+		return;
+	if (*count == 0 && cap > 0)
+		snprintf(who, cap, "%s", t->where);
+	(*count)++;
+}
+
+void
+ig_net_identity(ig_net *n, uint64_t *conflicts, char *who, size_t cap)
+{
+	int64_t now = ig_time_now_ms();
+	uint64_t count = 0;
+
+	if (cap > 0)
+		who[0] = '\0';
+	if (n != NULL) {
+		nng_mtx_lock(n->gmtx);
+		ident_count(&n->self_ident, now, &count, who, cap);
+		for (net_peer *p = n->peers; p != NULL; p = p->next)
+			if (!p->gone)
+				ident_count(&p->ident, now, &count, who, cap);
+		nng_mtx_unlock(n->gmtx);
+	}
+	*conflicts = count;
 }
 
 void

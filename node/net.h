@@ -119,4 +119,15 @@ IG_MUST_CHECK ig_err ig_net_block(ig_net *n, const ig_slice *ids, size_t count,
 /* True when the peer id is blocked. Thread-safe. */
 bool ig_net_peer_blocked(ig_net *n, ig_slice id);
 
+/* How long an identity conflict stays reported after its last sign. */
+#define IG_NET_CONFLICT_HOLD_MS 60000
+
+/* Identity conflicts: a second process running with a member's identity
+ * (net.c, "Identity conflicts"). *conflicts is the number of member ids
+ * (this node's own included) with a sign of a second process within the
+ * last IG_NET_CONFLICT_HOLD_MS; who (cap bytes, NUL-terminated; "" when
+ * none) names the first of them and the addresses seen, e.g. "se
+ * (127.0.0.1:40112 and 127.0.0.1:40118)". n NULL: none. Thread-safe. */
+void ig_net_identity(ig_net *n, uint64_t *conflicts, char *who, size_t cap);
+
 #endif /* IG_NODE_NET_H */
