@@ -10,7 +10,7 @@
 #   a missing ipc socket and an address that drops or rejects packets
 #   (10.255.255.1 with --timeout 1): exit 3, each in under 2 s (3 s for
 #   the timeout); a node that accepts but does not answer (SIGSTOP):
-#   exit 3 after --timeout;
+#   exit 3 after --timeout (node status and verify --node);
 # - refusal by a running node: a wrong token, a peer that is not one, a
 #   revocation under an unknown kid, a root older than the node's: 1;
 # - usage: bad options and --timeout values: 2;
@@ -19,9 +19,10 @@
 # - the node warns at start when its admin endpoint has no token.
 #
 # Ports: the node's admin endpoint takes one TCP port in 40000..59999
-# (from the test's pid; the next one if taken), its gossip listener a
-# port the kernel picks; 127.0.0.1:1 is the port where nothing listens. IG_BIN
-# is the intyg binary (CTest sets it).
+# (from the test's pid; the next one if taken), its RPC (intyg verify
+# --node) the port after it, its gossip listener a port the kernel picks;
+# 127.0.0.1:1 is the port where nothing listens. IG_BIN is the intyg
+# binary (CTest sets it).
 set -u
 
 BIN=${IG_BIN:?IG_BIN must name the intyg binary}
@@ -128,6 +129,8 @@ listen = tls+tcp://127.0.0.1:0
 [admin]
 listen = $ADMIN
 $1
+[api]
+rpc_listen = tcp://127.0.0.1:$((PORT + 1))
 EOC
 }
 
@@ -194,6 +197,7 @@ stop
 
 # --- the node, with a token ---------------------------------------------
 start "token_file = $TMP/token"
+RPC="tcp://127.0.0.1:$((PORT + 1))"
 grep -q "no token" node.log && fail "warned about a token that is set"
 
 # refusals: 1
@@ -225,11 +229,16 @@ expect 4 "$BIN" federation submit --node "$ADMIN" --root "$TMP/none"
 
 # a node that accepts connections but does not answer (stopped): exit 3
 # after --timeout, not after the default
+expect 1 "$BIN" verify --node "$RPC" --timeout 5 HC1:NCF # an answer
 kill -STOP "$NODE_PID"
 expect 3 "$BIN" node status --admin "$ADMIN" --token-file token --timeout 1
 [ "$ELAPSED" -ge 900 ] && [ "$ELAPSED" -lt 5000 ] \
     || fail "a silent node: status gave up after ${ELAPSED} ms, not ~1 s"
 echo "silent node: gave up after ${ELAPSED} ms (--timeout 1)"
+expect 3 "$BIN" verify --node "$RPC" --timeout 1 HC1:NCF
+[ "$ELAPSED" -ge 900 ] && [ "$ELAPSED" -lt 5000 ] \
+    || fail "a silent node: verify gave up after ${ELAPSED} ms, not ~1 s"
+echo "silent node: verify gave up after ${ELAPSED} ms (--timeout 1)"
 kill -CONT "$NODE_PID"
 stop
 
