@@ -26,6 +26,7 @@
 
 #include "api/gateway_sync.h"
 #include "node/admin.h"
+#include "node/admin_link.h"
 #include "node/cli.h"
 #include "node/commands.h"
 #include "node/httpc.h"
@@ -46,8 +47,36 @@ struct fetcher {
 	char prefix[IG_URL_MAX + 1]; /* path before /trustList, no '/' end */
 	ig_httpc_tls tls;
 	uint32_t timeout_ms;
-	bool unreachable; /* a request failed in transport (IG_EIO) */
+	bool unreachable; /* a request failed and nothing accepts a TCP
+	                   * connection at base */
+	bool refused; /* a request failed in transport, but the gateway
+	               * accepts connections: it refused us */
 };
+
+/* After a request failed in transport: whether the gateway accepts a TCP
+ * connection at all. One that does but fails the request (a TLS
+ * handshake it refuses, say for a missing client certificate) refused
+ * us (exit 1); one that does not is unreachable (exit 3). */
+static bool
+gateway_unreachable(const char *base, uint32_t ms)
+{
+	char tcp[IG_URL_MAX + 16], why[256];
+	const char *auth = strstr(base, "://");
+	bool https = strncmp(base, "https://", 8) == 0;
+
+	if (auth == NULL)
+		return true;
+	auth += 3;
+	/* base is scheme://host[:port]: a port is explicit after the last
+	 * ':' unless that ':' is inside a [v6] address. */
+	if (strrchr(auth, ':') != NULL
+	    && strrchr(auth, ':') > strrchr(auth, ']'))
+		(void) snprintf(tcp, sizeof(tcp), "tcp://%s", auth);
+	else
+		(void) snprintf(tcp, sizeof(tcp), "tcp://%s:%s", auth,
+		    https ? "443" : "80");
+	return !ig_admin_link_reachable(tcp, ms, why, sizeof(why));
+}
 
 /* How the pull publishes: the node's admin endpoint (link.unreachable
  * tells whether the last call failed in transport). */
@@ -152,7 +181,11 @@ fetch(void *arg, const char *target, const char *ims, uint16_t *status,
 	    ims != NULL ? ims : "");
 	ig_err e = ig_httpc_fetch(f->base, full, &h, ims != NULL ? 1 : 0,
 	    &f->tls, f->timeout_ms, status, out, why, why_len);
-	f->unreachable = e == IG_EIO;
+	f->unreachable = f->refused = false;
+	if (e == IG_EIO) {
+		f->unreachable = gateway_unreachable(f->base, f->timeout_ms);
+		f->refused = !f->unreachable;
+	}
 	if (e == IG_OK)
 		IG_DEBUG("gateway", "GET %s: HTTP %u, %zu bytes", full,
 		    (unsigned) *status, out->len);
@@ -426,6 +459,8 @@ pull(int argc, char **argv)
 	rc = exit_of(e);
 	if (e != IG_OK && (f.unreachable || pb.link.unreachable))
 		rc = IG_EXIT_UNAVAILABLE;
+	else if (e != IG_OK && f.refused)
+		rc = IG_EXIT_NEGATIVE;
 	else if (e == IG_EFORMAT && strstr(why, "state file") != NULL)
 		rc = IG_EXIT_DATA;
 out:

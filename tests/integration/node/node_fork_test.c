@@ -151,7 +151,7 @@ main(void)
 {
 	h_fed *f = h_setup("fork", 4, 200, false, 140);
 	char data1[1100], snap[1100], saved[1100], reason[64], cc[3];
-	size_t two = 2, one = 1, both[2] = { 0, 1 };
+	size_t two = 2, one = 1, zero = 0, both[2] = { 0, 1 };
 	ig_privkey *t_csca_key = NULL, *t_dsc_key = NULL;
 	ig_x509 *t_csca = NULL, *t_dsc = NULL;
 	ig_buf cert_real, cert_thief;
@@ -191,8 +191,12 @@ main(void)
 	real2 = head_of_node1(f, 0, &ev);
 	wait_head(f, 1, 2, real2.hash);
 
-	/* the thief: node1's key and its seq 1 store, reaching node3 only */
+	/* the thief: node1's key and its seq 1 store, reaching node3 only.
+	 * node2 shuts node1 out before the thief starts: a restarted node
+	 * has no blocks of its own yet, and would fetch the owner's seq 2
+	 * from node2 before its own block of node2 took effect. */
 	h_stop(f, 0);
+	h_block(f, 1, &zero, 1, true);
 	run("/bin/mv", data1, saved, NULL);
 	run("/bin/cp", "-a", snap, data1);
 	start_http(f, 0);
@@ -237,6 +241,7 @@ main(void)
 	 * node3: each side keeps its branch */
 	h_block(f, 2, both, 1, true);
 	h_stop(f, 0);
+	h_block(f, 1, &zero, 1, false);
 	run("/bin/rm", "-rf", data1, NULL);
 	run("/bin/mv", saved, data1, NULL);
 	start_http(f, 0);

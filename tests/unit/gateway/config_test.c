@@ -90,8 +90,13 @@ test_refused(void **state)
 		{ "[gateway]\nurl = https://gw.example\nanchor = a\n"
 		  "state_file = s\nclient_cert = c\n",
 		    "together" },
+		/* the one range of the CLI and the config (limits.h,
+		 * IG_GW_TIMEOUT_MS_*): 100..60000 */
 		{ "[gateway]\nurl = https://gw.example\nanchor = a\n"
-		  "state_file = s\ntimeout_ms = 30000\n",
+		  "state_file = s\ntimeout_ms = 60001\n",
+		    "timeout_ms" },
+		{ "[gateway]\nurl = https://gw.example\nanchor = a\n"
+		  "state_file = s\ntimeout_ms = 99\n",
 		    "timeout_ms" },
 		{ "[gateway]\nurl = https://gw.example\nanchor = a\n"
 		  "state_file = s\ninterval_s = 1\n",

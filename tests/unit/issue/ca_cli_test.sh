@@ -150,7 +150,8 @@ expect 2 "$BIN" ca init --force=yes --country SE --out "$TMP/x"
 touch "$TMP/afile"
 expect 2 "$BIN" ca init --country SE --out "$TMP/afile" && err_has "$TMP/afile"
 
-expect 2 "$BIN" ca dsc --ca "$TMP/nowhere" --out "$TMP/d2" &&
+# A CA directory that cannot be read is a local file error (4).
+expect 4 "$BIN" ca dsc --ca "$TMP/nowhere" --out "$TMP/d2" &&
 	err_has "$TMP/nowhere/csca.pem"
 expect 2 "$BIN" ca dsc --ca "$PKI" --out "$TMP/d2" --types v,x
 expect 2 "$BIN" ca dsc --ca "$PKI" --out "$TMP/d2" --types v,v
@@ -179,7 +180,7 @@ expect 2 "$BIN" ca issue --dsc "$TMP/dsc" --type v --exp +abc
 expect 2 "$BIN" ca issue --dsc "$TMP/dsc" --type v --exp +36501
 expect 2 "$BIN" ca issue --dsc "$TMP/dsc" --type v --seed 1.5
 expect 2 "$BIN" ca issue --dsc "$TMP/dsc" --type v --iat 2024-13-01
-expect 2 "$BIN" ca issue --dsc "$TMP/empty" --type v &&
+expect 4 "$BIN" ca issue --dsc "$TMP/empty" --type v &&
 	err_has "$TMP/empty/dsc.pem"
 
 if [ "$failures" -ne 0 ]; then
