@@ -82,7 +82,10 @@ apply_unlock(ig_registry *reg, bool changed)
 uint64_t
 ig_registry_generation(ig_registry *reg)
 {
-	return atomic_load_explicit(&reg->generation, memory_order_acquire);
+	/* A reopen of the store after a write failure may bring back
+	 * a write that was reported failed (store.h): count it too. */
+	return atomic_load_explicit(&reg->generation, memory_order_acquire)
+	    + ig_store_epoch(reg->store);
 }
 
 /* What one apply works with. */

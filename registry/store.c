@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rocksdb/c.h>
@@ -92,6 +94,26 @@ struct ig_store {
 	/* An ingestion failed after its commit: no more writes until the
 	 * next open completes it (a later write must not come before). */
 	_Atomic bool halted;
+
+	/* Write failures ("a full disk", below). Every use of db and cf
+	 * holds db_lock shared; a reopen holds it exclusive. write_lock
+	 * serialises the writes and guards write_error and next_recover. */
+	char *dir;
+	pthread_rwlock_t db_lock;
+	pthread_mutex_t write_lock;
+	bool locks_init;
+	_Atomic bool write_failed;
+	char write_error[IG_STORE_WHY_MAX];
+	int64_t next_recover_ms;
+	_Atomic uint64_t epoch; /* reopens: see ig_store_epoch */
+
+	/* The digest of the state after `digest_at` commits (commits
+	 * counts the successful ones), guarded by digest_lock. */
+	_Atomic uint64_t commits;
+	pthread_mutex_t digest_lock;
+	bool digest_valid;
+	uint64_t digest_at;
+	uint8_t digest[32];
 };
 
 /* Two RocksDB batches: all holds every put and delete in order and is
@@ -479,6 +501,14 @@ options_make(ig_store *s, bool create)
 	rocksdb_options_set_create_missing_column_families(s->opt, 1);
 	rocksdb_options_increase_parallelism(s->opt, 2);
 	rocksdb_options_set_keep_log_file_num(s->opt, 5);
+	/* RocksDB's own LOG file keeps its headers only (the options, at
+	 * open). On a full disk its writer fails too, and Debian's 7.8
+	 * (assertions on) aborts on the next line written through it,
+	 * which its error handler writes on the first failed write: the
+	 * full-disk test saw that abort in every round. Our own log has
+	 * every error RocksDB returns (rdb_fail). The C API of 7.8 cannot
+	 * install a logger of ours. 5 = HEADER_LEVEL. */
+	rocksdb_options_set_info_log_level(s->opt, 5);
 	rocksdb_options_set_compression(s->opt, rocksdb_lz4_compression);
 	rocksdb_writeoptions_set_sync(s->wo, 1);
 	/* Every read checks the block checksums (RocksDB's default, said
@@ -767,6 +797,35 @@ ingest_recover(ig_store *s, const char *dir)
 }
 
 static ig_err
+locks_init(ig_store *s)
+{
+	pthread_rwlockattr_t a;
+	bool ok;
+
+	/* Readers first (glibc's default, said explicitly): a scan's
+	 * callback may read again while a reopen waits for the lock. */
+	if (pthread_rwlockattr_init(&a) != 0)
+		return IG_ENOMEM;
+	(void) pthread_rwlockattr_setkind_np(
+	    &a, PTHREAD_RWLOCK_PREFER_READER_NP);
+	ok = pthread_rwlock_init(&s->db_lock, &a) == 0;
+	(void) pthread_rwlockattr_destroy(&a);
+	if (!ok)
+		return IG_ENOMEM;
+	if (pthread_mutex_init(&s->write_lock, NULL) != 0) {
+		pthread_rwlock_destroy(&s->db_lock);
+		return IG_ENOMEM;
+	}
+	if (pthread_mutex_init(&s->digest_lock, NULL) != 0) {
+		pthread_mutex_destroy(&s->write_lock);
+		pthread_rwlock_destroy(&s->db_lock);
+		return IG_ENOMEM;
+	}
+	s->locks_init = true;
+	return IG_OK;
+}
+
+static ig_err
 store_open(const char *dir, ig_slice fed_id, ig_buf *fed_out, ig_store **out)
 {
 	bool create = fed_out == NULL;
@@ -780,6 +839,12 @@ store_open(const char *dir, ig_slice fed_id, ig_buf *fed_out, ig_store **out)
 		return IG_ENOMEM;
 	}
 	s->marker_lock_init = true;
+	if ((e = locks_init(s)) != IG_OK)
+		goto fail;
+	if ((s->dir = ig_strdup(dir)) == NULL) {
+		e = IG_ENOMEM;
+		goto fail;
+	}
 	if ((e = options_make(s, create)) != IG_OK
 	    || (e = db_open(s, dir, create)) != IG_OK
 	    || (e = meta_check(s, dir, fed_id, fed_out)) != IG_OK
@@ -808,12 +873,16 @@ ig_store_open_existing(const char *dir, ig_buf *fed_id, ig_store **out)
 	return store_open(dir, ig_slice_make(NULL, 0), fed_id, out);
 }
 
-void
-ig_store_close(ig_store *s)
+/* Closes the database (not the options). After a write failure it
+ * neither deletes the marker nor flushes: RocksDB must not write again
+ * through a handle whose WAL write failed (Debian's 7.8 aborts on an
+ * assertion), and the next open replays the WAL instead. */
+static void
+db_close(ig_store *s)
 {
-	if (s == NULL)
+	if (s->db == NULL)
 		return;
-	if (s->db != NULL) {
+	if (!atomic_load(&s->write_failed)) {
 		/* Flush every family, or the next open replays the WAL. */
 		rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
 		char *err = NULL;
@@ -825,19 +894,31 @@ ig_store_close(ig_store *s)
 				(void) rdb_fail(
 				    &err, "delete ingestion marker");
 		}
-		rocksdb_flushoptions_set_wait(fo, 1);
-		for (size_t i = 0; i < IG_CF_COUNT_; i++) {
-			rocksdb_flush_cf(s->db, fo, s->cf[i], &err);
-			if (err != NULL)
-				(void) rdb_fail(&err, "flush");
+		if (fo != NULL) {
+			rocksdb_flushoptions_set_wait(fo, 1);
+			for (size_t i = 0; i < IG_CF_COUNT_; i++) {
+				rocksdb_flush_cf(s->db, fo, s->cf[i], &err);
+				if (err != NULL)
+					(void) rdb_fail(&err, "flush");
+			}
+			rocksdb_flushoptions_destroy(fo);
 		}
-		rocksdb_flushoptions_destroy(fo);
-		for (size_t i = 0; i < IG_CF_COUNT_; i++)
-			rocksdb_column_family_handle_destroy(s->cf[i]);
-		for (size_t i = 0; i < s->n_extra; i++)
-			rocksdb_column_family_handle_destroy(s->extra[i]);
-		rocksdb_close(s->db);
 	}
+	for (size_t i = 0; i < IG_CF_COUNT_; i++)
+		rocksdb_column_family_handle_destroy(s->cf[i]);
+	for (size_t i = 0; i < s->n_extra; i++)
+		rocksdb_column_family_handle_destroy(s->extra[i]);
+	s->n_extra = 0;
+	rocksdb_close(s->db);
+	s->db = NULL;
+}
+
+void
+ig_store_close(ig_store *s)
+{
+	if (s == NULL)
+		return;
+	db_close(s);
 	if (s->ro != NULL)
 		rocksdb_readoptions_destroy(s->ro);
 	if (s->wo != NULL)
@@ -862,8 +943,44 @@ ig_store_close(ig_store *s)
 		rocksdb_ingestexternalfileoptions_destroy(s->ifo);
 	if (s->marker_lock_init)
 		pthread_mutex_destroy(&s->marker_lock);
+	if (s->locks_init) {
+		pthread_mutex_destroy(&s->digest_lock);
+		pthread_mutex_destroy(&s->write_lock);
+		pthread_rwlock_destroy(&s->db_lock);
+	}
 	ig_free(s->ingest_dir);
+	ig_free(s->dir);
 	ig_free(s);
+}
+
+/* --- the database lock -------------------------------------------------
+ * Every use of db and cf holds db_lock shared; ig_store_recover holds it
+ * exclusive while it reopens the database. The open that a reopen runs
+ * reads and writes through the functions below: `reopening` tells them
+ * that this thread holds the lock already. */
+
+static _Thread_local const ig_store *reopening;
+
+/* Takes db_lock shared; IG_ESTORE (not locked) while a failed reopen
+ * left no database. */
+static ig_err
+rd_lock(ig_store *s)
+{
+	if (reopening == s)
+		return IG_OK;
+	pthread_rwlock_rdlock(&s->db_lock);
+	if (s->db == NULL) {
+		pthread_rwlock_unlock(&s->db_lock);
+		return IG_ESTORE;
+	}
+	return IG_OK;
+}
+
+static void
+rd_unlock(ig_store *s)
+{
+	if (reopening != s)
+		pthread_rwlock_unlock(&s->db_lock);
 }
 
 /* --- reads ------------------------------------------------------------- */
@@ -891,8 +1008,14 @@ ig_store_get(ig_store *s, ig_store_cf cf, ig_slice key, ig_buf *val)
 {
 	char *err = NULL;
 	size_t vlen = 0;
-	char *v = rocksdb_get_cf(s->db, s->ro, s->cf[cf],
-	    (const char *) key.ptr, key.len, &vlen, &err);
+	char *v;
+	ig_err e;
+
+	if ((e = rd_lock(s)) != IG_OK)
+		return e;
+	v = rocksdb_get_cf(s->db, s->ro, s->cf[cf], (const char *) key.ptr,
+	    key.len, &vlen, &err);
+	rd_unlock(s);
 	return value_take(cf, v, vlen, &err, val);
 }
 
@@ -942,11 +1065,15 @@ ig_err
 ig_store_scan(ig_store *s, ig_store_cf cf, ig_slice prefix, ig_slice from,
     ig_store_scan_fn fn, void *arg)
 {
-	rocksdb_iterator_t *it
-	    = rocksdb_create_iterator_cf(s->db, s->ro, s->cf[cf]);
-	if (it == NULL)
-		return IG_ENOMEM;
-	return iter_scan(it, cf, prefix, from, fn, arg);
+	rocksdb_iterator_t *it;
+	ig_err e;
+
+	if ((e = rd_lock(s)) != IG_OK)
+		return e;
+	it = rocksdb_create_iterator_cf(s->db, s->ro, s->cf[cf]);
+	e = it == NULL ? IG_ENOMEM : iter_scan(it, cf, prefix, from, fn, arg);
+	rd_unlock(s);
+	return e;
 }
 
 /* One get and one scan at one snapshot (see store.h). */
@@ -963,6 +1090,8 @@ ig_store_get_scan(ig_store *s, ig_store_cf gcf, ig_slice gkey, ig_buf *gval,
 	ig_err e;
 
 	*found = false;
+	if ((e = rd_lock(s)) != IG_OK)
+		return e;
 	if ((ro = rocksdb_readoptions_create()) == NULL
 	    || (snap = rocksdb_create_snapshot(s->db)) == NULL) {
 		e = IG_ENOMEM;
@@ -986,6 +1115,7 @@ out:
 		rocksdb_release_snapshot(s->db, snap);
 	if (ro != NULL)
 		rocksdb_readoptions_destroy(ro);
+	rd_unlock(s);
 	return e;
 }
 
@@ -1043,7 +1173,16 @@ ig_err
 ig_store_digest(ig_store *s, uint8_t out[32])
 {
 	struct digest_state d;
+	uint64_t at = atomic_load(&s->commits);
 	ig_err e;
+
+	pthread_mutex_lock(&s->digest_lock);
+	if (s->digest_valid && s->digest_at == at) {
+		memcpy(out, s->digest, 32);
+		pthread_mutex_unlock(&s->digest_lock);
+		return IG_OK;
+	}
+	pthread_mutex_unlock(&s->digest_lock);
 	memset(&d, 0, sizeof(d));
 	for (size_t i = 0; i < IG_CF_COUNT_; i++) {
 		d.cf = (uint8_t) i;
@@ -1053,6 +1192,13 @@ ig_store_digest(ig_store *s, uint8_t out[32])
 			return e;
 	}
 	memcpy(out, d.h, 32);
+	if (atomic_load(&s->commits) == at) {
+		pthread_mutex_lock(&s->digest_lock);
+		s->digest_valid = true;
+		s->digest_at = at;
+		memcpy(s->digest, d.h, 32);
+		pthread_mutex_unlock(&s->digest_lock);
+	}
 	return IG_OK;
 }
 
@@ -1115,9 +1261,15 @@ ig_store_batch_get(
 {
 	char *err = NULL;
 	size_t vlen = 0;
-	char *v = rocksdb_writebatch_wi_get_from_batch_and_db_cf(b->wb,
-	    b->s->db, b->s->ro, b->s->cf[cf], (const char *) key.ptr, key.len,
-	    &vlen, &err);
+	char *v;
+	ig_err e;
+
+	if ((e = rd_lock(b->s)) != IG_OK)
+		return e;
+	v = rocksdb_writebatch_wi_get_from_batch_and_db_cf(b->wb, b->s->db,
+	    b->s->ro, b->s->cf[cf], (const char *) key.ptr, key.len, &vlen,
+	    &err);
+	rd_unlock(b->s);
 	return value_take(cf, v, vlen, &err, val);
 }
 
@@ -1125,17 +1277,19 @@ ig_err
 ig_store_batch_scan(ig_store_batch *b, ig_store_cf cf, ig_slice prefix,
     ig_slice from, ig_store_scan_fn fn, void *arg)
 {
-	rocksdb_iterator_t *base
-	    = rocksdb_create_iterator_cf(b->s->db, b->s->ro, b->s->cf[cf]);
-	if (base == NULL)
-		return IG_ENOMEM;
+	rocksdb_iterator_t *base, *it = NULL;
+	ig_err e;
+
+	if ((e = rd_lock(b->s)) != IG_OK)
+		return e;
+	base = rocksdb_create_iterator_cf(b->s->db, b->s->ro, b->s->cf[cf]);
 	/* Takes the base iterator (RocksDB frees its wrapper). */
-	rocksdb_iterator_t *it
-	    = rocksdb_writebatch_wi_create_iterator_with_base_cf(
-	        b->wb, base, b->s->cf[cf]);
-	if (it == NULL)
-		return IG_ENOMEM;
-	return iter_scan(it, cf, prefix, from, fn, arg);
+	if (base != NULL)
+		it = rocksdb_writebatch_wi_create_iterator_with_base_cf(
+		    b->wb, base, b->s->cf[cf]);
+	e = it == NULL ? IG_ENOMEM : iter_scan(it, cf, prefix, from, fn, arg);
+	rd_unlock(b->s);
+	return e;
 }
 
 /* Stages one revocation operand: klen(1) key oplen(1) op. */
@@ -1244,8 +1398,11 @@ ig_store_batch_rollback(ig_store_batch *b)
 void
 ig_store_compact(ig_store *s)
 {
+	if (rd_lock(s) != IG_OK)
+		return;
 	for (size_t i = 0; i < IG_CF_COUNT_; i++)
 		rocksdb_compact_range_cf(s->db, s->cf[i], NULL, 0, NULL, 0);
+	rd_unlock(s);
 }
 
 void
@@ -1577,6 +1734,32 @@ marker_restore(ig_store *s, const char *taken)
 	pthread_mutex_unlock(&s->marker_lock);
 }
 
+static void
+batch_clear(ig_store_batch *b)
+{
+	rocksdb_writebatch_clear(b->all);
+	rocksdb_writebatch_wi_clear(b->wb);
+	b->rev_len = b->rev_n = b->n_marks = 0;
+	b->failed = false;
+}
+
+/* The first failed write: no more writes through this handle (its WAL
+ * may be half written; RocksDB 7.8 asserts on the next WAL write). The
+ * caller holds write_lock. */
+static void
+write_fail(ig_store *s, const char *err)
+{
+	if (atomic_load(&s->write_failed))
+		return;
+	(void) snprintf(s->write_error, sizeof(s->write_error),
+	    "write failed: %s", err != NULL ? err : "unknown error");
+	atomic_store(&s->write_failed, true);
+	IG_ERROR("store",
+	    "%s: %s; refusing writes (reads go on) until there is room "
+	    "again and the store is reopened",
+	    s->dir != NULL ? s->dir : "store", s->write_error);
+}
+
 /* Steps 2..5 of a bulk commit with the operands v[0..n). */
 static ig_err
 commit_bulk(ig_store_batch *b, const struct rev_sort *v, size_t n)
@@ -1593,12 +1776,18 @@ commit_bulk(ig_store_batch *b, const struct rev_sort *v, size_t n)
 	(void) snprintf(marker, sizeof(marker), "%s%s", META_INGEST, name);
 	if (!ingest_path(s, name, path, sizeof(path)))
 		return IG_ESTORE;
+	/* A failure to write our own file is a write failure too (the
+	 * disk is full as much as for RocksDB): the store refuses writes
+	 * until there is room again, and says so. */
 	if ((e = sst_write(s, path, v, n)) != IG_OK) {
 		(void) unlink(path);
+		if (e == IG_ESTORE)
+			write_fail(s, "the bulk file could not be written");
 		return e;
 	}
 	if ((e = dir_sync(s->ingest_dir)) != IG_OK) {
 		(void) unlink(path);
+		write_fail(s, "the bulk file's directory could not be synced");
 		return e;
 	}
 	marker_take(b, taken, sizeof(taken));
@@ -1608,12 +1797,14 @@ commit_bulk(ig_store_batch *b, const struct rev_sort *v, size_t n)
 	if (err != NULL) {
 		marker_restore(s, taken);
 		(void) unlink(path);
+		write_fail(s, err);
 		return rdb_fail(&err, "write");
 	}
 	/* Committed: from here a failure leaves the marker for the next
 	 * open to finish the ingestion. */
 	if ((e = sst_ingest(s, path)) != IG_OK) {
 		atomic_store(&s->halted, true);
+		write_fail(s, "an ingestion failed after its commit");
 		IG_ERROR("store",
 		    "ingestion of %s failed after its commit; the store "
 		    "refuses writes until reopened, which completes it",
@@ -1626,8 +1817,8 @@ commit_bulk(ig_store_batch *b, const struct rev_sort *v, size_t n)
 	return IG_OK;
 }
 
-ig_err
-ig_store_batch_commit(ig_store_batch *b)
+static ig_err
+batch_commit(ig_store_batch *b)
 {
 	ig_store *s = b->s;
 	struct rev_sort *v = NULL;
@@ -1669,13 +1860,157 @@ ig_store_batch_commit(ig_store_batch *b)
 	rocksdb_write(s->db, s->wo, b->all, &err);
 	if (err != NULL) {
 		marker_restore(s, taken);
+		write_fail(s, err);
 		e = rdb_fail(&err, "write");
 	}
 out:
 	ig_free(v);
-	rocksdb_writebatch_clear(b->all);
-	rocksdb_writebatch_wi_clear(b->wb);
-	b->rev_len = b->rev_n = b->n_marks = 0;
-	b->failed = false;
+	batch_clear(b);
+	return e;
+}
+
+/* Commits under write_lock, and only while the store is writable: after
+ * a failed write RocksDB is not called to write again until
+ * ig_store_recover reopened it. */
+ig_err
+ig_store_batch_commit(ig_store_batch *b)
+{
+	ig_store *s = b->s;
+	bool own = reopening != s;
+	ig_err e;
+
+	if (own)
+		pthread_mutex_lock(&s->write_lock);
+	if (atomic_load(&s->write_failed)) {
+		e = IG_ESTORE;
+		batch_clear(b);
+	} else if ((e = rd_lock(s)) != IG_OK) {
+		batch_clear(b);
+	} else {
+		e = batch_commit(b);
+		rd_unlock(s);
+		if (e == IG_OK)
+			atomic_fetch_add(&s->commits, 1);
+	}
+	if (own)
+		pthread_mutex_unlock(&s->write_lock);
+	return e;
+}
+
+bool
+ig_store_writable(ig_store *s, char *why, size_t cap)
+{
+	bool ok = !atomic_load(&s->write_failed);
+	if (why != NULL && cap > 0) {
+		pthread_mutex_lock(&s->write_lock);
+		(void) snprintf(why, cap, "%s", ok ? "" : s->write_error);
+		pthread_mutex_unlock(&s->write_lock);
+	}
+	return ok;
+}
+
+ig_err
+ig_store_checkpoint(ig_store *s, const char *dir)
+{
+	rocksdb_checkpoint_t *cp;
+	struct stat st;
+	char *err = NULL;
+	ig_err e;
+
+	if (stat(dir, &st) == 0)
+		return IG_EEXISTS;
+	if ((e = rd_lock(s)) != IG_OK)
+		return e;
+	cp = rocksdb_checkpoint_object_create(s->db, &err);
+	if (err == NULL) {
+		/* 0: flush first, so that the copy needs no WAL replay. */
+		rocksdb_checkpoint_create(cp, dir, 0, &err);
+		rocksdb_checkpoint_object_destroy(cp);
+	}
+	rd_unlock(s);
+	if (err != NULL)
+		return rdb_fail(&err, dir);
+	IG_INFO("store", "%s: checkpoint written to %s", s->dir, dir);
+	return IG_OK;
+}
+
+ig_err
+ig_store_disk(ig_store *s, uint64_t *free_bytes, uint64_t *size_bytes)
+{
+	struct statvfs fs;
+	if (s->dir == NULL || statvfs(s->dir, &fs) != 0)
+		return IG_ESTORE;
+	*free_bytes = (uint64_t) fs.f_bavail * (uint64_t) fs.f_frsize;
+	*size_bytes = (uint64_t) fs.f_blocks * (uint64_t) fs.f_frsize;
+	return IG_OK;
+}
+
+uint64_t
+ig_store_epoch(ig_store *s)
+{
+	return atomic_load(&s->epoch);
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+ig_err
+ig_store_recover(ig_store *s)
+{
+	struct statvfs fs;
+	uint64_t avail;
+	ig_err e;
+
+	if (!atomic_load(&s->write_failed))
+		return IG_OK;
+	if (pthread_mutex_trylock(&s->write_lock) != 0)
+		return IG_ESTORE; /* a commit is refusing: next time */
+	if (mono_ms() < s->next_recover_ms) {
+		pthread_mutex_unlock(&s->write_lock);
+		return IG_ESTORE;
+	}
+	s->next_recover_ms = mono_ms() + IG_STORE_RECOVER_MS;
+	if (statvfs(s->dir, &fs) != 0) {
+		pthread_mutex_unlock(&s->write_lock);
+		return IG_ESTORE;
+	}
+	avail = (uint64_t) fs.f_bavail * (uint64_t) fs.f_frsize;
+	if (avail < IG_STORE_RECOVER_FREE) {
+		pthread_mutex_unlock(&s->write_lock);
+		return IG_ESTORE;
+	}
+	IG_INFO("store",
+	    "%s: %llu bytes free again; reopening the store to resume "
+	    "writing",
+	    s->dir, (unsigned long long) avail);
+	pthread_rwlock_wrlock(&s->db_lock);
+	reopening = s;
+	db_close(s);
+	atomic_store(&s->write_failed, false);
+	if ((e = db_open(s, s->dir, false)) == IG_OK
+	    && (e = ingest_recover(s, s->dir)) == IG_OK) {
+		/* The reopen replays the WAL: a write reported failed may
+		 * have reached it, so the state may differ from the last
+		 * digest and the readers' caches. */
+		atomic_fetch_add(&s->commits, 1);
+		atomic_fetch_add(&s->epoch, 1);
+		atomic_store(&s->halted, false); /* the reopen completed it */
+		s->write_error[0] = '\0';
+		IG_INFO("store", "%s: reopened; writes resume", s->dir);
+	} else {
+		db_close(s);
+		atomic_store(&s->write_failed, true);
+		(void) snprintf(s->write_error, sizeof(s->write_error),
+		    "reopen after a write failure failed: %s", ig_strerror(e));
+		IG_ERROR("store", "%s: %s (retried)", s->dir, s->write_error);
+	}
+	reopening = NULL;
+	pthread_rwlock_unlock(&s->db_lock);
+	pthread_mutex_unlock(&s->write_lock);
 	return e;
 }

@@ -243,6 +243,45 @@ void ig_store_compact(ig_store *s);
  * batch was being filled). */
 IG_MUST_CHECK ig_err ig_store_batch_commit(ig_store_batch *b);
 
+/* --- write failures (a full disk) ---------------------------------------
+ * The first failed commit (RocksDB's error: no space, an I/O error) makes
+ * the store refuse every later commit with IG_ESTORE without calling
+ * RocksDB to write again (its WAL may be half written; Debian's RocksDB
+ * 7.8 aborts on an assertion when written to after that). Reads go on.
+ * ig_store_recover, called periodically (the node's timer), reopens the
+ * database once the file system has room again (limits.h,
+ * IG_STORE_RECOVER_FREE; at most once per IG_STORE_RECOVER_MS): the
+ * reopen replays the WAL, and writes resume. During the reopen readers
+ * wait; a reopen that fails leaves reads failing with IG_ESTORE until
+ * the next one succeeds. Thread-safe. */
+
+/* Whether commits are accepted; when not, the reason goes to why
+ * (truncated to cap; may be NULL). */
+bool ig_store_writable(ig_store *s, char *why, size_t cap);
+
+/* IG_OK when the store is writable (again); IG_ESTORE while it is not
+ * (no room yet, too soon, or the reopen failed). Call it from a thread
+ * that holds no store callback (not from inside a scan). */
+ig_err ig_store_recover(ig_store *s);
+
+/* Counts the reopens by ig_store_recover: a reader's cache of the state
+ * must be refilled when it changes (the registry adds it to its
+ * generation). */
+uint64_t ig_store_epoch(ig_store *s);
+
+/* Writes a consistent copy of the store into dir (which must not exist;
+ * its parent must), while readers and writers go on: a RocksDB
+ * checkpoint, after a flush of the memtables. Files on the same file
+ * system are hard links (an SST never changes), others are copied. The
+ * copy opens as a store of its own (ig_store_open_existing). IG_EEXISTS
+ * when dir exists, IG_ESTORE (RocksDB's reason logged). */
+IG_MUST_CHECK ig_err ig_store_checkpoint(ig_store *s, const char *dir);
+
+/* The free bytes (for an unprivileged process) and the size of the file
+ * system of the store's directory. IG_ESTORE when statvfs fails. */
+IG_MUST_CHECK ig_err ig_store_disk(
+    ig_store *s, uint64_t *free_bytes, uint64_t *size_bytes);
+
 /* Sets the number of revocation operands from which a commit takes the
  * bulk path (default 16384, ~ sixteen 1,000-hash entries; 0 and 1: every
  * batch with an operand; SIZE_MAX: never). Tests and benchmarks use it

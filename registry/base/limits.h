@@ -143,6 +143,14 @@
  * entry, an evidence pair of two signed entries). */
 #define IG_STORE_VALUE_MAX (2 * IG_ENTRY_SIGNED_MAX + 64)
 
+/* A store whose write failed (a full disk) refuses writes until it is
+ * reopened; ig_store_recover tries at most once per IG_STORE_RECOVER_MS,
+ * and only when the file system has IG_STORE_RECOVER_FREE bytes free.
+ * IG_STORE_WHY_MAX bounds the reason kept for /readyz. */
+#define IG_STORE_RECOVER_MS   1000
+#define IG_STORE_RECOVER_FREE ((uint64_t) 4 << 20)
+#define IG_STORE_WHY_MAX      256
+
 /* --- node: config file, admin endpoint --------------------------------- */
 
 /* Bytes of a node config file. A full config is under 2 KB. */
