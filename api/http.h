@@ -71,6 +71,16 @@ typedef struct ig_api_hooks {
 	 * answer carry the first as root_expires_in. NULL: computed from
 	 * the root's expiry, never refused. */
 	void (*root_expiry)(void *ctx, int64_t *expires_in_s, bool *refuse);
+	/* The EU gateway pull's counters for /metrics. NULL: a node that
+	 * does not pull (no rows). */
+	void (*gateway_status)(void *ctx, ig_metrics_gateway *out);
+	/* Identity conflicts (a second process running with a member's
+	 * identity, node/net.h ig_net_identity): their count in *conflicts
+	 * and, in who (cap bytes, NUL-terminated, "" when none), the first
+	 * of them. /metrics, /healthz and /readyz report them; a conflict
+	 * makes the node not ready. NULL: none. */
+	void (*identity_status)(
+	    void *ctx, uint64_t *conflicts, char *who, size_t cap);
 } ig_api_hooks;
 
 typedef struct ig_api_config {

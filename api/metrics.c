@@ -248,6 +248,20 @@ ig_metrics_render(const ig_metrics *m, const ig_metrics_extra *x, ig_buf *out)
 	    || (e = ig_buf_printf(out, "intyg_api_queue_depth %llu\n",
 	            (unsigned long long) x->queue_depth))
 	        != IG_OK
+	    || (e = help(out, "intyg_store_writable", "gauge",
+	            "1 while the store accepts writes; 0 after a failed "
+	            "write (a full disk) until it is reopened."))
+	        != IG_OK
+	    || (e = ig_buf_printf(
+	            out, "intyg_store_writable %d\n", x->store_writable))
+	        != IG_OK
+	    || (e = help(out, "intyg_store_damage", "gauge",
+	            "Logs found damaged in the store and not healed yet "
+	            "(their records are not served)."))
+	        != IG_OK
+	    || (e = ig_buf_printf(out, "intyg_store_damage %llu\n",
+	            (unsigned long long) x->store_damage))
+	        != IG_OK
 	    || (e = help(out, "intyg_http_responses_total", "counter",
 	            "HTTP responses by status code."))
 	        != IG_OK)
@@ -277,4 +291,150 @@ ig_metrics_render(const ig_metrics *m, const ig_metrics_extra *x, ig_buf *out)
 	        != IG_OK)
 		return e;
 	return IG_OK;
+}
+
+/* Appends s as a Prometheus label value: \ " and newline escaped. */
+static ig_err
+label_value(ig_buf *out, const char *s)
+{
+	ig_err e = IG_OK;
+	for (; *s != '\0' && e == IG_OK; s++) {
+		if (*s == '\\' || *s == '"')
+			e = ig_buf_printf(out, "\\%c", *s);
+		else if (*s == '\n')
+			e = ig_buf_printf(out, "\\n");
+		else
+			e = ig_buf_append_u8(out, (uint8_t) *s);
+	}
+	return e;
+}
+
+/* name{peer="id"} value */
+static ig_err
+peer_row(ig_buf *out, const char *name, const char *id, long long v)
+{
+	ig_err e;
+	if ((e = ig_buf_printf(out, "%s{peer=\"", name)) != IG_OK
+	    || (e = label_value(out, id)) != IG_OK
+	    || (e = ig_buf_printf(out, "\"} ")) != IG_OK)
+		return e;
+	return ig_buf_printf(out, "%lld\n", v);
+}
+
+ig_err
+ig_metrics_render_node(const ig_metrics_node *x, ig_buf *out)
+{
+	const ig_metrics_gateway *g = &x->gateway;
+	ig_err e;
+
+	if ((e = help(out, "intyg_build_info", "gauge",
+	         "The running build; the value is 1."))
+	        != IG_OK
+	    || (e = ig_buf_printf(out, "intyg_build_info{version=\"")) != IG_OK
+	    || (e = label_value(out, x->version != NULL ? x->version : ""))
+	        != IG_OK
+	    || (e = ig_buf_printf(out, "\"} 1\n")) != IG_OK
+	    || (e = help(out, "intyg_root_expires_in_seconds", "gauge",
+	            "Seconds until the federation root expires (negative "
+	            "once expired)."))
+	        != IG_OK
+	    || (e = ig_buf_printf(out, "intyg_root_expires_in_seconds %lld\n",
+	            (long long) x->root_expires_in_s))
+	        != IG_OK
+	    || (e = help(out, "intyg_equivocation_proofs", "gauge",
+	            "Equivocation proofs held (forked logs; each freezes "
+	            "its origin)."))
+	        != IG_OK
+	    || (e = ig_buf_printf(out, "intyg_equivocation_proofs %llu\n",
+	            (unsigned long long) x->evidence))
+	        != IG_OK
+	    || (e = help(out, "intyg_identity_conflict", "gauge",
+	            "Member identities (this node's own included) seen in "
+	            "use by two processes at once in the last minute; 0 "
+	            "when none."))
+	        != IG_OK
+	    || (e = ig_buf_printf(out, "intyg_identity_conflict %llu\n",
+	            (unsigned long long) x->identity_conflicts))
+	        != IG_OK
+	    || (e = help(out, "intyg_store_disk_free_bytes", "gauge",
+	            "Bytes free for the node on the data directory's file "
+	            "system."))
+	        != IG_OK
+	    || (e = ig_buf_printf(out, "intyg_store_disk_free_bytes %llu\n",
+	            (unsigned long long) x->disk_free_bytes))
+	        != IG_OK
+	    || (e = help(out, "intyg_store_disk_size_bytes", "gauge",
+	            "Size of the data directory's file system."))
+	        != IG_OK
+	    || (e = ig_buf_printf(out, "intyg_store_disk_size_bytes %llu\n",
+	            (unsigned long long) x->disk_size_bytes))
+	        != IG_OK)
+		return e;
+	if (x->n_peers > 0) {
+		if ((e = help(out, "intyg_peer_up", "gauge",
+		         "1 when the last gossip exchange with the peer "
+		         "succeeded."))
+		    != IG_OK)
+			return e;
+		for (size_t i = 0; i < x->n_peers; i++)
+			if ((e = peer_row(out, "intyg_peer_up", x->peers[i].id,
+			         x->peers[i].up ? 1 : 0))
+			    != IG_OK)
+				return e;
+		if ((e = help(out, "intyg_peer_lag_entries", "gauge",
+		         "Entries the peer is known to lack or to have "
+		         "beyond this node."))
+		    != IG_OK)
+			return e;
+		for (size_t i = 0; i < x->n_peers; i++)
+			if ((e = peer_row(out, "intyg_peer_lag_entries",
+			         x->peers[i].id, (long long) x->peers[i].lag))
+			    != IG_OK)
+				return e;
+		if ((e = help(out, "intyg_peer_last_contact_timestamp_seconds",
+		         "gauge",
+		         "Unix time of the last successful exchange (0: "
+		         "never)."))
+		    != IG_OK)
+			return e;
+		for (size_t i = 0; i < x->n_peers; i++)
+			if ((e = peer_row(out,
+			         "intyg_peer_last_contact_timestamp_seconds",
+			         x->peers[i].id,
+			         (long long) (x->peers[i].last_contact_ms
+			             / 1000)))
+			    != IG_OK)
+				return e;
+	}
+	if (!g->configured)
+		return IG_OK;
+	if ((e = help(out, "intyg_gateway_pulls_total", "counter",
+	         "EU gateway pulls ended (successful or not)."))
+	        != IG_OK
+	    || (e = ig_buf_printf(out, "intyg_gateway_pulls_total %llu\n",
+	            (unsigned long long) g->pulls))
+	        != IG_OK
+	    || (e = help(out, "intyg_gateway_pull_failures_total", "counter",
+	            "EU gateway pulls that failed."))
+	        != IG_OK
+	    || (e = ig_buf_printf(out,
+	            "intyg_gateway_pull_failures_total %llu\n",
+	            (unsigned long long) g->failures))
+	        != IG_OK
+	    || (e = help(out, "intyg_gateway_pull_failures_in_a_row", "gauge",
+	            "EU gateway pulls failed since the last success."))
+	        != IG_OK
+	    || (e = ig_buf_printf(out,
+	            "intyg_gateway_pull_failures_in_a_row %llu\n",
+	            (unsigned long long) g->failures_in_a_row))
+	        != IG_OK
+	    || (e = help(out, "intyg_gateway_last_success_timestamp_seconds",
+	            "gauge",
+	            "Unix time of the last successful EU gateway pull (0: "
+	            "none yet)."))
+	        != IG_OK)
+		return e;
+	return ig_buf_printf(out,
+	    "intyg_gateway_last_success_timestamp_seconds %lld\n",
+	    (long long) (g->last_success_ms / 1000));
 }

@@ -16,6 +16,7 @@
 #include "api/verify.h"
 #include "registry/base/buf.h"
 #include "registry/base/err.h"
+#include "registry/base/limits.h"
 
 typedef struct ig_metrics ig_metrics;
 
@@ -55,7 +56,46 @@ typedef struct ig_metrics_extra {
 	uint64_t root_serial;
 	int root_expired; /* 0 or 1 */
 	uint64_t queue_depth; /* requests waiting for a worker */
+	int store_writable; /* 0 after a failed write until reopened */
+	uint64_t store_damage; /* logs found damaged, not healed yet */
 } ig_metrics_extra;
+
+/* The EU gateway pull of a gateway-bridge node (node/gwpull.h). */
+typedef struct ig_metrics_gateway {
+	bool configured; /* false: no [gateway] url, no rows */
+	uint64_t pulls, failures; /* pulls ended, and those that failed */
+	uint64_t failures_in_a_row; /* since the last success */
+	int64_t last_success_ms; /* 0: none yet */
+} ig_metrics_gateway;
+
+/* One peer's row. */
+typedef struct ig_metrics_peer {
+	char id[IG_MEMBER_ID_MAX + 1];
+	bool up;
+	uint64_t lag;
+	int64_t last_contact_ms; /* 0: never */
+} ig_metrics_peer;
+
+/* What the alert rules (configs/alerts/) need beyond the counters: the
+ * build, the root's time left, the equivocation proofs held, the data
+ * directory's file system, a row per peer, the gateway pull. */
+typedef struct ig_metrics_node {
+	const char *version;
+	int64_t root_expires_in_s;
+	uint64_t evidence;
+	/* Member ids seen sent from two processes at once (the hook
+	 * identity_status of api/http.h). */
+	uint64_t identity_conflicts;
+	uint64_t disk_free_bytes, disk_size_bytes;
+	const ig_metrics_peer *peers;
+	size_t n_peers;
+	ig_metrics_gateway gateway;
+} ig_metrics_node;
+
+/* Appends the rows of x (label values escaped) to out. IG_ETOOBIG /
+ * IG_ENOMEM from out. */
+IG_MUST_CHECK ig_err ig_metrics_render_node(
+    const ig_metrics_node *x, ig_buf *out);
 
 /* Appends the exposition text to out. IG_ETOOBIG / IG_ENOMEM from out. */
 IG_MUST_CHECK ig_err ig_metrics_render(

@@ -16,6 +16,7 @@
 #include "registry/base/isotime.h"
 #include "registry/base/log.h"
 #include "registry/crypto/crypto.h"
+#include "registry/store.h"
 
 #define SUB "http"
 
@@ -94,18 +95,60 @@ ig_api_root_expiry(ig_api *api, int64_t *expires_in_s, bool *refuse)
 		*expires_in_s = ((int64_t) exp - now) / 1000;
 }
 
+/* The store's damaged logs as one line ("" when none): what /healthz
+ * and /readyz say (node/checker.h). Returns their number. */
+static size_t
+damage_text(ig_registry *reg, char *out, size_t cap)
+{
+	ig_registry_damage d[4];
+	size_t n = ig_registry_damage_list(reg, d, 4), len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n && i < 4 && len < cap; i++) {
+		int k = snprintf(out + len, cap - len,
+		    "%slog of %.*s damaged from seq %llu: %s",
+		    i > 0 ? "; " : "", (int) d[i].len, d[i].id,
+		    (unsigned long long) d[i].seq, d[i].what);
+		if (k < 0)
+			break;
+		len += (size_t) k;
+	}
+	return n;
+}
+
+/* The identity conflicts the node reports (hook identity_status): their
+ * count; who names the first ("" when none). */
+static uint64_t
+identity_get(ig_api *api, char *who, size_t cap)
+{
+	uint64_t n = 0;
+
+	who[0] = '\0';
+	if (api->hooks.identity_status != NULL)
+		api->hooks.identity_status(api->hooks.ctx, &n, who, cap);
+	who[cap - 1] = '\0';
+	return n;
+}
+
 void
 ig_route_healthz(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 {
+	char damage[512], who[256];
 	int64_t in_s;
-	bool refuse;
+	bool refuse, conflict;
+	size_t nd;
 
 	(void) req;
 	ig_api_root_expiry(w->api, &in_s, &refuse);
+	nd = damage_text(w->api->reg, damage, sizeof(damage));
+	conflict = identity_get(w->api, who, sizeof(who)) > 0;
 	ig_http_res_json(res, 200,
-	    json_pack("{s:s,s:I,s:I}", "status", "ok", "root_serial",
+	    json_pack("{s:s,s:I,s:I,s:b,s:I,s:s,s:b,s:s}", "status", "ok",
+	        "root_serial",
 	        (json_int_t) ig_root_serial(ig_registry_root(w->api->reg)),
-	        "root_expires_in", (json_int_t) in_s));
+	        "root_expires_in", (json_int_t) in_s, "store_intact", nd == 0,
+	        "store_damage", (json_int_t) nd, "store_damage_reason", damage,
+	        "identity_conflict", conflict, "identity_conflict_with", who));
 }
 
 static ig_err
@@ -122,24 +165,113 @@ ig_route_readyz(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 {
 	ig_api *api = w->api;
 	const ig_root *r = ig_registry_root(api->reg);
-	bool store_ok, root_ok, peer_ok, refuse;
+	bool store_ok, root_ok, peer_ok, refuse, writable, intact, alone;
+	bool ready;
+	char damage[512], who[256];
 	peers_ctx c = { NULL, 0, 0 };
+	char why[IG_STORE_WHY_MAX];
 	int64_t in_s;
 	(void) req;
 
 	store_ok = ig_registry_heads_each(api->reg, head_nop, NULL) == IG_OK;
+	/* A store that refuses writes (a full disk) still answers reads,
+	 * but the node cannot take what its peers send: not ready, with
+	 * the reason (store.h, "write failures"). */
+	writable
+	    = ig_store_writable(ig_registry_store(api->reg), why, sizeof(why));
+	store_ok = store_ok && writable;
+	/* A damaged log is not served until it is healed from the peers
+	 * (node/checker.h): not ready meanwhile. */
+	intact = damage_text(api->reg, damage, sizeof(damage)) == 0;
 	/* An expired root makes the node not ready only when it refuses to
 	 * answer (on_root_expiry = refuse); warn keeps it in rotation. */
 	ig_api_root_expiry(api, &in_s, &refuse);
 	root_ok = !refuse;
 	peers_get(api, &c);
 	peer_ok = api->single_node || ig_root_member_count(r) <= 1 || c.up > 0;
-	ig_http_res_json(res, store_ok && root_ok && peer_ok ? 200 : 503,
-	    json_pack("{s:s,s:b,s:b,s:b,s:I,s:I}", "status",
-	        store_ok && root_ok && peer_ok ? "ready" : "not_ready",
-	        "store_open", store_ok, "root_valid", root_ok,
-	        "peer_reachable", peer_ok, "peers_up", (json_int_t) c.up,
-	        "root_expires_in", (json_int_t) in_s));
+	/* Two processes with one member identity: one of them should not
+	 * be serving (node/net.h, ig_net_identity). */
+	alone = identity_get(api, who, sizeof(who)) == 0;
+	ready = store_ok && root_ok && peer_ok && intact && alone;
+	ig_http_res_json(res, ready ? 200 : 503,
+	    json_pack("{s:s,s:b,s:b,s:b,s:I,s:I,s:b,s:s,s:b,s:s,s:b,s:s}",
+	        "status", ready ? "ready" : "not_ready", "store_open",
+	        store_ok, "root_valid", root_ok, "peer_reachable", peer_ok,
+	        "peers_up", (json_int_t) c.up, "root_expires_in",
+	        (json_int_t) in_s, "store_writable", writable, "store_error",
+	        why, "store_intact", intact, "store_damage_reason", damage,
+	        "identity_conflict", !alone, "identity_conflict_with", who));
+}
+
+/* The rows the alert rules need (metrics.h, ig_metrics_node). */
+typedef struct peer_rows {
+	ig_metrics_peer v[IG_ROOT_MEMBERS_MAX];
+	size_t n;
+} peer_rows;
+
+static void
+peer_row_one(void *arg, const ig_gossip_peer_info *p)
+{
+	peer_rows *r = arg;
+	ig_metrics_peer *m;
+	size_t len
+	    = p->id.len < IG_MEMBER_ID_MAX ? p->id.len : IG_MEMBER_ID_MAX;
+	if (r->n == IG_ROOT_MEMBERS_MAX)
+		return;
+	m = &r->v[r->n++];
+	memcpy(m->id, p->id.ptr, len);
+	m->id[len] = '\0';
+	m->up = p->up;
+	m->lag = p->lag;
+	m->last_contact_ms = p->last_contact_ms;
+}
+
+static ig_err
+evidence_one(void *arg, const ig_registry_evidence *ev, bool *stop)
+{
+	(void) ev;
+	(void) stop;
+	(*(uint64_t *) arg)++;
+	return IG_OK;
+}
+
+static ig_err
+node_metrics(ig_api *api, ig_buf *out)
+{
+	ig_metrics_node x;
+	peer_rows *rows;
+	bool refuse;
+	ig_err e;
+
+	if ((rows = ig_calloc(1, sizeof(*rows))) == NULL)
+		return IG_ENOMEM;
+	memset(&x, 0, sizeof(x));
+	x.version = IG_VERSION;
+	ig_api_root_expiry(api, &x.root_expires_in_s, &refuse);
+	/* A page that cannot say these does not claim zeros: it fails. */
+	if ((e = ig_registry_evidence_each(
+	         api->reg, evidence_one, &x.evidence))
+	        != IG_OK
+	    || (e = ig_store_disk(ig_registry_store(api->reg),
+	            &x.disk_free_bytes, &x.disk_size_bytes))
+	        != IG_OK) {
+		ig_free(rows);
+		return e;
+	}
+	if (api->hooks.peers_each != NULL)
+		api->hooks.peers_each(api->hooks.ctx, peer_row_one, rows);
+	x.peers = rows->v;
+	x.n_peers = rows->n;
+	if (api->hooks.gateway_status != NULL)
+		api->hooks.gateway_status(api->hooks.ctx, &x.gateway);
+	if (api->hooks.identity_status != NULL) {
+		char who[256];
+		api->hooks.identity_status(
+		    api->hooks.ctx, &x.identity_conflicts, who, sizeof(who));
+	}
+	e = ig_metrics_render_node(&x, out);
+	ig_free(rows);
+	return e;
 }
 
 void
@@ -167,10 +299,15 @@ ig_route_metrics(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 	x.root_expired = ig_time_now_ms() > (int64_t) ig_root_expires_ms(r);
 	nng_mtx_lock(api->mtx);
 	x.queue_depth = api->queued;
+	x.store_writable
+	    = ig_store_writable(ig_registry_store(api->reg), NULL, 0);
+	x.store_damage = ig_registry_damage_list(api->reg, NULL, 0);
 	nng_mtx_unlock(api->mtx);
 	ig_buf_reset(&res->body);
-	if (ig_metrics_render(api->metrics, &x, &res->body) != IG_OK) {
-		ig_http_res_error(res, 500, "internal", "out of memory");
+	if (ig_metrics_render(api->metrics, &x, &res->body) != IG_OK
+	    || node_metrics(api, &res->body) != IG_OK) {
+		ig_http_res_error(
+		    res, 500, "internal", "the metrics could not be read");
 		return;
 	}
 	res->status = 200;
@@ -429,7 +566,6 @@ ig_route_stats_report(
 {
 	ig_api *api = w->api;
 	const ig_reporter *who;
-	json_error_t jerr;
 	json_t *body = NULL, *cells;
 	int64_t now = ig_time_now();
 	const char *why = "";
@@ -446,18 +582,8 @@ ig_route_stats_report(
 			res->www_authenticate = "Bearer";
 		return;
 	}
-	if (!ig_http_media_is(req->content_type, "application/json")) {
-		ig_http_res_error(res, 415, "unsupported_media_type",
-		    "send application/json");
+	if ((body = ig_route_json_body(req, res)) == NULL)
 		return;
-	}
-	body = json_loadb((const char *) req->body, req->body_len,
-	    JSON_REJECT_DUPLICATES, &jerr);
-	if (body == NULL) {
-		ig_http_res_error(res, 400, "bad_json",
-		    "invalid JSON at line %d: %s", jerr.line, jerr.text);
-		return;
-	}
 	cells = json_object_get(body, "cells");
 	if (!json_is_object(body) || json_object_size(body) != 1
 	    || !json_is_array(cells) || json_array_size(cells) == 0) {

@@ -30,6 +30,7 @@ struct ig_gwpull {
 	nng_mtx *mtx;
 	nng_cv *cv;
 	bool stop; /* guarded by mtx */
+	ig_metrics_gateway st; /* guarded by mtx */
 };
 
 static bool
@@ -110,10 +111,34 @@ pull_once(ig_gwpull *g)
 	o.publish = publish;
 	o.publish_arg = g;
 	ig_err e = ig_gw_sync_run(&o, &c, why, sizeof(why));
-	if (e != IG_OK && !stopping(g))
+	if (stopping(g))
+		return; /* abandoned, not failed */
+	nng_mtx_lock(g->mtx);
+	g->st.pulls++;
+	if (e == IG_OK) {
+		g->st.failures_in_a_row = 0;
+		g->st.last_success_ms = ig_time_now_ms();
+	} else {
+		g->st.failures++;
+		g->st.failures_in_a_row++;
+	}
+	nng_mtx_unlock(g->mtx);
+	if (e != IG_OK)
 		IG_ERROR(SUB, "pull from %s failed: %s [%s]; next in %u s",
 		    g->cfg.gw_url, why, ig_err_name(e),
 		    (unsigned) g->cfg.gw_interval_s);
+}
+
+void
+ig_gwpull_status(ig_gwpull *g, ig_metrics_gateway *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (g == NULL)
+		return;
+	nng_mtx_lock(g->mtx);
+	*out = g->st;
+	nng_mtx_unlock(g->mtx);
+	out->configured = true;
 }
 
 static void

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 
+#include "api/metrics.h"
 #include "node/config.h"
 #include "node/publish.h"
 #include "registry/base/err.h"
@@ -32,5 +33,9 @@ IG_MUST_CHECK ig_err ig_gwpull_start(const ig_config *cfg, ig_publisher *pub,
 /* Stops the thread (a pull in progress is abandoned within 100 ms)
  * and frees the puller; NULL is a no-op. */
 void ig_gwpull_stop(ig_gwpull *g);
+
+/* The pull's counters (for /metrics). Thread-safe; NULL gives zeros with
+ * configured false. */
+void ig_gwpull_status(ig_gwpull *g, ig_metrics_gateway *out);
 
 #endif /* IG_NODE_GWPULL_H */

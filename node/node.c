@@ -50,6 +50,7 @@
 #include "registry/base/log.h"
 #include "registry/crypto/crypto.h"
 #include "registry/registry.h"
+#include "registry/store.h"
 #include "registry/root.h"
 
 #define SUB "node"
@@ -253,6 +254,24 @@ hook_root_expiry(void *ctx, int64_t *expires_in_s, bool *refuse)
 	    n->cfg.root_expiry_refuse ? IG_EXPIRY_REFUSE : IG_EXPIRY_WARN);
 }
 
+/* The puller is started after the API (n->gw is written once, then),
+ * so it is read atomically. */
+static void
+hook_gateway_status(void *ctx, ig_metrics_gateway *out)
+{
+	ig_node *n = ctx;
+	ig_gwpull_status(__atomic_load_n(&n->gw, __ATOMIC_ACQUIRE), out);
+	out->configured = n->cfg.gw_url[0] != '\0';
+}
+
+/* A second process with a member's identity (node/net.h). */
+static void
+hook_identity_status(void *ctx, uint64_t *conflicts, char *who, size_t cap)
+{
+	ig_node *n = ctx;
+	ig_net_identity(n->net, conflicts, who, cap);
+}
+
 static ig_err
 hook_publish(void *ctx, const ig_entry_op *ops, size_t nops, uint64_t *seq,
     char *why, size_t why_len)
@@ -308,6 +327,10 @@ timer_main(void *arg)
 		if (n->timer_stop)
 			break;
 		nng_mtx_unlock(n->tmtx);
+		/* A store that refused writes (a full disk) reopens itself
+		 * once there is room again (store.h); at most once a
+		 * second whatever the tick. */
+		(void) ig_store_recover(ig_registry_store(n->reg));
 		if (ticks % EXPIRY_TICKS == 0)
 			(void) ig_governance_expiry_tick(
 			    ig_registry_root(n->reg),
@@ -355,6 +378,8 @@ api_open(ig_node *n, char *why, size_t why_len)
 	hooks.gossip_stats = hook_gossip_stats;
 	hooks.publish = hook_publish;
 	hooks.root_expiry = hook_root_expiry;
+	hooks.gateway_status = hook_gateway_status;
+	hooks.identity_status = hook_identity_status;
 	if ((err = ig_api_new(n->reg, &ac, &hooks, &n->api)) != IG_OK) {
 		if (cfg->api_report_tokens_file[0] != '\0'
 		    && (err == IG_EIO || err == IG_EINVAL))
