@@ -4,7 +4,9 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
+# Tests only: promtool (the alert rules, tests/alerts), nginx, curl and
+# openssl (the HTTPS front, tests/integration/nginx).
+scripts/deps.sh prometheus nginx curl openssl
 scripts/check-style.sh
 jobs=$(nproc)
 
