@@ -274,7 +274,15 @@ void ig_route_stats(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
 void ig_route_stats_report(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+/* The JSON body of req (application/json, no duplicate keys), or NULL
+ * after answering 415 or 400 itself. The caller owns the result. */
+json_t *ig_route_json_body(const ig_http_req *req, ig_http_res *res);
+
 void ig_route_admin_publish(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+/* POST /admin/v1/backup {"dir": ABSOLUTE_PATH}: a consistent copy of the
+ * store (ig_store_checkpoint) in dir, which must not exist (409). */
+void ig_route_admin_backup(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
 /* routes_openapi.c: docs/openapi.yaml as built in. */
 void ig_route_openapi(

@@ -32,6 +32,7 @@
 #include "registry/base/log.h"
 #include "registry/codec/base64.h"
 #include "registry/codec/kid.h"
+#include "registry/store.h"
 
 #define SUB "admin"
 
@@ -224,7 +225,6 @@ ig_route_admin_publish(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 {
 	ig_api *api = w->api;
-	json_error_t jerr;
 	json_t *body = NULL, *ops;
 	ig_entry_op *v = NULL;
 	op_bufs *bufs = NULL;
@@ -239,18 +239,8 @@ ig_route_admin_publish(
 		    res, 501, "not_implemented", "this node cannot publish");
 		return;
 	}
-	if (!ig_http_media_is(req->content_type, "application/json")) {
-		ig_http_res_error(res, 415, "unsupported_media_type",
-		    "send application/json");
+	if ((body = ig_route_json_body(req, res)) == NULL)
 		return;
-	}
-	body = json_loadb((const char *) req->body, req->body_len,
-	    JSON_REJECT_DUPLICATES, &jerr);
-	if (body == NULL) {
-		ig_http_res_error(res, 400, "bad_json",
-		    "invalid JSON at line %d: %s", jerr.line, jerr.text);
-		return;
-	}
 	ops = json_object_get(body, "ops");
 	n = json_array_size(ops);
 	if (!json_is_array(ops) || n == 0 || n > IG_ENTRY_OPS_MAX) {
@@ -290,5 +280,39 @@ out:
 	}
 	ig_free(bufs);
 	ig_free(v);
+	json_decref(body);
+}
+
+void
+ig_route_admin_backup(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
+{
+	json_t *body;
+	const char *dir;
+	ig_err e;
+
+	if ((body = ig_route_json_body(req, res)) == NULL)
+		return;
+	dir = json_string_value(json_object_get(body, "dir"));
+	if (dir == NULL || dir[0] != '/' || strlen(dir) >= IG_PATH_MAX) {
+		ig_http_res_error(res, 400, "bad_request",
+		    "send {\"dir\": \"/absolute/path\"} (a directory that "
+		    "does not exist yet, under %d bytes)",
+		    IG_PATH_MAX);
+		json_decref(body);
+		return;
+	}
+	e = ig_store_checkpoint(ig_registry_store(w->api->reg), dir);
+	if (e == IG_EEXISTS)
+		ig_http_res_error(res, 409, "exists",
+		    "%s exists: name a new directory", dir);
+	else if (e != IG_OK)
+		ig_http_res_error(res, 500, "internal",
+		    "the checkpoint failed: %s (see the node's log)",
+		    ig_strerror(e));
+	else {
+		IG_INFO(SUB, "backup: store checkpoint written to %s", dir);
+		ig_http_res_json(res, 200, json_pack("{s:s}", "dir", dir));
+	}
 	json_decref(body);
 }

@@ -65,6 +65,8 @@ const ig_route ig_routes_public[] = {
 const ig_route ig_routes_admin[] = {
 	{ "POST", "/admin/v1/publish", false, "/admin/v1/publish",
 	    IG_HTTP_BODY_MAX, ig_route_admin_publish, false },
+	{ "POST", "/admin/v1/backup", false, "/admin/v1/backup",
+	    IG_PATH_MAX + 64, ig_route_admin_backup, false },
 	{ NULL, NULL, false, NULL, 0, NULL, false },
 };
 
@@ -238,9 +240,8 @@ verdict_json(
 	return ig_verdict_to_json(&v);
 }
 
-/* Parses a JSON body, answering 400 itself on failure. */
-static json_t *
-json_body(const ig_http_req *req, ig_http_res *res)
+json_t *
+ig_route_json_body(const ig_http_req *req, ig_http_res *res)
 {
 	json_error_t jerr;
 	json_t *j;
@@ -274,7 +275,7 @@ ig_route_verify(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 		        || text[len - 1] == ' '))
 			len--;
 	} else if (ig_http_media_is(req->content_type, "application/json")) {
-		if ((body = json_body(req, res)) == NULL)
+		if ((body = ig_route_json_body(req, res)) == NULL)
 			return;
 		if (!item_read(body, &text, &len, &at, &why)
 		    || !json_is_object(body)) {
@@ -325,7 +326,7 @@ ig_route_verify_batch(
 	int64_t in_s;
 	ig_err e;
 
-	if ((body = json_body(req, res)) == NULL)
+	if ((body = ig_route_json_body(req, res)) == NULL)
 		return;
 	if (!json_is_array(body)) {
 		ig_http_res_error(res, 400, "bad_request",

@@ -80,30 +80,6 @@ status_usage(FILE *f)
 	    IG_ADMIN_TIMEOUT_S_DEFAULT);
 }
 
-/* Reads a token file into buf (NUL-terminated, trailing newline cut). */
-static int
-token_read(const char *path, char *buf, size_t size)
-{
-	ig_buf b;
-	size_t n;
-	int ok = 0;
-
-	ig_buf_init(&b, IG_ADMIN_TOKEN_MAX + 2);
-	if (ig_buf_read_file(&b, path) == IG_OK) {
-		n = b.len;
-		while (n > 0 && (b.ptr[n - 1] == '\n' || b.ptr[n - 1] == '\r'))
-			n--;
-		if (n > 0 && n < size) {
-			memcpy(buf, b.ptr, n);
-			buf[n] = '\0';
-			ok = 1;
-		}
-		ig_wipe(b.ptr, b.len);
-	}
-	ig_buf_free(&b);
-	return ok;
-}
-
 static int
 cmd_status(int argc, char **argv)
 {
@@ -152,7 +128,7 @@ cmd_status(int argc, char **argv)
 		return IG_EXIT_USAGE;
 	}
 	if (token_file != NULL
-	    && !token_read(token_file, token, sizeof(token))) {
+	    && !ig_cli_read_token(token_file, token, sizeof(token))) {
 		fprintf(stderr, "intyg node status: %s: cannot read a token\n",
 		    token_file);
 		return IG_EXIT_DATA;
@@ -303,7 +279,7 @@ cmd_block(int argc, char **argv, bool block)
 		return IG_EXIT_USAGE;
 	}
 	if (token_file != NULL
-	    && !token_read(token_file, token, sizeof(token))) {
+	    && !ig_cli_read_token(token_file, token, sizeof(token))) {
 		fprintf(stderr, "intyg node %s: %s: cannot read a token\n",
 		    cmd, token_file);
 		return IG_EXIT_DATA;

@@ -39,5 +39,7 @@ int ig_cmd_node(int argc, char **argv);
 int ig_cmd_demo(int argc, char **argv);
 int ig_cmd_bench(int argc, char **argv);
 int ig_cmd_gateway(int argc, char **argv);
+int ig_cmd_backup(int argc, char **argv);
+int ig_cmd_restore(int argc, char **argv);
 
 #endif

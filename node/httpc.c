@@ -22,6 +22,16 @@ ig_httpc_request(const char *base, const char *method, const char *target,
     const char *ctype, const void *body, size_t len, uint32_t timeout_ms,
     uint16_t *status, ig_buf *out)
 {
+	return ig_httpc_request_auth(base, method, target, NULL, ctype, body,
+	    len, timeout_ms, status, out);
+}
+
+ig_err
+ig_httpc_request_auth(const char *base, const char *method, const char *target,
+    const char *token, const char *ctype, const void *body, size_t len,
+    uint32_t timeout_ms, uint16_t *status, ig_buf *out)
+{
+	char auth[IG_ADMIN_TOKEN_MAX + 16];
 	nng_url *u = NULL;
 	nng_http_client *cli = NULL;
 	nng_http_req *req = NULL;
@@ -32,7 +42,10 @@ ig_httpc_request(const char *base, const char *method, const char *target,
 	ig_err err;
 	int rv;
 
-	if (nng_url_parse(&u, base) != 0 || strcmp(u->u_scheme, "http") != 0) {
+	if (nng_url_parse(&u, base) != 0 || strcmp(u->u_scheme, "http") != 0
+	    || (token != NULL
+	        && snprintf(auth, sizeof(auth), "Bearer %s", token)
+	            >= (int) sizeof(auth))) {
 		err = IG_EINVAL;
 		goto out;
 	}
@@ -44,6 +57,9 @@ ig_httpc_request(const char *base, const char *method, const char *target,
 	    || (rv = nng_http_req_set_uri(req, target)) != 0
 	    || (ctype != NULL
 	        && (rv = nng_http_req_set_header(req, "Content-Type", ctype))
+	            != 0)
+	    || (token != NULL
+	        && (rv = nng_http_req_set_header(req, "Authorization", auth))
 	            != 0)
 	    || (body != NULL
 	        && (rv = nng_http_req_copy_data(req, body, len)) != 0)) {

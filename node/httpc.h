@@ -26,6 +26,13 @@ IG_MUST_CHECK ig_err ig_httpc_request(const char *base, const char *method,
     const char *target, const char *ctype, const void *body, size_t len,
     uint32_t timeout_ms, uint16_t *status, ig_buf *out);
 
+/* ig_httpc_request with "Authorization: Bearer token" (token NULL: none;
+ * IG_EINVAL when longer than IG_ADMIN_TOKEN_MAX). */
+IG_MUST_CHECK ig_err ig_httpc_request_auth(const char *base,
+    const char *method, const char *target, const char *token,
+    const char *ctype, const void *body, size_t len, uint32_t timeout_ms,
+    uint16_t *status, ig_buf *out);
+
 /* TLS settings of ig_httpc_fetch (all paths borrowed, NUL-terminated).
  * With an https URL the server's certificate must chain to ca_file (NULL:
  * the system bundle /etc/ssl/certs/ca-certificates.crt) and carry the

@@ -36,6 +36,9 @@ static const struct {
 	    "measure verification against OpenSSL's raw rate" },
 	{ "gateway", ig_cmd_gateway,
 	    "pull the EU DCC gateway into a gateway-bridge member's log" },
+	{ "backup", ig_cmd_backup,
+	    "copy a node's store, public keys and config consistently" },
+	{ "restore", ig_cmd_restore, "bring a backup's store back" },
 };
 
 static void

@@ -1150,6 +1150,45 @@ main(void)
 		generic(f, "/v1/stats/report", "POST", "/v1/stats/report");
 	}
 
+	/* --- admin: a backup of the store ------------------------------ */
+	{
+		char b3[1400];
+		snprintf(hdr, sizeof(hdr),
+		    "%sContent-Type: application/json\r\n", auth);
+		snprintf(b3, sizeof(b3), "{\"dir\": \"%s/backup1\"}", f->dir);
+		j = call(admin_url, "/admin/v1/backup", "POST",
+		    "/admin/v1/backup", hdr, b3, strlen(b3), 200, &r);
+		json_decref(j);
+		/* the same directory again: it exists now */
+		json_decref(call(admin_url, "/admin/v1/backup", "POST",
+		    "/admin/v1/backup", hdr, b3, strlen(b3), 409, &r));
+		json_decref(call(admin_url, "/admin/v1/backup", "POST",
+		    "/admin/v1/backup", hdr, "{\"dir\": \"relative\"}", 19,
+		    400, &r));
+		json_decref(call(admin_url, "/admin/v1/backup", "POST",
+		    "/admin/v1/backup", "Content-Type: application/json\r\n",
+		    b3, strlen(b3), 401, &r));
+		snprintf(
+		    hdr, sizeof(hdr), "%sContent-Type: text/plain\r\n", auth);
+		json_decref(call(admin_url, "/admin/v1/backup", "POST",
+		    "/admin/v1/backup", hdr, b3, strlen(b3), 415, &r));
+		snprintf(hdr, sizeof(hdr),
+		    "%sContent-Type: application/json\r\n", auth);
+		json_decref(call_claim(admin_url, "/admin/v1/backup", "POST",
+		    "/admin/v1/backup", hdr, 1 << 20, 413, &r));
+		request(admin_url, "POST", "/admin/v1/backup", hdr, NULL, 0,
+		    true, &r);
+		json_decref(check("/admin/v1/backup", "post", &r));
+		request(admin_url, "GET", "/admin/v1/backup", NULL, NULL, 0,
+		    false, &r);
+		json_decref(check("/admin/v1/backup", "post", &r));
+		memset(t, 'a', sizeof(t) - 1);
+		t[sizeof(t) - 1] = '\0';
+		memcpy(t, "/admin/v1/backup?p=", 19);
+		request(admin_url, "POST", t, hdr, "{}", 2, false, &r);
+		json_decref(check("/admin/v1/backup", "post", &r));
+	}
+
 	coverage();
 	json_decref(doc);
 	json_decref(reached);
