@@ -26,6 +26,17 @@ if [ "$(id -u)" -ne 0 ]; then
 	sudo="sudo"
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Packages installed for the tests (nginx, prometheus) must not start
+# their services (a stray nginx on port 80): policy-rc.d says no while
+# apt runs, unless the machine has one of its own.
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [ ! -e $policy ]; then
+	printf '#!/bin/sh\nexit 101\n' | $sudo tee $policy >/dev/null
+	$sudo chmod 755 $policy
+	own_policy=1
+	trap '[ $own_policy = 1 ] && $sudo rm -f $policy' EXIT
+fi
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "deps: done"
