@@ -50,7 +50,7 @@ usage(FILE *f)
 	    "replay\n"
 	    "  -h, --help     this text\n"
 	    "\n"
-	    "Exit status: 0 intact, 1 damage found, 2 usage error or the "
+	    "Exit status: 0 intact, 1 damage found, 2 usage error, 4 the "
 	    "store\n"
 	    "cannot be opened (RocksDB refuses a store whose MANIFEST, "
 	    "CURRENT or\n"
@@ -139,7 +139,7 @@ ig_cmd_check(int argc, char **argv)
 			    "the peers (docs/operations.md, \"Checking a "
 			    "store\")\n",
 			    data);
-		return e == IG_ENOMEM ? IG_EXIT_SOFTWARE : IG_EXIT_USAGE;
+		return e == IG_ENOMEM ? IG_EXIT_SOFTWARE : IG_EXIT_DATA;
 	}
 	/* The scratch registry lives beside the store, on its disk. */
 	snprintf(
@@ -151,7 +151,7 @@ ig_cmd_check(int argc, char **argv)
 	if (e != IG_OK) {
 		fprintf(stderr, "intyg check: the check failed: %s\n",
 		    ig_strerror(e));
-		rc = e == IG_EIO ? IG_EXIT_USAGE : IG_EXIT_SOFTWARE;
+		rc = e == IG_EIO ? IG_EXIT_DATA : IG_EXIT_SOFTWARE;
 		goto out;
 	}
 	printf("checked %llu logs, %llu entries%s: %s\n",

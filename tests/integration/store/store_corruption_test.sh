@@ -3,7 +3,8 @@
 # damaged in many ways (bytes flipped in each kind of file, truncated and
 # deleted files, records rewritten through RocksDB with valid checksums)
 # and each must be detected: `intyg check` exits 1 naming the damage, or
-# the store refuses to open with a clear error (exit 2), and `intyg log`
+# the store refuses to open with a clear error (exit 4, a local file that
+# cannot be used), and `intyg log`
 # never lists a damaged log with exit 0.
 #
 # IG_BIN is the intyg binary, IG_STORE_TOOL the store_tool helper (CTest
@@ -136,36 +137,36 @@ CASE="MANIFEST byte"
 fresh
 M=$(ls "$D" | grep '^MANIFEST-' | head -n 1)
 flip "$D/$M" 40
-check_is 2 "Corruption"
+check_is 4 "Corruption"
 
 CASE="MANIFEST truncated"
 fresh
 M=$(ls "$D" | grep '^MANIFEST-' | head -n 1)
 truncate -s 20 "$D/$M"
-check_is 2 ""
+check_is 4 ""
 
 CASE="CURRENT removed"
 fresh
 rm -f "$D/CURRENT"
-check_is 2 ""
+check_is 4 ""
 
 CASE="entries SST truncated"
 fresh
 F=$(sst entries "$D")
 truncate -s $(($(stat -c %s "$D$F") / 2)) "$D$F"
-check_is 2 ""
+check_is 4 ""
 
 CASE="entries SST deleted"
 fresh
 F=$(sst entries "$D")
 rm -f "$D$F"
-check_is 2 ""
+check_is 4 ""
 
 CASE="heads SST deleted"
 fresh
 F=$(sst heads "$D")
 rm -f "$D$F"
-check_is 2 ""
+check_is 4 ""
 
 CASE="OPTIONS byte"
 fresh
