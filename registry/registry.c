@@ -1025,6 +1025,63 @@ entry_withdraw(ig_store_batch *b, const ig_entry *en)
 	return IG_OK;
 }
 
+/* Applies origin's entries 1..last again, in order, each under the root
+ * its own log names (the governing serial), and puts its head at last
+ * with frozen_at (deletes it for an empty log that is not frozen): what a
+ * rollback and a heal do once the origin's records are withdrawn. what
+ * names the caller in the log line of an entry that does not apply. */
+static ig_err
+log_replay_stage(ig_registry *reg, ig_store_batch *b, ig_slice origin,
+    uint64_t last, uint64_t frozen_at, const char *what)
+{
+	ig_registry_head nh;
+	struct apply_ctx c;
+	ig_entry *en = NULL;
+	ig_err e;
+
+	memset(&nh, 0, sizeof(nh));
+	nh.origin = origin;
+	nh.root_serial = 1;
+	nh.frozen_at = frozen_at;
+	memset(&c, 0, sizeof(c));
+	c.reg = reg;
+	c.b = b;
+	for (uint64_t seq = 1; seq <= last; seq++) {
+		const ig_root *gov;
+		if ((e = entry_load(b, origin, seq, &en)) != IG_OK)
+			return e;
+		if (ig_entry_root_ack(en) != 0)
+			nh.root_serial = ig_entry_root_ack(en);
+		c.en = en;
+		c.m = (gov = root_at(reg, nh.root_serial)) == NULL
+		    ? NULL
+		    : ig_root_member_find(gov, origin);
+		e = c.m == NULL ? IG_EINTERNAL : IG_OK;
+		for (size_t i = 0; e == IG_OK && i < ig_entry_op_count(en);
+		     i++) {
+			c.op_index = i;
+			e = op_apply(&c, ig_entry_op_at(en, i));
+		}
+		ig_entry_hash(en, nh.hash);
+		ig_entry_free(en);
+		en = NULL;
+		if (e != IG_OK) {
+			IG_ERROR(SUB,
+			    "%s of %.*s: its entry %llu does not apply (any "
+			    "more): %s",
+			    what, (int) origin.len, (const char *) origin.ptr,
+			    (unsigned long long) seq, ig_err_name(e));
+			return err_local(e) ? e : IG_EINTERNAL;
+		}
+	}
+	nh.seq = last;
+	if (nh.seq == 0 && nh.frozen_at == 0)
+		ig_store_batch_del(b, IG_CF_HEADS, origin);
+	else
+		head_put(b, &nh);
+	return IG_OK;
+}
+
 /* Rolls origin's log back to last_seq in b and records frozen_at (0: not
  * frozen) in its head: when the store holds entries above last_seq, they
  * are deleted, everything the origin's log wrote is withdrawn, and its
@@ -1040,8 +1097,7 @@ log_rollback_stage(ig_registry *reg, ig_store_batch *b, ig_slice origin,
     uint64_t last_seq, uint64_t frozen_at, uint64_t *old_seq)
 {
 	uint8_t k[IG_STORE_KEY_MAX];
-	ig_registry_head h, nh;
-	struct apply_ctx c;
+	ig_registry_head h;
 	ig_entry *en = NULL;
 	ig_err e;
 
@@ -1068,47 +1124,8 @@ log_rollback_stage(ig_registry *reg, ig_store_batch *b, ig_slice origin,
 			    ig_slice_make(
 			        k, ig_store_key_entry(k, origin, seq)));
 	}
-	memset(&nh, 0, sizeof(nh));
-	nh.origin = origin;
-	nh.root_serial = 1;
-	nh.frozen_at = frozen_at;
-	memset(&c, 0, sizeof(c));
-	c.reg = reg;
-	c.b = b;
-	for (uint64_t seq = 1; seq <= last_seq; seq++) {
-		const ig_root *gov;
-		if ((e = entry_load(b, origin, seq, &en)) != IG_OK)
-			return e;
-		if (ig_entry_root_ack(en) != 0)
-			nh.root_serial = ig_entry_root_ack(en);
-		c.en = en;
-		c.m = (gov = root_at(reg, nh.root_serial)) == NULL
-		    ? NULL
-		    : ig_root_member_find(gov, origin);
-		e = c.m == NULL ? IG_EINTERNAL : IG_OK;
-		for (size_t i = 0; e == IG_OK && i < ig_entry_op_count(en);
-		     i++) {
-			c.op_index = i;
-			e = op_apply(&c, ig_entry_op_at(en, i));
-		}
-		ig_entry_hash(en, nh.hash);
-		ig_entry_free(en);
-		en = NULL;
-		if (e != IG_OK) {
-			IG_ERROR(SUB,
-			    "rollback of %.*s: its entry %llu no longer "
-			    "applies: %s",
-			    (int) origin.len, (const char *) origin.ptr,
-			    (unsigned long long) seq, ig_err_name(e));
-			return err_local(e) ? e : IG_EINTERNAL;
-		}
-	}
-	nh.seq = last_seq;
-	if (nh.seq == 0 && nh.frozen_at == 0)
-		ig_store_batch_del(b, IG_CF_HEADS, origin);
-	else
-		head_put(b, &nh);
-	return IG_OK;
+	return log_replay_stage(
+	    reg, b, origin, last_seq, frozen_at, "rollback");
 }
 
 /* Ends the log of cut->member_id at cut->last_seq, as root r orders, in
@@ -2527,10 +2544,8 @@ ig_registry_log_heal(ig_registry *reg, ig_slice origin, uint64_t keep)
 {
 	uint8_t k[IG_STORE_KEY_MAX];
 	ig_store_batch *b = NULL;
-	ig_registry_head h, nh;
-	struct apply_ctx c;
+	ig_registry_head h;
 	struct key_collect ek;
-	ig_entry *en = NULL;
 	ig_err e;
 
 	if (origin.len == 0 || origin.len > IG_MEMBER_ID_MAX)
@@ -2573,46 +2588,9 @@ ig_registry_log_heal(ig_registry *reg, ig_slice origin, uint64_t keep)
 	        != IG_OK)
 		goto out;
 	/* Entries 1..keep again, in order, under their governing roots. */
-	memset(&nh, 0, sizeof(nh));
-	nh.origin = origin;
-	nh.root_serial = 1;
-	nh.frozen_at = h.frozen_at;
-	memset(&c, 0, sizeof(c));
-	c.reg = reg;
-	c.b = b;
-	for (uint64_t seq = 1; seq <= keep; seq++) {
-		const ig_root *gov;
-		if ((e = entry_load(b, origin, seq, &en)) != IG_OK)
-			goto out;
-		if (ig_entry_root_ack(en) != 0)
-			nh.root_serial = ig_entry_root_ack(en);
-		c.en = en;
-		c.m = (gov = root_at(reg, nh.root_serial)) == NULL
-		    ? NULL
-		    : ig_root_member_find(gov, origin);
-		e = c.m == NULL ? IG_EINTERNAL : IG_OK;
-		for (size_t i = 0; e == IG_OK && i < ig_entry_op_count(en);
-		     i++) {
-			c.op_index = i;
-			e = op_apply(&c, ig_entry_op_at(en, i));
-		}
-		ig_entry_hash(en, nh.hash);
-		ig_entry_free(en);
-		en = NULL;
-		if (e != IG_OK) {
-			IG_ERROR(SUB,
-			    "heal of %.*s: its entry %llu does not apply: %s",
-			    (int) origin.len, (const char *) origin.ptr,
-			    (unsigned long long) seq, ig_err_name(e));
-			e = err_local(e) ? e : IG_EINTERNAL;
-			goto out;
-		}
-	}
-	nh.seq = keep;
-	if (nh.seq == 0 && nh.frozen_at == 0)
-		ig_store_batch_del(b, IG_CF_HEADS, origin);
-	else
-		head_put(b, &nh);
+	if ((e = log_replay_stage(reg, b, origin, keep, h.frozen_at, "heal"))
+	    != IG_OK)
+		goto out;
 	if ((e = ig_store_batch_commit(b)) != IG_OK)
 		goto out;
 	IG_WARN(SUB,
