@@ -218,19 +218,26 @@ round_child(const char *mnt, int round)
 int
 main(void)
 {
-	char mnt[64];
+	char base[64], mnt[96];
 	int failed = 0, rounds = ROUNDS;
 	const char *env = getenv("IG_FULL_ROUNDS"); /* to debug one round */
 
 	if (env != NULL)
 		rounds = (int) strtol(env, NULL, 10);
 
+	/* The tmpfs mounts go below base, a private bind mount of its own
+	 * in a mount namespace of this process: nothing propagates to the
+	 * machine's mounts. (Making "/" private instead fails in a chroot,
+	 * where "/" is no mount point.) */
+	tk_dir_make(base);
 	if (geteuid() != 0 || unshare(CLONE_NEWNS) != 0
-	    || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+	    || mount(base, base, NULL, MS_BIND, NULL) != 0
+	    || mount(NULL, base, NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
 		printf("store_full_test: SKIPPED: needs root and a mount "
 		       "namespace for its tmpfs (%s); the full-disk "
 		       "behaviour is NOT checked\n",
 		    strerror(errno));
+		tk_dir_remove(base);
 		return 77;
 	}
 	/* IG_FULL_LOG=1: the store's error lines, to debug a round */
@@ -240,14 +247,15 @@ main(void)
 	for (int r = 0; r < rounds; r++) {
 		int st;
 		pid_t pid;
-		tk_dir_make(mnt);
+		(void) snprintf(mnt, sizeof(mnt), "%s/round-%d", base, r);
+		CHECK(mkdir(mnt, 0700) == 0);
 		fflush(stdout);
 		if ((pid = fork()) == 0)
 			_exit(round_child(mnt, r));
 		CHECK(pid > 0);
 		CHECK(waitpid(pid, &st, 0) == pid);
 		(void) umount2(mnt, MNT_DETACH); /* after a failed child */
-		tk_dir_remove(mnt);
+		(void) rmdir(mnt);
 		if (WIFSIGNALED(st)) {
 			printf("round %d: the process died of signal %d\n", r,
 			    WTERMSIG(st));
@@ -259,6 +267,8 @@ main(void)
 		}
 	}
 	tk_fed_free(&fed);
+	(void) umount2(base, MNT_DETACH);
+	tk_dir_remove(base);
 	printf("%d passed, %d failed\n", rounds - failed, failed);
 	return failed == 0 ? 0 : 1;
 }
