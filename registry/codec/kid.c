@@ -15,6 +15,8 @@
 
 #include "registry/codec/kid.h"
 
+#include "registry/codec/hex.h"
+
 /* The 6-bit value of a standard Base64 character, or -1. */
 static int
 b64val(char c)
@@ -30,33 +32,6 @@ b64val(char c)
 	if (c == '/')
 		return 63;
 	return -1;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static ig_err
-parse_hex(const char *s, uint8_t out[IG_KID_LEN])
-{
-	uint8_t v[IG_KID_LEN];
-
-	for (size_t i = 0; i < IG_KID_LEN; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return IG_EFORMAT;
-		v[i] = (uint8_t) (hi << 4 | lo);
-	}
-	memcpy(out, v, IG_KID_LEN);
-	return IG_OK;
 }
 
 ig_err
@@ -75,7 +50,7 @@ ig_kid_parse(const char *s, size_t len, uint8_t out[IG_KID_LEN])
 	/* 16 characters are hex unless they hold an escape: "%2F" twice
 	 * and a '=' make 16 characters of Base64 too. */
 	if (len == 2 * IG_KID_LEN && memchr(s, '%', len) == NULL)
-		return parse_hex(s, out);
+		return ig_hex_decode_fixed(s, len, out, IG_KID_LEN);
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 		if (c == '%') {
