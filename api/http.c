@@ -854,7 +854,8 @@ finish(ig_http *srv, ig_httpd_conn *conn, ig_http_res *res, bool close)
 	        res->content_type != NULL ? res->content_type
 	                                  : "application/json")
 	    || !hdr_add(h, sizeof(h), &n, "X-Content-Type-Options", "nosniff")
-	    || !hdr_add(h, sizeof(h), &n, "Cache-Control", "no-store")
+	    || !hdr_add(h, sizeof(h), &n, "Cache-Control",
+	        res->cache_control != NULL ? res->cache_control : "no-store")
 	    || (res->allow != NULL
 	        && !hdr_add(h, sizeof(h), &n, "Allow", res->allow))
 	    || (res->retry_after

@@ -198,6 +198,7 @@ typedef struct ig_http_res {
 	bool retry_after; /* Retry-After: 1 */
 	const char *www_authenticate;
 	char etag[48]; /* ETag header when not empty */
+	const char *cache_control; /* static string; NULL: "no-store" */
 } ig_http_res;
 
 /* Splits a request target into a decoded path and query parameters.
