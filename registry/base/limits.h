@@ -412,4 +412,22 @@
 #define IG_GW_STATE_CERTS_MAX   100000
 #define IG_GW_STATE_BATCHES_MAX 100000
 
+/* --- signed notes and checkpoints (codec/note, registry/checkpoint) --- */
+
+/* Bytes of one signed note: a checkpoint of IG_GOSSIP_ORIGINS_MAX logs
+ * takes at most 1,024 lines of about 150 bytes, and IG_NOTE_SIGS_MAX
+ * signature lines of at most about 610 bytes follow: 512 KiB holds both. */
+#define IG_NOTE_MAX (512 * 1024)
+
+/* Lines of a note text (a checkpoint's logs and its four other lines,
+ * with room), signature lines (every member's cosignature and the node's
+ * own signature, with room; C2SP asks for at least 16), bytes of a key
+ * name, and bytes of a signature after its key hash (Ed25519 64, a
+ * timestamped Ed25519 cosignature 72; 256 leaves room for other types
+ * an unknown signer may add, without ML-DSA's 2,420). */
+#define IG_NOTE_LINES_MAX (IG_GOSSIP_ORIGINS_MAX + 16)
+#define IG_NOTE_SIGS_MAX  (IG_ROOT_MEMBERS_MAX + 16)
+#define IG_NOTE_NAME_MAX  256
+#define IG_NOTE_SIG_MAX   256
+
 #endif /* IG_BASE_LIMITS_H */
