@@ -7,6 +7,8 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libssl-dev zlib1g-dev libnng-dev
 	librocksdb-dev libmsgpack-dev libcbor-dev libjansson-dev libinih-dev
 	libcmocka-dev libyaml-dev clang-format ca-certificates "$@")
+# libcurl: the verifier client library (client/, libintyg-client).
+pkgs+=(libcurl4-openssl-dev)
 # systemd: systemd-analyze checks the package's service (tests/package).
 pkgs+=(systemd)
 
