@@ -6,7 +6,7 @@
  *
  *     intyg.federation/<federation id>
  *     time <POSIX seconds>
- *     root <serial> <base64 SHA-256 of the signed root>
+ *     root <serial> <base64 ig_root_hash of that root>
  *     state <base64 ig_registry_state_digest>
  *     log <origin id> <size> <base64 head hash>[ frozen <seq>]
  *     ...
