@@ -15,16 +15,19 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <ini.h>
 
 #include "node/config.h"
+#include "node/signer.h"
 #include "registry/base/alloc.h"
 #include "registry/base/buf.h"
 
 typedef enum key_kind {
 	K_ID, /* a member id: [a-z0-9-] */
 	K_PATH, /* a path, relative to the config file's directory */
+	K_SIGNER, /* unix:PATH or ipc://PATH, PATH as K_PATH (signer.h) */
 	K_HASH, /* 64 hex digits */
 	K_LOGLEVEL,
 	K_EXPIRY, /* warn | refuse */
@@ -64,6 +67,9 @@ static const key_desc keys[] = {
 	    604800, false },
 	{ "node", "check_rate", K_U32, NUM_FIELD(check_rate), 1, 1000000,
 	    false },
+	{ "node", "signer", K_SIGNER, STR_FIELD(signer), 0, 0, false },
+	{ "node", "signer_timeout_ms", K_U32, NUM_FIELD(signer_timeout_ms), 50,
+	    60000, false },
 	{ "gossip", "listen", K_URL, STR_FIELD(gossip_listen), 0, 0, false },
 	{ "gossip", "insecure_transport", K_BOOL,
 	    NUM_FIELD(insecure_transport), 0, 0, false },
@@ -361,6 +367,19 @@ on_key(void *user, const char *section, const char *name, const char *value)
 			return 0;
 		}
 		break;
+	case K_SIGNER: {
+		char p[IG_PATH_MAX];
+		struct sockaddr_un sa;
+		if (ig_signer_addr_parse(value, p, sizeof(p)) != IG_OK
+		    || !path_join(c->dir, p, field, k->size)
+		    || strlen((const char *) field) >= sizeof(sa.sun_path)) {
+			fail(c, section, name,
+			    "not unix:PATH (or ipc://PATH) of a socket path "
+			    "shorter than 108 bytes");
+			return 0;
+		}
+		break;
+	}
 	case K_HASH: {
 		uint8_t *h = (uint8_t *) field;
 		if (strlen(value) != 2 * k->size) {
@@ -446,6 +465,7 @@ ig_config_default(ig_config *c)
 	c->insecure_transport = false;
 	ig_gossip_config_default(&c->gossip);
 	c->timeout_ms = 5000;
+	c->signer_timeout_ms = IG_SIGNER_TIMEOUT_MS_DEFAULT;
 	c->reconnect_min_ms = 100;
 	c->reconnect_max_ms = 5000;
 	c->gossip.timeout_ms = 2 * c->timeout_ms;

@@ -54,6 +54,10 @@ typedef struct ig_config {
 	bool sched_batch; /* true: ig_api_sched_batch at start */
 	uint32_t check_interval_s; /* full store check every; 0: never */
 	uint32_t check_rate; /* entries per second of that check; 2000 */
+	/* "": the node loads its signing key from keys_dir; else the socket
+	 * of `intyg signer` (node/signer.h), which makes every signature. */
+	char signer[IG_PATH_MAX];
+	uint32_t signer_timeout_ms; /* one signer request; 5000 */
 
 	/* [gossip] */
 	char gossip_listen[IG_URL_MAX + 1]; /* "": own gossip_url of root */

@@ -37,6 +37,7 @@
 #include "consensus/governance.h"
 #include "node/admin_server.h"
 #include "node/publish.h"
+#include "node/signer.h"
 #include "node/keyfiles.h"
 #include "node/gwpull.h"
 #include "node/net.h"
@@ -91,7 +92,11 @@ struct ig_node {
 	bool timer_stop;
 	ig_gossip_stats last_gs;
 	uint64_t expiry_warn; /* ig_governance_expiry_tick's state */
-	uint8_t priv[IG_ED25519_PRIV_LEN]; /* wiped on close */
+	uint8_t priv[IG_ED25519_PRIV_LEN]; /* wiped on close; or unused */
+	/* [node] signer: every signature is asked of `intyg signer`
+	 * (node/signer.h) and priv stays empty; NULL when priv signs. */
+	ig_signer_client *signer;
+	uint8_t sign_pub[IG_ED25519_PUB_LEN]; /* the member's public key */
 	char token[IG_ADMIN_TOKEN_MAX + 1]; /* wiped on close */
 	bool has_token;
 };
@@ -182,6 +187,52 @@ out:
 	return err;
 }
 
+/* [node] signer: the node loads no signing key. A signer that answers
+ * must hold the member's key of the root; one that does not answer yet
+ * is not a reason to refuse to start (reads and verification need no
+ * key): publishing fails, with the reason, until it answers. */
+static ig_err
+signer_open(ig_node *n, const ig_root_member *me, uint8_t pub[32], char *why,
+    size_t why_len)
+{
+	char swhy[512];
+	uint8_t h[32];
+	uint64_t seq;
+	ig_err err;
+
+	if ((err = ig_signer_client_new(
+	         n->cfg.signer, n->cfg.signer_timeout_ms, &n->signer))
+	    != IG_OK) {
+		snprintf(why, why_len, "[node] signer: %s", ig_strerror(err));
+		return err;
+	}
+	memset(pub, 0, 32);
+	if (me != NULL)
+		memcpy(pub, me->pub, 32);
+	err = ig_signer_client_pubkey(
+	    n->signer, n->sign_pub, &seq, h, swhy, sizeof(swhy));
+	if (err != IG_OK) {
+		IG_WARN(SUB,
+		    "%s; starting anyway: publishing and signing fail until "
+		    "it answers, reads and verification do not need it",
+		    swhy);
+		return IG_OK;
+	}
+	if (me != NULL && !ig_ct_equal(n->sign_pub, me->pub, 32)) {
+		snprintf(why, why_len,
+		    "the signer at %s holds another key than member %s's in "
+		    "the root",
+		    n->cfg.signer, n->cfg.id);
+		return IG_EFEDERATION;
+	}
+	memcpy(pub, n->sign_pub, 32);
+	IG_INFO(SUB,
+	    "signing through the signer at %s (no signing key in this "
+	    "process; the signer is at seq %llu)",
+	    n->cfg.signer, (unsigned long long) seq);
+	return IG_OK;
+}
+
 /* Loads the keys and checks them against the member's entry in the
  * current root; me is NULL for a joining member (not in it yet), whose
  * keys are checked by every peer once a root adds it. */
@@ -193,11 +244,16 @@ keys_load(ig_node *n, const ig_root_member *me, ig_buf *cert_pem,
 	ig_x509 *x = NULL;
 	ig_err err;
 
-	if ((err = ig_keyfiles_load_sign(
-	         n->cfg.keys_dir, n->cfg.id, n->priv, pub, why, why_len))
+	if (n->cfg.signer[0] != '\0') {
+		if ((err = signer_open(n, me, pub, why, why_len)) != IG_OK)
+			return err;
+	} else if ((err = ig_keyfiles_load_sign(n->cfg.keys_dir, n->cfg.id,
+	                n->priv, pub, why, why_len))
 	    != IG_OK)
 		return err;
-	if (me != NULL && !ig_ct_equal(pub, me->pub, sizeof(pub))) {
+	memcpy(n->sign_pub, pub, sizeof(pub));
+	if (n->signer == NULL && me != NULL
+	    && !ig_ct_equal(pub, me->pub, sizeof(pub))) {
 		snprintf(why, why_len,
 		    "%s/%s.sign.key is not the signing key of member %s in "
 		    "the root",
@@ -398,6 +454,7 @@ api_open(ig_node *n, char *why, size_t why_len)
 		n->stats_gossip.stats = ig_api_stats(n->api);
 		n->stats_gossip.reg = n->reg;
 		n->stats_gossip.priv = n->priv;
+		n->stats_gossip.signer = n->signer;
 		ig_stats_gossip_hooks(&n->stats_gossip, &cells);
 		ig_net_cells_set(n->net, &cells);
 		n->cells_on = true;
@@ -676,6 +733,8 @@ ig_node_open(const ig_config *cfg, ig_node **out, char *why, size_t why_len)
 		snprintf(why, why_len, "publisher: %s", ig_strerror(err));
 		goto fail;
 	}
+	if (n->signer != NULL)
+		ig_publisher_signer_set(n->pub, n->signer);
 	if (cfg->admin_listen[0] != '\0') {
 		ig_admin_server_config ac;
 		ac.listen_url = cfg->admin_listen;
@@ -884,6 +943,7 @@ ig_node_close(ig_node *n)
 	watchdog_disarm();
 	ig_gossip_free(n->gossip);
 	ig_root_free(n->root);
+	ig_signer_client_free(n->signer);
 	ig_wipe(n->priv, sizeof(n->priv));
 	ig_wipe(n->token, sizeof(n->token));
 	ig_free(n);

@@ -10,6 +10,7 @@
 #include <nng/supplemental/util/platform.h>
 
 #include "node/publish.h"
+#include "node/signer.h"
 #include "registry/base/alloc.h"
 #include "registry/base/buf.h"
 #include "registry/base/isotime.h"
@@ -22,7 +23,8 @@
 struct ig_publisher {
 	ig_registry *reg; /* borrowed */
 	ig_net *net; /* borrowed, may be NULL */
-	const uint8_t *priv; /* borrowed */
+	const uint8_t *priv; /* borrowed; NULL with a signer */
+	ig_signer_client *signer; /* borrowed; NULL: priv signs */
 	ig_metrics *metrics; /* borrowed, may be NULL */
 	char self_id[IG_MEMBER_ID_MAX + 1];
 	nng_mtx *mtx; /* one publication at a time */
@@ -65,6 +67,94 @@ ig_publisher_metrics_set(ig_publisher *p, ig_metrics *m)
 	p->metrics = m;
 }
 
+void
+ig_publisher_signer_set(ig_publisher *p, ig_signer_client *c)
+{
+	p->signer = c;
+}
+
+/* With a signer: brings the node's head and the signer's last entry
+ * together before a new entry is made. The signer may be one entry
+ * ahead (it signed, and the node stopped or failed to store the entry
+ * before it was written): that entry is stored now, from the signer's
+ * copy. Anything else is a disagreement the operator must look at.
+ * Mutex held. */
+static ig_err
+signer_catch_up(ig_publisher *p, ig_slice self, ig_registry_head *head,
+    char *why, size_t why_len)
+{
+	uint8_t pub[32], hash[32], h[32];
+	uint64_t seq;
+	ig_entry *en = NULL;
+	ig_buf last;
+	ig_err err;
+
+	if ((err = ig_signer_client_pubkey(
+	         p->signer, pub, &seq, hash, why, why_len))
+	    != IG_OK)
+		return err;
+	if (seq == head->seq && ig_ct_equal(hash, head->hash, 32))
+		return IG_OK;
+	ig_buf_init(&last, IG_ENTRY_SIGNED_MAX);
+	if (seq == head->seq + 1
+	    && (err = ig_signer_client_last(p->signer, &last, why, why_len))
+	        != IG_OK)
+		goto out;
+	if (seq != head->seq + 1 || last.len == 0
+	    || ig_entry_decode(ig_buf_slice(&last), &en) != IG_OK
+	    || ig_entry_seq(en) != seq
+	    || !ig_ct_equal(ig_entry_prev_hash(en), head->hash, 32)) {
+		snprintf(why, why_len,
+		    "the signer's last entry (seq %llu) does not follow this "
+		    "node's log (seq %llu): check the signer's state file "
+		    "and [node] signer (docs/operations.md, \"The signing "
+		    "key kept apart\")",
+		    (unsigned long long) seq, (unsigned long long) head->seq);
+		err = IG_ESTATE;
+		goto out;
+	}
+	ig_entry_hash(en, h);
+	if ((err = ig_registry_apply(p->reg, ig_buf_slice(&last))) != IG_OK) {
+		snprintf(why, why_len,
+		    "cannot store entry %s/%llu that the signer signed: %s",
+		    p->self_id, (unsigned long long) seq, ig_strerror(err));
+		goto out;
+	}
+	IG_WARN(SUB,
+	    "stored entry %s/%llu from the signer: it was signed but not "
+	    "stored here (a stop or a failed write after the signature)",
+	    p->self_id, (unsigned long long) seq);
+	if ((err = ig_registry_head_get(p->reg, self, head)) != IG_OK)
+		snprintf(why, why_len, "cannot read this node's head: %s",
+		    ig_strerror(err));
+out:
+	ig_entry_free(en);
+	ig_buf_free(&last);
+	return err;
+}
+
+/* Signs entry_bytes with the node's key or through the signer, which
+ * signs only an entry that will be accepted here (checked first: it
+ * never signs a seq twice). Mutex held. */
+static ig_err
+entry_sign(
+    ig_publisher *p, ig_slice eb, uint8_t sig[64], char *why, size_t why_len)
+{
+	ig_err err;
+
+	if (p->signer == NULL) {
+		if ((err = ig_entry_sign(eb, p->priv, sig)) != IG_OK)
+			snprintf(why, why_len, "cannot make the entry: %s",
+			    ig_strerror(err));
+		return err;
+	}
+	if ((err = ig_registry_check_unsigned(p->reg, eb)) != IG_OK) {
+		snprintf(why, why_len, "rejected: %s", ig_strerror(err));
+		return err;
+	}
+	return ig_signer_client_sign_entry(p->signer, eb, sig, why, why_len);
+}
+
 /* Reads the head, signs the next entry and applies it; mutex held. */
 static ig_err
 sign_apply(ig_publisher *p, const ig_entry_op *ops, size_t nops, ig_buf *sb,
@@ -101,6 +191,9 @@ sign_apply(ig_publisher *p, const ig_entry_op *ops, size_t nops, ig_buf *sb,
 		err = IG_EFROZEN;
 		goto out;
 	}
+	if (p->signer != NULL
+	    && (err = signer_catch_up(p, self, &head, why, why_len)) != IG_OK)
+		goto out;
 	memset(&info, 0, sizeof(info));
 	info.origin = self;
 	info.seq = head.seq + 1;
@@ -136,10 +229,19 @@ sign_apply(ig_publisher *p, const ig_entry_op *ops, size_t nops, ig_buf *sb,
 		    p->self_id, (unsigned long long) info.seq,
 		    (unsigned long long) serial);
 	}
-	if ((err = ig_entry_encode(&info, &eb)) != IG_OK
-	    || (err = ig_entry_sign(ig_buf_slice(&eb), p->priv, sig)) != IG_OK
-	    || (err = ig_entry_signed_encode(ig_buf_slice(&eb), sig, sb))
-	        != IG_OK
+	if ((err = ig_entry_encode(&info, &eb)) != IG_OK) {
+		snprintf(why, why_len, "cannot make the entry: %s",
+		    ig_strerror(err));
+		goto out;
+	}
+	if ((err = entry_sign(p, ig_buf_slice(&eb), sig, why, why_len))
+	    != IG_OK) {
+		if (p->signer != NULL)
+			IG_WARN(SUB, "publication of %s/%llu: %s", p->self_id,
+			    (unsigned long long) info.seq, why);
+		goto out;
+	}
+	if ((err = ig_entry_signed_encode(ig_buf_slice(&eb), sig, sb)) != IG_OK
 	    || (err = ig_sha256(ig_buf_slice(&eb), hash)) != IG_OK) {
 		snprintf(why, why_len, "cannot make the entry: %s",
 		    ig_strerror(err));

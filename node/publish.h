@@ -19,6 +19,7 @@
 
 #include "api/metrics.h"
 #include "node/net.h"
+#include "node/signer.h"
 #include "registry/base/err.h"
 #include "registry/entry.h"
 #include "registry/registry.h"
@@ -35,6 +36,17 @@ IG_MUST_CHECK ig_err ig_publisher_new(ig_registry *reg, ig_net *net,
 
 /* NULL is a no-op. No publish may be running. */
 void ig_publisher_free(ig_publisher *p);
+
+/* Makes every later publish sign through the signer c (borrowed: it
+ * must outlive the publisher; node/signer.h) instead of sign_priv, which
+ * may then be NULL. Before it asks for a signature the publisher judges
+ * the entry against the registry (ig_registry_check_unsigned), since the
+ * signer signs each seq once; a signer one entry ahead of the node's
+ * log (it signed, the node did not store) has that entry stored first.
+ * A signer that is down or refuses makes the publish fail (IG_EIO, or
+ * its refusal; why says which) without changing anything. Call before
+ * the front ends start. */
+void ig_publisher_signer_set(ig_publisher *p, ig_signer_client *c);
 
 /* Makes every later publish count its outcome in m (borrowed, may be
  * NULL) with ig_metrics_entry_applied / _rejected. Call before the

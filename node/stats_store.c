@@ -4,6 +4,9 @@
  */
 #include "node/stats_store.h"
 
+#include "node/signer.h"
+#include "registry/base/log.h"
+
 #include <string.h>
 
 #include "registry/base/limits.h"
@@ -109,7 +112,13 @@ tbs_sign_or_verify(ig_stats_gossip *c, const uint8_t *pub, ig_slice cells,
 	ig_buf_init(&tbs, IG_STATS_MSG_MAX + 512);
 	e = ig_stats_gossip_tbs(
 	    ig_root_fed_id(ig_registry_root(c->reg)), cells, &tbs);
-	if (e == IG_OK)
+	if (e == IG_OK && pub == NULL && c->signer != NULL) {
+		char why[256];
+		if ((e = ig_signer_client_sign_stats(
+		         c->signer, ig_buf_slice(&tbs), sig, why, sizeof(why)))
+		    != IG_OK)
+			IG_WARN("stats", "statistics not signed: %s", why);
+	} else if (e == IG_OK)
 		e = priv != NULL
 		    ? ig_ed25519_sign(priv, ig_buf_slice(&tbs), sig)
 		    : ig_ed25519_verify(pub, ig_buf_slice(&tbs), sig);

@@ -58,7 +58,11 @@ void ig_stats_store_fini(ig_stats_rocks *ctx);
 typedef struct ig_stats_gossip {
 	ig_stats *stats;
 	ig_registry *reg;
-	const uint8_t *priv; /* IG_ED25519_PRIV_LEN bytes */
+	const uint8_t *priv; /* IG_ED25519_PRIV_LEN bytes; NULL w/ signer */
+	/* When set, the cells are signed by the separate signer process
+	 * (node/signer.h) instead of priv; a signer that is down or slow
+	 * costs this round's cells (logged by gossip), nothing else. */
+	struct ig_signer_client *signer;
 } ig_stats_gossip;
 
 /* Fills *out with hooks over ctx (which must outlive their attachment:

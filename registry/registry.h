@@ -192,6 +192,16 @@ bool ig_registry_ack_needed(
 IG_MUST_CHECK ig_err ig_registry_apply(
     ig_registry *reg, ig_slice signed_entry);
 
+/* Judges entry_bytes (an unsigned entry, borrowed) as ig_registry_apply
+ * would judge it signed with its origin's key, against the store as it
+ * is now, and writes nothing: IG_OK when it would be applied, otherwise
+ * the error of the first rule (but the signature's) it breaks, IG_ESTORE
+ * or IG_ENOMEM. For a publisher whose key is held by a separate signer
+ * (node/signer.h), which signs each seq once: it asks only for an entry
+ * that will be accepted. Thread safety as ig_registry_apply. */
+IG_MUST_CHECK ig_err ig_registry_check_unsigned(
+    ig_registry *reg, ig_slice entry_bytes);
+
 /* Applies entries[0..n) (borrowed; copied as needed) in order, in
  * groups of one synced write each (group commit, above): what gossip
  * catch-up and bulk import use. results (n elements, owned by the
