@@ -1,6 +1,7 @@
 /*
- * admin.h - the client side of a running node's admin endpoint, used by
- * `intyg publish --node ADDR`.
+ * admin.h - what a running node's admin endpoint says: the shapes of its
+ * answers, shared by the server (node/admin_server.c) and the command-line
+ * client (cli/admin_client.h, used by `intyg publish --node ADDR`).
  *
  * The node signs the ops with its own key, appends the entry to its log,
  * acknowledges after the synced write and pushes the entry to its peers.
@@ -22,18 +23,9 @@
 
 #include <stdbool.h>
 
-#include "node/admin_link.h"
 #include "registry/base/err.h"
 #include "registry/base/limits.h"
 #include "registry/entry.h"
-
-/* Sends the ops to the node's admin endpoint at addr (an nng URL) and
- * waits for the acknowledgement. token is the admin bearer token (NULL if
- * the endpoint needs none). On success *seq is the seq of the new entry.
- * why (NUL-terminated) explains a failure. */
-IG_MUST_CHECK ig_err ig_admin_publish(const char *addr, const char *token,
-    const ig_entry_op *ops, size_t nops, uint64_t *seq, char *why,
-    size_t why_len);
 
 /* One head of a node's version vector. */
 typedef struct ig_admin_head {
@@ -66,48 +58,11 @@ typedef struct ig_admin_status {
 	uint64_t entries_applied, entries_rejected, exchanges_in_sync;
 } ig_admin_status;
 
-/* Asks the node at addr for its status; fills *out on success. Errors
- * as ig_admin_publish. */
-IG_MUST_CHECK ig_err ig_admin_status_get(const char *addr, const char *token,
-    ig_admin_status *out, char *why, size_t why_len);
-
 /* The verdict on one HCERT. */
 typedef struct ig_admin_verdict {
 	bool valid;
 	char reason[32]; /* ig_reason_name: "valid", "revoked", ... */
 	char detail[192];
 } ig_admin_verdict;
-
-/* Has the node at addr verify n (1..IG_ADMIN_VERIFY_MAX) HCERT texts
- * (NUL-terminated) at the clock `at` (Unix seconds; 0: the node's now)
- * against its registry; out[i] is the verdict on texts[i]. */
-IG_MUST_CHECK ig_err ig_admin_verify(const char *addr, const char *token,
-    const char *const *texts, size_t n, int64_t at, ig_admin_verdict *out,
-    char *why, size_t why_len);
-
-/* Has the node at addr block (block true) or unblock the peers named by
- * ids[0..n) (NUL-terminated member ids, 1..IG_ROOT_MEMBERS_MAX of them):
- * a blocked peer is not dialled and the requests claiming its id are
- * refused (node/net.h, ig_net_block). The claim is not authenticated, so
- * this is a cooperative partition or a quick quarantine, not a security
- * boundary. Errors as ig_admin_publish; the node's IG_ENOTFOUND when an
- * id is not its peer (nothing changed), IG_ESTATE when it runs without
- * gossip, IG_EINVAL for a missing or wrong token. */
-IG_MUST_CHECK ig_err ig_admin_block(const char *addr, const char *token,
-    const char *const *ids, size_t n, bool block, char *why, size_t why_len);
-
-/* The same calls through a link (node/admin_link.h): bounded by
- * link->timeout_ms, and link->unreachable tells a failure of the
- * transport from the node's refusal. The commands use these. */
-IG_MUST_CHECK ig_err ig_admin_publish_via(ig_admin_link *link,
-    const ig_entry_op *ops, size_t nops, uint64_t *seq, char *why,
-    size_t why_len);
-IG_MUST_CHECK ig_err ig_admin_status_get_via(
-    ig_admin_link *link, ig_admin_status *out, char *why, size_t why_len);
-IG_MUST_CHECK ig_err ig_admin_verify_via(ig_admin_link *link,
-    const char *const *texts, size_t n, int64_t at, ig_admin_verdict *out,
-    char *why, size_t why_len);
-IG_MUST_CHECK ig_err ig_admin_block_via(ig_admin_link *link,
-    const char *const *ids, size_t n, bool block, char *why, size_t why_len);
 
 #endif

@@ -28,27 +28,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "node/admin_link.h"
 #include "registry/base/buf.h"
 #include "registry/base/err.h"
 #include "registry/codec/msgpack_util.h"
 #include "registry/registry.h"
-
-/* Sends signed_root (borrowed) to the admin endpoint at addr (an nng
- * URL). token is the admin bearer token (NULL when none). On success
- * *serial is the node's root serial after the call and *changed whether
- * the root was newly accepted. why (NUL-terminated) explains a failure:
- * a transport error (nng's, translated), a refusal (the node's ig_err),
- * IG_EFORMAT for a malformed reply, IG_ETOOBIG, IG_ENOMEM. */
-IG_MUST_CHECK ig_err ig_admin_root_submit(const char *addr, const char *token,
-    ig_slice signed_root, uint64_t *serial, bool *changed, char *why,
-    size_t why_len);
-
-/* The same through a link (node/admin_link.h): bounded by
- * link->timeout_ms, link->unreachable set for a transport failure. */
-IG_MUST_CHECK ig_err ig_admin_root_submit_via(ig_admin_link *link,
-    ig_slice signed_root, uint64_t *serial, bool *changed, char *why,
-    size_t why_len);
 
 /* The server side, for node/admin_server.c's dispatch: serves the
  * arguments after [1, "root", token] (args[0..n), borrowed from the

@@ -9,7 +9,7 @@
 #include <nng/nng.h>
 #include <nng/supplemental/util/platform.h>
 
-#include "api/gateway_sync.h"
+#include "api/gateway/sync.h"
 #include "node/httpc.h"
 #include "registry/base/alloc.h"
 #include "registry/base/isotime.h"

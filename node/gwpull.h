@@ -1,6 +1,6 @@
 /*
  * gwpull.h - the periodic EU gateway pull of a gateway-bridge node
- * ([gateway] in the config; api/gateway_sync.h does the pull).
+ * ([gateway] in the config; api/gateway/sync.h does the pull).
  *
  * One thread pulls at start and then every interval_s seconds, reading
  * the gateway with node/httpc.h (https, mutual TLS) and publishing

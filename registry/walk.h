@@ -1,6 +1,6 @@
 /*
  * walk.h - a read-only index of the members' logs for the EU gateway
- * export (api/routes_gateway.c, docs/api.md "EU gateway formats
+ * export (api/gateway/routes.c, docs/api.md "EU gateway formats
  * (export)"): when each certificate was published and removed, and the
  * revocation batches of the gateway's revocation list.
  *

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail=0
-mapfile -t files < <(find registry consensus api node tests -name '*.[ch]' | sort)
+mapfile -t files < <(find registry consensus api node cli tests -name '*.[ch]' | sort)
 
 if command -v clang-format >/dev/null; then
 	bad=$(clang-format --dry-run "${files[@]}" 2>&1 | grep -c 'warning:' || true)
@@ -23,27 +23,33 @@ if grep -nE '\b(sprintf|vsprintf|strcpy|strcat|sscanf|atoi|atol|gets|strtok)\s*\
 	fail=1
 fi
 
-# Layers (DESIGN.md 1): registry never includes api/consensus/node;
-# consensus never includes api or node; api never includes node;
-# codec and crypto never include each other or anything above them.
+# Layers (docs/architecture.md): cli -> node -> {api, consensus} ->
+# registry -> registry/{codec, crypto} -> registry/base. A folder never
+# includes a header of a layer above it; codec and crypto never include
+# each other. The patterns are include-path prefixes.
 layer_rule() {
-	local dir=$1 pattern=$2
+	local dir=$1 pattern=$2 f
 	[ -d "$dir" ] || return 0
-	if grep -rnE "#include \"($pattern)/" "$dir" --include='*.[ch]'; then
-		echo "check-style: $dir includes a header from a layer above it"
-		fail=1
-	fi
+	for f in "$dir"/*.[ch] "$dir"/*/*.[ch]; do
+		[ -e "$f" ] || continue
+		if grep -nE "#include \"($pattern)" "$f"; then
+			echo "check-style: $f includes a header from a layer above it"
+			fail=1
+		fi
+	done
 }
-layer_rule registry/base 'registry/codec|registry/crypto|registry/[a-z_]+\.h|api|consensus|node'
-layer_rule registry/codec 'registry/crypto|api|consensus|node'
-layer_rule registry/crypto 'registry/codec|api|consensus|node'
-layer_rule consensus 'api|node'
-layer_rule api 'node'
+above_registry='api/|consensus/|node/|cli/'
+layer_rule registry/base "registry/codec/|registry/crypto/|registry/[a-z_]+\.h|$above_registry"
+layer_rule registry/codec "registry/crypto/|registry/[a-z_]+\.h|$above_registry"
+layer_rule registry/crypto "registry/codec/|registry/[a-z_]+\.h|$above_registry"
 for f in registry/*.c registry/*.h; do
 	[ -e "$f" ] || continue
-	if grep -nE '#include "(api|consensus|node)/' "$f"; then
+	if grep -nE "#include \"($above_registry)" "$f"; then
 		echo "check-style: $f includes a header from a layer above it"
 		fail=1
 	fi
 done
+layer_rule consensus 'api/|node/|cli/'
+layer_rule api 'node/|cli/'
+layer_rule node 'cli/'
 exit $fail

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh build/release
-bin=build/release/node/intyg
+bin=build/release/cli/intyg
 work=${IG_WORK:-work/drill}
 rm -rf "$work"
 mkdir -p "$work"

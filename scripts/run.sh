@@ -14,6 +14,6 @@ if [ -w /usr/local/bin ] && [ -w /usr/local/share ]; then
 	cmake --install build/release --prefix /usr/local >/dev/null
 	echo "run: installed intyg in /usr/local (intyg --help, man intyg)"
 else
-	echo "run: to type 'intyg': export PATH=\"$PWD/build/release/node:\$PATH\""
+	echo "run: to type 'intyg': export PATH=\"$PWD/build/release/cli:\$PATH\""
 fi
-exec build/release/node/intyg demo "$@"
+exec build/release/cli/intyg demo "$@"

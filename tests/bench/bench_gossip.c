@@ -23,7 +23,7 @@
  * Targets (issue 4): propagation <= 100 ms with 16 nodes, <= 64 bytes each
  * way in sync, catch-up >= 200,000 hashes/s. The nodes run with mutual
  * TLS and the default period (1 s). IG_BIN names the intyg binary
- * (default: ../../node/intyg beside this program).
+ * (default: ../../cli/intyg beside this program).
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <errno.h>
@@ -38,8 +38,8 @@
 #include <unistd.h>
 
 #include "consensus/gossip_msg.h"
-#include "node/admin.h"
-#include "node/localfed.h"
+#include "cli/admin_client.h"
+#include "cli/localfed.h"
 #include "registry/base/buf.h"
 #include "registry/base/isotime.h"
 #include "registry/crypto/crypto.h"
@@ -196,7 +196,7 @@ main(int argc, char **argv)
 			die("%s", "cannot find the intyg binary");
 		self[k] = '\0';
 		snprintf(
-		    bin, sizeof(bin), "%s/../../node/intyg", dirname(self));
+		    bin, sizeof(bin), "%s/../../cli/intyg", dirname(self));
 	}
 	signal(SIGALRM, on_alarm);
 	alarm(1800);

@@ -1,13 +1,13 @@
 /*
  * bench_verify.c - the verification benchmark as a program of
- * tests/bench (the same code as `intyg bench verify`, node/bench.c).
+ * tests/bench (the same code as `intyg bench verify`, cli/bench.c).
  *
  * Usage: bench_verify [N]   (verifications of each kind; default 20000)
  */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "node/bench.h"
+#include "cli/bench.h"
 
 int
 main(int argc, char **argv)

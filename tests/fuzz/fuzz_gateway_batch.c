@@ -1,6 +1,6 @@
 /*
  * fuzz_gateway_batch.c - libFuzzer harness for the EU gateway's
- * revocation batch parser (api/gateway.h, ig_gw_batch_parse). What
+ * revocation batch parser (api/gateway/gateway.h, ig_gw_batch_parse). What
  * parses must hold 1..IG_GW_BATCH_ENTRIES_MAX sorted, distinct hashes
  * and a known hash type, which is checked.
  */
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/gateway.h"
+#include "api/gateway/gateway.h"
 #include "registry/base/alloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,6 +1,6 @@
 /*
  * fuzz_gateway_batchlist.c - libFuzzer harness for the EU gateway's
- * revocation batch list parser (api/gateway.h, ig_gw_batchlist_parse).
+ * revocation batch list parser (api/gateway/gateway.h, ig_gw_batchlist_parse).
  * What parses must keep its invariants (ids and dates NUL-terminated
  * within their sizes, countries two capitals), which is checked.
  */
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/gateway.h"
+#include "api/gateway/gateway.h"
 #include "registry/base/alloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

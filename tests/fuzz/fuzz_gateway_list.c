@@ -1,6 +1,6 @@
 /*
  * fuzz_gateway_list.c - libFuzzer harness for the EU gateway trust-list
- * parser (api/gateway.h, ig_gw_list_parse) and the entry checks run on
+ * parser (api/gateway/gateway.h, ig_gw_list_parse) and the entry checks run on
  * what it returns.
  *
  * Every parsed item, malformed or not, goes through ig_gw_check_party and
@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "api/gateway.h"
+#include "api/gateway/gateway.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "api/trust.h"
+#include "cli/trust.h"
 #include "api/verify.h"
 #include "registry/hcert.h"
 

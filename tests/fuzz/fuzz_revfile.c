@@ -1,6 +1,6 @@
 /*
  * fuzz_revfile.c - libFuzzer harness for the revocation-file parser of
- * `intyg verify --revocations` (api/trust.h, ig_revset_load_json). A
+ * `intyg verify --revocations` (cli/trust.h, ig_revset_load_json). A
  * refused input must add nothing to a set that already holds one hash;
  * an accepted one must leave that hash listed, count what it added, and
  * parse again adding nothing (the set holds each hash once).
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/trust.h"
+#include "cli/trust.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

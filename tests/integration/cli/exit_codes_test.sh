@@ -1,5 +1,5 @@
 #!/bin/sh
-# exit_codes_test.sh - the one table of exit codes (node/commands.h,
+# exit_codes_test.sh - the one table of exit codes (cli/commands.h,
 # docs/operations.md "Exit codes") through the real binary, for every
 # command that talks to a node, and the key-file rules of issue 12:
 #

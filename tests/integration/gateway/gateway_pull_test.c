@@ -36,7 +36,7 @@
 
 #include "harness.h"
 #include "node/keyfiles.h"
-#include "node/localfed.h"
+#include "cli/localfed.h"
 #include "registry/base/buf.h"
 #include "registry/base/isotime.h"
 #include "registry/codec/base64.h"

@@ -26,11 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/admin_client.h"
 #include "harness.h"
-#include "node/admin_root.h"
 #include "node/httpc.h"
 #include "node/keyfiles.h"
-#include "node/localfed.h"
+#include "cli/localfed.h"
 #include "registry/base/alloc.h"
 #include "registry/base/buf.h"
 #include "registry/base/isotime.h"

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "node/localfed.h"
+#include "cli/localfed.h"
 #include "registry/base/buf.h"
 #include "registry/base/isotime.h"
 #include "registry/entry.h"

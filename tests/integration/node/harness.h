@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "node/admin.h"
+#include "cli/admin_client.h"
 #include "registry/crypto/crypto.h"
 
 #define H_NODES_MAX 32

@@ -132,7 +132,7 @@ main(void)
 	expect_error(
 	    GOOD "[api]\nlisten = \n", "bad.ini:8: [api] listen: empty value");
 
-	/* intyg node exits 4 on a bad [api] (a local file: node/commands.h) */
+	/* intyg node exits 4 on a bad [api] (a local file: cli/commands.h) */
 	{
 		const char *bin = getenv("IG_BIN");
 		char *argv[]

@@ -38,12 +38,12 @@
 
 #include "harness.h"
 #include "node/httpc.h"
-#include "node/localfed.h"
+#include "cli/localfed.h"
 #include "registry/base/buf.h"
 #include "registry/base/isotime.h"
 #include "registry/codec/base64.h"
 #include "registry/hcert.h"
-#include "registry/hcert_issue.h"
+#include "cli/hcert_issue.h"
 
 extern char **environ;
 

@@ -22,7 +22,7 @@
 
 #include "consensus/gossip_msg.h"
 #include "harness.h"
-#include "node/localfed.h"
+#include "cli/localfed.h"
 #include "registry/base/buf.h"
 
 #define TOKEN "block-test-token-0123456789"
@@ -224,7 +224,7 @@ main(void)
 	    "blocking a non-peer was not refused");
 	H_CHECK(!peer_of(status1(f), "node3")->blocked,
 	    "a refused block took effect");
-	/* Refusals by the node exit 1 (node/commands.h). */
+	/* Refusals by the node exit 1 (cli/commands.h). */
 	rc = cli(f, "block", NULL, "node3");
 	H_CHECK(rc == 1, "CLI block without the token exited %d", rc);
 	rc = cli(f, "block", tok, "node9");

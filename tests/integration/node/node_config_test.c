@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "node/commands.h"
+#include "cli/commands.h"
 #include "node/config.h"
 #include "registry/base/buf.h"
 

@@ -43,13 +43,13 @@
 #include <yaml.h>
 
 #include "harness.h"
-#include "node/localfed.h"
+#include "cli/localfed.h"
 #include "registry/base/buf.h"
 #include "registry/base/isotime.h"
 #include "registry/codec/base64.h"
 #include "registry/codec/kid.h"
 #include "registry/hcert.h"
-#include "registry/hcert_issue.h"
+#include "cli/hcert_issue.h"
 
 #define TOKEN    "contract-admin-token-0123456789ab"
 #define REPORTER "contract-reporter-token-0123456789"

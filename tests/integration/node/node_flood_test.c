@@ -44,7 +44,7 @@
 
 #include "harness.h"
 #include "node/httpc.h"
-#include "node/localfed.h"
+#include "cli/localfed.h"
 #include "registry/base/buf.h"
 
 #define FLOOD        300

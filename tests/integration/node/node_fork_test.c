@@ -24,10 +24,10 @@
 
 #include "harness.h"
 #include "node/httpc.h"
-#include "node/localfed.h"
+#include "cli/localfed.h"
 #include "registry/base/buf.h"
 #include "registry/base/isotime.h"
-#include "registry/hcert_issue.h"
+#include "cli/hcert_issue.h"
 
 /* Runs a shell-free command (argv[0] a path); fails the test unless it
  * exits 0. */

@@ -24,8 +24,8 @@
 
 #include "../../unit/api/httpc.h"
 #include "harness.h"
-#include "node/admin.h"
-#include "node/localfed.h"
+#include "cli/admin_client.h"
+#include "cli/localfed.h"
 #include "registry/base/buf.h"
 #include "registry/codec/base64.h"
 

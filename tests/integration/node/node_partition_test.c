@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "node/localfed.h"
+#include "cli/localfed.h"
 
 #define N 5
 

@@ -31,11 +31,11 @@
 
 #include "harness.h"
 #include "node/httpc.h"
-#include "node/localfed.h"
+#include "cli/localfed.h"
 #include "registry/base/buf.h"
 #include "registry/base/isotime.h"
 #include "registry/hcert.h"
-#include "registry/hcert_issue.h"
+#include "cli/hcert_issue.h"
 
 #define K        10
 #define ROUNDING 10

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "node/localfed.h"
+#include "cli/localfed.h"
 
 static const char *tool;
 

@@ -1,6 +1,6 @@
 /*
  * gateway_export_test.c - the EU gateway download shapes of the HTTP API
- * (api/routes_gateway.c over registry/walk.c), in process, over a real
+ * (api/gateway/routes.c over registry/walk.c), in process, over a real
  * registry whose entries are published through the registry API with
  * chosen entry times: trust list by type and country, paging, deltas
  * with deletion markers, the revocation batch list (204, 400, `more`

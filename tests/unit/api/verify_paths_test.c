@@ -24,11 +24,11 @@
 
 #include "api/http.h"
 #include "api/rpc.h"
-#include "api/trust.h"
+#include "cli/trust.h"
 #include "api/verify.h"
 #include "registry/base/isotime.h"
 #include "registry/base/log.h"
-#include "registry/hcert_issue.h"
+#include "cli/hcert_issue.h"
 #include "registry/registry.h"
 #include "../registry/testkit.h"
 #include "httpc.h"

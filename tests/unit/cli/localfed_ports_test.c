@@ -23,7 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "node/localfed.h"
+#include "cli/localfed.h"
 
 /* A listening TCP socket on 127.0.0.1 at a port the kernel picks. */
 static int

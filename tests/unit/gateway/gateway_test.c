@@ -1,5 +1,5 @@
 /*
- * gateway_test.c - the EU gateway's download formats (api/gateway.h):
+ * gateway_test.c - the EU gateway's download formats (api/gateway/gateway.h):
  * trust-list items, the batch list and batches, good and hostile; and
  * the bridge's checks of CSCA/UPLOAD and DSC entries, each failing on
  * its own reason.
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "api/gateway.h"
+#include "api/gateway/gateway.h"
 #include "registry/base/alloc.h"
 #include "registry/codec/base64.h"
 #include "registry/codec/hex.h"

@@ -20,7 +20,7 @@
 #include <nng/supplemental/util/platform.h>
 
 #include "../consensus/govkit.h"
-#include "node/admin_root.h"
+#include "cli/admin_client.h"
 #include "registry/base/log.h"
 #include "registry/registry.h"
 

@@ -1,5 +1,5 @@
 /*
- * test_revset.c - revocation files (api/trust.h, ig_revset): both
+ * test_revset.c - revocation files (cli/trust.h, ig_revset): both
  * formats, every encoding of kid and hash, UNKNOWN_KID, duplicates, the
  * limits, and that a refused file adds nothing.
  */
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api/trust.h"
+#include "cli/trust.h"
 
 /* kid 00 01 .. 07; hashes h(n) = n, n+1, .. n+15 */
 static const uint8_t KID[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api/trust.h"
+#include "cli/trust.h"
 #include "registry/base/isotime.h"
 #include "registry/codec/base64.h"
 

@@ -3,7 +3,7 @@
  *
  * Not a fuzzer: every case is named, deterministic and carries the one
  * verdict reason it must produce. Each case builds a real HCERT the way an
- * issuer does (a synthetic DCC from registry/hcert_issue, CWT claims, a
+ * issuer does (a synthetic DCC from cli/hcert_issue, CWT claims, a
  * COSE_Sign1 signed with a real key, zlib, Base45, "HC1:") and attacks one
  * layer on the way: the hooks of a case rewrite the DCC, the claims, the
  * headers, the signature, the COSE bytes, the compressed bytes or the text
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/trust.h"
+#include "cli/trust.h"
 #include "api/verify.h"
 #include "hostile_kit.h"
 #include "registry/base/isotime.h"
@@ -33,7 +33,7 @@
 #include "registry/codec/dcc.h"
 #include "registry/codec/zlib_bounded.h"
 #include "registry/hcert.h"
-#include "registry/hcert_issue.h"
+#include "cli/hcert_issue.h"
 
 #define DAY 86400
 

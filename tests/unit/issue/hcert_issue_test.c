@@ -1,5 +1,5 @@
 /*
- * hcert_issue_test.c - tests of registry/hcert_issue: HCERTs issued with a
+ * hcert_issue_test.c - tests of cli/hcert_issue: HCERTs issued with a
  * fresh CSCA and DSC (ES256 and PS256) are taken apart again step by step
  * with the codec and crypto functions a verifier uses, and every step must
  * give back what went in; the DSC's key usage must restrict the types; the
@@ -25,7 +25,7 @@
 #include "registry/codec/dcc.h"
 #include "registry/codec/zlib_bounded.h"
 #include "registry/crypto/crypto.h"
-#include "registry/hcert_issue.h"
+#include "cli/hcert_issue.h"
 
 /* 2023-11-14T22:13:20Z: a fixed clock, so failures can be reproduced. */
 #define NOW INT64_C(1700000000)

@@ -6,7 +6,7 @@
  * CA (CSCA), `dsc` a document signer certificate (DSC) signed by it with
  * the DCC extended key usages of the chosen types, and `issue` HCERTs
  * signed by the DSC whose payloads come from the deterministic generator
- * of registry/hcert_issue (invented names, no personal data). Keys are
+ * of cli/hcert_issue (invented names, no personal data). Keys are
  * written unencrypted with mode 0600: this is a test PKI, and every usage
  * text says so.
  *
@@ -14,7 +14,7 @@
  * state is global): "--name value" or "--name=value", each option at most
  * once, no positional arguments. Numbers go through strtoll with an end
  * pointer and a range; times are "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" in
- * UTC, parsed field by field. Exit statuses follow node/commands.h: 2 for
+ * UTC, parsed field by field. Exit statuses follow cli/commands.h: 2 for
  * a usage or input error (the message names the option or the path), 70
  * for a failure of our own or of the crypto library.
  */
@@ -28,15 +28,15 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "node/cli.h"
-#include "node/commands.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "node/keyfiles.h"
 #include "registry/base/buf.h"
 #include "registry/base/isotime.h"
 #include "registry/base/limits.h"
 #include "registry/codec/base64.h"
 #include "registry/crypto/crypto.h"
-#include "registry/hcert_issue.h"
+#include "cli/hcert_issue.h"
 
 #define SECONDS_PER_DAY INT64_C(86400)
 /* Validity and expiry spans we accept, in days: a century. */

@@ -4,7 +4,7 @@
  * Base64, hex and time fields through our strict decoders; certificates
  * and CMS through registry/crypto.
  */
-#include "api/gateway.h"
+#include "api/gateway/gateway.h"
 
 #include <jansson.h>
 #include <stdio.h>

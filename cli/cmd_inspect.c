@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "api/verify.h"
-#include "node/cli.h"
-#include "node/commands.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "registry/base/isotime.h"
 #include "registry/base/limits.h"
 #include "registry/codec/base64.h"

@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "node/admin.h"
+#include "cli/admin_client.h"
 #include "node/keyfiles.h"
-#include "node/localfed.h"
+#include "cli/localfed.h"
 #include "registry/base/alloc.h"
 #include "registry/base/buf.h"
 #include "registry/base/isotime.h"

@@ -32,13 +32,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli/admin_client.h"
 #include "consensus/governance.h"
-#include "node/admin_root.h"
-#include "node/cli.h"
-#include "node/commands.h"
-#include "node/jsonout.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "cli/jsonout.h"
 #include "node/keyfiles.h"
-#include "node/regopen.h"
+#include "cli/regopen.h"
 #include "registry/base/alloc.h"
 #include "registry/base/isotime.h"
 #include "registry/base/limits.h"

@@ -10,18 +10,18 @@
  * Both run on this thread, interleaved in rounds so that a noisy machine
  * slows both alike; the ratio is the figure to compare between machines.
  */
-#include "node/bench.h"
+#include "cli/bench.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "api/trust.h"
+#include "cli/trust.h"
 #include "api/verify.h"
 #include "registry/base/alloc.h"
 #include "registry/base/isotime.h"
 #include "registry/hcert.h"
-#include "registry/hcert_issue.h"
+#include "cli/hcert_issue.h"
 
 #define POOL       64
 #define OTHER_DSCS 255

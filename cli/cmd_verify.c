@@ -17,7 +17,7 @@
  * when all are valid, 1 when any is invalid, 2 on usage or input errors
  * (unreadable trust file or registry, bad option, no input), 3 when the
  * node cannot be reached or does not answer within --timeout (a refused
- * connection fails at once), 70 on an internal error (node/commands.h,
+ * connection fails at once), 70 on an internal error (cli/commands.h,
  * the one table of exit codes).
  */
 #include <getopt.h>
@@ -27,12 +27,12 @@
 
 #include "api/regsource.h"
 #include "api/rpc.h"
-#include "api/trust.h"
+#include "cli/trust.h"
 #include "api/verify.h"
-#include "node/admin_link.h"
-#include "node/cli.h"
-#include "node/commands.h"
-#include "node/regopen.h"
+#include "cli/admin_link.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "cli/regopen.h"
 #include "registry/base/isotime.h"
 #include "registry/base/limits.h"
 

@@ -3,7 +3,7 @@
  * (contract in admin_link.h).
  */
 #define _POSIX_C_SOURCE 200809L
-#include "node/admin_link.h"
+#include "cli/admin_link.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "node/admin_link.h"
-#include "node/cli.h"
-#include "node/commands.h"
+#include "cli/admin_link.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 
 #ifndef IG_VERSION
 #define IG_VERSION "0.1.0"

@@ -25,12 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "node/admin.h"
-#include "node/cli.h"
-#include "node/commands.h"
-#include "node/jsonout.h"
+#include "cli/admin_client.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "cli/jsonout.h"
 #include "node/keyfiles.h"
-#include "node/regopen.h"
+#include "cli/regopen.h"
 #include "registry/base/alloc.h"
 #include "registry/base/isotime.h"
 #include "registry/base/limits.h"

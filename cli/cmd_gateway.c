@@ -1,6 +1,6 @@
 /*
  * cmd_gateway.c - `intyg gateway pull`: one pull from the EU DCC gateway
- * into a gateway-bridge member's log (api/gateway_sync.h does the work;
+ * into a gateway-bridge member's log (api/gateway/sync.h does the work;
  * docs/operations.md, "Gateway bridge", is the operator's guide).
  *
  * The gateway is read over https with mutual TLS (--client-cert and
@@ -12,7 +12,7 @@
  * FILE], as `intyg publish --node`): the node signs them with its own
  * key, applies them and gossips them. Progress goes to standard error as
  * log lines; the counts are printed on standard output as one JSON
- * object. Exit statuses follow node/commands.h: 0 the pull completed
+ * object. Exit statuses follow cli/commands.h: 0 the pull completed
  * (entries may have been skipped: see the counts), 1 the gateway or the
  * node refused or failed part-way (what was published is remembered in
  * the state file), 2 a usage error, 3 the gateway or the node could
@@ -24,11 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/gateway_sync.h"
-#include "node/admin.h"
-#include "node/admin_link.h"
-#include "node/cli.h"
-#include "node/commands.h"
+#include "api/gateway/sync.h"
+#include "cli/admin_client.h"
+#include "cli/admin_link.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "node/httpc.h"
 #include "registry/base/buf.h"
 #include "registry/base/isotime.h"

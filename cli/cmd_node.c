@@ -14,10 +14,10 @@
 #include <string.h>
 
 #include "api/http.h"
-#include "node/admin.h"
-#include "node/cli.h"
-#include "node/commands.h"
-#include "node/jsonout.h"
+#include "cli/admin_client.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "cli/jsonout.h"
 #include "node/config.h"
 #include "node/node.h"
 #include "registry/base/alloc.h"

@@ -33,14 +33,14 @@ IG_MUST_CHECK ig_err ig_cli_parse_time(const char *s, int64_t *out);
 IG_MUST_CHECK ig_err ig_cli_parse_int(
     const char *s, int64_t min, int64_t max, int64_t *out);
 
-/* The exit code (node/commands.h) of a failed call to a node:
+/* The exit code (cli/commands.h) of a failed call to a node:
  * IG_EXIT_UNAVAILABLE when unreachable (the transport failed),
  * IG_EXIT_SOFTWARE for IG_ENOMEM and IG_EINTERNAL, IG_EXIT_NEGATIVE for
  * anything else (the node's refusal or a malformed answer). */
 int ig_cli_exit_remote(ig_err e, bool unreachable);
 
 /* Parses --timeout: whole seconds in 1..IG_ADMIN_TIMEOUT_S_MAX
- * (node/admin_link.h), returned in milliseconds. IG_EFORMAT otherwise. */
+ * (cli/admin_link.h), returned in milliseconds. IG_EFORMAT otherwise. */
 IG_MUST_CHECK ig_err ig_cli_parse_timeout(const char *s, uint32_t *ms);
 
 /* Reads a token file (at most IG_ADMIN_TOKEN_MAX bytes) into buf, NUL-

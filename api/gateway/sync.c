@@ -9,7 +9,7 @@
  * take the last few entries (republishing those is harmless: see
  * checkpoint).
  */
-#include "api/gateway_sync.h"
+#include "api/gateway/sync.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -28,12 +28,12 @@
 
 #include <jansson.h>
 
-#include "node/cli.h"
-#include "node/commands.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "node/config.h"
-#include "node/admin_link.h"
+#include "cli/admin_link.h"
 #include "node/httpc.h"
-#include "node/regopen.h"
+#include "cli/regopen.h"
 #include "registry/base/alloc.h"
 #include "registry/base/buf.h"
 #include "registry/codec/hex.h"

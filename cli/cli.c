@@ -1,15 +1,15 @@
 /*
  * cli.c - shared command-line helpers.
  */
-#include "node/cli.h"
+#include "cli/cli.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "node/admin_link.h"
-#include "node/commands.h"
+#include "cli/admin_link.h"
+#include "cli/commands.h"
 #include "registry/base/alloc.h"
 #include "registry/base/buf.h"
 #include "registry/base/isotime.h"

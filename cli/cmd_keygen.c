@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "node/commands.h"
+#include "cli/commands.h"
 #include "node/keyfiles.h"
 #include "registry/base/limits.h"
 

@@ -25,17 +25,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "node/admin.h"
-#include "node/cli.h"
-#include "node/commands.h"
+#include "cli/admin_client.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "node/httpc.h"
-#include "node/localfed.h"
+#include "cli/localfed.h"
 #include "registry/base/alloc.h"
 #include "registry/base/isotime.h"
 #include "registry/codec/kid.h"
 #include "registry/crypto/crypto.h"
 #include "registry/hcert.h"
-#include "registry/hcert_issue.h"
+#include "cli/hcert_issue.h"
 
 #define DEMO_NODES       3
 #define DEMO_CERTS       4 /* synthetic certificates; the last is revoked */

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "node/bench.h"
-#include "node/cli.h"
-#include "node/commands.h"
+#include "cli/bench.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 
 static void
 usage(FILE *f)

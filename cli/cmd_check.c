@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "node/commands.h"
-#include "node/regopen.h"
+#include "cli/commands.h"
+#include "cli/regopen.h"
 #include "registry/base/limits.h"
 #include "registry/check.h"
 #include "registry/registry.h"

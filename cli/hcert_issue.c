@@ -14,7 +14,7 @@
  * a few carry letters outside A-Z so that the transliterated fields (fnt,
  * gnt) are exercised the way real ones are (ICAO 9303: Ö -> OE, Å -> AA).
  */
-#include "registry/hcert_issue.h"
+#include "cli/hcert_issue.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /*
  * regopen.c - opening a node's registry from the command line.
  */
-#include "node/regopen.h"
+#include "cli/regopen.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -55,7 +55,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "api/gateway.h"
+#include "api/gateway/gateway.h"
 #include "registry/base/buf.h"
 #include "registry/base/err.h"
 #include "registry/entry.h"

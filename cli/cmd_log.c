@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "node/cli.h"
-#include "node/commands.h"
-#include "node/jsonout.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "cli/jsonout.h"
 #include "node/keyfiles.h"
-#include "node/regopen.h"
+#include "cli/regopen.h"
 #include "registry/base/alloc.h"
 #include "registry/base/limits.h"
 #include "registry/crypto/crypto.h"

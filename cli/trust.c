@@ -6,7 +6,7 @@
  * into a scratch array and merges it only when the whole file was read, so
  * a bad file adds nothing.
  */
-#include "api/trust.h"
+#include "cli/trust.h"
 
 #include <ctype.h>
 #include <jansson.h>

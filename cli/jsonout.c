@@ -1,7 +1,7 @@
 /*
  * jsonout.c - JSON output helpers of the registry commands.
  */
-#include "node/jsonout.h"
+#include "cli/jsonout.h"
 
 #include <stdio.h>
 #include <stdlib.h>
