@@ -20,6 +20,14 @@
  * tables below), so that a parser on any platform can check that a
  * header's geometry is the one its n implies.
  *
+ * Gcs mode (a Golomb-compressed set): each hash's 64-bit key is scaled to
+ * a value below n * 2^k; the sorted, distinct values are stored as their
+ * differences, each as a Rice code with parameter k (the quotient in
+ * unary, ones closed by a zero, then the k low bits). A hash outside the
+ * set meets a stored value with probability at most n / (n 2^k) = 2^-k.
+ * The values are decoded once, when the filter is built or parsed, and
+ * a query is a binary search.
+ *
  * SHA-256 is implemented here (FIPS 180-4), because codec may not use
  * OpenSSL (registry/crypto is its only user); the unit test checks it
  * against OpenSSL's.
@@ -53,6 +61,8 @@ struct ig_revfilter {
 	uint32_t array_len; /* fuse: (seg_count + 3) * seg_len cells */
 	uint64_t payload_len; /* bytes of the serialized payload */
 	uint8_t *payload; /* payload_len + 8 bytes; the last 8 are zero */
+	uint64_t *values; /* gcs: the array_len decoded values, ascending */
+	uint64_t range; /* gcs: n << k; every value is below it */
 	uint8_t digest[IG_REVFILTER_DIGEST_LEN];
 };
 
@@ -614,24 +624,179 @@ fail:
 	return err;
 }
 
+/* ---- gcs mode ------------------------------------------------------- */
+
+/* Ors the nb <= 32 low bits of v into p at bit pos (p zeroed before, 8
+ * spare bytes after the last one written). */
+static void
+bits_put(uint8_t *p, uint64_t pos, uint64_t v, unsigned nb)
+{
+	uint8_t *q = p + (pos >> 3);
+	uint64_t w = load_le64(q);
+
+	v &= ((uint64_t) 1 << nb) - 1;
+	w |= v << (pos & 7);
+	for (int b = 0; b < 8; b++)
+		q[b] = (uint8_t) (w >> (8 * b));
+}
+
+/* The nb <= 56 bits of p at bit pos. */
+static uint64_t
+bits_get(const uint8_t *p, uint64_t pos, unsigned nb)
+{
+	uint64_t w = load_le64(p + (pos >> 3)) >> (pos & 7);
+	return w & (((uint64_t) 1 << nb) - 1);
+}
+
+static uint64_t
+gcs_value(const ig_revfilter *f, const uint8_t *hash)
+{
+	return mulhi(key_of(hash, f->seed), f->range);
+}
+
+/* Fills f (mode, k, n, seed set; nothing allocated) from the n distinct
+ * sorted hashes h. IG_ENOMEM. */
+static ig_err
+gcs_fill(ig_revfilter *f, const uint8_t *h, size_t n)
+{
+	uint64_t *v = NULL, *tmp = NULL, bits = 0, prev = 0, pos = 0;
+	size_t *counts = NULL, m = 0;
+
+	f->range = (uint64_t) n << f->k;
+	if (n > 0) {
+		v = ig_malloc(n * sizeof(uint64_t));
+		tmp = ig_malloc(n * sizeof(uint64_t));
+		counts = ig_malloc(65537 * sizeof(size_t));
+		if (v == NULL || tmp == NULL || counts == NULL)
+			goto nomem;
+		for (size_t i = 0; i < n; i++)
+			v[i] = gcs_value(f, h + i * HL);
+		radix_sort64(v, tmp, n, counts);
+		for (size_t i = 0; i < n; i++)
+			if (m == 0 || v[i] != v[m - 1])
+				v[m++] = v[i];
+		for (size_t i = 0; i < m; prev = v[i++])
+			bits += ((v[i] - prev) >> f->k) + 1 + f->k;
+	}
+	f->array_len = (uint32_t) m;
+	f->payload_len = (bits + 7) / 8;
+	f->payload = ig_calloc(1, (size_t) f->payload_len + 8);
+	if (f->payload == NULL)
+		goto nomem;
+	prev = 0;
+	for (size_t i = 0; i < m; prev = v[i++]) {
+		uint64_t d = v[i] - prev, q = d >> f->k;
+		for (; q >= 32; q -= 32, pos += 32)
+			bits_put(f->payload, pos, 0xffffffffu, 32);
+		bits_put(
+		    f->payload, pos, ((uint64_t) 1 << q) - 1, (unsigned) q);
+		pos += q + 1; /* the ones and their closing zero */
+		bits_put(f->payload, pos, d, f->k);
+		pos += f->k;
+	}
+	ig_free(tmp);
+	ig_free(counts);
+	f->values = v;
+	return IG_OK;
+nomem:
+	ig_free(v);
+	ig_free(tmp);
+	ig_free(counts);
+	return IG_ENOMEM;
+}
+
+/* Decodes the array_len values of a gcs payload (payload_len bytes plus 8
+ * zero bytes) into values. NULL, or a sentence: the codes run past the
+ * payload, a value reaches the range or repeats, or bits are left over
+ * (so that the form stays canonical). */
+static const char *
+gcs_decode(const ig_revfilter *f, uint64_t *values)
+{
+	uint64_t pos = 0, end = f->payload_len * 8, prev = 0;
+	uint64_t qmax = f->range >> f->k;
+
+	for (uint32_t i = 0; i < f->array_len; i++) {
+		uint64_t q = 0, d;
+		while (pos < end && bits_get(f->payload, pos, 1) == 1) {
+			pos++;
+			if (++q > qmax)
+				return "revocation filter: a gcs value out of "
+				       "range";
+		}
+		if (end - pos < 1 + (uint64_t) f->k)
+			return "revocation filter: gcs codes cut short";
+		pos++;
+		d = (q << f->k) | bits_get(f->payload, pos, f->k);
+		pos += f->k;
+		if (i > 0 && d == 0)
+			return "revocation filter: gcs values not strictly "
+			       "ascending";
+		if (d >= f->range - prev)
+			return "revocation filter: a gcs value out of range";
+		prev += d;
+		values[i] = prev;
+	}
+	if ((pos + 7) / 8 != f->payload_len)
+		return "revocation filter: bytes after the gcs codes";
+	if (pos < end
+	    && bits_get(f->payload, pos, (unsigned) (end - pos)) != 0)
+		return "revocation filter: padding bits are not zero";
+	return NULL;
+}
+
+static ig_err
+build_gcs(
+    const uint8_t *h, size_t n, unsigned k, uint64_t seed, ig_revfilter **out)
+{
+	ig_revfilter *f = ig_calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return IG_ENOMEM;
+	f->mode = IG_REVFILTER_MODE_GCS;
+	f->k = k;
+	f->n = n;
+	f->seed = seed;
+	if (gcs_fill(f, h, n) != IG_OK) {
+		ig_revfilter_free(f);
+		return IG_ENOMEM;
+	}
+	digest_compute(f, f->digest);
+	*out = f;
+	return IG_OK;
+}
+
 ig_err
 ig_revfilter_build(const uint8_t *hashes, size_t n, unsigned k, uint64_t seed,
     ig_revfilter **out)
+{
+	return ig_revfilter_build_mode(hashes, n,
+	    k == IG_REVFILTER_EXACT ? IG_REVFILTER_MODE_EXACT
+	                            : IG_REVFILTER_MODE_FUSE,
+	    k, seed, out);
+}
+
+ig_err
+ig_revfilter_build_mode(const uint8_t *hashes, size_t n,
+    ig_revfilter_mode mode, unsigned k, uint64_t seed, ig_revfilter **out)
 {
 	uint8_t *h = NULL;
 	size_t m = 0;
 	ig_revfilter *f;
 	ig_err err;
 
-	if (out == NULL || (hashes == NULL && n > 0)
-	    || (k != IG_REVFILTER_EXACT
-	        && (k < IG_REVFILTER_K_MIN || k > IG_REVFILTER_K_MAX)))
+	if (out == NULL || (hashes == NULL && n > 0))
+		return IG_EINVAL;
+	if (mode == IG_REVFILTER_MODE_EXACT
+	        ? k != IG_REVFILTER_EXACT
+	        : (mode != IG_REVFILTER_MODE_FUSE
+	              && mode != IG_REVFILTER_MODE_GCS)
+	            || k < IG_REVFILTER_K_MIN || k > IG_REVFILTER_K_MAX)
 		return IG_EINVAL;
 	if (n > IG_REVFILTER_HASHES_MAX)
 		return IG_ETOOBIG;
 	if ((err = sorted_copy(hashes, n, &h, &m)) != IG_OK)
 		return err;
-	if (k == IG_REVFILTER_EXACT) {
+	if (mode == IG_REVFILTER_MODE_EXACT) {
 		f = filter_alloc(IG_REVFILTER_MODE_EXACT, 0, m, 0);
 		if (f == NULL) {
 			ig_free(h);
@@ -641,7 +806,9 @@ ig_revfilter_build(const uint8_t *hashes, size_t n, unsigned k, uint64_t seed,
 			memcpy(f->payload, h, m * HL);
 		digest_compute(f, f->digest);
 		*out = f;
-	} else
+	} else if (mode == IG_REVFILTER_MODE_GCS)
+		err = build_gcs(h, m, k, seed, out);
+	else
 		err = build_fuse(h, m, k, seed, out);
 	ig_free(h);
 	return err;
@@ -660,6 +827,20 @@ ig_revfilter_contains(const ig_revfilter *f, const uint8_t *hash)
 			if (c == 0)
 				return true;
 			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return false;
+	}
+	if (f->mode == IG_REVFILTER_MODE_GCS) {
+		uint64_t v = gcs_value(f, hash);
+		size_t lo = 0, hi = f->array_len;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (f->values[mid] == v)
+				return true;
+			if (f->values[mid] < v)
 				lo = mid + 1;
 			else
 				hi = mid;
@@ -732,7 +913,8 @@ ig_revfilter_parse(ig_slice in, ig_revfilter **out, const char **why)
 	seg_count = (uint32_t) get_be(p + 28, 4);
 	array_len = (uint32_t) get_be(p + 32, 4);
 	payload_len = get_be(p + 36, 8);
-	if (mode != IG_REVFILTER_MODE_FUSE && mode != IG_REVFILTER_MODE_EXACT)
+	if (mode != IG_REVFILTER_MODE_FUSE && mode != IG_REVFILTER_MODE_EXACT
+	    && mode != IG_REVFILTER_MODE_GCS)
 		REFUSE(IG_EUNSUPPORTED, "revocation filter: unknown mode");
 	if (n > IG_REVFILTER_HASHES_MAX)
 		REFUSE(IG_ETOOBIG, "revocation filter: too many hashes");
@@ -754,6 +936,23 @@ ig_revfilter_parse(ig_slice in, ig_revfilter **out, const char **why)
 		if (payload_len != n * HL)
 			REFUSE(IG_EFORMAT,
 			    "revocation filter: payload is not n hashes");
+	} else if (mode == IG_REVFILTER_MODE_GCS) {
+		if (k < IG_REVFILTER_K_MIN || k > IG_REVFILTER_K_MAX)
+			REFUSE(IG_EFORMAT,
+			    "revocation filter: fingerprint width out of "
+			    "range");
+		if (p[7] != 0 || seg_len != 0 || seg_count != 0)
+			REFUSE(IG_EFORMAT,
+			    "revocation filter: gcs mode with fuse fields");
+		if (array_len > n || (n > 0 && array_len == 0))
+			REFUSE(IG_EFORMAT,
+			    "revocation filter: gcs value count does not "
+			    "match n");
+		/* every code takes at least k + 1 bits */
+		if ((uint64_t) array_len * (k + 1) > payload_len * 8)
+			REFUSE(IG_EFORMAT,
+			    "revocation filter: gcs payload too short for its "
+			    "values");
 	} else {
 		if (k < IG_REVFILTER_K_MIN || k > IG_REVFILTER_K_MAX)
 			REFUSE(IG_EFORMAT,
@@ -793,7 +992,8 @@ ig_revfilter_parse(ig_slice in, ig_revfilter **out, const char **why)
 				REFUSE(IG_EFORMAT,
 				    "revocation filter: hashes not strictly "
 				    "ascending");
-	} else if (((uint64_t) array_len * k) % 8 != 0) {
+	} else if (mode == IG_REVFILTER_MODE_FUSE
+	    && ((uint64_t) array_len * k) % 8 != 0) {
 		unsigned used = (unsigned) (((uint64_t) array_len * k) % 8);
 		if ((p[payload_len - 1] >> used) != 0)
 			REFUSE(IG_EFORMAT,
@@ -815,6 +1015,15 @@ ig_revfilter_parse(ig_slice in, ig_revfilter **out, const char **why)
 	f->payload_len = payload_len;
 	if (payload_len > 0)
 		memcpy(f->payload, p, (size_t) payload_len);
+	if (mode == IG_REVFILTER_MODE_GCS) {
+		f->range = n << k;
+		f->values
+		    = ig_malloc((size_t) array_len * sizeof(uint64_t) + 1);
+		if (f->values == NULL)
+			REFUSE(IG_ENOMEM, "revocation filter: out of memory");
+		if ((reason = gcs_decode(f, f->values)) != NULL)
+			REFUSE(IG_EFORMAT, reason);
+	}
 	memcpy(f->digest, digest, sizeof(digest));
 	*out = f;
 	return IG_OK;
@@ -831,6 +1040,7 @@ ig_revfilter_free(ig_revfilter *f)
 	if (f == NULL)
 		return;
 	ig_free(f->payload);
+	ig_free(f->values);
 	ig_free(f);
 }
 
@@ -873,6 +1083,38 @@ ig_revfilter_digest(
 }
 
 /* ---- deltas --------------------------------------------------------- */
+
+/* A part of a delta: exact for an exact base; otherwise the smaller of a
+ * fuse and a gcs filter at the base's k (fuse on a tie). */
+static ig_err
+delta_part_build(const uint8_t *h, size_t n, const ig_revfilter *base,
+    uint64_t seed, ig_revfilter **out)
+{
+	ig_revfilter *a = NULL, *b = NULL;
+	ig_err err;
+
+	if (base->mode == IG_REVFILTER_MODE_EXACT)
+		return ig_revfilter_build_mode(
+		    h, n, IG_REVFILTER_MODE_EXACT, 0, seed, out);
+	if ((err = ig_revfilter_build_mode(
+	         h, n, IG_REVFILTER_MODE_FUSE, base->k, seed, &a))
+	    != IG_OK)
+		return err;
+	if ((err = ig_revfilter_build_mode(
+	         h, n, IG_REVFILTER_MODE_GCS, base->k, seed, &b))
+	    != IG_OK) {
+		ig_revfilter_free(a);
+		return err;
+	}
+	if (ig_revfilter_serialized_len(b) < ig_revfilter_serialized_len(a)) {
+		ig_revfilter_free(a);
+		*out = b;
+	} else {
+		ig_revfilter_free(b);
+		*out = a;
+	}
+	return IG_OK;
+}
 
 ig_err
 ig_revfilter_delta_build(const ig_revfilter *base, const uint8_t *old_hashes,
@@ -919,10 +1161,9 @@ ig_revfilter_delta_build(const ig_revfilter *base, const uint8_t *old_hashes,
 		}
 	}
 	memcpy(d->base_digest, base->digest, sizeof(d->base_digest));
-	if ((err = ig_revfilter_build(add, na, base->k, seed, &d->added))
-	        != IG_OK
-	    || (err = ig_revfilter_build(rem, nr, base->k,
-	            seed ^ 0x2545f4914f6cdd1dULL, &d->removed))
+	if ((err = delta_part_build(add, na, base, seed, &d->added)) != IG_OK
+	    || (err = delta_part_build(
+	            rem, nr, base, seed ^ 0x2545f4914f6cdd1dULL, &d->removed))
 	        != IG_OK)
 		goto done;
 	*out = d;
@@ -1074,7 +1315,9 @@ ig_revfilter_delta_parse(
 		goto fail;
 	if (off != body)
 		REFUSE(IG_EFORMAT, "revocation delta: bytes after its parts");
-	if (d->added->mode != d->removed->mode || d->added->k != d->removed->k)
+	if ((d->added->mode == IG_REVFILTER_MODE_EXACT)
+	        != (d->removed->mode == IG_REVFILTER_MODE_EXACT)
+	    || d->added->k != d->removed->k)
 		REFUSE(IG_EFORMAT,
 		    "revocation delta: parts of different modes or widths");
 	*out = d;

@@ -3,8 +3,8 @@
  * revfilter.h): no false negative, false-positive rates within
  * statistical bounds of 2^-k, the size bound, the serialized form (round
  * trip, every truncation and every bit flip refused, hand-made malformed
- * headers refused), exact mode, the empty set, duplicates and order of
- * the input, deltas and their client rule, and injected allocation
+ * headers refused), gcs and exact modes, the empty set, duplicates and order
+ * of the input, deltas and their client rule, and injected allocation
  * failures.
  */
 #include <stdarg.h>
@@ -315,7 +315,10 @@ test_malformed_headers(void **state)
 	 * length 36 */
 	edit_bad(&a, 0, 0x49475246 ^ 1, 4, IG_EFORMAT); /* magic */
 	edit_bad(&a, 4, 2, 1, IG_EUNSUPPORTED); /* version */
-	edit_bad(&a, 5, 3, 1, IG_EUNSUPPORTED); /* mode */
+	edit_bad(&a, 5, 4, 1, IG_EUNSUPPORTED); /* mode */
+	edit_bad(&a, 5, 0, 1, IG_EUNSUPPORTED);
+	edit_bad(
+	    &a, 5, IG_REVFILTER_MODE_GCS, 1, IG_EFORMAT); /* fuse fields */
 	edit_bad(&a, 6, 0, 1, IG_EFORMAT); /* k 0 in fuse mode */
 	edit_bad(&a, 6, 33, 1, IG_EFORMAT); /* k 33 */
 	edit_bad(&a, 7, 3, 1, IG_EFORMAT); /* arity */
@@ -380,6 +383,109 @@ test_malformed_headers(void **state)
 	ig_buf_free(&x);
 	ig_revfilter_free(f);
 	ig_revfilter_free(e);
+	free(h);
+}
+
+static ig_revfilter *
+build_gcs(const uint8_t *h, size_t n, unsigned k, uint64_t seed)
+{
+	ig_revfilter *f = NULL;
+	assert_int_equal(
+	    ig_revfilter_build_mode(h, n, IG_REVFILTER_MODE_GCS, k, seed, &f),
+	    IG_OK);
+	assert_int_equal(ig_revfilter_mode_of(f), IG_REVFILTER_MODE_GCS);
+	return f;
+}
+
+/* Gcs mode: no false negative, the rate within bounds at k = 8 and 16,
+ * about k + 1.6 bits per hash, and its form refused when truncated, when
+ * a bit flips, or (re-sealed) when its codes are malformed. */
+static void
+test_gcs_mode(void **state)
+{
+	(void) state;
+	size_t n = 100000;
+	uint8_t *h = random_hashes(n, 40);
+	unsigned ks[] = { 8, 16, 32 };
+	ig_revfilter *f;
+
+	for (size_t j = 0; j < 3; j++) {
+		f = build_gcs(h, n, ks[j], 3);
+		for (size_t i = 0; i < n; i++)
+			assert_true(ig_revfilter_contains(f, h + i * HL));
+		double ratio = 8.0 * (double) ig_revfilter_serialized_len(f)
+		    / (double) n / ks[j];
+		double want = (ks[j] + 1.6) / ks[j];
+		if (fabs(ratio - want) > 0.05)
+			fail_msg("gcs k=%u: %.4f x k bits", ks[j], ratio);
+		if (ks[j] <= 16) {
+			size_t m = ks[j] == 8 ? 2000000 : 16000000;
+			size_t fp = count_fp(f, m, 50 + ks[j]);
+			double p = ldexp(1.0, -(int) ks[j]), mean = m * p;
+			double sd = sqrt(mean * (1 - p));
+			if (fabs((double) fp - mean) > 6 * sd)
+				fail_msg("gcs k=%u: %zu false positives, "
+				         "expected %.1f",
+				    ks[j], fp, mean);
+		} else
+			assert_int_equal(count_fp(f, 1000000, 51), 0);
+		check_round_trip(f, h, n);
+		ig_revfilter_free(f);
+	}
+	/* a small one: every truncation and bit flip */
+	f = build_gcs(h, 40, 8, 1);
+	ig_buf a = serialize(f);
+	uint8_t *c = malloc(a.len + 1);
+	assert_non_null(c);
+	for (size_t len = 0; len < a.len; len++)
+		parse_bad(a.ptr, len, IG_OK);
+	for (size_t bit = 0; bit < a.len * 8; bit++) {
+		memcpy(c, a.ptr, a.len);
+		c[bit / 8] ^= (uint8_t) (1u << (bit % 8));
+		parse_bad(c, a.len, IG_OK);
+	}
+	/* re-sealed: every flip of a payload bit changes the codes, which
+	 * either no longer decode or decode to other values; those that
+	 * parse must stay canonical (serialize to the same bytes) */
+	for (size_t bit = IG_REVFILTER_HEADER_LEN * 8; bit < (a.len - 32) * 8;
+	     bit++) {
+		ig_revfilter *g = NULL;
+		memcpy(c, a.ptr, a.len);
+		c[bit / 8] ^= (uint8_t) (1u << (bit % 8));
+		reseal(c, a.len);
+		if (ig_revfilter_parse(ig_slice_make(c, a.len), &g, NULL)
+		    == IG_OK) {
+			ig_buf b = serialize(g);
+			assert_int_equal(b.len, a.len);
+			assert_memory_equal(b.ptr, c, a.len);
+			ig_buf_free(&b);
+			ig_revfilter_free(g);
+		}
+	}
+	/* header fields of gcs mode */
+	edit_bad(&a, 7, 4, 1, IG_EFORMAT); /* arity */
+	edit_bad(&a, 24, 4, 4, IG_EFORMAT); /* segment length */
+	edit_bad(&a, 32, 41, 4, IG_EFORMAT); /* more values than n */
+	edit_bad(&a, 32, 0, 4, IG_EFORMAT); /* no value for n > 0 */
+	edit_bad(&a, 32, 39, 4, IG_EFORMAT); /* one value fewer */
+	edit_bad(&a, 6, 0, 1, IG_EFORMAT); /* k */
+	/* bad mode/k combinations at build time */
+	{
+		ig_revfilter *z = NULL;
+		assert_int_equal(ig_revfilter_build_mode(
+		                     h, 4, IG_REVFILTER_MODE_GCS, 0, 1, &z),
+		    IG_EINVAL);
+		assert_int_equal(ig_revfilter_build_mode(
+		                     h, 4, IG_REVFILTER_MODE_EXACT, 8, 1, &z),
+		    IG_EINVAL);
+		assert_int_equal(ig_revfilter_build_mode(
+		                     h, 4, (ig_revfilter_mode) 9, 8, 1, &z),
+		    IG_EINVAL);
+		assert_null(z);
+	}
+	free(c);
+	ig_buf_free(&a);
+	ig_revfilter_free(f);
 	free(h);
 }
 
@@ -530,6 +636,15 @@ delta_case(unsigned k)
 		assert_true(
 		    (double) fp <= 2 * ch * p + 6 * sqrt(2 * ch * p) + 1);
 	}
+	/* the delta's size at the default k: at most 1.2 k bits per changed
+	 * hash, headers included (at k = 8 the two headers alone add 0.12) */
+	if (k == IG_REVFILTER_K_DEFAULT) {
+		double ratio = 8.0
+		    * (double) ig_revfilter_delta_serialized_len(d)
+		    / (2.0 * ch * k);
+		if (ratio > 1.2)
+			fail_msg("delta k=%u: %.4f x the bound", k, ratio);
+	}
 	/* serialized round trip */
 	ig_buf_init(&a, 2 * IG_REVFILTER_SERIAL_MAX);
 	assert_int_equal(ig_revfilter_delta_serialize(d, &a), IG_OK);
@@ -649,6 +764,7 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_truncations_and_flips),
 		cmocka_unit_test(test_malformed_headers),
+		cmocka_unit_test(test_gcs_mode),
 		cmocka_unit_test(test_exact_mode),
 		cmocka_unit_test(test_empty_set),
 		cmocka_unit_test(test_duplicates_and_order),
