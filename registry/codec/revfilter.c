@@ -285,11 +285,26 @@ fuse_geometry(
 	*array_len = (uint32_t) ((segs + ARITY - 1) << e);
 }
 
+/* The high 64 bits of the 128-bit product a * b. */
+#if defined(__SIZEOF_INT128__)
+__extension__ typedef unsigned __int128 u128;
+
 static uint64_t
 mulhi(uint64_t a, uint64_t b)
 {
-	return (uint64_t) (((unsigned __int128) a * b) >> 64);
+	return (uint64_t) (((u128) a * b) >> 64);
 }
+#else
+static uint64_t
+mulhi(uint64_t a, uint64_t b)
+{
+	uint64_t al = (uint32_t) a, ah = a >> 32, bl = (uint32_t) b,
+	         bh = b >> 32;
+	uint64_t ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+	uint64_t mid = (ll >> 32) + (uint32_t) lh + (uint32_t) hl;
+	return hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+}
+#endif
 
 /* The four cells of key h. */
 static void

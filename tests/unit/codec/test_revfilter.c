@@ -421,7 +421,8 @@ test_gcs_mode(void **state)
 		if (ks[j] <= 16) {
 			size_t m = ks[j] == 8 ? 2000000 : 16000000;
 			size_t fp = count_fp(f, m, 50 + ks[j]);
-			double p = ldexp(1.0, -(int) ks[j]), mean = m * p;
+			double p = ldexp(1.0, -(int) ks[j]),
+			       mean = (double) m * p;
 			double sd = sqrt(mean * (1 - p));
 			if (fabs((double) fp - mean) > 6 * sd)
 				fail_msg("gcs k=%u: %zu false positives, "
@@ -631,17 +632,17 @@ delta_case(unsigned k)
 	} else {
 		/* each still-revoked hash is lost with probability <= 2^-k:
 		 * expected n 2^-k; 6 sd above */
-		double p = ldexp(1.0, -(int) k), m = n * p;
+		double p = ldexp(1.0, -(int) k), m = (double) n * p;
 		assert_true((double) fn <= m + 6 * sqrt(m) + 1);
-		assert_true(
-		    (double) fp <= 2 * ch * p + 6 * sqrt(2 * ch * p) + 1);
+		assert_true((double) fp <= 2 * (double) ch * p
+		        + 6 * sqrt(2 * (double) ch * p) + 1);
 	}
 	/* the delta's size at the default k: at most 1.2 k bits per changed
 	 * hash, headers included (at k = 8 the two headers alone add 0.12) */
 	if (k == IG_REVFILTER_K_DEFAULT) {
 		double ratio = 8.0
 		    * (double) ig_revfilter_delta_serialized_len(d)
-		    / (2.0 * ch * k);
+		    / (2.0 * (double) ch * k);
 		if (ratio > 1.2)
 			fail_msg("delta k=%u: %.4f x the bound", k, ratio);
 	}
