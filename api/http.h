@@ -81,6 +81,11 @@ typedef struct ig_api_hooks {
 	 * makes the node not ready. NULL: none. */
 	void (*identity_status)(
 	    void *ctx, uint64_t *conflicts, char *who, size_t cap);
+	/* The signed checkpoint GET /v1/checkpoint serves (a signed note,
+	 * registry/checkpoint.h), appended to out: a member's own
+	 * (node/checkpoint_cache.h), a mirror's newest verified one. An
+	 * error is answered 503. NULL: 404, no checkpoint here. */
+	ig_err (*checkpoint)(void *ctx, ig_buf *out);
 } ig_api_hooks;
 
 typedef struct ig_api_config {

@@ -275,6 +275,10 @@ void ig_route_stats(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
 void ig_route_stats_report(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+/* routes_checkpoint.c: GET /v1/checkpoint, the signed checkpoint
+ * through the checkpoint hook (api/http.h). */
+void ig_route_checkpoint(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
 /* The JSON body of req (application/json, no duplicate keys), or NULL
  * after answering 415 or 400 itself. The caller owns the result. */
 json_t *ig_route_json_body(const ig_http_req *req, ig_http_res *res);

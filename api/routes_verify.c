@@ -59,6 +59,8 @@ const ig_route ig_routes_public[] = {
 	{ "GET", "/metrics", false, "/metrics", 0, ig_route_metrics, false },
 	{ "GET", "/v1/openapi.yaml", false, "/v1/openapi.yaml", 0,
 	    ig_route_openapi, false },
+	{ "GET", "/v1/checkpoint", false, "/v1/checkpoint", 0,
+	    ig_route_checkpoint, false },
 	{ NULL, NULL, false, NULL, 0, NULL, false },
 };
 

@@ -43,6 +43,7 @@
 #include "node/net.h"
 #include "node/node.h"
 #include "node/checker.h"
+#include "node/checkpoint_cache.h"
 #include "node/stats_store.h"
 #include "registry/base/alloc.h"
 #include "registry/base/buf.h"
@@ -84,6 +85,8 @@ struct ig_node {
 	bool cells_on;
 	ig_gwpull *gw; /* the [gateway] pull, NULL when not configured */
 	ig_checker *checker; /* the store check (node/checker.h) */
+	/* GET /v1/checkpoint of a member (node/checkpoint_cache.h) */
+	ig_checkpoint_cache *cps;
 	/* The timer thread; stop is guarded by tmtx, last_gs and
 	 * expiry_warn are touched by that thread alone. */
 	nng_thread *timer;
@@ -338,6 +341,51 @@ hook_publish(void *ctx, const ig_entry_op *ops, size_t nops, uint64_t *seq,
 	    n->pub, ops, nops, seq, NULL, why, why_len);
 }
 
+/* The one function by which the node signs its checkpoint note
+ * (node/checkpoint_cache.h): through `intyg signer` when [node] signer
+ * is set (it checks the note names its own log's head), else with the
+ * member key this process holds. */
+static ig_err
+checkpoint_sign(void *ctx, ig_slice msg, uint8_t sig[64])
+{
+	ig_node *n = ctx;
+	char why[256];
+	ig_err err;
+
+	if (n->signer == NULL)
+		return ig_checkpoint_cache_sign_key(n->priv, msg, sig);
+	err = ig_signer_client_sign_note(
+	    n->signer, msg, sig, why, sizeof(why));
+	if (err != IG_OK)
+		IG_WARN(SUB, "checkpoint not signed: %s", why);
+	return err;
+}
+
+static ig_err
+hook_checkpoint(void *ctx, ig_buf *out)
+{
+	ig_node *n = ctx;
+	return ig_checkpoint_cache_get(n->cps, out);
+}
+
+/* Creates the member's checkpoint signer; a member id that cannot be a
+ * note key name (it holds '+') gets none: GET /v1/checkpoint is 404. */
+static ig_err
+checkpoint_open(ig_node *n)
+{
+	ig_slice id = ig_slice_make(n->cfg.id, strlen(n->cfg.id));
+	ig_err err = ig_checkpoint_cache_new(
+	    n->reg, id, n->sign_pub, checkpoint_sign, n, &n->cps);
+	if (err == IG_EINVAL) {
+		IG_WARN(SUB,
+		    "member id %s is not a note key name: no checkpoint "
+		    "is served",
+		    n->cfg.id);
+		return IG_OK;
+	}
+	return err;
+}
+
 /* --- the timer thread --------------------------------------------------- */
 
 /* Feeds what the gossip machine applied and rejected since the last call
@@ -436,6 +484,12 @@ api_open(ig_node *n, char *why, size_t why_len)
 	hooks.root_expiry = hook_root_expiry;
 	hooks.gateway_status = hook_gateway_status;
 	hooks.identity_status = hook_identity_status;
+	if ((err = checkpoint_open(n)) != IG_OK) {
+		snprintf(why, why_len, "checkpoint: %s", ig_strerror(err));
+		return err;
+	}
+	if (n->cps != NULL)
+		hooks.checkpoint = hook_checkpoint;
 	if ((err = ig_api_new(n->reg, &ac, &hooks, &n->api)) != IG_OK) {
 		if (cfg->api_report_tokens_file[0] != '\0'
 		    && (err == IG_EIO || err == IG_EINVAL))
@@ -581,6 +635,8 @@ api_close(ig_node *n)
 	}
 	ig_api_free(n->api);
 	n->api = NULL;
+	ig_checkpoint_cache_free(n->cps);
+	n->cps = NULL;
 }
 
 /* Raises the soft descriptor limit to the hard one: a node holds the
