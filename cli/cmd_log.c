@@ -66,6 +66,10 @@ op_name(ig_entry_op_kind k)
 		return "rev.del";
 	case IG_OP_ROOT_ACK:
 		return "root.ack";
+	case IG_OP_DIR_PUT:
+		return "dir.put";
+	case IG_OP_DIR_DEL:
+		return "dir.del";
 	}
 	return "?";
 }
@@ -148,6 +152,16 @@ op_to_json(const ig_entry_op *op)
 		    && json_object_set_new(j, "serial",
 		           json_integer((json_int_t) op->root_serial))
 		        == 0;
+		break;
+	case IG_OP_DIR_PUT:
+	case IG_OP_DIR_DEL:
+		ok = ok
+		    && json_object_set_new(j, "name", json_slice(op->dir_name))
+		        == 0
+		    && (op->kind == IG_OP_DIR_DEL
+		        || json_object_set_new(
+		               j, "url", json_slice(op->dir_url))
+		            == 0);
 		break;
 	}
 	if (!ok) {

@@ -34,6 +34,8 @@ static const struct {
 	{ "rev.put", IG_OP_REV_PUT, 5 },
 	{ "rev.del", IG_OP_REV_DEL, 4 },
 	{ "root.ack", IG_OP_ROOT_ACK, 2 },
+	{ "dir.put", IG_OP_DIR_PUT, 3 },
+	{ "dir.del", IG_OP_DIR_DEL, 2 },
 };
 
 #define N_OPS (sizeof(op_names) / sizeof(op_names[0]))
@@ -111,6 +113,109 @@ dsc_opts_read(const msgpack_object *o, ig_entry_op *op)
 	return have_source ? IG_OK : IG_EFORMAT;
 }
 
+/* --- the directory's names and URLs (entry.h) --------------------------- */
+
+static bool
+is_alnum_lc(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+bool
+ig_entry_dir_name_ok(ig_slice name)
+{
+	if (name.len == 0 || name.len > IG_DIR_NAME_MAX
+	    || !is_alnum_lc(name.ptr[0]))
+		return false;
+	for (size_t i = 0; i < name.len; i++) {
+		uint8_t c = name.ptr[i];
+		if (!is_alnum_lc(c) && c != '.' && c != '_' && c != '-')
+			return false;
+	}
+	return true;
+}
+
+static bool
+has_prefix(ig_slice s, const char *p, size_t *off)
+{
+	size_t n = strlen(p);
+	if (s.len < n || memcmp(s.ptr, p, n) != 0)
+		return false;
+	*off = n;
+	return true;
+}
+
+/* ":port" at p[0..n): 1..65535, digits only, no leading zero. */
+static bool
+port_ok(const uint8_t *p, size_t n)
+{
+	uint32_t v = 0;
+	if (n < 2 || n > 6 || p[0] != ':' || p[1] == '0')
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		v = v * 10 + (uint32_t) (p[i] - '0');
+	}
+	return v >= 1 && v <= 65535;
+}
+
+/* host[:port] at p[0..n). */
+static bool
+authority_ok(const uint8_t *p, size_t n)
+{
+	size_t h = 0;
+	if (n == 0)
+		return false;
+	if (p[0] == '[') {
+		/* an IPv6 literal: "[" hex, ':' and '.' "]" */
+		for (h = 1; h < n && p[h] != ']'; h++) {
+			uint8_t c = p[h];
+			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
+			        || (c >= 'A' && c <= 'F') || c == ':'
+			        || c == '.'))
+				return false;
+		}
+		if (h == n || h < 3)
+			return false;
+		h++; /* past ']' */
+	} else {
+		for (; h < n && p[h] != ':'; h++) {
+			uint8_t c = p[h];
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+			        || (c >= '0' && c <= '9') || c == '.'
+			        || c == '-'))
+				return false;
+		}
+		if (h == 0 || p[0] == '.' || p[0] == '-')
+			return false;
+	}
+	return h == n || port_ok(p + h, n - h);
+}
+
+bool
+ig_entry_dir_url_ok(ig_slice url)
+{
+	static const char bad[] = "\"\\<>`{}|^#";
+	size_t off, end;
+
+	if (url.len == 0 || url.len > IG_DIR_URL_MAX)
+		return false;
+	if (!has_prefix(url, "http://", &off)
+	    && !has_prefix(url, "https://", &off))
+		return false;
+	for (end = off; end < url.len && url.ptr[end] != '/'; end++)
+		;
+	if (!authority_ok(url.ptr + off, end - off))
+		return false;
+	for (size_t i = end; i < url.len; i++) {
+		uint8_t c = url.ptr[i];
+		if (c < 0x21 || c > 0x7e || memchr(bad, c, sizeof(bad) - 1))
+			return false;
+	}
+	return true;
+}
+
 static ig_err
 op_decode(const msgpack_object *o, ig_entry_op *op)
 {
@@ -172,6 +277,21 @@ op_decode(const msgpack_object *o, ig_entry_op *op)
 		    != IG_OK)
 			return e;
 		return op->root_serial == 0 ? IG_EFORMAT : IG_OK;
+	case IG_OP_DIR_PUT:
+	case IG_OP_DIR_DEL:
+		if ((e = ig_msgpack_str_read(
+		         &f[1], 1, IG_DIR_NAME_MAX, &op->dir_name))
+		    != IG_OK)
+			return e;
+		if (!ig_entry_dir_name_ok(op->dir_name))
+			return IG_EFORMAT;
+		if (op->kind == IG_OP_DIR_DEL)
+			return IG_OK;
+		if ((e = ig_msgpack_str_read(
+		         &f[2], 1, IG_DIR_URL_MAX, &op->dir_url))
+		    != IG_OK)
+			return e;
+		return ig_entry_dir_url_ok(op->dir_url) ? IG_OK : IG_EFORMAT;
 	}
 	return IG_EINTERNAL;
 }
@@ -430,6 +550,12 @@ op_valid(const ig_entry_op *op)
 		    <= IG_REV_HASHES_MAX;
 	case IG_OP_ROOT_ACK:
 		return op->root_serial >= 1;
+	case IG_OP_DIR_PUT:
+		if (!ig_entry_dir_url_ok(op->dir_url))
+			return false;
+		return ig_entry_dir_name_ok(op->dir_name);
+	case IG_OP_DIR_DEL:
+		return ig_entry_dir_name_ok(op->dir_name);
 	}
 	return false;
 }
@@ -477,6 +603,12 @@ op_write(ig_msgpack_writer *w, const ig_entry_op *op)
 		break;
 	case IG_OP_ROOT_ACK:
 		ig_msgpack_uint_write(w, op->root_serial);
+		break;
+	case IG_OP_DIR_PUT:
+	case IG_OP_DIR_DEL:
+		ig_msgpack_str_write(w, op->dir_name);
+		if (op->kind == IG_OP_DIR_PUT)
+			ig_msgpack_str_write(w, op->dir_url);
 		break;
 	}
 }

@@ -12,8 +12,11 @@
  *            ["rev.put", kid8, hash_type, expires_ms, hashes16...]
  *            ["rev.del", kid8, hash_type, hashes16...]
  *            ["root.ack", serial]   (governance; docs/protocol.md)
+ *            ["dir.put", name, url]  (the signed directory: a mirror)
+ *            ["dir.del", name]
  *
- * origin_id, op names, country, source and reason are msgpack strings;
+ * origin_id, op names, country, source, reason, name and url are msgpack
+ * strings;
  * entry_bytes, sig, prev_hash, der, kid8, thumbprint32, gateway_cms and
  * the concatenated 16-byte hashes are binaries; numbers are unsigned.
  * Decoding is strict (exact array sizes, types, no trailing bytes, no
@@ -50,7 +53,11 @@ typedef enum ig_entry_op_kind {
 	IG_OP_REV_DEL = 5,
 	/* The origin acknowledges root `serial`: from this entry on its log
 	 * is judged under that root (docs/protocol.md, "## Governance"). */
-	IG_OP_ROOT_ACK = 6
+	IG_OP_ROOT_ACK = 6,
+	/* The origin lists (dir.put) or unlists (dir.del) one of its mirrors
+	 * in the signed directory (docs/registry.md, "The directory"). */
+	IG_OP_DIR_PUT = 7,
+	IG_OP_DIR_DEL = 8
 } ig_entry_op_kind;
 
 /* One op; only the fields of its kind are set, the rest are zero. As
@@ -69,6 +76,8 @@ typedef struct ig_entry_op {
 	uint64_t expires_ms; /* rev.put */
 	ig_slice hashes; /* rev.*: 16 * (1..IG_REV_HASHES_MAX) bytes */
 	uint64_t root_serial; /* root.ack: >= 1 */
+	ig_slice dir_name; /* dir.*: ig_entry_dir_name_ok */
+	ig_slice dir_url; /* dir.put: ig_entry_dir_url_ok */
 } ig_entry_op;
 
 /* The contents of an entry, the input of ig_entry_encode. */
@@ -119,6 +128,23 @@ IG_MUST_CHECK ig_err ig_entry_verify(const ig_entry *e, const uint8_t pub[32]);
 /* Appends the msgpack entry_bytes of info to out. IG_EINVAL when info
  * breaks a rule the decoder enforces, IG_ETOOBIG / IG_ENOMEM from out. */
 IG_MUST_CHECK ig_err ig_entry_encode(const ig_entry_info *info, ig_buf *out);
+
+/* The directory's rules, which the decoder and encoder apply to dir.*
+ * ops (and the CLI to its arguments before it signs anything):
+ *
+ * A name is 1..IG_DIR_NAME_MAX bytes of [a-z0-9._-] starting with a
+ * letter or digit.
+ *
+ * A URL is at most IG_DIR_URL_MAX bytes: "http://" or "https://" (lower
+ * case), a host of [A-Za-z0-9.-] or a bracketed IPv6 literal of
+ * [0-9A-Fa-f:.], an optional ":port" of 1..65535 without leading zeros,
+ * then an optional path (and query) starting with '/' of printable ASCII
+ * without '"', '\\', '<', '>', '`', '{', '}', '|', '^' and '#'. No
+ * user or password, no fragment, no space or control character: a
+ * verifier dials what the directory says, and a node prints it in JSON.
+ * Pure functions, any thread. */
+bool ig_entry_dir_name_ok(ig_slice name);
+bool ig_entry_dir_url_ok(ig_slice url);
 
 /* Signs entry_bytes with the origin's Ed25519 private key. */
 IG_MUST_CHECK ig_err ig_entry_sign(

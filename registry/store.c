@@ -44,6 +44,7 @@ static const char *const cf_names[IG_CF_COUNT_] = {
 	[IG_CF_CHECKPOINTS] = "checkpoints",
 	[IG_CF_EVIDENCE] = "evidence",
 	[IG_CF_META] = "meta",
+	[IG_CF_DIRECTORY] = "directory",
 };
 
 /* Column families we open that are not ours: "default" (RocksDB's, always
@@ -217,6 +218,18 @@ ig_store_key_csca(uint8_t *k, const char country[3], ig_slice origin,
 	size_t n = ig_store_key_csca_origin(k, country, origin);
 	memcpy(k + n, thumbprint, 32);
 	return n + 32;
+}
+
+_Static_assert(1 + IG_MEMBER_ID_MAX + IG_DIR_NAME_MAX <= IG_STORE_KEY_MAX,
+    "a directory key fits IG_STORE_KEY_MAX");
+
+size_t
+ig_store_key_dir(uint8_t *k, ig_slice origin, ig_slice name)
+{
+	size_t n = ig_store_key_origin(k, origin);
+	size_t l = name.len > IG_DIR_NAME_MAX ? IG_DIR_NAME_MAX : name.len;
+	memcpy(k + n, name.ptr, l);
+	return n + l;
 }
 
 size_t

@@ -22,6 +22,8 @@
  *   checkpoints   (owned by consensus, later issue)
  *   evidence      idlen(1) origin seq(8) hash(32)     [signed_a, signed_b]
  *                 (hash = SHA-256 of b's entry_bytes)
+ *   directory     idlen(1) origin name                mirror record
+ *                                                     (msgpack, registry.c)
  *   meta          "schema"                            version, be32
  *                 "fed_id"                            federation id bytes
  *                 "ingest/" name                      name: a committed
@@ -88,6 +90,7 @@ typedef enum ig_store_cf {
 	IG_CF_CHECKPOINTS,
 	IG_CF_EVIDENCE,
 	IG_CF_META,
+	IG_CF_DIRECTORY,
 	IG_CF_COUNT_
 } ig_store_cf;
 
@@ -114,6 +117,8 @@ size_t ig_store_key_csca_origin(
 size_t ig_store_key_rev(uint8_t *k, const uint8_t kid[8], uint8_t hash_type,
     const uint8_t hash[16]);
 size_t ig_store_key_root(uint8_t *k, uint64_t serial);
+/* A mirror of the directory: idlen(1) origin name (1..IG_DIR_NAME_MAX). */
+size_t ig_store_key_dir(uint8_t *k, ig_slice origin, ig_slice name);
 
 typedef struct ig_store ig_store;
 

@@ -127,6 +127,25 @@
 #define IG_DSC_SOURCE_MAX 64
 #define IG_DSC_REASON_MAX 256
 
+/* The signed directory (dir.put / dir.del): bytes of a mirror's name
+ * ([a-z0-9._-], like a host label; 32 keeps its store key, origin and
+ * name, within IG_STORE_KEY_MAX) and of its URL (as a member's api_url),
+ * and the mirrors one member may list at once: an agency runs a few
+ * mirrors per region; 64 leave room and keep GET /v1/directory of 256
+ * members under 10 MB. */
+#define IG_DIR_NAME_MAX    32
+#define IG_DIR_URL_MAX     IG_URL_MAX
+#define IG_DIR_MIRRORS_MAX 64
+
+/* The offline bundle (registry/bundle.h): bytes of a bundle file (a full
+ * bundle and a delta; 10 million revocations in exact mode take 160 MB,
+ * in the default filter 43 MB, 100,000 certificates of 2 KB 200 MB), the
+ * certificates of each kind in one bundle, and the pairs of its
+ * extension map. */
+#define IG_BUNDLE_MAX       ((size_t) 512 << 20)
+#define IG_BUNDLE_CERTS_MAX 100000
+#define IG_BUNDLE_EXT_MAX   16
+
 /* Bytes of the gateway's CMS signature carried by a gateway-bridge
  * dsc.put: a CMS SignedData over one DSC is 2..5 KB. */
 #define IG_GATEWAY_CMS_MAX (32 * 1024)

@@ -243,11 +243,11 @@ test_newer_schema_with_new_family(void **state)
 	{
 		const char *names[] = { "default", "entries", "heads", "dsc",
 			"csca", "revocations", "roots", "stats", "checkpoints",
-			"evidence", "meta" };
+			"evidence", "meta", "directory" };
 		const size_t n = sizeof(names) / sizeof(names[0]);
 		rocksdb_options_t *o = rocksdb_options_create();
-		const rocksdb_options_t *opts[11];
-		rocksdb_column_family_handle_t *h[11];
+		const rocksdb_options_t *opts[12];
+		rocksdb_column_family_handle_t *h[12];
 		for (size_t i = 0; i < n; i++)
 			opts[i] = o;
 		rocksdb_t *db = rocksdb_open_column_families(
@@ -624,14 +624,14 @@ crash_leftover(
 	if (marker) {
 		const char *names[] = { "default", "entries", "heads", "dsc",
 			"csca", "revocations", "roots", "stats", "checkpoints",
-			"evidence", "meta" };
-		const rocksdb_options_t *opts[11];
-		rocksdb_column_family_handle_t *h[11];
+			"evidence", "meta", "directory" };
+		const rocksdb_options_t *opts[12];
+		rocksdb_column_family_handle_t *h[12];
 		rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
-		for (size_t i = 0; i < 11; i++)
+		for (size_t i = 0; i < 12; i++)
 			opts[i] = o;
 		rocksdb_t *db = rocksdb_open_column_families(
-		    o, dir, 11, names, opts, h, &err);
+		    o, dir, 12, names, opts, h, &err);
 		assert_null(err);
 		assert_true(
 		    snprintf(mkey, sizeof(mkey), "ingest/%s", name) > 0);
@@ -639,7 +639,7 @@ crash_leftover(
 		rocksdb_put_cf(db, wo, h[10], mkey, strlen(mkey), name,
 		    strlen(name), &err);
 		assert_null(err);
-		for (size_t i = 0; i < 11; i++)
+		for (size_t i = 0; i < 12; i++)
 			rocksdb_column_family_handle_destroy(h[i]);
 		rocksdb_close(db);
 		rocksdb_writeoptions_destroy(wo);
