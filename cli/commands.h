@@ -41,5 +41,6 @@ int ig_cmd_bench(int argc, char **argv);
 int ig_cmd_gateway(int argc, char **argv);
 int ig_cmd_backup(int argc, char **argv);
 int ig_cmd_restore(int argc, char **argv);
+int ig_cmd_signer(int argc, char **argv);
 
 #endif

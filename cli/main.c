@@ -39,6 +39,8 @@ static const struct {
 	{ "backup", ig_cmd_backup,
 	    "copy a node's store, public keys and config consistently" },
 	{ "restore", ig_cmd_restore, "bring a backup's store back" },
+	{ "signer", ig_cmd_signer,
+	    "hold a member's signing key apart from the node" },
 };
 
 static void
