@@ -382,10 +382,10 @@ ig_api_new(ig_registry *reg, const ig_api_config *cfg,
 	        == NULL
 	    || (api->metrics = ig_metrics_new()) == NULL
 	    || (api->verifier = ig_verifier_new()) == NULL
-	    || ig_api_dsc_cache_new(&api->dsc_cache) != IG_OK
+	    || ig_regsource_new(reg, &api->dsc_source) != IG_OK
 	    || ig_walk_new(&api->walk) != IG_OK)
 		goto fail;
-	ig_api_source_init(api, &src);
+	ig_regsource_bind(api->dsc_source, &src);
 	if ((e = ig_verifier_add_source(api->verifier, &src)) != IG_OK
 	    || (e = ig_stats_new(ig_slice_make(cfg->self_id, idlen),
 	            cfg->stats_store, &api->stats))
@@ -479,7 +479,7 @@ ig_api_free(ig_api *api)
 	ig_free(api->reporters);
 	ig_stats_free(api->stats);
 	ig_verifier_free(api->verifier);
-	ig_api_dsc_cache_free(api->dsc_cache);
+	ig_regsource_free(api->dsc_source);
 	ig_walk_free(api->walk);
 	ig_metrics_free(api->metrics);
 	ig_free(api->buckets);

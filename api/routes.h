@@ -24,6 +24,7 @@
 
 #include "api/http.h"
 #include "api/metrics.h"
+#include "api/regsource.h"
 #include "api/stats.h"
 #include "api/verify.h"
 #include "registry/base/buf.h"
@@ -79,17 +80,6 @@ typedef struct ig_catalog_put {
 	uint64_t time_ms;
 } ig_catalog_put;
 
-/* --- the verification source (routes_source.c) --------------------------- */
-
-/* Parsed DSCs by thumbprint; see routes_source.c. */
-typedef struct ig_api_dsc_cache ig_api_dsc_cache;
-IG_MUST_CHECK ig_err ig_api_dsc_cache_new(ig_api_dsc_cache **out);
-void ig_api_dsc_cache_free(ig_api_dsc_cache *c);
-
-/* Fills *out with the registry source of api (api->reg and
- * api->dsc_cache must be set). */
-void ig_api_source_init(ig_api *api, ig_verify_source *out);
-
 /* The current root's expiry through the node's hook (api/http.h,
  * root_expiry): seconds left (negative once expired) and whether
  * verification answers must be refused. Any thread. */
@@ -119,7 +109,7 @@ struct ig_api {
 	uint64_t stats_k, stats_rounding;
 
 	ig_verifier *verifier;
-	ig_api_dsc_cache *dsc_cache;
+	ig_regsource *dsc_source; /* the registry's DSCs, cached */
 	ig_metrics *metrics;
 	ig_stats *stats;
 	ig_reporter *reporters;
@@ -279,9 +269,6 @@ void ig_route_stats_report(
  * through the checkpoint hook (api/http.h). */
 void ig_route_checkpoint(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
-/* The JSON body of req (application/json, no duplicate keys), or NULL
- * after answering 415 or 400 itself. The caller owns the result. */
-json_t *ig_route_json_body(const ig_http_req *req, ig_http_res *res);
 
 void ig_route_admin_publish(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);

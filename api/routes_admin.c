@@ -26,6 +26,7 @@
  */
 #include <string.h>
 
+#include "api/json_body.h"
 #include "api/routes.h"
 #include "registry/base/alloc.h"
 #include "registry/base/isotime.h"
@@ -239,7 +240,7 @@ ig_route_admin_publish(
 		    res, 501, "not_implemented", "this node cannot publish");
 		return;
 	}
-	if ((body = ig_route_json_body(req, res)) == NULL)
+	if ((body = ig_json_body_read(req, res)) == NULL)
 		return;
 	ops = json_object_get(body, "ops");
 	n = json_array_size(ops);
@@ -291,7 +292,7 @@ ig_route_admin_backup(
 	const char *dir;
 	ig_err e;
 
-	if ((body = ig_route_json_body(req, res)) == NULL)
+	if ((body = ig_json_body_read(req, res)) == NULL)
 		return;
 	dir = json_string_value(json_object_get(body, "dir"));
 	if (dir == NULL || dir[0] != '/' || strlen(dir) >= IG_PATH_MAX) {

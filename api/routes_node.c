@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "api/json_body.h"
 #include "api/routes.h"
 #include "registry/base/alloc.h"
 #include "registry/base/isotime.h"
@@ -582,7 +583,7 @@ ig_route_stats_report(
 			res->www_authenticate = "Bearer";
 		return;
 	}
-	if ((body = ig_route_json_body(req, res)) == NULL)
+	if ((body = ig_json_body_read(req, res)) == NULL)
 		return;
 	cells = json_object_get(body, "cells");
 	if (!json_is_object(body) || json_object_size(body) != 1

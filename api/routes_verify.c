@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/json_body.h"
 #include "api/routes.h"
 #include "registry/base/isotime.h"
 #include "registry/base/log.h"
@@ -242,24 +243,6 @@ verdict_json(
 	return ig_verdict_to_json(&v);
 }
 
-json_t *
-ig_route_json_body(const ig_http_req *req, ig_http_res *res)
-{
-	json_error_t jerr;
-	json_t *j;
-	if (!ig_http_media_is(req->content_type, "application/json")) {
-		ig_http_res_error(res, 415, "unsupported_media_type",
-		    "send application/json");
-		return NULL;
-	}
-	j = json_loadb((const char *) req->body, req->body_len,
-	    JSON_REJECT_DUPLICATES, &jerr);
-	if (j == NULL)
-		ig_http_res_error(res, 400, "bad_json",
-		    "invalid JSON at line %d: %s", jerr.line, jerr.text);
-	return j;
-}
-
 void
 ig_route_verify(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 {
@@ -277,7 +260,7 @@ ig_route_verify(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 		        || text[len - 1] == ' '))
 			len--;
 	} else if (ig_http_media_is(req->content_type, "application/json")) {
-		if ((body = ig_route_json_body(req, res)) == NULL)
+		if ((body = ig_json_body_read(req, res)) == NULL)
 			return;
 		if (!item_read(body, &text, &len, &at, &why)
 		    || !json_is_object(body)) {
@@ -328,7 +311,7 @@ ig_route_verify_batch(
 	int64_t in_s;
 	ig_err e;
 
-	if ((body = ig_route_json_body(req, res)) == NULL)
+	if ((body = ig_json_body_read(req, res)) == NULL)
 		return;
 	if (!json_is_array(body)) {
 		ig_http_res_error(res, 400, "bad_request",

@@ -2,7 +2,9 @@
  * regsource_test.c - api/regsource: the registry as a verification
  * source. The DSCs of a kid are parsed and lent to the callback, an error
  * of the callback ends the walk and is returned, and revocation hashes
- * are found under their kid and type only.
+ * are found under their kid and type only. The cached form
+ * (ig_regsource_new) answers the same: a certificate parsed once is lent
+ * again, and a DSC removed or added is seen at the next lookup.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -154,12 +156,168 @@ test_is_revoked(void **state)
 	assert_false(revoked);
 }
 
+static ig_err
+on_dsc_ptr(void *arg, const ig_x509 *dsc)
+{
+	const ig_x509 **p = arg;
+	*p = dsc;
+	return IG_OK;
+}
+
+static void
+test_cached_each_dsc(void **state)
+{
+	ig_regsource *rs;
+	ig_verify_source src;
+	const ig_x509 *first = NULL, *again = NULL;
+	uint8_t kid[8], want[32];
+	struct seen s;
+	(void) state;
+
+	assert_int_equal(ig_regsource_new(reg, &rs), IG_OK);
+	ig_regsource_bind(rs, &src);
+	assert_ptr_equal(src.ctx, rs);
+	ig_x509_kid(fed.dsc_se, kid);
+	ig_x509_thumbprint(fed.dsc_se, want);
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(
+	    src.each_dsc(src.ctx, ig_slice_make(kid, 8), on_dsc, &s), IG_OK);
+	assert_int_equal(s.n, 1);
+	assert_memory_equal(s.thumb, want, 32);
+	/* The second lookup lends the certificate parsed by the first. */
+	assert_int_equal(
+	    src.each_dsc(src.ctx, ig_slice_make(kid, 8), on_dsc_ptr, &first),
+	    IG_OK);
+	assert_int_equal(
+	    src.each_dsc(src.ctx, ig_slice_make(kid, 8), on_dsc_ptr, &again),
+	    IG_OK);
+	assert_non_null(first);
+	assert_ptr_equal(first, again);
+
+	/* The callback's answer ends the walk and comes back, cached or
+	 * not. */
+	memset(&s, 0, sizeof(s));
+	s.ret = IG_EEXISTS;
+	assert_int_equal(
+	    src.each_dsc(src.ctx, ig_slice_make(kid, 8), on_dsc, &s),
+	    IG_EEXISTS);
+	assert_int_equal(s.n, 1);
+
+	memset(&s, 0, sizeof(s));
+	ig_x509_kid(fed.dsc_dk, kid);
+	assert_int_equal(
+	    src.each_dsc(src.ctx, ig_slice_make(kid, 8), on_dsc, &s), IG_OK);
+	assert_int_equal(
+	    src.each_dsc(src.ctx, ig_slice_make(kid, 7), on_dsc, &s), IG_OK);
+	assert_int_equal(
+	    src.each_dsc(src.ctx, ig_slice_make(NULL, 0), on_dsc, &s), IG_OK);
+	assert_int_equal(s.n, 0);
+	ig_regsource_free(rs);
+	ig_regsource_free(NULL);
+}
+
+static void
+test_cached_is_revoked(void **state)
+{
+	ig_regsource *rs;
+	ig_verify_source src;
+	uint8_t kid[8], other[8];
+	bool revoked;
+	(void) state;
+
+	assert_int_equal(ig_regsource_new(reg, &rs), IG_OK);
+	ig_regsource_bind(rs, &src);
+	ig_x509_kid(fed.dsc_se, kid);
+	ig_x509_kid(fed.dsc_dk, other);
+	revoked = false;
+	assert_int_equal(src.is_revoked(src.ctx, ig_slice_make(kid, 8),
+	                     IG_HASH_UCI, hashes[0], &revoked),
+	    IG_OK);
+	assert_true(revoked);
+	assert_int_equal(src.is_revoked(src.ctx, ig_slice_make(kid, 8),
+	                     IG_HASH_UCI, hashes[1], &revoked),
+	    IG_OK);
+	assert_false(revoked);
+	revoked = true;
+	assert_int_equal(src.is_revoked(src.ctx, ig_slice_make(other, 8),
+	                     IG_HASH_UCI, hashes[0], &revoked),
+	    IG_OK);
+	assert_false(revoked);
+	revoked = true;
+	assert_int_equal(src.is_revoked(src.ctx, ig_slice_make(kid, 4),
+	                     IG_HASH_UCI, hashes[0], &revoked),
+	    IG_OK);
+	assert_false(revoked);
+	ig_regsource_free(rs);
+}
+
+/* A registry of its own: the DSC is removed and published again while a
+ * cached source is in use; each lookup sees the registry as it is. */
+static void
+test_cached_follows_changes(void **state)
+{
+	char d[64];
+	ig_registry *r;
+	ig_regsource *rs;
+	ig_verify_source src, plain;
+	uint8_t kid[8], h[4][32];
+	struct seen s, p;
+	ig_buf b;
+	ig_entry_op ops[3];
+	(void) state;
+
+	tk_dir_make(d);
+	assert_int_equal(
+	    ig_registry_open(d, ig_buf_slice(&fed.signed_root), &r), IG_OK);
+	assert_int_equal(ig_regsource_new(r, &rs), IG_OK);
+	ig_regsource_bind(rs, &src);
+	ig_regsource_init(r, &plain);
+	ig_x509_kid(fed.dsc_se, kid);
+	ops[0] = tk_op_csca_put("SE", fed.csca_se);
+	ops[1] = tk_op_dsc_put("SE", fed.dsc_se);
+	ops[2] = tk_op_dsc_del(fed.dsc_se);
+	for (size_t i = 0; i < 4; i++) {
+		ig_entry_op op = ops[i < 3 ? i : 1];
+		tk_entry_one(
+		    &fed, TK_SE, i + 1, i == 0 ? NULL : h[i - 1], &op, &b);
+		assert_int_equal(
+		    ig_registry_apply(r, ig_buf_slice(&b)), IG_OK);
+		tk_entry_hash(ig_buf_slice(&b), h[i]);
+		ig_buf_free(&b);
+		/* Twice: the second answer comes from the kid's cache slot
+		 * when nothing changed in between. */
+		for (int k = 0; k < 2; k++) {
+			memset(&s, 0, sizeof(s));
+			memset(&p, 0, sizeof(p));
+			assert_int_equal(
+			    src.each_dsc(
+			        src.ctx, ig_slice_make(kid, 8), on_dsc, &s),
+			    IG_OK);
+			assert_int_equal(
+			    plain.each_dsc(
+			        plain.ctx, ig_slice_make(kid, 8), on_dsc, &p),
+			    IG_OK);
+			/* After seq 2 and 4 the DSC is there; after 1 and
+			 * 3 (its removal) it is not. */
+			assert_int_equal(s.n, i % 2 == 1 ? 1 : 0);
+			assert_int_equal(s.n, p.n);
+		}
+	}
+	ig_regsource_free(rs);
+	ig_registry_close(r);
+	tk_dir_remove(d);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_each_dsc),
 		cmocka_unit_test(test_is_revoked),
+		cmocka_unit_test(test_cached_each_dsc),
+		cmocka_unit_test(test_cached_is_revoked),
+		cmocka_unit_test(test_cached_follows_changes),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
