@@ -7,10 +7,10 @@
 #
 # BASE defaults to c848ed9 (the commit before the issue 13 moves), HEAD
 # to the checkout's HEAD commit (committed work only: stage and commit
-# first). Each commit is checked out in a git worktree under
-# build/diffcheck/src-SHA and built there (Release, the intyg target
-# only, no tests) in build/diffcheck/build-SHA; a build that exists is
-# reused and brought up to date.
+# first). Each is checked out in a git worktree of its own,
+# build/diffcheck/src-base and src-head, and built there (Release, the
+# intyg target only, no tests) in build/diffcheck/build-base and
+# build-head; both are reused, so a second run rebuilds only what changed.
 #
 # The HEAD build makes every input once, in build/diffcheck/work/gen;
 # both builds are then fed the same files:
@@ -94,34 +94,38 @@ trap 'stop_nodes; exit 2' HUP INT TERM
 command -v python3 >/dev/null || die "needs python3"
 start_s=$(date +%s)
 
-# build_rev REV VAR: builds REV; VAR names the intyg binary.
+# build_rev SLOT REV VAR: builds REV in the worktree and build directory
+# of SLOT (base or head; the worktree is moved to REV, so the next run
+# rebuilds only what changed); VAR names the intyg binary.
 build_rev() {
-	local sha short src bld bin
-	sha=$(git -C "$ROOT" rev-parse --verify -q "$1^{commit}") ||
-		die "no commit $1"
-	short=${sha:0:12}
-	src=$DC/src-$short
-	bld=$DC/build-$short
+	local slot=$1 sha src bld bin
+	sha=$(git -C "$ROOT" rev-parse --verify -q "$2^{commit}") ||
+		die "no commit $2"
+	src=$DC/src-$slot
+	bld=$DC/build-$slot
 	mkdir -p "$DC"
 	if [ ! -e "$src/.git" ]; then
 		git -C "$ROOT" worktree add --detach "$src" "$sha" >/dev/null 2>&1 ||
 			die "git worktree add $src failed"
+	elif [ "$(git -C "$src" rev-parse HEAD)" != "$sha" ]; then
+		git -C "$src" checkout -q --detach "$sha" ||
+			die "cannot move $src to $sha"
 	fi
-	[ "$(git -C "$src" rev-parse HEAD)" = "$sha" ] ||
-		die "$src is not at $sha (remove it: git worktree remove $src)"
 	cmake -S "$src" -B "$bld" -DCMAKE_BUILD_TYPE=Release -DIG_TESTS=OFF \
-	    -DIG_MANPAGES=OFF >"$DC/build-$short.log" 2>&1 ||
-		die "cmake failed for $1 ($DC/build-$short.log)"
-	cmake --build "$bld" -j2 --target intyg >>"$DC/build-$short.log" 2>&1 ||
-		die "the build of $1 failed ($DC/build-$short.log)"
-	bin=$(find "$bld" -name intyg -type f -perm -u+x | head -n1)
+	    -DIG_MANPAGES=OFF >"$DC/build-$slot.log" 2>&1 ||
+		die "cmake failed for $2 ($DC/build-$slot.log)"
+	cmake --build "$bld" -j2 --target intyg >>"$DC/build-$slot.log" 2>&1 ||
+		die "the build of $2 failed ($DC/build-$slot.log)"
+	# (the newest: a move of the binary leaves the old one behind)
+	bin=$(find "$bld" -name intyg -type f -perm -u+x -printf '%T@ %p\n' |
+		sort -n | tail -n1 | cut -d' ' -f2-)
 	[ -n "$bin" ] || die "no intyg binary in $bld"
-	printf -v "$2" '%s' "$bin"
-	echo "diffcheck: $1 = $short built: $bin"
+	printf -v "$3" '%s' "$bin"
+	echo "diffcheck: $slot $2 = ${sha:0:12}: $bin"
 }
 
-build_rev "$BASE_REV" BASE_BIN
-build_rev "$HEAD_REV" HEAD_BIN
+build_rev base "$BASE_REV" BASE_BIN
+build_rev head "$HEAD_REV" HEAD_BIN
 build_s=$(date +%s)
 
 # --- the inputs, made once by the HEAD build ---------------------------
@@ -250,8 +254,9 @@ gen_s=$(date +%s)
 
 # --- each build: the federation, then every verdict --------------------
 status_digest() {
-	"$BIN" node status --admin "ipc://$RUN/$1.admin.ipc" --timeout 5 \
-	    2>/dev/null | tr -d ' \n' |
+	# (nothing while the node is not up yet)
+	{ "$BIN" node status --admin "ipc://$RUN/$1.admin.ipc" --timeout 5 \
+	    2>/dev/null || true; } | tr -d ' \n' |
 		sed -n 's/.*"digest":"\([0-9a-f]*\)".*/\1/p'
 }
 
