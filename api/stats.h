@@ -1,5 +1,5 @@
 /*
- * stats.h - aggregated verification statistics (DESIGN.md section 6).
+ * stats.h - aggregated verification statistics (docs/api.md).
  *
  * A cell is (hour, issuing country, certificate type, outcome) and holds
  * a count. Every node keeps one set of cells per node id of the

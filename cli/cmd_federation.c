@@ -1,7 +1,7 @@
 /*
  * cmd_federation.c - `intyg federation init|propose|sign|show|submit`:
- * the federation's root, serial 1 and every later one (DESIGN.md section
- * 2; docs/operations.md has the procedures).
+ * the federation's root, serial 1 and every later one (docs/registry.md;
+ * docs/operations.md has the procedures).
  *
  * Later serials: `propose` writes root N+1, unsigned, from root N and
  * changes (add, remove, replace a member's description for a key

@@ -1,6 +1,6 @@
 /*
  * cmd_publish.c - `intyg publish`: a member appends DSCs, CSCAs and
- * revocations to its own signed log (DESIGN.md section 3).
+ * revocations to its own signed log (docs/registry.md).
  *
  * One invocation makes one entry with the ops of one operation (`dsc`,
  * `csca`, `revoke`, `unrevoke`, `remove-dsc`). Two modes:

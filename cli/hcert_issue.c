@@ -2,7 +2,7 @@
  * hcert_issue.c - the issuing pipeline and the synthetic DCC generator.
  *
  * ig_hcert_issue chains the codec and crypto steps in the order the HCERT
- * spec prescribes (notes/dcc.md section 3): DCC JSON -> CBOR -> CWT claims
+ * spec prescribes (docs/verification.md): DCC JSON -> CBOR -> CWT claims
  * -> protected header {1: alg, 4: kid} -> Sig_structure -> signature ->
  * COSE_Sign1 (tag 18) -> zlib -> Base45 -> "HC1:". Every intermediate
  * buffer is bounded, and the text by IG_HCERT_TEXT_MAX, the limit our own

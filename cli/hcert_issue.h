@@ -1,7 +1,7 @@
 /*
  * hcert_issue.h - issuing HCERTs, and synthetic DCC payloads for drills.
  *
- * This is the issuer's half of the HCERT pipeline (DESIGN.md section 5 is
+ * This is the issuer's half of the HCERT pipeline (docs/verification.md is
  * the verifier's half): a DCC payload and its CWT claims are encoded,
  * signed as a COSE_Sign1 with a DSC's key, compressed, Base45-encoded and
  * prefixed "HC1:". It serves the test PKI (`intyg ca`), the tests and the

@@ -4,10 +4,10 @@
  * of revocation hashes loaded from revocation files (ig_revset, below).
  *
  * A trust file is a PEM bundle, one DER certificate, or an EU gateway
- * trust-list JSON array (notes/dcc.md 2.2), recognised by content. From a
- * gateway list only DSC entries with rawData are taken; an entry whose
- * stated kid or thumbprint disagrees with its certificate is skipped and
- * reported, never trusted.
+ * trust-list JSON array (docs/api.md, EU gateway formats), recognised by
+ * content. From a gateway list only DSC entries with rawData are taken; an
+ * entry whose stated kid or thumbprint disagrees with its certificate is
+ * skipped and reported, never trusted.
  */
 #ifndef IG_API_TRUST_H
 #define IG_API_TRUST_H

@@ -1,5 +1,5 @@
 /*
- * gossip.h - the gossip protocol of DESIGN.md section 4 as a sans-IO state
+ * gossip.h - the gossip protocol of docs/protocol.md as a sans-IO state
  * machine.
  *
  * The machine owns no socket and no timer. node/net feeds it the current

@@ -1,9 +1,9 @@
 /*
- * governance.h - the rules of change of the federation root (DESIGN.md
- * section 2) and the root's expiry policy.
+ * governance.h - the rules of change of the federation root (docs/registry.md)
+ * and the root's expiry policy.
  *
  * Root N+1 replaces root N only when all of these hold (TUF's root
- * rotation, notes/anchors.md section 4):
+ * rotation, docs/registry.md, governance):
  *
  *   same federation id                              else IG_EFEDERATION
  *   serial exactly N+1 (no rollback, no             else IG_EROOTSERIAL

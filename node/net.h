@@ -1,5 +1,5 @@
 /*
- * net.h - the gossip transport of a node (DESIGN.md section 4): nng
+ * net.h - the gossip transport of a node (docs/protocol.md): nng
  * sockets and timers around the sans-IO gossip machine.
  *
  * One rep0 listener takes the peers' requests; one req0 dialer per peer

@@ -1,6 +1,6 @@
 /*
  * node.h - one running node: the object that owns everything a node has
- * (DESIGN.md section 1, STYLE.md rule 5).
+ * (docs/architecture.md).
  *
  * ig_node_open reads what the config names: the signed root (its SHA-256
  * must equal the pinned root_hash), the member's signing key (its public

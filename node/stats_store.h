@@ -23,7 +23,7 @@
  * key that the registry's current root lists for the claimed sender and
  * the cells are the sender's own (ig_stats_merge_as): no member can raise
  * another member's counts, whatever it claims to be (TLS shows only that
- * a peer is some member; notes/libs.md). A replayed message changes
+ * a peer is some member; docs/libraries.md). A replayed message changes
  * nothing (a count never goes down, an old one is not larger).
  *
  * Thread safety: the store adapter is called under the stats mutex; the

@@ -1,7 +1,7 @@
 /*
- * hashtype.h - the three DCC revocation hash types (notes/dcc.md 2.7),
- * numbered as in the signed log (DESIGN.md section 3) and named as in the
- * EU gateway. Shared by the log format (entry.h) and the HCERT model
+ * hashtype.h - the three DCC revocation hash types (docs/verification.md,
+ * revocation), numbered as in the signed log (docs/registry.md) and named as
+ * in the EU gateway. Shared by the log format (entry.h) and the HCERT model
  * (hcert.h).
  */
 #ifndef IG_REGISTRY_HASHTYPE_H

@@ -1,6 +1,6 @@
 /*
  * root.c - decoding, encoding and signature checks of the federation root
- * (contract in root.h, format in DESIGN.md section 2).
+ * (contract in root.h, format in docs/registry.md).
  */
 #include "registry/root.h"
 

@@ -1,6 +1,6 @@
 /*
  * root.h - the federation root: its msgpack format, member lookup and
- * signature checks (DESIGN.md section 2).
+ * signature checks (docs/registry.md).
  *
  *   root        = [1, fed_id, serial, expires_ms, threshold, [member...]]
  *               | [2, fed_id, serial, expires_ms, threshold, [member...],

@@ -1,10 +1,10 @@
 /*
- * gateway.h - the EU DCC gateway's download formats (notes/dcc.md 2.2,
- * 2.3, 2.6) and the checks a gateway bridge makes before it republishes
- * anything: strict JSON parsers for a trust-list page, a revocation batch
- * list and a revocation batch, and the verification of each trust-list
- * entry (trust-anchor CMS, upload CMS, chain, validity, key usage,
- * country).
+ * gateway.h - the EU DCC gateway's download formats (docs/api.md, "EU gateway
+ * formats"; docs/operations.md, gateway bridge) and the checks a gateway
+ * bridge makes before it republishes anything: strict JSON parsers for a
+ * trust-list page, a revocation batch list and a revocation batch, and the
+ * verification of each trust-list entry (trust-anchor CMS, upload CMS, chain,
+ * validity, key usage, country).
  *
  * Parsing is strict about what it uses and bounded by limits.h: the
  * document must be the expected JSON type, every known field must have

@@ -1,7 +1,7 @@
 /*
- * routes_gateway.c - the EU gateway's download shapes (notes/dcc.md 2.2
- * and 2.6), so that a national backend written for the gateway can read
- * a node instead: the trust list by type and country with the gateway's
+ * routes.c - the EU gateway's download shapes (docs/api.md, "EU
+ * gateway formats"), so that a national backend written for the gateway can
+ * read a node instead: the trust list by type and country with the gateway's
  * paging and If-Modified-Since deltas (deletion markers included), and
  * the revocation batch list and batches. docs/api.md, "EU gateway
  * formats (export)", has the mapping and the divergences.

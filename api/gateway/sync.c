@@ -1,5 +1,5 @@
 /*
- * gateway_sync.c - one pull of a gateway bridge (gateway_sync.h): the
+ * sync.c - one pull of a gateway bridge (sync.h): the
  * state file, the paging loops, the plan and the publication in chunks.
  *
  * The state is small sorted arrays (thumbprints, batch ids) searched
@@ -37,7 +37,7 @@
 #define SINCE_MARGIN_S 600
 
 /* Older deltas may miss deletions: the gateway purges them after 14
- * days (notes/dcc.md 2.2). A day of margin. */
+ * days (docs/api.md, EU gateway formats). A day of margin. */
 #define DELTA_MAX_AGE_S (13 * 86400)
 
 /* Ops and estimated bytes of one published entry: well inside

@@ -1,7 +1,7 @@
 /*
- * gateway_sync.h - one pull of a gateway bridge from the EU DCC gateway:
+ * sync.h - one pull of a gateway bridge from the EU DCC gateway:
  * download, check, plan, publish, remember (docs/operations.md, "Gateway
- * bridge"; formats in notes/dcc.md 2).
+ * bridge"; formats in docs/api.md, EU gateway formats).
  *
  * A pull reads, in this order:
  *

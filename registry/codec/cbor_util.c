@@ -4,7 +4,7 @@
  *
  * libcbor allocates (and zero-fills) the pointer array a container head
  * claims before a single element has arrived, so five hostile bytes can
- * cost gigabytes (notes/libs.md section 5). The head walker here runs
+ * cost gigabytes (docs/libraries.md). The head walker here runs
  * first: it reads every item head, allocates nothing, and refuses any
  * container that claims more elements than bytes remain, any nesting past
  * the depth bound, indefinite-length strings, reserved encodings and

@@ -2,7 +2,7 @@
  * cbor_util.h - safe loading of untrusted CBOR with libcbor 0.8.
  *
  * libcbor allocates for the item counts a header claims and cannot read
- * one-byte tag heads 6..20 (notes/libs.md section 5). Every untrusted CBOR
+ * one-byte tag heads 6..20 (docs/libraries.md). Every untrusted CBOR
  * input therefore passes ig_cbor_prevalidate first: a walk of the item
  * heads that allocates nothing and rejects containers claiming more items
  * than bytes remain, nesting beyond a depth, indefinite-length strings,

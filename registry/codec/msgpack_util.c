@@ -1,6 +1,6 @@
 /*
  * msgpack_util.c - the msgpack pre-validator, strict readers and the
- * bounded writer (contract in msgpack_util.h; the rule is notes/libs.md
+ * bounded writer (contract in msgpack_util.h; the rule is docs/libraries.md
  * section 8).
  */
 #include "registry/codec/msgpack_util.h"

@@ -2,7 +2,7 @@
  * msgpack_util.h - strict, bounded reading and writing of msgpack.
  *
  * msgpack-c allocates for the element counts a header claims and has no
- * decode limits in its C API (notes/libs.md section 4), so untrusted bytes
+ * decode limits in its C API (docs/libraries.md), so untrusted bytes
  * pass ig_msgpack_check first: a hand-written walk over the item heads
  * that allocates nothing and rejects any container claiming more elements
  * than bytes remain, any string, binary or extension longer than the

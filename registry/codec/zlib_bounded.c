@@ -6,7 +6,7 @@
  * hostile one can expand a thousandfold. Inflation writes straight into
  * the caller's ig_buf in growing chunks and stops the moment the buffer's
  * maximum is reached, so a bomb costs at most that many bytes and the time
- * to produce them (notes/libs.md section 7). The stream must end exactly
+ * to produce them (docs/libraries.md). The stream must end exactly
  * at the end of the input: truncation, trailing bytes and checksum errors
  * are all IG_EZLIB. zlib's own allocations go through ig_malloc so that
  * allocation-failure tests reach them; like zlib's default allocator they

@@ -1,7 +1,8 @@
 /*
  * cms.h - CMS SignedData (RFC 5652) as the EU DCC gateway uses it
- * (notes/dcc.md 2.3): verification of the gateway's trust-anchor and
- * upload signatures, and signing for the test gateway and `intyg ca`.
+ * (docs/operations.md, gateway bridge): verification of the gateway's
+ * trust-anchor and upload signatures, and signing for the test gateway and
+ * `intyg ca`.
  *
  * The verifier applies the gateway's own rule and nothing laxer: the
  * input is exactly one DER ContentInfo of type signedData (no trailing
@@ -54,8 +55,8 @@ IG_MUST_CHECK ig_err ig_cms_sign(const ig_x509 *cert, const ig_privkey *key,
 /* True when x's keyUsage extension is absent or includes
  * digitalSignature, and x is not a CA (basicConstraints CA:TRUE): the
  * key usage a document signer needs (the gateway does not check it,
- * notes/dcc.md 2.4). It sits here rather than in crypto.h only so that
- * the gateway import adds one header. */
+ * docs/operations.md, gateway bridge). It sits here rather than in crypto.h
+ * only so that the gateway import adds one header. */
 bool ig_x509_signs_documents(const ig_x509 *x);
 
 #endif /* IG_CRYPTO_CMS_H */

@@ -413,7 +413,7 @@ rpc_client(void *arg)
 /* --- the load generator: a child process --------------------------------
  *
  * The clients run in a process forked before the first nng call (nng
- * must not be forked with its threads running: notes/libs.md), so that
+ * must not be forked with its threads running: docs/libraries.md), so that
  * the node's process holds the node alone: its CPU time during a run is
  * what the node used, nng's threads and the kernel's work for them
  * included, and the RPC clients' nng work does not share its threads.

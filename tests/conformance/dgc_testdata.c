@@ -7,7 +7,7 @@
  * extension-less file holding a JSON object with TESTCTX and
  * EXPECTEDRESULTS, so raw/, Raw/ and the root QR file are all found) and
  * checks every EXPECTED* key a vector carries against its own step, as the
- * README of dgc-testdata and notes/dcc.md 1.2 define them:
+ * README of dgc-testdata and docs/conformance.md define them:
  *
  *   EXPECTEDUNPREFIX          "HC1:" is stripped (and gives BASE45)
  *   EXPECTEDB45DECODE         Base45 decodes (and gives COMPRESSED)

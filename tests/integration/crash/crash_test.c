@@ -1,7 +1,7 @@
 /*
- * crash_test.c - crash safety of the registry store (DESIGN.md section
- * 3: "a node killed at any instant reopens consistent and loses nothing
- * it acknowledged").
+ * crash_test.c - crash safety of the registry store (docs/registry.md: "a node
+ * killed at any instant reopens consistent and loses nothing it
+ * acknowledged").
  *
  *   crash_test CRASH_CHILD [KILLS [bulk]]
  *

@@ -1,7 +1,7 @@
 /*
  * gw_fixture.c - a stand-in for the EU DCC gateway's download API, for the
- * gateway-bridge integration tests (notes/dcc.md 2.2, 2.6 are the shapes
- * it imitates).
+ * gateway-bridge integration tests (docs/api.md, EU gateway formats are the
+ * shapes it imitates).
  *
  *   gw_fixture --listen URL --data FILE [--cert PEM --key PEM
  *              --client-ca PEM] [--page-max N]

@@ -471,7 +471,7 @@ main(int argc, char **argv)
 		else
 			die("unknown mode");
 		/* No nng_close: after oversized messages nng 1.5.2's close can
-		 * block for many seconds (notes/libs.md 2a), and the rogue is
+		 * block for many seconds (docs/libraries.md), and the rogue is
 		 * done; the exit below releases the socket. */
 	}
 	ig_wipe(priv, sizeof(priv));

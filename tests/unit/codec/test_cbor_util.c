@@ -1,6 +1,6 @@
 /*
  * test_cbor_util.c - the CBOR pre-validation walker, the bounded loader,
- * map lookups and the head encoders; the bombs of notes/libs.md.
+ * map lookups and the head encoders; the bombs of docs/libraries.md.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /*
  * msgpack_util_test.c - the msgpack pre-validator, strict readers and
- * the bounded writer: every rule of notes/libs.md section 8 with the
+ * the bounded writer: every rule of docs/libraries.md with the
  * inputs that motivated it (count bombs, deep nesting, 0xc1, trailing
  * bytes, truncation).
  */
