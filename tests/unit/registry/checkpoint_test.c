@@ -480,6 +480,12 @@ cmp(const char *la, const char *lb)
 	ig_checkpoint *b = parse_ok(ig_buf_slice(&tb));
 	memset(&d, 0xee, sizeof(d));
 	assert_int_equal(ig_checkpoint_compare(a, b, &d), IG_OK);
+	/* d.origin borrows a or b: keep a copy beyond them. */
+	static char origin[IG_MEMBER_ID_MAX];
+	assert_true(d.origin.len <= sizeof(origin));
+	if (d.origin.len > 0)
+		memcpy(origin, d.origin.ptr, d.origin.len);
+	d.origin = ig_slice_make(origin, d.origin.len);
 	ig_checkpoint_free(a);
 	ig_checkpoint_free(b);
 	ig_buf_free(&ta);
