@@ -240,101 +240,6 @@ vvec_find(const ig_gossip_vv_item *v, size_t n, ig_slice origin)
 	return NULL;
 }
 
-/* Reads the msgpack head of an array, binary, string or unsigned integer
- * at r; false when the bytes are something else. Used only to peek at
- * entries: the registry decodes them strictly. */
-static bool
-mp_len(ig_reader *r, uint8_t fix_lo, uint8_t fix_hi, uint8_t fix_mask,
-    uint8_t b8, uint8_t b16, uint8_t b32, size_t *n)
-{
-	uint8_t t, v8;
-	uint16_t v16;
-	uint32_t v32;
-	if (ig_reader_u8(r, &t) != IG_OK)
-		return false;
-	if (t >= fix_lo && t <= fix_hi) {
-		*n = t & fix_mask;
-		return true;
-	}
-	if (b8 != 0 && t == b8 && ig_reader_u8(r, &v8) == IG_OK) {
-		*n = v8;
-		return true;
-	}
-	if (t == b16 && ig_reader_be16(r, &v16) == IG_OK) {
-		*n = v16;
-		return true;
-	}
-	if (t == b32 && ig_reader_be32(r, &v32) == IG_OK) {
-		*n = v32;
-		return true;
-	}
-	return false;
-}
-
-static bool
-mp_uint(ig_reader *r, uint64_t *v)
-{
-	uint8_t t, v8;
-	uint16_t v16;
-	uint32_t v32;
-	if (ig_reader_u8(r, &t) != IG_OK)
-		return false;
-	if (t <= 0x7f) {
-		*v = t;
-		return true;
-	}
-	switch (t) {
-	case 0xcc:
-		if (ig_reader_u8(r, &v8) != IG_OK)
-			return false;
-		*v = v8;
-		return true;
-	case 0xcd:
-		if (ig_reader_be16(r, &v16) != IG_OK)
-			return false;
-		*v = v16;
-		return true;
-	case 0xce:
-		if (ig_reader_be32(r, &v32) != IG_OK)
-			return false;
-		*v = v32;
-		return true;
-	case 0xcf:
-		return ig_reader_be64(r, v) == IG_OK;
-	}
-	return false;
-}
-
-/* Peeks at a signed entry [entry_bytes, sig] with entry_bytes = [1,
- * origin, seq, ...]: its origin, seq and entry_bytes. The values are
- * hints for bookkeeping; nothing is trusted before the registry accepts
- * the entry. */
-static bool
-entry_peek(ig_slice signed_entry, ig_slice *origin, uint64_t *seq,
-    ig_slice *entry_bytes)
-{
-	ig_reader r, er;
-	size_t n, len;
-	uint64_t ver;
-	ig_slice eb, o;
-
-	ig_reader_init(&r, signed_entry);
-	if (!mp_len(&r, 0x90, 0x9f, 0x0f, 0, 0xdc, 0xdd, &n) || n != 2
-	    || !mp_len(&r, 0xff, 0x00, 0, 0xc4, 0xc5, 0xc6, &len)
-	    || ig_reader_bytes(&r, len, &eb) != IG_OK)
-		return false;
-	ig_reader_init(&er, eb);
-	if (!mp_len(&er, 0x90, 0x9f, 0x0f, 0, 0xdc, 0xdd, &n) || n != 6
-	    || !mp_uint(&er, &ver)
-	    || !mp_len(&er, 0xa0, 0xbf, 0x1f, 0xd9, 0xda, 0xdb, &len)
-	    || len == 0 || len > IG_MEMBER_ID_MAX
-	    || ig_reader_bytes(&er, len, &o) != IG_OK || !mp_uint(&er, seq))
-		return false;
-	*origin = o;
-	*entry_bytes = eb;
-	return true;
-}
-
 /* --- back-off and misbehaviour ------------------------------------------ */
 
 /* A peer is contacted again after both back-offs have ended. */
@@ -929,7 +834,8 @@ struct collect {
 };
 
 static ig_err
-collect_one(void *arg, uint64_t seq, ig_slice signed_entry, bool *stop)
+collect_one(void *arg, uint64_t seq, ig_slice signed_entry,
+    const uint8_t hash[32], bool *stop)
 {
 	struct collect *c = arg;
 	ig_gossip *g = c->g;
@@ -943,14 +849,7 @@ collect_one(void *arg, uint64_t seq, ig_slice signed_entry, bool *stop)
 		return IG_OK;
 	}
 	if (seq == c->check_seq) {
-		ig_slice origin, eb;
-		uint64_t s;
-		uint8_t h[32];
-		if (!entry_peek(signed_entry, &origin, &s, &eb))
-			return IG_ESTORE;
-		if ((e = ig_sha256(eb, h)) != IG_OK)
-			return e;
-		if (memcmp(h, c->check_hash, 32) == 0)
+		if (memcmp(hash, c->check_hash, 32) == 0)
 			return IG_OK; /* the peer's head is ours: go on */
 		fork = true; /* send our entry at its head: evidence */
 	}
@@ -1098,7 +997,7 @@ sync_build(ig_gossip *g, ig_gossip_msg_type type,
 			c.check_seq = b->seq;
 			c.check_hash = b->hash;
 			c.until = until;
-			e = ig_registry_entries_each(g->reg, a->origin,
+			e = ig_registry_entries_each_hash(g->reg, a->origin,
 			    b->seq == 0 ? 1 : b->seq, collect_one, &c);
 			if (e != IG_OK)
 				goto out;
@@ -1177,7 +1076,7 @@ apply_entries(ig_gossip *g, const ig_slice *entries, size_t n, bool push,
 	bool *done = NULL;
 	ig_slice *todo = NULL;
 	size_t *todo_at = NULL;
-	ig_err *results = NULL;
+	ig_registry_applied *results = NULL;
 	ig_err e = IG_OK;
 
 	if (n == 0)
@@ -1203,15 +1102,15 @@ apply_entries(ig_gossip *g, const ig_slice *entries, size_t n, bool push,
 		/* A local failure is also the result of every entry from
 		 * the failed group on: the switch below stops at the first,
 		 * after the bookkeeping of the entries written before it. */
-		e = ig_registry_apply_many(g->reg, todo, n_todo, results);
+		e = ig_registry_apply_report(g->reg, todo, n_todo, results);
 		for (size_t t = 0; t < n_todo; t++) {
 			size_t i = todo_at[t];
-			ig_slice origin = { NULL, 0 }, eb;
-			uint64_t seq = 0;
-			bool peeked;
-			ig_err r = results[t];
+			/* origin and seq as the registry decoded them:
+			 * always there when the result is IG_OK */
+			ig_slice origin = results[t].origin;
+			uint64_t seq = results[t].seq;
+			ig_err r = results[t].result;
 
-			peeked = entry_peek(entries[i], &origin, &seq, &eb);
 			switch (r) {
 			case IG_OK:
 				done[i] = true;
@@ -1219,7 +1118,8 @@ apply_entries(ig_gossip *g, const ig_slice *entries, size_t n, bool push,
 				/* IG_OK is also the answer to a repeat of an
 				 * entry held already: only one beyond the
 				 * head was applied. */
-				if (peeked && seq > local_seq(g, origin)) {
+				if (origin.len > 0
+				    && seq > local_seq(g, origin)) {
 					g->st.entries_applied++;
 					local_seq_set(g, origin, seq);
 					res->fresh++;

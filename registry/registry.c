@@ -10,7 +10,6 @@
  *   revocations  the set of origins listing the hash (store.h)
  *   evidence     msgpack [signed_lo, signed_hi], one per origin: the
  *                proof of its lowest fork (below, "forks")
- *   directory    msgpack [1, url, seq]: a mirror an origin lists
  *
  * Roots: every accepted root stays in memory (a list, newest first,
  * swapped atomically) so that entries are judged under the serial that
@@ -903,88 +902,6 @@ rev_apply(struct apply_ctx *c, const ig_entry_op *op)
 	return IG_OK;
 }
 
-/* --- the directory (dir.put / dir.del) ----------------------------------
- *
- * Each origin lists its own mirrors: a record per (origin, name), value
- * msgpack [1, url, seq]. A member of any role may list mirrors; the
- * names and URLs were checked by the entry decoder (entry.h). Only the
- * origin's own records are read or written, like every op here. */
-
-struct dir_count {
-	size_t n;
-};
-
-static ig_err
-dir_count_one(void *arg, ig_slice key, ig_slice val, bool *stop)
-{
-	struct dir_count *dc = arg;
-	(void) key;
-	(void) val;
-	(void) stop;
-	dc->n++;
-	return IG_OK;
-}
-
-static ig_err
-dir_put(struct apply_ctx *c, const ig_entry_op *op)
-{
-	uint8_t k[IG_STORE_KEY_MAX];
-	uint8_t pk[IG_STORE_KEY_MAX];
-	ig_slice origin = ig_entry_origin(c->en);
-	ig_slice key
-	    = ig_slice_make(k, ig_store_key_dir(k, origin, op->dir_name));
-	struct dir_count dc = { 0 };
-	ig_msgpack_writer w;
-	ig_buf v;
-	ig_err e;
-
-	ig_buf_init(&v, IG_STORE_VALUE_MAX);
-	e = ig_store_batch_get(c->b, IG_CF_DIRECTORY, key, &v);
-	if (e == IG_ENOTFOUND) {
-		/* a new name: within the origin's share of the directory */
-		e = ig_store_batch_scan(c->b, IG_CF_DIRECTORY,
-		    ig_slice_make(pk, ig_store_key_origin(pk, origin)),
-		    ig_slice_make(NULL, 0), dir_count_one, &dc);
-		if (e == IG_OK && dc.n >= IG_DIR_MIRRORS_MAX)
-			e = reject_op(c, IG_EOPINVALID,
-			    "dir.put beyond the mirrors one member may list");
-	}
-	if (e != IG_OK)
-		goto out;
-	ig_buf_reset(&v);
-	ig_msgpack_writer_init(&w, &v);
-	ig_msgpack_array_write(&w, 3);
-	ig_msgpack_uint_write(&w, RECORD_VERSION);
-	ig_msgpack_str_write(&w, op->dir_url);
-	ig_msgpack_uint_write(&w, ig_entry_seq(c->en));
-	if ((e = ig_msgpack_writer_err(&w)) == IG_OK)
-		ig_store_batch_put(
-		    c->b, IG_CF_DIRECTORY, key, ig_buf_slice(&v));
-out:
-	ig_buf_free(&v);
-	return e;
-}
-
-static ig_err
-dir_del(struct apply_ctx *c, const ig_entry_op *op)
-{
-	uint8_t k[IG_STORE_KEY_MAX];
-	ig_slice key = ig_slice_make(
-	    k, ig_store_key_dir(k, ig_entry_origin(c->en), op->dir_name));
-	ig_buf v;
-	ig_err e;
-
-	ig_buf_init(&v, IG_STORE_VALUE_MAX);
-	e = ig_store_batch_get(c->b, IG_CF_DIRECTORY, key, &v);
-	ig_buf_free(&v);
-	if (e == IG_ENOTFOUND)
-		return reject_op(c, IG_EOPINVALID,
-		    "dir.del of a name the origin does not list");
-	if (e == IG_OK)
-		ig_store_batch_del(c->b, IG_CF_DIRECTORY, key);
-	return e;
-}
-
 static ig_err
 op_apply(struct apply_ctx *c, const ig_entry_op *op)
 {
@@ -1001,10 +918,6 @@ op_apply(struct apply_ctx *c, const ig_entry_op *op)
 	case IG_OP_ROOT_ACK:
 		return IG_OK; /* judged in entry_stage: the governing serial
 		               */
-	case IG_OP_DIR_PUT:
-		return dir_put(c, op);
-	case IG_OP_DIR_DEL:
-		return dir_del(c, op);
 	}
 	return IG_EINTERNAL;
 }
@@ -1104,14 +1017,8 @@ entry_withdraw(ig_store_batch *b, const ig_entry *en)
 				            op->hashes.ptr + j)),
 				    origin);
 			break;
-		case IG_OP_DIR_PUT:
-			ig_store_batch_del(b, IG_CF_DIRECTORY,
-			    ig_slice_make(
-			        k, ig_store_key_dir(k, origin, op->dir_name)));
-			break;
 		case IG_OP_DSC_DEL:
 		case IG_OP_ROOT_ACK:
-		case IG_OP_DIR_DEL:
 			break;
 		}
 	}
@@ -1816,15 +1723,39 @@ struct group_item {
 	bool wrote; /* left changes in the batch */
 };
 
+/* Writes one entry's result to whichever of results and info the
+ * caller asked for. en (NULL when the entry did not decode) holds a
+ * verbatim copy of signed_entry, so its origin is found at the same
+ * offset in the caller's bytes. */
+static void
+result_put(ig_err *results, ig_registry_applied *info, size_t i, ig_err r,
+    ig_slice signed_entry, const ig_entry *en)
+{
+	if (results != NULL)
+		results[i] = r;
+	if (info == NULL)
+		return;
+	info[i].result = r;
+	info[i].origin = ig_slice_make(NULL, 0);
+	info[i].seq = 0;
+	if (en != NULL) {
+		ig_slice o = ig_entry_origin(en);
+		size_t off = (size_t) (o.ptr - ig_entry_signed_bytes(en).ptr);
+		info[i].origin = ig_slice_make(signed_entry.ptr + off, o.len);
+		info[i].seq = ig_entry_seq(en);
+	}
+}
+
 /* Applies entries[0..n), n <= IG_REGISTRY_GROUP_MAX, as one group: each
  * entry is judged against the store and the entries staged before it,
  * a refused entry's changes are rolled back to the mark set before it,
- * and what remains is one synced write. Fills results[0..n). Returns
- * IG_OK, or the local error that discarded the whole group (nothing
- * written; every result is then that error). */
+ * and what remains is one synced write. Fills results[0..n) and
+ * info[0..n) (either may be NULL; see result_put). Returns IG_OK, or
+ * the local error that discarded the whole group (nothing written;
+ * every result is then that error). */
 static ig_err
-group_apply(
-    ig_registry *reg, const ig_slice *entries, size_t n, ig_err *results)
+group_apply(ig_registry *reg, const ig_slice *entries, size_t n,
+    ig_err *results, ig_registry_applied *info)
 {
 	struct group_item it[IG_REGISTRY_GROUP_MAX];
 	ig_store_batch *b = NULL;
@@ -1889,16 +1820,19 @@ out:
 	if (locked) /* an error: count it, in case part is visible */
 		apply_unlock(reg, true);
 	for (size_t i = 0; i < n; i++) {
-		results[i] = e != IG_OK ? e : it[i].result;
+		result_put(results, info, i, e != IG_OK ? e : it[i].result,
+		    entries[i], it[i].en);
 		ig_entry_free(it[i].en);
 	}
 	ig_store_batch_free(b);
 	return e;
 }
 
-ig_err
-ig_registry_apply_many(
-    ig_registry *reg, const ig_slice *entries, size_t n, ig_err *results)
+/* ig_registry_apply_many and ig_registry_apply_report: results and info
+ * as group_apply. */
+static ig_err
+apply_groups(ig_registry *reg, const ig_slice *entries, size_t n,
+    ig_err *results, ig_registry_applied *info)
 {
 	size_t i = 0;
 	ig_err e = IG_OK;
@@ -1917,12 +1851,28 @@ ig_registry_apply_many(
 			bytes += len;
 			k++;
 		}
-		e = group_apply(reg, entries + i, k, results + i);
+		e = group_apply(reg, entries + i, k,
+		    results == NULL ? NULL : results + i,
+		    info == NULL ? NULL : info + i);
 		i += k;
 	}
 	for (; i < n; i++)
-		results[i] = e;
+		result_put(results, info, i, e, entries[i], NULL);
 	return e;
+}
+
+ig_err
+ig_registry_apply_many(
+    ig_registry *reg, const ig_slice *entries, size_t n, ig_err *results)
+{
+	return apply_groups(reg, entries, n, results, NULL);
+}
+
+ig_err
+ig_registry_apply_report(ig_registry *reg, const ig_slice *entries, size_t n,
+    ig_registry_applied *out)
+{
+	return apply_groups(reg, entries, n, NULL, out);
 }
 
 ig_err
@@ -2386,7 +2336,9 @@ struct log_walk {
 	uint8_t prev[32]; /* the hash of the entry before next */
 	bool full; /* verify signatures too */
 	uint64_t serial; /* governing the entry before next (full) */
+	ig_registry_entry_hash_fn hfn; /* instead of fn: with the hash */
 	ig_buf pending; /* the entry waiting for its successor */
+	uint8_t pending_hash[32]; /* its hash */
 	uint64_t pending_seq; /* 0: none */
 	bool stopped; /* fn set *stop */
 	uint64_t n; /* entries read */
@@ -2413,7 +2365,7 @@ walk_release(struct log_walk *w)
 
 	if (w->pending_seq == 0)
 		return IG_OK;
-	if (w->fn != NULL && w->pending_seq >= w->limit) {
+	if ((w->fn != NULL || w->hfn != NULL) && w->pending_seq >= w->limit) {
 		/* A damaged part found earlier (a full check) and not
 		 * healed yet is not served. */
 		w->stopped = true;
@@ -2423,6 +2375,9 @@ walk_release(struct log_walk *w)
 	if (w->fn != NULL && w->pending_seq >= w->from)
 		e = w->fn(
 		    w->arg, w->pending_seq, ig_buf_slice(&w->pending), &stop);
+	else if (w->hfn != NULL && w->pending_seq >= w->from)
+		e = w->hfn(w->arg, w->pending_seq, ig_buf_slice(&w->pending),
+		    w->pending_hash, &stop);
 	w->pending_seq = 0;
 	ig_buf_reset(&w->pending);
 	if (stop)
@@ -2495,20 +2450,22 @@ log_walk_one(void *arg, ig_slice key, ig_slice val, bool *stop)
 	}
 	if ((e = ig_buf_append(&w->pending, val.ptr, val.len)) != IG_OK)
 		return e;
+	memcpy(w->pending_hash, w->prev, 32);
 	w->pending_seq = seq;
 	w->next = seq + 1;
 	w->n++;
 	return IG_OK;
 }
 
-/* Reads origin's log from seq from on (fn NULL: only checks it), at one
- * snapshot with its head, checking its continuity (above). On damage:
- * IG_ESTORE, logged, the origin marked damaged, and *bad_seq / *what
- * set when not NULL. */
+/* Reads origin's log from seq from on, handing each entry to fn, or to
+ * hfn with its hash (both NULL: only checks it), at one snapshot with
+ * its head, checking its continuity (above). On damage: IG_ESTORE,
+ * logged, the origin marked damaged, and *bad_seq / *what set when not
+ * NULL. */
 static ig_err
 log_walk(ig_registry *reg, ig_slice origin, uint64_t from, bool full,
-    ig_registry_entry_fn fn, void *arg, uint64_t *n, uint64_t *bad_seq,
-    const char **what)
+    ig_registry_entry_fn fn, ig_registry_entry_hash_fn hfn, void *arg,
+    uint64_t *n, uint64_t *bad_seq, const char **what)
 {
 	uint8_t prefix[IG_STORE_KEY_MAX], start[IG_STORE_KEY_MAX];
 	struct log_walk w;
@@ -2524,6 +2481,7 @@ log_walk(ig_registry *reg, ig_slice origin, uint64_t from, bool full,
 	memset(&w, 0, sizeof(w));
 	w.reg = reg;
 	w.fn = fn;
+	w.hfn = fn == NULL ? hfn : NULL;
 	w.arg = arg;
 	w.origin = origin;
 	w.from = from;
@@ -2587,7 +2545,8 @@ ig_err
 ig_registry_log_check(ig_registry *reg, ig_slice origin, bool full,
     uint64_t *n, uint64_t *bad_seq, const char **what)
 {
-	return log_walk(reg, origin, 1, full, NULL, NULL, n, bad_seq, what);
+	return log_walk(
+	    reg, origin, 1, full, NULL, NULL, NULL, n, bad_seq, what);
 }
 
 /* --- healing ---------------------------------------------------------------
@@ -2714,9 +2673,6 @@ ig_registry_log_heal(ig_registry *reg, ig_slice origin, uint64_t keep)
 	        != IG_OK
 	    || (e = heal_withdraw(
 	            b, origin, IG_CF_REVOCATIONS, ig_slice_make(NULL, 0), 0))
-	        != IG_OK
-	    || (e = heal_withdraw(b, origin, IG_CF_DIRECTORY,
-	            ig_slice_make(k, ig_store_key_origin(k, origin)), 0))
 	        != IG_OK)
 		goto out;
 	/* Entries 1..keep again, in order, under their governing roots. */
@@ -2742,7 +2698,15 @@ ig_registry_entries_each(ig_registry *reg, ig_slice origin, uint64_t from_seq,
     ig_registry_entry_fn fn, void *arg)
 {
 	return log_walk(
-	    reg, origin, from_seq, false, fn, arg, NULL, NULL, NULL);
+	    reg, origin, from_seq, false, fn, NULL, arg, NULL, NULL, NULL);
+}
+
+ig_err
+ig_registry_entries_each_hash(ig_registry *reg, ig_slice origin,
+    uint64_t from_seq, ig_registry_entry_hash_fn fn, void *arg)
+{
+	return log_walk(
+	    reg, origin, from_seq, false, NULL, fn, arg, NULL, NULL, NULL);
 }
 
 struct evidence_walk {
@@ -2787,64 +2751,6 @@ ig_registry_evidence_each(
 	return ig_store_scan(reg->store, IG_CF_EVIDENCE,
 	    ig_slice_make(NULL, 0), ig_slice_make(NULL, 0), evidence_walk_one,
 	    &vw);
-}
-
-struct dir_walk {
-	ig_registry_dir_fn fn;
-	void *arg;
-	ig_registry *reg; /* records of damaged logs are skipped */
-};
-
-static ig_err
-dir_walk_one(void *arg, ig_slice key, ig_slice val, bool *stop)
-{
-	struct dir_walk *dw = arg;
-	ig_registry_dir rec;
-	msgpack_unpacked u;
-	const msgpack_object *f;
-	size_t n;
-	uint64_t ver;
-	ig_err e;
-
-	/* idlen(1) origin name */
-	if (key.len < 1 + 1 + 1 || key.ptr[0] == 0
-	    || key.len <= 1u + key.ptr[0]
-	    || key.len > 1u + key.ptr[0] + IG_DIR_NAME_MAX)
-		return IG_ESTORE;
-	memset(&rec, 0, sizeof(rec));
-	rec.origin = ig_slice_make(key.ptr + 1, key.ptr[0]);
-	rec.name = ig_slice_make(
-	    key.ptr + 1 + key.ptr[0], key.len - 1 - key.ptr[0]);
-	if (ig_msgpack_unpack(val, IG_REGISTRY_DEPTH_MAX, &u) != IG_OK)
-		return IG_ESTORE;
-	if (ig_msgpack_array_read(&u.data, 3, 3, &f, &n) != IG_OK
-	    || ig_msgpack_uint_read(&f[0], &ver) != IG_OK
-	    || ver != RECORD_VERSION
-	    || ig_msgpack_str_read(&f[1], 1, IG_DIR_URL_MAX, &rec.url) != IG_OK
-	    || ig_msgpack_uint_read(&f[2], &rec.seq) != IG_OK) {
-		msgpack_unpacked_destroy(&u);
-		IG_ERROR(SUB, "damaged directory record");
-		return IG_ESTORE;
-	}
-	e = damaged(dw->reg, rec.origin) != 0 ? IG_OK
-	                                      : dw->fn(dw->arg, &rec, stop);
-	msgpack_unpacked_destroy(&u);
-	return e;
-}
-
-ig_err
-ig_registry_dir_each(
-    ig_registry *reg, ig_slice origin, ig_registry_dir_fn fn, void *arg)
-{
-	uint8_t k[IG_STORE_KEY_MAX];
-	struct dir_walk dw = { fn, arg, reg };
-	ig_slice prefix = ig_slice_make(NULL, 0);
-	if (origin.len > IG_MEMBER_ID_MAX)
-		return IG_EINVAL;
-	if (origin.len > 0)
-		prefix = ig_slice_make(k, ig_store_key_origin(k, origin));
-	return ig_store_scan(reg->store, IG_CF_DIRECTORY, prefix,
-	    ig_slice_make(NULL, 0), dir_walk_one, &dw);
 }
 
 ig_err

@@ -78,10 +78,7 @@
  * any country (its dsc.put must carry the gateway's CMS signature),
  * dsc.del for the DSCs it published itself, and rev.* for any kid (the EU
  * gateway's revocation batches may name any kid, even UNKNOWN_KID); a
- * "mirror" publishes nothing (IG_EAUTHORITY). Every member, whatever its
- * roles, may list and unlist its own mirrors (dir.put, dir.del): at most
- * IG_DIR_MIRRORS_MAX names, and a dir.del must name a listed one
- * (IG_EOPINVALID otherwise).
+ * "mirror" publishes nothing (IG_EAUTHORITY).
  *
  * Determinism: gossip delivers different origins' entries to different
  * nodes in different interleavings, each origin's own entries in seq
@@ -226,6 +223,27 @@ IG_MUST_CHECK ig_err ig_registry_check_unsigned(
 IG_MUST_CHECK ig_err ig_registry_apply_many(
     ig_registry *reg, const ig_slice *entries, size_t n, ig_err *results);
 
+/* What ig_registry_apply_report says of one entry: its result (as in
+ * ig_registry_apply_many's results) and, when the registry decoded it,
+ * the origin and seq it names. origin is a view into the caller's
+ * entries[i] (valid as long as they are); it is empty and seq 0 when
+ * the entry did not decode (too big, malformed) or its group was
+ * discarded before it was decoded. Nothing in origin or seq is trusted
+ * unless result is IG_OK. */
+typedef struct ig_registry_applied {
+	ig_err result;
+	ig_slice origin;
+	uint64_t seq;
+} ig_registry_applied;
+
+/* ig_registry_apply_many, reporting per entry into out (n elements,
+ * owned by the caller, every element written whatever the call
+ * returns) what callers that keep books of their own (gossip) need, so
+ * that they do not decode the entries a second time. Returns and
+ * thread safety as ig_registry_apply_many. */
+IG_MUST_CHECK ig_err ig_registry_apply_report(ig_registry *reg,
+    const ig_slice *entries, size_t n, ig_registry_applied *out);
+
 /* --- queries ------------------------------------------------------------
  * Callbacks get views valid during the call only. Setting *stop ends the
  * walk with IG_OK; an error returned by the callback ends it with that
@@ -263,25 +281,6 @@ typedef ig_err (*ig_registry_csca_fn)(
 /* Calls fn for every CSCA of the country ("SE"). */
 IG_MUST_CHECK ig_err ig_registry_csca_each(ig_registry *reg,
     const char country[3], ig_registry_csca_fn fn, void *arg);
-
-/* One mirror of the signed directory: origin lists name at url since
- * its entry seq (dir.put; entry.h for the rules of names and URLs). */
-typedef struct ig_registry_dir {
-	ig_slice origin;
-	ig_slice name;
-	ig_slice url;
-	uint64_t seq;
-} ig_registry_dir;
-
-typedef ig_err (*ig_registry_dir_fn)(
-    void *arg, const ig_registry_dir *dir, bool *stop);
-
-/* Calls fn for every mirror origin lists (every origin's when origin is
- * empty), by origin (length first, then bytes), then name. Mirrors of a
- * damaged log are skipped. IG_EINVAL for an origin over
- * IG_MEMBER_ID_MAX. */
-IG_MUST_CHECK ig_err ig_registry_dir_each(
-    ig_registry *reg, ig_slice origin, ig_registry_dir_fn fn, void *arg);
 
 /* Looks up one revocation hash. IG_OK when listed by any origin (with
  * the latest of the listing origins' expiries in *expires_ms when not
@@ -343,6 +342,17 @@ typedef ig_err (*ig_registry_entry_fn)(
  * IG_ESTORE too. */
 IG_MUST_CHECK ig_err ig_registry_entries_each(ig_registry *reg,
     ig_slice origin, uint64_t from_seq, ig_registry_entry_fn fn, void *arg);
+
+typedef ig_err (*ig_registry_entry_hash_fn)(void *arg, uint64_t seq,
+    ig_slice signed_entry, const uint8_t hash[32], bool *stop);
+
+/* ig_registry_entries_each, and fn also gets each entry's hash (SHA-256
+ * of its entry_bytes: what the next entry's prev_hash names), the value
+ * the walk's chain check computed, so that the caller need not decode
+ * the entry to learn it. */
+IG_MUST_CHECK ig_err ig_registry_entries_each_hash(ig_registry *reg,
+    ig_slice origin, uint64_t from_seq, ig_registry_entry_hash_fn fn,
+    void *arg);
 
 /* --- damage ---------------------------------------------------------------
  * The logs found damaged (by a read, ig_registry_log_check or the

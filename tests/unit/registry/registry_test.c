@@ -1467,6 +1467,109 @@ test_apply_many_alloc_failure(void **state)
 	many_free(&m);
 }
 
+/* apply_report gives each entry the result apply_many gives it, and the
+ * origin and seq of every entry that decodes (a view into the caller's
+ * bytes), nothing for one that does not; the state is the same. */
+static void
+test_apply_report(void **state)
+{
+	static struct many m;
+	static ig_slice in[MANY_N + 2];
+	static ig_err many[MANY_N + 2];
+	static ig_registry_applied rep[MANY_N + 2];
+	static const uint8_t junk[] = { 0x92, 0xc4, 0x01, 0x00, 0x01 };
+	uint8_t *big;
+	uint8_t d1[32], d2[32];
+	struct ctx *c = *state;
+	char dir_b[64];
+	ig_registry *rb;
+
+	many_make(&m);
+	assert_non_null(big = malloc(IG_ENTRY_SIGNED_MAX + 1));
+	memset(big, 0x90, IG_ENTRY_SIGNED_MAX + 1);
+	memcpy(in, m.s, sizeof(m.s));
+	in[MANY_N] = ig_slice_make(junk, sizeof(junk));
+	in[MANY_N + 1] = ig_slice_make(big, IG_ENTRY_SIGNED_MAX + 1);
+	assert_int_equal(
+	    ig_registry_apply_many(c->reg, in, MANY_N + 2, many), IG_OK);
+	assert_int_equal(ig_registry_state_digest(c->reg, d1), IG_OK);
+	rb = reg_new(dir_b);
+	memset(rep, 0xa5, sizeof(rep));
+	assert_int_equal(
+	    ig_registry_apply_report(rb, in, MANY_N + 2, rep), IG_OK);
+	assert_int_equal(ig_registry_state_digest(rb, d2), IG_OK);
+	assert_memory_equal(d1, d2, 32);
+	for (size_t i = 0; i < MANY_N; i++) {
+		ig_entry *en = NULL;
+		assert_int_equal(rep[i].result, many[i]);
+		assert_int_equal(ig_entry_decode(in[i], &en), IG_OK);
+		assert_int_equal(rep[i].seq, ig_entry_seq(en));
+		assert_true(ig_slice_eq(rep[i].origin, ig_entry_origin(en)));
+		assert_true(rep[i].origin.ptr >= in[i].ptr
+		    && rep[i].origin.ptr + rep[i].origin.len
+		        <= in[i].ptr + in[i].len);
+		ig_entry_free(en);
+	}
+	for (size_t i = MANY_N; i < MANY_N + 2; i++) {
+		assert_int_equal(rep[i].result, many[i]);
+		assert_int_not_equal(rep[i].result, IG_OK);
+		assert_int_equal(rep[i].origin.len, 0);
+		assert_int_equal(rep[i].seq, 0);
+	}
+	assert_int_equal(ig_registry_apply_report(rb, NULL, 0, NULL), IG_OK);
+	close_remove(dir_b, rb);
+	free(big);
+	many_free(&m);
+}
+
+struct hash_seen {
+	struct many *m;
+	uint64_t n, first;
+};
+
+static ig_err
+hash_seen_one(void *arg, uint64_t seq, ig_slice signed_entry,
+    const uint8_t hash[32], bool *stop)
+{
+	struct hash_seen *hs = arg;
+	uint8_t want[32];
+	size_t i = seq == 1 ? 8 : seq == 2 ? 9 : 12 + (seq - 3);
+
+	(void) stop;
+	if (hs->n == 0)
+		hs->first = seq;
+	assert_true(ig_slice_eq(signed_entry, hs->m->s[i]));
+	tk_entry_hash(hs->m->s[i], want);
+	assert_memory_equal(hash, want, 32);
+	hs->n++;
+	return IG_OK;
+}
+
+/* entries_each_hash hands over each entry with the hash its successor's
+ * prev_hash names, from any seq on. */
+static void
+test_entries_each_hash(void **state)
+{
+	static struct many m;
+	static ig_err many[MANY_N];
+	struct hash_seen hs;
+	struct ctx *c = *state;
+
+	many_make(&m);
+	assert_int_equal(
+	    ig_registry_apply_many(c->reg, m.s, MANY_N, many), IG_OK);
+	for (uint64_t from = 1; from <= 5; from += 4) {
+		memset(&hs, 0, sizeof(hs));
+		hs.m = &m;
+		assert_int_equal(ig_registry_entries_each_hash(c->reg,
+		                     tk_id(TK_DK), from, hash_seen_one, &hs),
+		    IG_OK);
+		assert_int_equal(hs.first, from);
+		assert_int_equal(hs.n, 2 + MANY_LONG - (from - 1));
+	}
+	many_free(&m);
+}
+
 int
 main(void)
 {
@@ -1503,6 +1606,10 @@ main(void)
 		    test_apply_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_apply_many_alloc_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_apply_report, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_entries_each_hash, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
