@@ -720,31 +720,45 @@ test_alloc_failures(void **state)
 {
 	(void) state;
 	uint8_t *h = random_hashes(500, 30);
-	unsigned ks[] = { IG_REVFILTER_EXACT, 16 };
+	ig_revfilter_mode modes[] = { IG_REVFILTER_MODE_EXACT,
+		IG_REVFILTER_MODE_FUSE, IG_REVFILTER_MODE_GCS };
+	unsigned ks[] = { IG_REVFILTER_EXACT, 16, 16 };
 
-	for (size_t j = 0; j < 2; j++) {
-		ig_revfilter *f = build(h, 500, ks[j], 1);
+	for (size_t j = 0; j < 3; j++) {
+		ig_revfilter *f = NULL;
+		assert_int_equal(
+		    ig_revfilter_build_mode(h, 500, modes[j], ks[j], 1, &f),
+		    IG_OK);
 		ig_buf a = serialize(f);
 		int ok = 0;
 		for (unsigned long nth = 1; nth < 100 && !ok; nth++) {
 			ig_revfilter *g = NULL, *p = NULL;
+			ig_revfilter_delta *d = NULL;
 			ig_alloc_fail_after(nth, 1);
-			ig_err e1 = ig_revfilter_build(h, 500, ks[j], 1, &g);
+			ig_err e1 = ig_revfilter_build_mode(
+			    h, 500, modes[j], ks[j], 1, &g);
 			ig_alloc_fail_after(0, 0);
 			ig_alloc_fail_after(nth, 1);
 			ig_err e2 = ig_revfilter_parse(
 			    ig_slice_make(a.ptr, a.len), &p, NULL);
 			ig_alloc_fail_after(0, 0);
-			if (e1 == IG_OK && e2 == IG_OK)
+			ig_alloc_fail_after(nth, 1);
+			ig_err e3 = ig_revfilter_delta_build(
+			    f, h, 500, h + 20 * HL, 480, 1, &d);
+			ig_alloc_fail_after(0, 0);
+			if (e1 == IG_OK && e2 == IG_OK && e3 == IG_OK)
 				ok = 1;
 			else {
 				assert_true(e1 == IG_OK || e1 == IG_ENOMEM);
 				assert_true(e2 == IG_OK || e2 == IG_ENOMEM);
+				assert_true(e3 == IG_OK || e3 == IG_ENOMEM);
 			}
 			assert_true((e1 == IG_OK) == (g != NULL));
 			assert_true((e2 == IG_OK) == (p != NULL));
+			assert_true((e3 == IG_OK) == (d != NULL));
 			ig_revfilter_free(g);
 			ig_revfilter_free(p);
+			ig_revfilter_delta_free(d);
 		}
 		assert_true(ok);
 		ig_buf_free(&a);
