@@ -198,11 +198,18 @@ static ig_err
 signer_open(ig_node *n, const ig_root_member *me, uint8_t pub[32], char *why,
     size_t why_len)
 {
-	char swhy[512];
+	char swhy[512], kf[IG_PATH_MAX + 96];
 	uint8_t h[32];
 	uint64_t seq;
 	ig_err err;
 
+	/* The point is that this process cannot read the key at all. */
+	snprintf(kf, sizeof(kf), "%s/%s.sign.key", n->cfg.keys_dir, n->cfg.id);
+	if (access(kf, F_OK) == 0)
+		IG_WARN(SUB,
+		    "%s is still there although [node] signer holds the key: "
+		    "the node does not load it; move it to the signer",
+		    kf);
 	if ((err = ig_signer_client_new(
 	         n->cfg.signer, n->cfg.signer_timeout_ms, &n->signer))
 	    != IG_OK) {

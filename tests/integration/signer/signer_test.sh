@@ -85,6 +85,7 @@ node_start se
 node_start dk
 grep -q "signing through the signer" se.log ||
 	fail "se does not say it signs through the signer"
+grep -q "is still there" se.log && fail "se warns of a key file that was moved"
 
 # --- publishing works end to end, and dk accepts the entries ----------
 for i in 1 2 3; do
@@ -107,6 +108,12 @@ grep -q "EUNKNOWNKID\|unknown\|kid" pub.err ||
 publish "$(hash16 4)" >/dev/null 2>pub.err ||
 	fail "a publish after a refused one failed: $(cat pub.err)"
 [ "$(head_of se se)" = 4 ] || fail "se's head is $(head_of se se), not 4"
+
+# The checkpoint is signed through the signer too, naming its head.
+cp=$(curl -s --max-time 5 http://127.0.0.1:7863/v1/checkpoint)
+echo "$cp" | grep -q '^log se 4 ' || fail "se's checkpoint does not name se at 4: $cp"
+echo "$cp" | grep -q '^— se ' || fail "se's checkpoint is not signed by se: $cp"
+grep -q "refused" signer.log && fail "the signer refused a request of the node: $(grep refused signer.log)"
 
 # --- forged requests on the signer's socket -----------------------------
 "$PROBE" fork "$SOCK" se >probe.out 2>&1 ||
