@@ -78,22 +78,18 @@ on_dsc(void *arg, const ig_x509 *dsc)
 	return s->ret;
 }
 
+/* The DSC answers every form of the source must give. */
 static void
-test_each_dsc(void **state)
+each_dsc_cases(const ig_verify_source *src)
 {
-	ig_verify_source src;
 	uint8_t kid[8], want[32];
 	struct seen s;
-	(void) state;
 
-	ig_regsource_init(reg, &src);
-	assert_ptr_equal(src.ctx, reg);
 	ig_x509_kid(fed.dsc_se, kid);
 	ig_x509_thumbprint(fed.dsc_se, want);
-
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(
-	    src.each_dsc(src.ctx, ig_slice_make(kid, 8), on_dsc, &s), IG_OK);
+	    src->each_dsc(src->ctx, ig_slice_make(kid, 8), on_dsc, &s), IG_OK);
 	assert_int_equal(s.n, 1);
 	assert_memory_equal(s.thumb, want, 32);
 
@@ -101,7 +97,7 @@ test_each_dsc(void **state)
 	memset(&s, 0, sizeof(s));
 	s.ret = IG_EEXISTS;
 	assert_int_equal(
-	    src.each_dsc(src.ctx, ig_slice_make(kid, 8), on_dsc, &s),
+	    src->each_dsc(src->ctx, ig_slice_make(kid, 8), on_dsc, &s),
 	    IG_EEXISTS);
 	assert_int_equal(s.n, 1);
 
@@ -109,51 +105,63 @@ test_each_dsc(void **state)
 	memset(&s, 0, sizeof(s));
 	ig_x509_kid(fed.dsc_dk, kid);
 	assert_int_equal(
-	    src.each_dsc(src.ctx, ig_slice_make(kid, 8), on_dsc, &s), IG_OK);
+	    src->each_dsc(src->ctx, ig_slice_make(kid, 8), on_dsc, &s), IG_OK);
 	assert_int_equal(
-	    src.each_dsc(src.ctx, ig_slice_make(kid, 7), on_dsc, &s), IG_OK);
+	    src->each_dsc(src->ctx, ig_slice_make(kid, 7), on_dsc, &s), IG_OK);
 	assert_int_equal(
-	    src.each_dsc(src.ctx, ig_slice_make(NULL, 0), on_dsc, &s), IG_OK);
+	    src->each_dsc(src->ctx, ig_slice_make(NULL, 0), on_dsc, &s),
+	    IG_OK);
 	assert_int_equal(s.n, 0);
+}
+
+/* is_revoked(kid, type, hash) of every form: true for the listed hash
+ * under its kid and type only. */
+static void
+revoked_cases(const ig_verify_source *src)
+{
+	static const struct {
+		int kid; /* 0: dsc_se, 1: dsc_dk, 2: dsc_se cut to 4 bytes */
+		ig_hash_type type;
+		int hash;
+		bool want;
+	} cases[] = {
+		{ 0, IG_HASH_UCI, 0, true },
+		/* Another hash, another type, another kid: not revoked. */
+		{ 0, IG_HASH_UCI, 1, false },
+		{ 0, IG_HASH_SIGNATURE, 0, false },
+		{ 1, IG_HASH_UCI, 0, false },
+		{ 2, IG_HASH_UCI, 0, false },
+	};
+	uint8_t kid[8];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool revoked = !cases[i].want;
+		ig_x509_kid(cases[i].kid == 1 ? fed.dsc_dk : fed.dsc_se, kid);
+		assert_int_equal(
+		    src->is_revoked(src->ctx,
+		        ig_slice_make(kid, cases[i].kid == 2 ? 4 : 8),
+		        cases[i].type, hashes[cases[i].hash], &revoked),
+		    IG_OK);
+		assert_true(revoked == cases[i].want);
+	}
+}
+
+static void
+test_each_dsc(void **state)
+{
+	ig_verify_source src;
+	(void) state;
+	ig_regsource_init(reg, &src);
+	assert_ptr_equal(src.ctx, reg);
+	each_dsc_cases(&src);
 }
 
 static void
 test_is_revoked(void **state)
 {
 	ig_verify_source src;
-	uint8_t kid[8], other[8];
-	bool revoked;
 	(void) state;
-
 	ig_regsource_init(reg, &src);
-	ig_x509_kid(fed.dsc_se, kid);
-	ig_x509_kid(fed.dsc_dk, other);
-
-	revoked = false;
-	assert_int_equal(src.is_revoked(src.ctx, ig_slice_make(kid, 8),
-	                     IG_HASH_UCI, hashes[0], &revoked),
-	    IG_OK);
-	assert_true(revoked);
-	/* Another hash, another type, another kid: not revoked. */
-	assert_int_equal(src.is_revoked(src.ctx, ig_slice_make(kid, 8),
-	                     IG_HASH_UCI, hashes[1], &revoked),
-	    IG_OK);
-	assert_false(revoked);
-	revoked = true;
-	assert_int_equal(src.is_revoked(src.ctx, ig_slice_make(kid, 8),
-	                     IG_HASH_SIGNATURE, hashes[0], &revoked),
-	    IG_OK);
-	assert_false(revoked);
-	revoked = true;
-	assert_int_equal(src.is_revoked(src.ctx, ig_slice_make(other, 8),
-	                     IG_HASH_UCI, hashes[0], &revoked),
-	    IG_OK);
-	assert_false(revoked);
-	revoked = true;
-	assert_int_equal(src.is_revoked(src.ctx, ig_slice_make(kid, 4),
-	                     IG_HASH_UCI, hashes[0], &revoked),
-	    IG_OK);
-	assert_false(revoked);
+	revoked_cases(&src);
 }
 
 static ig_err
@@ -170,22 +178,15 @@ test_cached_each_dsc(void **state)
 	ig_regsource *rs;
 	ig_verify_source src;
 	const ig_x509 *first = NULL, *again = NULL;
-	uint8_t kid[8], want[32];
-	struct seen s;
+	uint8_t kid[8];
 	(void) state;
 
 	assert_int_equal(ig_regsource_new(reg, &rs), IG_OK);
 	ig_regsource_bind(rs, &src);
 	assert_ptr_equal(src.ctx, rs);
+	each_dsc_cases(&src);
+	/* A later lookup lends the certificate parsed by an earlier one. */
 	ig_x509_kid(fed.dsc_se, kid);
-	ig_x509_thumbprint(fed.dsc_se, want);
-
-	memset(&s, 0, sizeof(s));
-	assert_int_equal(
-	    src.each_dsc(src.ctx, ig_slice_make(kid, 8), on_dsc, &s), IG_OK);
-	assert_int_equal(s.n, 1);
-	assert_memory_equal(s.thumb, want, 32);
-	/* The second lookup lends the certificate parsed by the first. */
 	assert_int_equal(
 	    src.each_dsc(src.ctx, ig_slice_make(kid, 8), on_dsc_ptr, &first),
 	    IG_OK);
@@ -194,25 +195,6 @@ test_cached_each_dsc(void **state)
 	    IG_OK);
 	assert_non_null(first);
 	assert_ptr_equal(first, again);
-
-	/* The callback's answer ends the walk and comes back, cached or
-	 * not. */
-	memset(&s, 0, sizeof(s));
-	s.ret = IG_EEXISTS;
-	assert_int_equal(
-	    src.each_dsc(src.ctx, ig_slice_make(kid, 8), on_dsc, &s),
-	    IG_EEXISTS);
-	assert_int_equal(s.n, 1);
-
-	memset(&s, 0, sizeof(s));
-	ig_x509_kid(fed.dsc_dk, kid);
-	assert_int_equal(
-	    src.each_dsc(src.ctx, ig_slice_make(kid, 8), on_dsc, &s), IG_OK);
-	assert_int_equal(
-	    src.each_dsc(src.ctx, ig_slice_make(kid, 7), on_dsc, &s), IG_OK);
-	assert_int_equal(
-	    src.each_dsc(src.ctx, ig_slice_make(NULL, 0), on_dsc, &s), IG_OK);
-	assert_int_equal(s.n, 0);
 	ig_regsource_free(rs);
 	ig_regsource_free(NULL);
 }
@@ -222,33 +204,10 @@ test_cached_is_revoked(void **state)
 {
 	ig_regsource *rs;
 	ig_verify_source src;
-	uint8_t kid[8], other[8];
-	bool revoked;
 	(void) state;
-
 	assert_int_equal(ig_regsource_new(reg, &rs), IG_OK);
 	ig_regsource_bind(rs, &src);
-	ig_x509_kid(fed.dsc_se, kid);
-	ig_x509_kid(fed.dsc_dk, other);
-	revoked = false;
-	assert_int_equal(src.is_revoked(src.ctx, ig_slice_make(kid, 8),
-	                     IG_HASH_UCI, hashes[0], &revoked),
-	    IG_OK);
-	assert_true(revoked);
-	assert_int_equal(src.is_revoked(src.ctx, ig_slice_make(kid, 8),
-	                     IG_HASH_UCI, hashes[1], &revoked),
-	    IG_OK);
-	assert_false(revoked);
-	revoked = true;
-	assert_int_equal(src.is_revoked(src.ctx, ig_slice_make(other, 8),
-	                     IG_HASH_UCI, hashes[0], &revoked),
-	    IG_OK);
-	assert_false(revoked);
-	revoked = true;
-	assert_int_equal(src.is_revoked(src.ctx, ig_slice_make(kid, 4),
-	                     IG_HASH_UCI, hashes[0], &revoked),
-	    IG_OK);
-	assert_false(revoked);
+	revoked_cases(&src);
 	ig_regsource_free(rs);
 }
 
