@@ -21,6 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "node/config.h"
 #include "node/keyfiles.h"
 #include "node/signer.h"
 #include "registry/checkpoint.h"
@@ -559,6 +560,62 @@ test_addr(void **state)
 	    ig_signer_addr_parse("unix:", p, sizeof(p)), IG_EINVAL);
 }
 
+/* [node] signer in a config file: unix:PATH and ipc://PATH, relative to
+ * the file; other forms and paths too long for a socket refused. */
+static ig_err
+config_with(struct ctx *c, const char *line, ig_config *cfg)
+{
+	char path[192], why[512];
+	FILE *f;
+	ig_err e;
+
+	snprintf(path, sizeof(path), "%s/node.ini", c->dir);
+	assert_non_null(f = fopen(path, "w"));
+	fprintf(f,
+	    "[node]\nid = se\ndata_dir = data\nkeys_dir = keys\n"
+	    "root_file = root.bin\nroot_hash = %064d\n%s\n",
+	    0, line);
+	fclose(f);
+	e = ig_config_load(path, cfg, why, sizeof(why));
+	if (e != IG_OK)
+		print_message("config: %s\n", why);
+	return e;
+}
+
+static void
+test_config(void **state)
+{
+	struct ctx *c = *state;
+	static ig_config cfg;
+	char want[192], line[256];
+
+	assert_int_equal(config_with(c, "", &cfg), IG_OK);
+	assert_string_equal(cfg.signer, "");
+	assert_int_equal(cfg.signer_timeout_ms, IG_SIGNER_TIMEOUT_MS_DEFAULT);
+	assert_int_equal(
+	    config_with(
+	        c, "signer = unix:/run/intyg-signer/signer.sock", &cfg),
+	    IG_OK);
+	assert_string_equal(cfg.signer, "/run/intyg-signer/signer.sock");
+	assert_int_equal(config_with(c, "signer = ipc://s.sock", &cfg), IG_OK);
+	snprintf(want, sizeof(want), "%s/s.sock", c->dir);
+	assert_string_equal(cfg.signer, want);
+	assert_int_equal(
+	    config_with(
+	        c, "signer = unix:/s.sock\nsigner_timeout_ms = 250", &cfg),
+	    IG_OK);
+	assert_int_equal(cfg.signer_timeout_ms, 250);
+	assert_int_equal(
+	    config_with(c, "signer = tcp://127.0.0.1:7000", &cfg), IG_EFORMAT);
+	assert_int_equal(config_with(c, "signer = /s.sock", &cfg), IG_EFORMAT);
+	assert_int_equal(config_with(c, "signer = unix:", &cfg), IG_EFORMAT);
+	snprintf(line, sizeof(line), "signer = unix:/%0120d", 0);
+	assert_int_equal(config_with(c, line, &cfg), IG_EFORMAT);
+	assert_int_equal(
+	    config_with(c, "signer = unix:/s\nsigner_timeout_ms = 10", &cfg),
+	    IG_EFORMAT);
+}
+
 int
 main(void)
 {
@@ -572,6 +629,7 @@ main(void)
 		    test_stats_and_note, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket, setup, teardown),
 		cmocka_unit_test(test_addr),
+		cmocka_unit_test_setup_teardown(test_config, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
