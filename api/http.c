@@ -1103,6 +1103,18 @@ kid_route(const ig_route *r)
 	return n >= 6 && strcmp(r->openapi + n - 6, "/{kid}") == 0;
 }
 
+/* True for a prefix route whose OpenAPI path has several segments after
+ * the route's own path ("/v1/log" for "/v1/log/{origin}/tile/{n}"): the
+ * route parses the whole rest of the path itself. */
+static bool
+rest_route(const ig_route *r)
+{
+	size_t n = strlen(r->path);
+	if (strncmp(r->openapi, r->path, n) != 0 || r->openapi[n] != '/')
+		return false;
+	return strchr(r->openapi + n + 1, '/') != NULL;
+}
+
 /* Finds the route of a path and method; sets *allow for a 405. */
 static const ig_route *
 route_find(const ig_route *routes, const char *method, const char *path,
@@ -1116,7 +1128,7 @@ route_find(const ig_route *routes, const char *method, const char *path,
 			if (strncmp(path, r->path, n) != 0 || path[n] != '/'
 			    || path[n + 1] == '\0'
 			    || (strchr(path + n + 1, '/') != NULL
-			        && !kid_route(r)))
+			        && !kid_route(r) && !rest_route(r)))
 				continue;
 			t = path + n + 1;
 		} else if (strcmp(path, r->path) != 0)

@@ -43,6 +43,17 @@
 #include "registry/entry.h"
 #include "registry/registry.h"
 
+/* A mirror's freshness, as the mirror_status hook reports it. */
+typedef struct ig_api_mirror {
+	bool mirror; /* false: not a mirror (the rest is unused) */
+	bool fresh; /* the checkpoint's age is within max_lag */
+	int64_t checkpoint_age_s; /* of the newest verified one; -1: none */
+	uint64_t max_lag_s;
+	uint64_t failures; /* upstream rounds that failed */
+	char upstream[IG_URL_MAX + 1]; /* the last one that served it */
+	char last_error[256]; /* "" when the last round succeeded */
+} ig_api_mirror;
+
 /* What the node provides. Every hook may be NULL; each is called from a
  * worker thread (never an nng thread), possibly from several at once, and
  * must not call back into the API. */
@@ -64,6 +75,11 @@ typedef struct ig_api_hooks {
 	 * admin listener answers 501. */
 	ig_err (*publish)(void *ctx, const ig_entry_op *ops, size_t nops,
 	    uint64_t *seq, char *why, size_t why_len);
+	/* Signs msg with this node's member key (the key of its entries and
+	 * checkpoints), for GET /v1/bundle: the Ed25519 signature in sig.
+	 * NULL: the node signs no bundles (a mirror, or a member whose key
+	 * is kept in a separate signer), and /v1/bundle answers 404. */
+	ig_err (*member_sign)(void *ctx, ig_slice msg, uint8_t sig[64]);
 	/* The current root's expiry (consensus/governance.h): seconds until
 	 * it expires in *expires_in_s (negative once expired) and, in
 	 * *refuse, whether verification answers must be refused (expired
@@ -81,6 +97,11 @@ typedef struct ig_api_hooks {
 	 * makes the node not ready. NULL: none. */
 	void (*identity_status)(
 	    void *ctx, uint64_t *conflicts, char *who, size_t cap);
+	/* A mirror's freshness (node/mirror.h): fills *out (zeroed and
+	 * checkpoint_age_s -1 before the call). /healthz, /readyz and
+	 * /metrics report it; a mirror past its max_lag is neither healthy
+	 * nor ready. NULL: not a mirror. */
+	void (*mirror_status)(void *ctx, ig_api_mirror *out);
 	/* The signed checkpoint GET /v1/checkpoint serves (a signed note,
 	 * registry/checkpoint.h), appended to out: a member's own
 	 * (node/checkpoint_cache.h), a mirror's newest verified one. An

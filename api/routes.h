@@ -269,6 +269,19 @@ void ig_route_stats_report(
  * through the checkpoint hook (api/http.h). */
 void ig_route_checkpoint(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+/* routes_tiles.c: the static read path (docs/protocol.md, "Read
+ * path"): log tiles, signed roots, the equivocation evidence. */
+void ig_route_log(ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_roots(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_evidence(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+/* The mirror's freshness through the hook: false (and *out zeroed) when
+ * the node is not a mirror. Its JSON for /healthz and /readyz (NULL when
+ * out of memory), and its /metrics lines (nothing for a member). */
+bool ig_api_mirror_get(ig_api *api, ig_api_mirror *out);
+json_t *ig_api_mirror_json(const ig_api_mirror *m);
+IG_MUST_CHECK ig_err ig_api_mirror_metrics(ig_api *api, ig_buf *out);
 
 void ig_route_admin_publish(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
@@ -291,6 +304,16 @@ void ig_route_gw_revocation_list(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
 void ig_route_gw_revocation_batch(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+/* routes_directory.c: GET /v1/directory, the members' API URLs and the
+ * mirrors each lists in its log. */
+void ig_route_directory(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+/* routes_bundle.c: GET /v1/bundle, the signed offline bundle, and its
+ * cache (created and freed with the service). */
+void ig_route_bundle(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+IG_MUST_CHECK ig_err ig_api_bundle_cache_new(ig_bundle_cache **out);
+void ig_api_bundle_cache_free(ig_bundle_cache *c);
 
 /* --- shared helpers ------------------------------------------------------ */
 

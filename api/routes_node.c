@@ -136,20 +136,29 @@ ig_route_healthz(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 {
 	char damage[512], who[256];
 	int64_t in_s;
-	bool refuse, conflict;
+	bool refuse, conflict, mirror, stale;
 	size_t nd;
+	ig_api_mirror m;
+	json_t *j;
 
 	(void) req;
 	ig_api_root_expiry(w->api, &in_s, &refuse);
 	nd = damage_text(w->api->reg, damage, sizeof(damage));
 	conflict = identity_get(w->api, who, sizeof(who)) > 0;
-	ig_http_res_json(res, 200,
-	    json_pack("{s:s,s:I,s:I,s:b,s:I,s:s,s:b,s:s}", "status", "ok",
-	        "root_serial",
-	        (json_int_t) ig_root_serial(ig_registry_root(w->api->reg)),
-	        "root_expires_in", (json_int_t) in_s, "store_intact", nd == 0,
-	        "store_damage", (json_int_t) nd, "store_damage_reason", damage,
-	        "identity_conflict", conflict, "identity_conflict_with", who));
+	/* A mirror past its max_lag answers, but not as healthy: what it
+	 * serves may be older than its operator promised (node/mirror.h). */
+	mirror = ig_api_mirror_get(w->api, &m);
+	stale = mirror && !m.fresh;
+	j = json_pack("{s:s,s:I,s:I,s:b,s:I,s:s,s:b,s:s}", "status",
+	    stale ? "stale" : "ok", "root_serial",
+	    (json_int_t) ig_root_serial(ig_registry_root(w->api->reg)),
+	    "root_expires_in", (json_int_t) in_s, "store_intact", nd == 0,
+	    "store_damage", (json_int_t) nd, "store_damage_reason", damage,
+	    "identity_conflict", conflict, "identity_conflict_with", who);
+	if (mirror && j != NULL)
+		(void) json_object_set_new(
+		    j, "mirror", ig_api_mirror_json(&m));
+	ig_http_res_json(res, stale ? 503 : 200, j);
 }
 
 static ig_err
@@ -172,6 +181,7 @@ ig_route_readyz(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 	peers_ctx c = { NULL, 0, 0 };
 	char why[IG_STORE_WHY_MAX];
 	int64_t in_s;
+	ig_api_mirror m;
 	(void) req;
 
 	store_ok = ig_registry_heads_each(api->reg, head_nop, NULL) == IG_OK;
@@ -190,6 +200,10 @@ ig_route_readyz(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 	root_ok = !refuse;
 	peers_get(api, &c);
 	peer_ok = api->single_node || ig_root_member_count(r) <= 1 || c.up > 0;
+	/* A mirror has no peers: its upstream is its link, and it is ready
+	 * while its newest verified checkpoint is within max_lag. */
+	if (ig_api_mirror_get(api, &m))
+		peer_ok = m.fresh;
 	/* Two processes with one member identity: one of them should not
 	 * be serving (node/net.h, ig_net_identity). */
 	alone = identity_get(api, who, sizeof(who)) == 0;
@@ -306,7 +320,8 @@ ig_route_metrics(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 	nng_mtx_unlock(api->mtx);
 	ig_buf_reset(&res->body);
 	if (ig_metrics_render(api->metrics, &x, &res->body) != IG_OK
-	    || node_metrics(api, &res->body) != IG_OK) {
+	    || node_metrics(api, &res->body) != IG_OK
+	    || ig_api_mirror_metrics(api, &res->body) != IG_OK) {
 		ig_http_res_error(
 		    res, 500, "internal", "the metrics could not be read");
 		return;

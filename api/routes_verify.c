@@ -62,6 +62,15 @@ const ig_route ig_routes_public[] = {
 	    ig_route_openapi, false },
 	{ "GET", "/v1/checkpoint", false, "/v1/checkpoint", 0,
 	    ig_route_checkpoint, false },
+	/* the read path (routes_tiles.c) */
+	{ "GET", "/v1/log", true, "/v1/log/{origin}/tile/{n}", 0, ig_route_log,
+	    false },
+	{ "GET", "/v1/log", true, "/v1/log/{origin}/tile/{n}.p/{width}", 0,
+	    ig_route_log, false },
+	{ "GET", "/v1/roots", true, "/v1/roots/{serial}", 0, ig_route_roots,
+	    false },
+	{ "GET", "/v1/evidence", false, "/v1/evidence", 0, ig_route_evidence,
+	    false },
 	{ NULL, NULL, false, NULL, 0, NULL, false },
 };
 

@@ -33,7 +33,9 @@ typedef enum key_kind {
 	K_EXPIRY, /* warn | refuse */
 	K_URL,
 	K_BOOL, /* true | false */
-	K_U32 /* decimal in [min, max] */
+	K_U32, /* decimal in [min, max] */
+	K_ROLE, /* member | mirror */
+	K_URLS /* http(s) URLs separated by commas (mirror upstreams) */
 } key_kind;
 
 typedef struct key_desc {
@@ -137,6 +139,16 @@ static const key_desc keys[] = {
 	    IG_GW_TIMEOUT_MS_MIN, IG_GW_TIMEOUT_MS_MAX, false },
 	{ "gateway", "allow_http", K_BOOL, NUM_FIELD(gw_allow_http), 0, 0,
 	    false },
+	/* A mirror (node/mirror.h); checked as a whole in check_mirror. */
+	{ "node", "role", K_ROLE, NUM_FIELD(mirror), 0, 0, false },
+	{ "mirror", "upstreams", K_URLS, NUM_FIELD(mirror_upstreams), 0, 0,
+	    false },
+	{ "mirror", "poll_interval_ms", K_U32,
+	    NUM_FIELD(mirror_poll_interval_ms), 50, 3600000, false },
+	{ "mirror", "max_lag_s", K_U32, NUM_FIELD(mirror_max_lag_s), 1,
+	    7 * 86400, false },
+	{ "mirror", "timeout_ms", K_U32, NUM_FIELD(mirror_timeout_ms), 100,
+	    600000, false },
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -299,6 +311,48 @@ url_ok(const char *s)
 	return true;
 }
 
+/* Splits a comma-separated list of upstream base URLs into
+ * cfg->mirror_upstreams: each http:// or https://, a host, no path (a
+ * trailing '/' is dropped), at most IG_MIRROR_UPSTREAMS_MAX. */
+static bool
+urls_parse(const char *value, ig_config *cfg)
+{
+	size_t n = 0;
+	const char *p = value;
+
+	for (;;) {
+		const char *e = strchr(p, ',');
+		size_t len = e != NULL ? (size_t) (e - p) : strlen(p);
+		char *u;
+		const char *host;
+		if (n == IG_MIRROR_UPSTREAMS_MAX || len == 0
+		    || len > IG_URL_MAX)
+			return false;
+		u = cfg->mirror_upstreams[n];
+		memcpy(u, p, len);
+		u[len] = '\0';
+		if (len > 1 && u[len - 1] == '/')
+			u[--len] = '\0';
+		if (!url_ok(u))
+			return false;
+		if (strncmp(u, "http://", 7) == 0)
+			host = u + 7;
+		else if (strncmp(u, "https://", 8) == 0)
+			host = u + 8;
+		else
+			return false;
+		if (*host == '\0' || strchr(host, '/') != NULL
+		    || strchr(host, '?') != NULL || strchr(host, '#') != NULL)
+			return false;
+		n++;
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	cfg->mirror_n_upstreams = n;
+	return true;
+}
+
 /* Writes dir + "/" + value (or value when absolute) into out. */
 static bool
 path_join(const char *dir, const char *value, char *out, size_t size)
@@ -449,6 +503,25 @@ on_key(void *user, const char *section, const char *name, const char *value)
 		memcpy(field, &v, sizeof(v));
 		break;
 	}
+	case K_ROLE:
+		if (strcmp(value, "member") == 0)
+			c->cfg.mirror = false;
+		else if (strcmp(value, "mirror") == 0)
+			c->cfg.mirror = true;
+		else {
+			fail(c, section, name, "not one of member, mirror");
+			return 0;
+		}
+		break;
+	case K_URLS:
+		if (!urls_parse(value, &c->cfg)) {
+			fail(c, section, name,
+			    "not 1..8 http:// or https:// URLs separated by "
+			    "commas (each at most 512 bytes, no spaces, no "
+			    "path)");
+			return 0;
+		}
+		break;
 	}
 	return 1;
 }
@@ -474,6 +547,9 @@ ig_config_default(ig_config *c)
 	c->api_stats_rounding = 10;
 	c->gw_interval_s = 3600;
 	c->gw_timeout_ms = IG_GW_TIMEOUT_MS_DEFAULT;
+	c->mirror_poll_interval_ms = 1000;
+	c->mirror_max_lag_s = 60;
+	c->mirror_timeout_ms = 5000;
 }
 
 static bool
@@ -634,6 +710,47 @@ check_gateway(load_ctx *c)
 	}
 }
 
+/* True when any key of section was given. */
+static bool
+section_seen(const load_ctx *c, const char *section)
+{
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (c->seen[i] && strcmp(keys[i].section, section) == 0)
+			return true;
+	return false;
+}
+
+/* role = mirror: [mirror] upstreams required; no member key, no gossip,
+ * no nng admin endpoint (it publishes nothing), no gateway pull. A
+ * member has no [mirror]. */
+static void
+check_mirror(load_ctx *c)
+{
+	ig_config *cfg = &c->cfg;
+	const char *msg = NULL;
+
+	if (!cfg->mirror) {
+		if (section_seen(c, "mirror"))
+			msg = "[mirror] is for role = mirror only";
+	} else if (cfg->mirror_n_upstreams == 0)
+		msg = "[mirror] upstreams: required with role = mirror";
+	else if (cfg->keys_dir[0] != '\0')
+		msg = "[node] keys_dir: a mirror holds no member key (remove "
+		      "it)";
+	else if (section_seen(c, "gossip"))
+		msg = "[gossip]: a mirror takes no part in gossip (it follows "
+		      "its upstreams over HTTP)";
+	else if (section_seen(c, "admin"))
+		msg = "[admin]: a mirror publishes nothing and has no nng "
+		      "admin endpoint";
+	else if (section_seen(c, "gateway"))
+		msg = "[gateway]: a mirror does not pull the EU gateway";
+	if (msg != NULL) {
+		snprintf(c->why, c->why_len, "%s: %s", c->path, msg);
+		c->failed = true;
+	}
+}
+
 /* The checks that involve several keys, after the whole file is read. */
 static void
 check_whole(load_ctx *c)
@@ -641,6 +758,9 @@ check_whole(load_ctx *c)
 	ig_config *cfg = &c->cfg;
 
 	for (size_t i = 0; i < N_KEYS && !c->failed; i++) {
+		/* A mirror has no member key (check_mirror). */
+		if (cfg->mirror && strcmp(keys[i].name, "keys_dir") == 0)
+			continue;
 		if (keys[i].required && !c->seen[i]) {
 			c->failed = true;
 			snprintf(c->why, c->why_len,
@@ -679,6 +799,9 @@ check_whole(load_ctx *c)
 	if (c->failed)
 		return;
 	check_gateway(c);
+	if (c->failed)
+		return;
+	check_mirror(c);
 	if (c->failed)
 		return;
 	/* The machine's own deadline lies beyond the transport's, so that

@@ -4,7 +4,8 @@
  *
  *   [node]    id, data_dir, keys_dir, root_file, root_hash, log_level,
  *             on_root_expiry (alias root_expiry), sched_batch,
- *             check_interval_s, check_rate
+ *             check_interval_s, check_rate, role (member | mirror),
+ *             signer, signer_timeout_ms
  *   [gossip]  listen, insecure_transport, period_ms, fanout, timeout_ms,
  *             reconnect_min_ms, reconnect_max_ms, backoff_min_ms,
  *             backoff_max_ms
@@ -17,6 +18,10 @@
  *   [gateway] url, anchor, state_file, client_cert, client_key, ca_file,
  *             interval_s, timeout_ms, allow_http (the periodic pull of
  *             a gateway-bridge member, node/gwpull.h)
+ *   [mirror]  upstreams, poll_interval_ms, max_lag_s, timeout_ms (a
+ *             node with role = mirror, node/mirror.h: required there,
+ *             refused elsewhere; a mirror has no keys_dir, [gossip],
+ *             [admin] or [gateway])
  *
  * configs/README.md documents every key and its default. An unknown
  * section or key, a repeated key, a value that does not parse, is out of
@@ -99,6 +104,14 @@ typedef struct ig_config {
 	uint32_t gw_interval_s; /* 3600 */
 	uint32_t gw_timeout_ms; /* IG_GW_TIMEOUT_MS_DEFAULT */
 	bool gw_allow_http; /* false */
+
+	/* [node] role and [mirror] (node/mirror.h) */
+	bool mirror; /* role = mirror */
+	size_t mirror_n_upstreams; /* 1.. when mirror */
+	char mirror_upstreams[IG_MIRROR_UPSTREAMS_MAX][IG_URL_MAX + 1];
+	uint32_t mirror_poll_interval_ms; /* 1000 */
+	uint32_t mirror_max_lag_s; /* 60 */
+	uint32_t mirror_timeout_ms; /* 5000: one HTTP step */
 } ig_config;
 
 /* Fills c with the defaults (required keys empty). */

@@ -40,6 +40,7 @@
 #include "node/signer.h"
 #include "node/keyfiles.h"
 #include "node/gwpull.h"
+#include "node/mirror.h"
 #include "node/net.h"
 #include "node/node.h"
 #include "node/checker.h"
@@ -85,6 +86,10 @@ struct ig_node {
 	bool cells_on;
 	ig_gwpull *gw; /* the [gateway] pull, NULL when not configured */
 	ig_checker *checker; /* the store check (node/checker.h) */
+	/* role = mirror (node/mirror.h): the follower of its upstreams;
+	 * a mirror has no key, no gossip (net, gossip and pub are NULL)
+	 * and no nng admin endpoint */
+	ig_mirror *mirror;
 	/* GET /v1/checkpoint of a member (node/checkpoint_cache.h) */
 	ig_checkpoint_cache *cps;
 	/* The timer thread; stop is guarded by tmtx, last_gs and
@@ -348,6 +353,28 @@ hook_publish(void *ctx, const ig_entry_op *ops, size_t nops, uint64_t *seq,
 	    n->pub, ops, nops, seq, NULL, why, why_len);
 }
 
+/* A mirror publishes nothing: every publish is refused (403). */
+static ig_err
+hook_mirror_publish(void *ctx, const ig_entry_op *ops, size_t nops,
+    uint64_t *seq, char *why, size_t why_len)
+{
+	(void) ctx;
+	(void) ops;
+	(void) nops;
+	(void) seq;
+	snprintf(why, why_len,
+	    "this node is a mirror (role = mirror): it holds no member key "
+	    "and publishes nothing; publish at a member node");
+	return IG_EAUTHORITY;
+}
+
+static void
+hook_mirror_status(void *ctx, ig_api_mirror *out)
+{
+	ig_node *n = ctx;
+	ig_mirror_status(n->mirror, out);
+}
+
 /* The one function by which the node signs its checkpoint note
  * (node/checkpoint_cache.h): through `intyg signer` when [node] signer
  * is set (it checks the note names its own log's head), else with the
@@ -391,6 +418,15 @@ checkpoint_open(ig_node *n)
 		return IG_OK;
 	}
 	return err;
+}
+
+/* A mirror cannot sign a checkpoint: it serves the newest it verified
+ * (503 before the first). */
+static ig_err
+hook_mirror_checkpoint(void *ctx, ig_buf *out)
+{
+	ig_node *n = ctx;
+	return ig_mirror_checkpoint(n->mirror, out);
 }
 
 /* --- the timer thread --------------------------------------------------- */
@@ -448,7 +484,8 @@ timer_main(void *arg)
 			    (uint64_t) ig_time_now_ms(), &n->expiry_warn);
 		ticks++;
 		if (n->api != NULL) {
-			gossip_metrics_feed(n);
+			if (n->net != NULL)
+				gossip_metrics_feed(n);
 			if (ticks % STATS_FLUSH_TICKS == 0)
 				stats_flush(n);
 		}
@@ -491,12 +528,23 @@ api_open(ig_node *n, char *why, size_t why_len)
 	hooks.root_expiry = hook_root_expiry;
 	hooks.gateway_status = hook_gateway_status;
 	hooks.identity_status = hook_identity_status;
-	if ((err = checkpoint_open(n)) != IG_OK) {
-		snprintf(why, why_len, "checkpoint: %s", ig_strerror(err));
-		return err;
+	if (cfg->mirror) {
+		/* no peers, no gossip, no publishing: its upstreams instead */
+		hooks.peers_each = NULL;
+		hooks.gossip_stats = NULL;
+		hooks.identity_status = NULL;
+		hooks.publish = hook_mirror_publish;
+		hooks.mirror_status = hook_mirror_status;
+		hooks.checkpoint = hook_mirror_checkpoint;
+	} else {
+		if ((err = checkpoint_open(n)) != IG_OK) {
+			snprintf(
+			    why, why_len, "checkpoint: %s", ig_strerror(err));
+			return err;
+		}
+		if (n->cps != NULL)
+			hooks.checkpoint = hook_checkpoint;
 	}
-	if (n->cps != NULL)
-		hooks.checkpoint = hook_checkpoint;
 	if ((err = ig_api_new(n->reg, &ac, &hooks, &n->api)) != IG_OK) {
 		if (cfg->api_report_tokens_file[0] != '\0'
 		    && (err == IG_EIO || err == IG_EINVAL))
@@ -508,6 +556,8 @@ api_open(ig_node *n, char *why, size_t why_len)
 			snprintf(why, why_len, "API: %s", ig_strerror(err));
 		return err;
 	}
+	if (cfg->mirror)
+		return IG_OK; /* nothing to sign or carry by gossip */
 	ig_publisher_metrics_set(n->pub, ig_api_metrics(n->api));
 	/* The counts travel by gossip, signed with the member key. */
 	{
@@ -568,7 +618,8 @@ timer_start(ig_node *n, char *why, size_t why_len)
 		snprintf(why, why_len, "out of memory");
 		return IG_ENOMEM;
 	}
-	ig_net_stats(n->net, &n->last_gs);
+	if (n->net != NULL) /* a mirror has no gossip */
+		ig_net_stats(n->net, &n->last_gs);
 	if (nng_thread_create(&n->timer, timer_main, n) != 0) {
 		snprintf(why, why_len, "timer thread: out of memory");
 		return IG_ENOMEM;
@@ -673,6 +724,39 @@ nofile_raise(void)
 	    (unsigned long long) rl.rlim_cur, (unsigned long long) was);
 }
 
+/* role = mirror: no key and no gossip; the follower of the upstreams
+ * (started by ig_node_start). Its id must not be a member's: a mirror
+ * is not in the root. */
+static ig_err
+mirror_open(ig_node *n, const ig_root_member *me, char *why, size_t why_len)
+{
+	const ig_config *cfg = &n->cfg;
+	ig_mirror_config mc;
+	ig_err err;
+
+	if (me != NULL) {
+		snprintf(why, why_len,
+		    "%s: [node] id %s is a member of root serial %llu: a "
+		    "mirror (role = mirror) needs an id of its own",
+		    cfg->file, cfg->id,
+		    (unsigned long long) ig_root_serial(
+		        ig_registry_root(n->reg)));
+		return IG_EINVAL;
+	}
+	memset(&mc, 0, sizeof(mc));
+	for (size_t i = 0; i < cfg->mirror_n_upstreams; i++)
+		mc.upstreams[i] = cfg->mirror_upstreams[i];
+	mc.n_upstreams = cfg->mirror_n_upstreams;
+	mc.poll_interval_ms = cfg->mirror_poll_interval_ms;
+	mc.max_lag_s = cfg->mirror_max_lag_s;
+	mc.timeout_ms = cfg->mirror_timeout_ms;
+	if ((err = ig_mirror_new(n->reg, &mc, &n->mirror)) != IG_OK) {
+		snprintf(why, why_len, "mirror: %s", ig_strerror(err));
+		return err;
+	}
+	return IG_OK;
+}
+
 ig_err
 ig_node_open(const ig_config *cfg, ig_node **out, char *why, size_t why_len)
 {
@@ -720,7 +804,7 @@ ig_node_open(const ig_config *cfg, ig_node **out, char *why, size_t why_len)
 	 * joining agency is in neither yet: it starts, fetches the root
 	 * that adds it by gossip and publishes once it holds it. */
 	cur = ig_registry_root(n->reg);
-	if ((me = ig_root_member_find(cur, self)) == NULL)
+	if ((me = ig_root_member_find(cur, self)) == NULL && !cfg->mirror)
 		IG_WARN(SUB,
 		    "[node] id %s is not a member of root serial %llu (the "
 		    "newest held here): starting as a joining member; it "
@@ -736,6 +820,11 @@ ig_node_open(const ig_config *cfg, ig_node **out, char *why, size_t why_len)
 		                              "refused"
 		                            : "serving anyway",
 		    cfg->root_expiry_refuse ? "refuse" : "warn");
+	if (cfg->mirror) {
+		if ((err = mirror_open(n, me, why, why_len)) != IG_OK)
+			goto fail;
+		goto api;
+	}
 	if ((err = keys_load(n, me, &cert_pem, &key_pem, why, why_len))
 	    != IG_OK)
 		goto fail;
@@ -809,6 +898,7 @@ ig_node_open(const ig_config *cfg, ig_node **out, char *why, size_t why_len)
 		    != IG_OK)
 			goto fail;
 	}
+api:
 	if ((cfg->api_listen[0] != '\0' || cfg->api_rpc_listen[0] != '\0'
 	        || cfg->api_admin_listen[0] != '\0')
 	    && (err = api_open(n, why, why_len)) != IG_OK)
@@ -838,10 +928,25 @@ ig_node_start(ig_node *n, char *why, size_t why_len)
 	if (n->admin != NULL
 	    && (err = ig_admin_server_start(n->admin, why, why_len)) != IG_OK)
 		return err;
-	if ((err = ig_net_start(n->net, why, why_len)) != IG_OK)
+	if (n->net != NULL
+	    && (err = ig_net_start(n->net, why, why_len)) != IG_OK)
 		return err;
 	if (n->api != NULL && (err = api_start(n, why, why_len)) != IG_OK)
 		return err;
+	if (n->mirror != NULL) {
+		if ((err = ig_mirror_start(n->mirror)) != IG_OK) {
+			snprintf(why, why_len, "mirror: %s", ig_strerror(err));
+			return err;
+		}
+		IG_INFO(SUB,
+		    "mirror %s started (federation %.*s, root serial %llu, "
+		    "%zu upstreams, first %s, max_lag %u s)",
+		    n->cfg.id, (int) ig_root_fed_id(cur).len,
+		    (const char *) ig_root_fed_id(cur).ptr,
+		    (unsigned long long) ig_root_serial(cur),
+		    n->cfg.mirror_n_upstreams, n->cfg.mirror_upstreams[0],
+		    (unsigned) n->cfg.mirror_max_lag_s);
+	}
 	if ((err = timer_start(n, why, why_len)) != IG_OK)
 		return err;
 	if (n->cfg.gw_url[0] != '\0') {
@@ -859,6 +964,8 @@ ig_node_start(ig_node *n, char *why, size_t why_len)
 		    != IG_OK)
 			return err;
 	}
+	if (n->mirror != NULL)
+		return IG_OK;
 	IG_INFO(SUB,
 	    "node %s started (federation %.*s, root serial %llu, %zu "
 	    "members, %s transport)",
@@ -978,6 +1085,9 @@ ig_node_close(ig_node *n)
 	watchdog_step("stopping the gateway pull", false);
 	ig_gwpull_stop(n->gw);
 	n->gw = NULL;
+	watchdog_step("stopping the mirror's follower", false);
+	ig_mirror_free(n->mirror);
+	n->mirror = NULL;
 	watchdog_step("stopping the timer thread", false);
 	timer_stop(n);
 	watchdog_step("stopping the query API", false);

@@ -431,6 +431,25 @@
 #define IG_GW_STATE_CERTS_MAX   100000
 #define IG_GW_STATE_BATCHES_MAX 100000
 
+/* --- the read path: tiles and mirrors (registry/tile, node/mirror) --- */
+
+/* Entries in one tile of a log (docs/protocol.md, "Read path"). Tiles
+ * are addressed by index, so the width is part of every tile URL and can
+ * never change. 64, not C2SP's 256: an entry may be up to 2 MiB where a
+ * tlog hash is 32 bytes, and a tile is held whole in memory. */
+#define IG_TILE_WIDTH 64
+
+/* Bytes of one tile body: every entry with its 4-byte length. */
+#define IG_TILE_BYTES_MAX ((size_t) IG_TILE_WIDTH * (IG_ENTRY_SIGNED_MAX + 4))
+
+/* Bytes of the equivocation proofs served at /v1/evidence (two signed
+ * entries each, one proof per frozen origin): a handful in any real
+ * federation; an answer that would be larger is refused (500). */
+#define IG_EVIDENCE_BYTES_MAX ((size_t) 64 << 20)
+
+/* Upstreams one mirror follows ([mirror] upstreams). */
+#define IG_MIRROR_UPSTREAMS_MAX 8
+
 /* --- signed notes and checkpoints (codec/note, registry/checkpoint) --- */
 
 /* Bytes of one signed note: a checkpoint of IG_GOSSIP_ORIGINS_MAX logs

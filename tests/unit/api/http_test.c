@@ -177,8 +177,10 @@ group_setup(void **state)
 	ig_hcert *h;
 	ig_revocation_hashes rh;
 	ig_api_config cfg;
-	ig_api_hooks hooks = { NULL, peers_each, gossip_stats, hook_publish,
-		root_expiry, NULL, NULL };
+	ig_api_hooks hooks = { .peers_each = peers_each,
+		.gossip_stats = gossip_stats,
+		.publish = hook_publish,
+		.root_expiry = root_expiry };
 	(void) state;
 
 	ig_log_set_level(IG_LOG_ERROR);
