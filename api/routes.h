@@ -304,16 +304,6 @@ void ig_route_gw_revocation_list(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
 void ig_route_gw_revocation_batch(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
-/* routes_directory.c: GET /v1/directory, the members' API URLs and the
- * mirrors each lists in its log. */
-void ig_route_directory(
-    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
-/* routes_bundle.c: GET /v1/bundle, the signed offline bundle, and its
- * cache (created and freed with the service). */
-void ig_route_bundle(
-    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
-IG_MUST_CHECK ig_err ig_api_bundle_cache_new(ig_bundle_cache **out);
-void ig_api_bundle_cache_free(ig_bundle_cache *c);
 
 /* --- shared helpers ------------------------------------------------------ */
 
