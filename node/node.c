@@ -104,6 +104,10 @@ struct ig_node {
 	/* [node] signer: every signature is asked of `intyg signer`
 	 * (node/signer.h) and priv stays empty; NULL when priv signs. */
 	ig_signer_client *signer;
+	/* the same signer for the signatures made on the way of other work
+	 * (statistics under the gossip mutex, the checkpoint in an HTTP
+	 * worker): a short timeout, and a pause after a failure */
+	ig_signer_client *signer_bg;
 	uint8_t sign_pub[IG_ED25519_PUB_LEN]; /* the member's public key */
 	char token[IG_ADMIN_TOKEN_MAX + 1]; /* wiped on close */
 	bool has_token;
@@ -195,6 +199,10 @@ out:
 	return err;
 }
 
+/* The background signatures' timeout and pause after a failure. */
+#define SIGNER_BG_TIMEOUT_MS 500
+#define SIGNER_BG_BACKOFF_MS 10000
+
 /* [node] signer: the node loads no signing key. A signer that answers
  * must hold the member's key of the root; one that does not answer yet
  * is not a reason to refuse to start (reads and verification need no
@@ -217,10 +225,17 @@ signer_open(ig_node *n, const ig_root_member *me, uint8_t pub[32], char *why,
 		    kf);
 	if ((err = ig_signer_client_new(
 	         n->cfg.signer, n->cfg.signer_timeout_ms, &n->signer))
-	    != IG_OK) {
+	        != IG_OK
+	    || (err = ig_signer_client_new(n->cfg.signer,
+	            n->cfg.signer_timeout_ms < SIGNER_BG_TIMEOUT_MS
+	                ? n->cfg.signer_timeout_ms
+	                : SIGNER_BG_TIMEOUT_MS,
+	            &n->signer_bg))
+	        != IG_OK) {
 		snprintf(why, why_len, "[node] signer: %s", ig_strerror(err));
 		return err;
 	}
+	ig_signer_client_backoff_set(n->signer_bg, SIGNER_BG_BACKOFF_MS);
 	memset(pub, 0, 32);
 	if (me != NULL)
 		memcpy(pub, me->pub, 32);
@@ -389,7 +404,7 @@ checkpoint_sign(void *ctx, ig_slice msg, uint8_t sig[64])
 	if (n->signer == NULL)
 		return ig_checkpoint_cache_sign_key(n->priv, msg, sig);
 	err = ig_signer_client_sign_note(
-	    n->signer, msg, sig, why, sizeof(why));
+	    n->signer_bg, msg, sig, why, sizeof(why));
 	if (err != IG_OK)
 		IG_WARN(SUB, "checkpoint not signed: %s", why);
 	return err;
@@ -565,7 +580,7 @@ api_open(ig_node *n, char *why, size_t why_len)
 		n->stats_gossip.stats = ig_api_stats(n->api);
 		n->stats_gossip.reg = n->reg;
 		n->stats_gossip.priv = n->priv;
-		n->stats_gossip.signer = n->signer;
+		n->stats_gossip.signer = n->signer_bg;
 		ig_stats_gossip_hooks(&n->stats_gossip, &cells);
 		ig_net_cells_set(n->net, &cells);
 		n->cells_on = true;
@@ -1117,6 +1132,7 @@ ig_node_close(ig_node *n)
 	ig_gossip_free(n->gossip);
 	ig_root_free(n->root);
 	ig_signer_client_free(n->signer);
+	ig_signer_client_free(n->signer_bg);
 	ig_wipe(n->priv, sizeof(n->priv));
 	ig_wipe(n->token, sizeof(n->token));
 	ig_free(n);

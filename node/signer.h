@@ -172,6 +172,14 @@ IG_MUST_CHECK ig_err ig_signer_client_new(
 /* NULL is a no-op. */
 void ig_signer_client_free(ig_signer_client *c);
 
+/* After a call that finds the signer unreachable or silent, fail every
+ * call of the next ms milliseconds at once (IG_EIO) instead of waiting
+ * for it again: for the callers that sign on the way of other work (the
+ * statistics under the gossip mutex, the checkpoint in an HTTP worker),
+ * so that a hung signer does not stall them. 0 (the default): none.
+ * Call before the client is shared. */
+void ig_signer_client_backoff_set(ig_signer_client *c, uint32_t ms);
+
 /* The errors of every call below: IG_EIO when the signer cannot be
  * reached or does not answer within the timeout (why names the socket
  * and the cause), IG_EFORMAT for a reply that does not parse, the

@@ -20,6 +20,8 @@
 struct ig_signer_client {
 	char path[sizeof(((struct sockaddr_un *) 0)->sun_path)];
 	uint32_t timeout_ms;
+	uint32_t backoff_ms; /* 0: none */
+	int64_t down_until; /* atomic: fail fast before this */
 };
 
 ig_err
@@ -43,6 +45,12 @@ void
 ig_signer_client_free(ig_signer_client *c)
 {
 	ig_free(c);
+}
+
+void
+ig_signer_client_backoff_set(ig_signer_client *c, uint32_t ms)
+{
+	c->backoff_ms = ms;
 }
 
 /* Connects without blocking past the deadline. */
@@ -92,13 +100,26 @@ ig_err
 ig_signer_client_call(
     ig_signer_client *c, ig_slice req, ig_buf *out, char *why, size_t why_len)
 {
-	int64_t deadline = ig_signer_now_ms() + c->timeout_ms;
+	int64_t now = ig_signer_now_ms(), deadline = now + c->timeout_ms;
+	int64_t until = __atomic_load_n(&c->down_until, __ATOMIC_RELAXED);
 	size_t len = 0;
 	int fd = -1;
 	ig_err e;
 
-	if ((e = dial(c, deadline, &fd, why, why_len)) != IG_OK)
+	if (c->backoff_ms > 0 && now < until) {
+		snprintf(why, why_len,
+		    "the signer at %s did not answer a moment ago; not asked "
+		    "again for %lld ms",
+		    c->path, (long long) (until - now));
+		return IG_EIO;
+	}
+	if ((e = dial(c, deadline, &fd, why, why_len)) != IG_OK) {
+		if (c->backoff_ms > 0)
+			__atomic_store_n(&c->down_until,
+			    ig_signer_now_ms() + c->backoff_ms,
+			    __ATOMIC_RELAXED);
 		return e;
+	}
 	if ((e = ig_signer_frame_send(fd, req, deadline)) != IG_OK
 	    || (e = ig_signer_frame_recv(fd, out, &len, deadline)) != IG_OK) {
 		if (e == IG_ENOMEM)
@@ -113,6 +134,10 @@ ig_signer_client_call(
 			snprintf(why, why_len,
 			    "the signer at %s did not answer within %u ms",
 			    c->path, (unsigned) c->timeout_ms);
+		if (e == IG_EIO && c->backoff_ms > 0)
+			__atomic_store_n(&c->down_until,
+			    ig_signer_now_ms() + c->backoff_ms,
+			    __ATOMIC_RELAXED);
 	}
 	close(fd);
 	return e;

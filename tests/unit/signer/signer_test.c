@@ -536,6 +536,16 @@ test_socket(void **state)
 		assert_true(ig_signer_now_ms() - t0 < 2000);
 		assert_non_null(strstr(why, "cannot be reached"));
 	}
+	/* A client with a pause fails at once after a failure. */
+	ig_signer_client_backoff_set(cl, 10000);
+	assert_int_equal(
+	    ig_signer_client_pubkey(cl, pub, &seq, h, why, sizeof(why)),
+	    IG_EIO);
+	assert_non_null(strstr(why, "cannot be reached"));
+	assert_int_equal(
+	    ig_signer_client_pubkey(cl, pub, &seq, h, why, sizeof(why)),
+	    IG_EIO);
+	assert_non_null(strstr(why, "a moment ago"));
 	ig_signer_client_free(cl);
 	ig_buf_free(&e1);
 }
