@@ -19,6 +19,7 @@ struct ig_verifier {
 	ig_verify_source sources[MAX_SOURCES];
 };
 
+/* The outcomes' names, by their wire number (verify.h). */
 static const char *const reason_names[IG_REASON_COUNT_] = {
 	[IG_REASON_VALID] = "valid",
 	[IG_REASON_MALFORMED_PREFIX] = "malformed_prefix",
@@ -37,31 +38,29 @@ static const char *const reason_names[IG_REASON_COUNT_] = {
 	[IG_REASON_TOO_LARGE] = "too_large",
 };
 
-static const char *const step_names[IG_VSTEP_COUNT_] = {
-	[IG_VSTEP_PREFIX] = "prefix",
-	[IG_VSTEP_BASE45] = "base45",
-	[IG_VSTEP_DECOMPRESSION] = "decompression",
-	[IG_VSTEP_COSE] = "cose",
-	[IG_VSTEP_KID] = "kid",
-	[IG_VSTEP_SIGNATURE] = "signature",
-	[IG_VSTEP_CLAIMS] = "claims",
-	[IG_VSTEP_EXPIRY] = "expiry",
-	[IG_VSTEP_DSC_VALIDITY] = "dsc_validity",
-	[IG_VSTEP_KEY_USAGE] = "key_usage",
-	[IG_VSTEP_SCHEMA] = "schema",
-	[IG_VSTEP_REVOCATION] = "revocation",
-};
+/* The wire numbers never change (verify.h). */
+_Static_assert(IG_REASON_MALFORMED_PREFIX == 1 && IG_REASON_REVOKED == 13
+        && IG_REASON_TOO_LARGE == 14 && IG_REASON_COUNT_ == 15,
+    "ig_reason numbers are part of the API");
+_Static_assert(
+    IG_EREVOKED - IG_EPREFIX == 12, "the outcome errors are contiguous");
+
+ig_reason
+ig_reason_of(ig_err outcome)
+{
+	if (outcome == IG_OK)
+		return IG_REASON_VALID;
+	if (outcome == IG_ETOOBIG)
+		return IG_REASON_TOO_LARGE;
+	if (outcome >= IG_EPREFIX && outcome <= IG_EREVOKED)
+		return (ig_reason) (outcome - IG_REASON_ERR_OFFSET);
+	return IG_REASON_COUNT_;
+}
 
 const char *
 ig_reason_name(ig_reason r)
 {
 	return (unsigned) r < IG_REASON_COUNT_ ? reason_names[r] : "unknown";
-}
-
-const char *
-ig_vstep_name(ig_vstep s)
-{
-	return (unsigned) s < IG_VSTEP_COUNT_ ? step_names[s] : "unknown";
 }
 
 const char *
@@ -165,17 +164,18 @@ try_dsc(void *arg, const ig_x509 *dsc)
 	return e == IG_EBADSIG || e == IG_EUNSUPPORTED ? IG_OK : e;
 }
 
-static void fail(ig_verdict *out, ig_vstep step, ig_reason reason,
-    const char *fmt, ...) IG_PRINTF(4, 5);
+static void fail(ig_verdict *out, ig_err outcome, const char *fmt, ...)
+    IG_PRINTF(3, 4);
 
-/* Marks step as the failing one with its reason and explanation. */
+/* Records the outcome (an error of ig_vstep_of's list): its reason, its
+ * step as the failing one, and the explanation. */
 static void
-fail(ig_verdict *out, ig_vstep step, ig_reason reason, const char *fmt, ...)
+fail(ig_verdict *out, ig_err outcome, const char *fmt, ...)
 {
 	va_list ap;
 	out->valid = false;
-	out->reason = reason;
-	out->steps[step] = IG_VSTATUS_FAILED;
+	out->reason = ig_reason_of(outcome);
+	out->steps[ig_vstep_of(outcome)] = IG_VSTATUS_FAILED;
 	va_start(ap, fmt);
 	vsnprintf(out->detail, sizeof(out->detail), fmt, ap);
 	va_end(ap);
@@ -237,7 +237,7 @@ after_signature(post_ctx *p, const ig_x509 *dsc)
 
 	const ig_cwt *claims = ig_hcert_cwt(h);
 	if (claims == NULL) {
-		fail(out, IG_VSTEP_CLAIMS, IG_REASON_MALFORMED_CBOR, "%s",
+		fail(out, IG_ECBOR, "%s",
 		    "the COSE payload is not valid CWT claims");
 		return IG_OK;
 	}
@@ -248,27 +248,22 @@ after_signature(post_ctx *p, const ig_x509 *dsc)
 	out->has_exp = claims->has_exp;
 	out->exp = claims->exp;
 	if (!claims->has_exp || !claims->has_iat) {
-		fail(out, IG_VSTEP_CLAIMS, IG_REASON_MALFORMED_CBOR, "%s",
-		    "the claims lack exp or iat");
+		fail(out, IG_ECBOR, "%s", "the claims lack exp or iat");
 		return IG_OK;
 	}
 	out->steps[IG_VSTEP_CLAIMS] = IG_VSTATUS_OK;
 
 	e = ig_verify_rule_expiry(claims, out->at);
-	if (e == IG_EEXPIRED) {
-		fail(out, IG_VSTEP_EXPIRY, IG_REASON_EXPIRED, "%s",
-		    "exp is before the validation clock");
-		return IG_OK;
-	}
-	if (e == IG_ENOTYETVALID) {
-		fail(out, IG_VSTEP_EXPIRY, IG_REASON_NOT_YET_VALID, "%s",
-		    "iat is after the validation clock");
+	if (e == IG_EEXPIRED || e == IG_ENOTYETVALID) {
+		fail(out, e, "%s",
+		    e == IG_EEXPIRED ? "exp is before the validation clock"
+		                     : "iat is after the validation clock");
 		return IG_OK;
 	}
 	out->steps[IG_VSTEP_EXPIRY] = IG_VSTATUS_OK;
 
 	if (ig_verify_rule_dsc_validity(dsc, claims, out->at) != IG_OK) {
-		fail(out, IG_VSTEP_DSC_VALIDITY, IG_REASON_DSC_NOT_VALID, "%s",
+		fail(out, IG_EDSCVALIDITY, "%s",
 		    "the issuer certificate was not valid at iat or is not "
 		    "valid at the validation clock");
 		return IG_OK;
@@ -277,7 +272,7 @@ after_signature(post_ctx *p, const ig_x509 *dsc)
 
 	const ig_dcc_info *info = ig_hcert_info(h);
 	if (info == NULL) {
-		fail(out, IG_VSTEP_SCHEMA, IG_REASON_SCHEMA, "%s",
+		fail(out, IG_ESCHEMA, "%s",
 		    "the payload has no single v, t or r entry");
 		return IG_OK;
 	}
@@ -285,7 +280,7 @@ after_signature(post_ctx *p, const ig_x509 *dsc)
 	memcpy(out->country, info->co, sizeof(out->country));
 	if (!ig_x509_allows_type(dsc, info->type)) {
 		char t[2] = { info->type, '\0' };
-		fail(out, IG_VSTEP_KEY_USAGE, IG_REASON_WRONG_KEY_USAGE,
+		fail(out, IG_EKEYUSAGE,
 		    "the issuer certificate may not sign type %s", t);
 		return IG_OK;
 	}
@@ -293,7 +288,7 @@ after_signature(post_ctx *p, const ig_x509 *dsc)
 
 	char why[160];
 	if (ig_dcc_schema_check(ig_hcert_dcc(h), why, sizeof(why)) != IG_OK) {
-		fail(out, IG_VSTEP_SCHEMA, IG_REASON_SCHEMA, "%s", why);
+		fail(out, IG_ESCHEMA, "%s", why);
 		return IG_OK;
 	}
 	out->steps[IG_VSTEP_SCHEMA] = IG_VSTATUS_OK;
@@ -308,8 +303,8 @@ after_signature(post_ctx *p, const ig_x509 *dsc)
 		return e;
 	out->revocation_checked = checked;
 	if (revoked) {
-		fail(out, IG_VSTEP_REVOCATION, IG_REASON_REVOKED,
-		    "the %s hash is on a revocation list", which);
+		fail(out, IG_EREVOKED, "the %s hash is on a revocation list",
+		    which);
 		return IG_OK;
 	}
 	/* Without revocation data the step is not claimed: the verdict says
@@ -319,6 +314,22 @@ after_signature(post_ctx *p, const ig_x509 *dsc)
 	out->valid = true;
 	out->reason = IG_REASON_VALID;
 	return IG_OK;
+}
+
+/* The explanation of a failed decoding step. */
+static const char *
+decode_why(ig_err e)
+{
+	switch (e) {
+	case IG_EPREFIX:
+		return "the text does not start with HC1:";
+	case IG_EBASE45:
+		return "invalid Base45";
+	case IG_EZLIB:
+		return "invalid, truncated or oversized zlib data";
+	default:
+		return "not a COSE_Sign1 structure";
+	}
 }
 
 ig_err
@@ -331,37 +342,24 @@ ig_verify_hcert(const ig_verifier *v, ig_hcert *h, const char *text,
 	ig_err e = ig_hcert_parse(h, text, len);
 	if (e == IG_ENOMEM || e == IG_ECRYPTO)
 		return e;
-	ig_hcert_step reached = ig_hcert_reached(h);
-	static const struct {
-		ig_vstep step;
-		ig_reason reason;
-		const char *why;
-	} early[] = {
-		[IG_HCERT_STEP_PREFIX]
-		= { IG_VSTEP_PREFIX, IG_REASON_MALFORMED_PREFIX,
-		    "the text does not start with HC1:" },
-		[IG_HCERT_STEP_BASE45] = { IG_VSTEP_BASE45,
-		    IG_REASON_MALFORMED_BASE45, "invalid Base45" },
-		[IG_HCERT_STEP_ZLIB]
-		= { IG_VSTEP_DECOMPRESSION, IG_REASON_MALFORMED_COMPRESSION,
-		    "invalid, truncated or oversized zlib data" },
-		[IG_HCERT_STEP_COSE] = { IG_VSTEP_COSE,
-		    IG_REASON_MALFORMED_COSE, "not a COSE_Sign1 structure" },
-	};
 	if (e == IG_ETOOBIG) {
-		fail(&r, IG_VSTEP_PREFIX, IG_REASON_TOO_LARGE,
-		    "longer than %d characters", IG_HCERT_TEXT_MAX);
+		fail(&r, IG_ETOOBIG, "longer than %d characters",
+		    IG_HCERT_TEXT_MAX);
 		*out = r;
 		return IG_OK;
 	}
-	for (int s = IG_HCERT_STEP_PREFIX; s <= IG_HCERT_STEP_COSE; s++) {
-		if (reached == (ig_hcert_step) s) {
-			fail(&r, early[s].step, early[s].reason, "%s",
-			    early[s].why);
-			*out = r;
-			return IG_OK;
-		}
-		r.steps[early[s].step] = IG_VSTATUS_OK;
+	/* A decoding step before the kid failed: its error is the outcome
+	 * (claims and payload are judged after the signature). */
+	ig_vstep reached = ig_hcert_reached(h);
+	for (int s = IG_VSTEP_PREFIX; s <= IG_VSTEP_COSE && s < (int) reached;
+	     s++)
+		r.steps[s] = IG_VSTATUS_OK;
+	if (reached <= IG_VSTEP_COSE) {
+		if (ig_vstep_of(e) != reached)
+			return IG_EINTERNAL;
+		fail(&r, e, "%s", decode_why(e));
+		*out = r;
+		return IG_OK;
 	}
 
 	const ig_cose_sign1 *cose = ig_hcert_cose(h);
@@ -372,7 +370,7 @@ ig_verify_hcert(const ig_verifier *v, ig_hcert *h, const char *text,
 		memcpy(r.kid, cose->kid, cose->kid_len);
 	}
 	if (!cose->has_kid || cose->kid_len != IG_KID_LEN) {
-		fail(&r, IG_VSTEP_KID, IG_REASON_UNKNOWN_KID, "%s",
+		fail(&r, IG_EUNKNOWNKID, "%s",
 		    cose->has_kid ? "the kid is not 8 bytes long"
 		                  : "the certificate carries no kid");
 		*out = r;
@@ -400,12 +398,12 @@ ig_verify_hcert(const ig_verifier *v, ig_hcert *h, const char *text,
 		return IG_OK;
 	}
 	if (sc.tried == 0) {
-		fail(&r, IG_VSTEP_KID, IG_REASON_UNKNOWN_KID, "%s",
+		fail(&r, IG_EUNKNOWNKID, "%s",
 		    "no issuer certificate has this kid");
 		*out = r;
 		return IG_OK;
 	}
-	fail(&r, IG_VSTEP_SIGNATURE, IG_REASON_BAD_SIGNATURE, "%s",
+	fail(&r, IG_EBADSIG, "%s",
 	    sc.last == IG_EUNSUPPORTED
 	        ? "unsupported signature algorithm"
 	        : "the signature does not verify with any issuer certificate "
@@ -501,7 +499,7 @@ ig_verdict_to_json(const ig_verdict *v)
 		    o, "dsc_thumbprint", json_string(hex));
 	}
 	for (int s = 0; s < IG_VSTEP_COUNT_; s++)
-		rc |= json_object_set_new(steps, step_names[s],
+		rc |= json_object_set_new(steps, ig_vstep_name((ig_vstep) s),
 		    json_string(ig_vstatus_name(v->steps[s])));
 	rc |= json_object_set_new(o, "steps", steps);
 	steps = NULL;

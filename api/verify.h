@@ -6,7 +6,7 @@
  * clock <= exp), DSC validity, key usage, DCC schema, revocation. Each
  * step reports ok, failed or skipped; the verdict names the first failing
  * step with a stable reason code. Sources are pluggable: a trust file set
- * (api/trust.h) now, the node's registry later.
+ * (cli/trust.h) now, the node's registry later.
  */
 #ifndef IG_API_VERIFY_H
 #define IG_API_VERIFY_H
@@ -33,22 +33,7 @@ typedef struct ig_verify_source {
 	void *ctx;
 } ig_verify_source;
 
-/* The steps of the verdict, in order. */
-typedef enum ig_vstep {
-	IG_VSTEP_PREFIX,
-	IG_VSTEP_BASE45,
-	IG_VSTEP_DECOMPRESSION,
-	IG_VSTEP_COSE,
-	IG_VSTEP_KID,
-	IG_VSTEP_SIGNATURE,
-	IG_VSTEP_CLAIMS,
-	IG_VSTEP_EXPIRY,
-	IG_VSTEP_DSC_VALIDITY,
-	IG_VSTEP_KEY_USAGE,
-	IG_VSTEP_SCHEMA,
-	IG_VSTEP_REVOCATION,
-	IG_VSTEP_COUNT_
-} ig_vstep;
+/* The steps of the verdict are ig_vstep (registry/hcert.h). */
 
 /* What happened to a step. SKIPPED: not reached, an earlier step failed.
  * NOT_CHECKED: reached, but the verifier has nothing to check it against
@@ -64,32 +49,41 @@ typedef enum ig_vstatus {
 /* "skipped", "ok", "failed", "not_checked". */
 const char *ig_vstatus_name(ig_vstatus s);
 
-/* Stable reason codes of a verdict; their names are part of the API. */
+/* The outcome of a verification is an ig_err (registry/base/err.h):
+ * IG_OK (valid), IG_ETOOBIG (the text is longer than IG_HCERT_TEXT_MAX;
+ * nothing was decoded) or one of IG_EPREFIX..IG_EREVOKED; each fails
+ * one step (ig_vstep_of). ig_reason numbers these outcomes where they
+ * leave the process (the RPC verdict, statistics cells, metrics), and
+ * its names are the verdict JSON's "reason": both never change. The
+ * numbers of IG_EPREFIX..IG_EREVOKED are their ig_err numbers minus
+ * IG_REASON_ERR_OFFSET; too_large, added later, is 14. */
+#define IG_REASON_ERR_OFFSET 19
+
 typedef enum ig_reason {
 	IG_REASON_VALID = 0,
-	IG_REASON_MALFORMED_PREFIX,
-	IG_REASON_MALFORMED_BASE45,
-	IG_REASON_MALFORMED_COMPRESSION,
-	IG_REASON_MALFORMED_COSE,
-	IG_REASON_MALFORMED_CBOR,
-	IG_REASON_UNKNOWN_KID,
-	IG_REASON_BAD_SIGNATURE,
-	IG_REASON_EXPIRED,
-	IG_REASON_NOT_YET_VALID,
-	IG_REASON_DSC_NOT_VALID,
-	IG_REASON_WRONG_KEY_USAGE,
-	IG_REASON_SCHEMA,
-	IG_REASON_REVOKED,
-	/* Longer than IG_HCERT_TEXT_MAX; nothing was decoded. Appended, so
-	 * that the numbers above never change. */
-	IG_REASON_TOO_LARGE,
+	IG_REASON_MALFORMED_PREFIX = IG_EPREFIX - IG_REASON_ERR_OFFSET,
+	IG_REASON_MALFORMED_BASE45 = IG_EBASE45 - IG_REASON_ERR_OFFSET,
+	IG_REASON_MALFORMED_COMPRESSION = IG_EZLIB - IG_REASON_ERR_OFFSET,
+	IG_REASON_MALFORMED_COSE = IG_ECOSE - IG_REASON_ERR_OFFSET,
+	IG_REASON_MALFORMED_CBOR = IG_ECBOR - IG_REASON_ERR_OFFSET,
+	IG_REASON_UNKNOWN_KID = IG_EUNKNOWNKID - IG_REASON_ERR_OFFSET,
+	IG_REASON_BAD_SIGNATURE = IG_EBADSIG - IG_REASON_ERR_OFFSET,
+	IG_REASON_EXPIRED = IG_EEXPIRED - IG_REASON_ERR_OFFSET,
+	IG_REASON_NOT_YET_VALID = IG_ENOTYETVALID - IG_REASON_ERR_OFFSET,
+	IG_REASON_DSC_NOT_VALID = IG_EDSCVALIDITY - IG_REASON_ERR_OFFSET,
+	IG_REASON_WRONG_KEY_USAGE = IG_EKEYUSAGE - IG_REASON_ERR_OFFSET,
+	IG_REASON_SCHEMA = IG_ESCHEMA - IG_REASON_ERR_OFFSET,
+	IG_REASON_REVOKED = IG_EREVOKED - IG_REASON_ERR_OFFSET,
+	IG_REASON_TOO_LARGE = 14,
 	IG_REASON_COUNT_
 } ig_reason;
 
-/* "valid", "malformed_prefix", ... */
+/* The reason of an outcome; IG_REASON_COUNT_ for an error that is no
+ * outcome. */
+ig_reason ig_reason_of(ig_err outcome);
+
+/* "valid", "malformed_prefix", ... ("unknown" out of range). */
 const char *ig_reason_name(ig_reason r);
-/* "prefix", "base45", "decompression", ... */
-const char *ig_vstep_name(ig_vstep s);
 
 typedef struct ig_verdict {
 	bool valid;

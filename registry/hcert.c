@@ -13,7 +13,7 @@
 #include "registry/crypto/crypto.h"
 
 struct ig_hcert {
-	ig_hcert_step reached;
+	ig_vstep reached; /* the first step not passed */
 	/* Kept between certificates: zlib's state is reset, not rebuilt. */
 	ig_zlib_inflater *inflater;
 	ig_buf compressed;
@@ -83,7 +83,7 @@ reset(ig_hcert *h)
 	h->has_cose = false;
 	h->has_claims = false;
 	h->has_info = false;
-	h->reached = IG_HCERT_STEP_PREFIX;
+	h->reached = IG_VSTEP_PREFIX;
 }
 
 void
@@ -119,16 +119,16 @@ ig_hcert_parse(ig_hcert *h, const char *text, size_t len)
 		return IG_ETOOBIG;
 	if ((e = ig_hcert_unprefix(text, len, &b45)) != IG_OK)
 		return e;
-	h->reached = IG_HCERT_STEP_BASE45;
+	h->reached = IG_VSTEP_BASE45;
 	e = ig_base45_decode((const char *) b45.ptr, b45.len, &h->compressed);
 	if (e != IG_OK)
 		return e == IG_ENOMEM ? e : IG_EBASE45;
-	h->reached = IG_HCERT_STEP_ZLIB;
+	h->reached = IG_VSTEP_DECOMPRESSION;
 	e = ig_zlib_inflater_run(
 	    h->inflater, ig_buf_slice(&h->compressed), &h->cose_bytes);
 	if (e != IG_OK)
 		return e == IG_ENOMEM ? e : IG_EZLIB;
-	h->reached = IG_HCERT_STEP_COSE;
+	h->reached = IG_VSTEP_COSE;
 	e = ig_cose_sign1_decode(ig_buf_slice(&h->cose_bytes), &h->cose);
 	if (e != IG_OK)
 		return e == IG_ENOMEM ? e : IG_ECOSE;
@@ -137,12 +137,12 @@ ig_hcert_parse(ig_hcert *h, const char *text, size_t len)
 	    h->cose.protected_hdr, h->cose.payload, &h->tbs);
 	if (e != IG_OK)
 		return e;
-	h->reached = IG_HCERT_STEP_CLAIMS;
+	h->reached = IG_VSTEP_CLAIMS;
 	e = ig_cwt_decode(h->cose.payload, &h->claims);
 	if (e != IG_OK)
 		return e == IG_ENOMEM ? e : IG_ECBOR;
 	h->has_claims = true;
-	h->reached = IG_HCERT_STEP_PAYLOAD;
+	h->reached = IG_VSTEP_SCHEMA;
 	e = ig_dcc_to_json_cbor(h->claims.dcc, &h->dcc);
 	if (e != IG_OK)
 		return e == IG_ENOMEM ? e : IG_ESCHEMA;
@@ -150,11 +150,67 @@ ig_hcert_parse(ig_hcert *h, const char *text, size_t len)
 	if (e != IG_OK)
 		return e == IG_ENOMEM ? e : IG_ESCHEMA;
 	h->has_info = true;
-	h->reached = IG_HCERT_STEP_DONE;
+	h->reached = IG_VSTEP_COUNT_;
 	return IG_OK;
 }
 
-ig_hcert_step
+static const char *const step_names[IG_VSTEP_COUNT_] = {
+	[IG_VSTEP_PREFIX] = "prefix",
+	[IG_VSTEP_BASE45] = "base45",
+	[IG_VSTEP_DECOMPRESSION] = "decompression",
+	[IG_VSTEP_COSE] = "cose",
+	[IG_VSTEP_KID] = "kid",
+	[IG_VSTEP_SIGNATURE] = "signature",
+	[IG_VSTEP_CLAIMS] = "claims",
+	[IG_VSTEP_EXPIRY] = "expiry",
+	[IG_VSTEP_DSC_VALIDITY] = "dsc_validity",
+	[IG_VSTEP_KEY_USAGE] = "key_usage",
+	[IG_VSTEP_SCHEMA] = "schema",
+	[IG_VSTEP_REVOCATION] = "revocation",
+};
+
+const char *
+ig_vstep_name(ig_vstep s)
+{
+	return (unsigned) s < IG_VSTEP_COUNT_ ? step_names[s] : "unknown";
+}
+
+ig_vstep
+ig_vstep_of(ig_err e)
+{
+	switch (e) {
+	case IG_ETOOBIG:
+	case IG_EPREFIX:
+		return IG_VSTEP_PREFIX;
+	case IG_EBASE45:
+		return IG_VSTEP_BASE45;
+	case IG_EZLIB:
+		return IG_VSTEP_DECOMPRESSION;
+	case IG_ECOSE:
+		return IG_VSTEP_COSE;
+	case IG_EUNKNOWNKID:
+		return IG_VSTEP_KID;
+	case IG_EBADSIG:
+		return IG_VSTEP_SIGNATURE;
+	case IG_ECBOR:
+		return IG_VSTEP_CLAIMS;
+	case IG_EEXPIRED:
+	case IG_ENOTYETVALID:
+		return IG_VSTEP_EXPIRY;
+	case IG_EDSCVALIDITY:
+		return IG_VSTEP_DSC_VALIDITY;
+	case IG_EKEYUSAGE:
+		return IG_VSTEP_KEY_USAGE;
+	case IG_ESCHEMA:
+		return IG_VSTEP_SCHEMA;
+	case IG_EREVOKED:
+		return IG_VSTEP_REVOCATION;
+	default:
+		return IG_VSTEP_COUNT_;
+	}
+}
+
+ig_vstep
 ig_hcert_reached(const ig_hcert *h)
 {
 	return h->reached;
@@ -163,15 +219,16 @@ ig_hcert_reached(const ig_hcert *h)
 ig_slice
 ig_hcert_compressed(const ig_hcert *h)
 {
-	return h->reached > IG_HCERT_STEP_BASE45 ? ig_buf_slice(&h->compressed)
-	                                         : ig_slice_make(NULL, 0);
+	return h->reached > IG_VSTEP_BASE45 ? ig_buf_slice(&h->compressed)
+	                                    : ig_slice_make(NULL, 0);
 }
 
 ig_slice
 ig_hcert_cose_bytes(const ig_hcert *h)
 {
-	return h->reached > IG_HCERT_STEP_ZLIB ? ig_buf_slice(&h->cose_bytes)
-	                                       : ig_slice_make(NULL, 0);
+	return h->reached > IG_VSTEP_DECOMPRESSION
+	    ? ig_buf_slice(&h->cose_bytes)
+	    : ig_slice_make(NULL, 0);
 }
 
 const ig_cose_sign1 *

@@ -22,16 +22,48 @@
 #include "registry/codec/dcc.h"
 #include "registry/hashtype.h"
 
-/* The decoding steps, in order. */
-typedef enum ig_hcert_step {
-	IG_HCERT_STEP_PREFIX = 0,
-	IG_HCERT_STEP_BASE45 = 1,
-	IG_HCERT_STEP_ZLIB = 2,
-	IG_HCERT_STEP_COSE = 3,
-	IG_HCERT_STEP_CLAIMS = 4,
-	IG_HCERT_STEP_PAYLOAD = 5,
-	IG_HCERT_STEP_DONE = 6
-} ig_hcert_step;
+/* The steps of checking an HCERT, in order: the one step vocabulary of
+ * the decoder (ig_hcert_reached), the verdict (api/verify.h: the status
+ * of each step) and the verdict JSON's "steps" object (ig_vstep_name, in
+ * this order). ig_hcert_parse performs prefix, base45, decompression,
+ * cose and claims, and decodes the payload the schema step judges;
+ * api/verify performs the others. The names are part of the API. */
+typedef enum ig_vstep {
+	IG_VSTEP_PREFIX,
+	IG_VSTEP_BASE45,
+	IG_VSTEP_DECOMPRESSION,
+	IG_VSTEP_COSE,
+	IG_VSTEP_KID,
+	IG_VSTEP_SIGNATURE,
+	IG_VSTEP_CLAIMS,
+	IG_VSTEP_EXPIRY,
+	IG_VSTEP_DSC_VALIDITY,
+	IG_VSTEP_KEY_USAGE,
+	IG_VSTEP_SCHEMA,
+	IG_VSTEP_REVOCATION,
+	IG_VSTEP_COUNT_
+} ig_vstep;
+
+/* "prefix", "base45", "decompression", ... ("unknown" out of range). */
+const char *ig_vstep_name(ig_vstep s);
+
+/* The step whose check fails with the outcome e: IG_EPREFIX and
+ * IG_ETOOBIG (the text as a whole) at prefix, IG_EBASE45 at base45, ...,
+ * IG_EREVOKED at revocation (registry/base/err.h, 20..32).
+ * IG_VSTEP_COUNT_ for IG_OK and any error that is no outcome. */
+ig_vstep ig_vstep_of(ig_err e);
+
+/* The decoder's steps under their former names (ig_hcert_reached):
+ * IG_HCERT_STEP_PAYLOAD is the payload decoding the schema step judges,
+ * IG_HCERT_STEP_DONE the end (every decoding step passed). */
+typedef ig_vstep ig_hcert_step;
+#define IG_HCERT_STEP_PREFIX  IG_VSTEP_PREFIX
+#define IG_HCERT_STEP_BASE45  IG_VSTEP_BASE45
+#define IG_HCERT_STEP_ZLIB    IG_VSTEP_DECOMPRESSION
+#define IG_HCERT_STEP_COSE    IG_VSTEP_COSE
+#define IG_HCERT_STEP_CLAIMS  IG_VSTEP_CLAIMS
+#define IG_HCERT_STEP_PAYLOAD IG_VSTEP_SCHEMA
+#define IG_HCERT_STEP_DONE    IG_VSTEP_COUNT_
 
 /* The revocation hashes of one HCERT (notes/dcc.md 2.7): the first 16
  * bytes of SHA-256 over the UVCI, over country + UVCI, and over the
@@ -73,8 +105,10 @@ IG_MUST_CHECK ig_err ig_hcert_unprefix(
  * ig_hcert_reached tells which step that was. */
 IG_MUST_CHECK ig_err ig_hcert_parse(ig_hcert *h, const char *text, size_t len);
 
-/* The first step that did not pass (IG_HCERT_STEP_DONE after success). */
-ig_hcert_step ig_hcert_reached(const ig_hcert *h);
+/* The first step that did not pass: prefix, base45, decompression,
+ * cose, claims, or schema for the payload; IG_VSTEP_COUNT_ after
+ * success. */
+ig_vstep ig_hcert_reached(const ig_hcert *h);
 
 /* Accessors. Each returns NULL (or an empty slice) when its step was not
  * reached. Borrowed: valid until the next parse or free. */

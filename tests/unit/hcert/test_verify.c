@@ -387,6 +387,70 @@ test_early_steps(void **state)
 	free(big);
 }
 
+/* One vocabulary: each outcome error names its reason (the wire number
+ * and name the API has always had) and the step it fails, and the
+ * decoder reports how far it got in the same steps. */
+static void
+test_one_vocabulary(void **state)
+{
+	fixture *f = *state;
+	static const struct {
+		ig_err e;
+		int reason;
+		const char *name;
+		const char *step; /* NULL: no step fails */
+	} o[] = {
+		{ IG_OK, 0, "valid", NULL },
+		{ IG_EPREFIX, 1, "malformed_prefix", "prefix" },
+		{ IG_EBASE45, 2, "malformed_base45", "base45" },
+		{ IG_EZLIB, 3, "malformed_compression", "decompression" },
+		{ IG_ECOSE, 4, "malformed_cose", "cose" },
+		{ IG_ECBOR, 5, "malformed_cbor", "claims" },
+		{ IG_EUNKNOWNKID, 6, "unknown_kid", "kid" },
+		{ IG_EBADSIG, 7, "bad_signature", "signature" },
+		{ IG_EEXPIRED, 8, "expired", "expiry" },
+		{ IG_ENOTYETVALID, 9, "not_yet_valid", "expiry" },
+		{ IG_EDSCVALIDITY, 10, "dsc_not_valid", "dsc_validity" },
+		{ IG_EKEYUSAGE, 11, "wrong_key_usage", "key_usage" },
+		{ IG_ESCHEMA, 12, "schema", "schema" },
+		{ IG_EREVOKED, 13, "revoked", "revocation" },
+		{ IG_ETOOBIG, 14, "too_large", "prefix" },
+	};
+	static const ig_err none[]
+	    = { IG_ENOMEM, IG_EINVAL, IG_ECERT, IG_EJSON, IG_ESTORE };
+	ig_buf b;
+
+	for (size_t i = 0; i < sizeof(o) / sizeof(o[0]); i++) {
+		assert_int_equal(ig_reason_of(o[i].e), o[i].reason);
+		assert_string_equal(
+		    ig_reason_name((ig_reason) o[i].reason), o[i].name);
+		if (o[i].step == NULL)
+			assert_int_equal(ig_vstep_of(o[i].e), IG_VSTEP_COUNT_);
+		else
+			assert_string_equal(
+			    ig_vstep_name(ig_vstep_of(o[i].e)), o[i].step);
+	}
+	assert_int_equal(IG_REASON_COUNT_, 15);
+	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+		assert_int_equal(ig_reason_of(none[i]), IG_REASON_COUNT_);
+		assert_int_equal(ig_vstep_of(none[i]), IG_VSTEP_COUNT_);
+	}
+	/* the decoder stops at the step its error names */
+	static const char *const bad[]
+	    = { "HC2:6BFOXN", "HC1:abc", "HC1:BB8" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ig_err e = ig_hcert_parse(f->h, bad[i], strlen(bad[i]));
+		assert_int_not_equal(e, IG_OK);
+		assert_int_equal(ig_hcert_reached(f->h), ig_vstep_of(e));
+	}
+	issue(f, 'v', f->dsc_key, f->dsc, f->now - DAY, f->now + 30 * DAY,
+	    NULL, &b);
+	assert_int_equal(
+	    ig_hcert_parse(f->h, (const char *) b.ptr, b.len), IG_OK);
+	assert_int_equal(ig_hcert_reached(f->h), IG_VSTEP_COUNT_);
+	ig_buf_free(&b);
+}
+
 static void
 test_revoked(void **state)
 {
@@ -526,6 +590,7 @@ main(void)
 		cmocka_unit_test(test_bad_signature_and_cose),
 		cmocka_unit_test(test_malformed_cbor_claims),
 		cmocka_unit_test(test_early_steps),
+		cmocka_unit_test(test_one_vocabulary),
 		cmocka_unit_test(test_revoked),
 		cmocka_unit_test(test_golden_revocation_hashes),
 		cmocka_unit_test(test_alloc_failures),
