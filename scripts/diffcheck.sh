@@ -121,6 +121,7 @@ build_rev() {
 		sort -n | tail -n1 | cut -d' ' -f2-)
 	[ -n "$bin" ] || die "no intyg binary in $bld"
 	printf -v "$3" '%s' "$bin"
+	printf -v "${slot^^}_SHA" '%s' "${sha:0:12}"
 	echo "diffcheck: $slot $2 = ${sha:0:12}: $bin"
 }
 
@@ -409,7 +410,7 @@ if [ -s "$report" ]; then
 	echo "differences (first few per set; all inputs in $W/in):"
 	head -n 60 "$report"
 fi
-echo "base: $(git -C "$ROOT" rev-parse --short=12 "$BASE_REV") head: $(git -C "$ROOT" rev-parse --short=12 "$HEAD_REV")"
+echo "base: $BASE_SHA head: $HEAD_SHA"
 echo "seconds: build $((build_s - start_s)), inputs $((gen_s - build_s)), runs $((end_s - gen_s))"
 echo "inputs_compared: $compared"
 echo "verdicts_identical: $identical"
