@@ -13,7 +13,10 @@
  * One JSON verdict per certificate on standard output, one object per
  * line; a verdict from a node carries what the RPC returns (valid,
  * reason, detail, type, country, revocation_checked) plus the node's
- * root serial. Exit 0
+ * root serial. With --federation ROOT_FILE they go to the nearest
+ * healthy node of the federation through libintyg-client
+ * (cli/verify_fed.c, docs/client.md), with hedging and fail-over; the
+ * verdict is the node's plus the endpoint that answered. Exit 0
  * when all are valid, 1 when any is invalid, 2 on usage or input errors
  * (unreadable trust file or registry, bad option, no input), 3 when the
  * node cannot be reached or does not answer within --timeout (a refused
@@ -33,6 +36,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/regopen.h"
+#include "cli/verify_fed.h"
 #include "registry/base/isotime.h"
 #include "registry/base/limits.h"
 
@@ -46,6 +50,9 @@ usage(FILE *f)
 	    "                    HC1:... | - ...\n"
 	    "       intyg verify --node ADDR [--timeout S] [--at TIME]\n"
 	    "                    HC1:... | - ...\n"
+	    "       intyg verify --federation ROOT_FILE [--nodes URL,...]\n"
+	    "                    [--timeout S | --timeout-ms MS] HC1:... | - "
+	    "...\n"
 	    "\n"
 	    "Verifies HCERTs and prints one JSON verdict per certificate, "
 	    "one\n"
@@ -83,6 +90,21 @@ usage(FILE *f)
 	    "  --timeout S   (--node) give up on the node after S seconds,\n"
 	    "                1..3600 (default: 10); a refused connection\n"
 	    "                fails at once\n"
+	    "  --federation ROOT_FILE\n"
+	    "                ask the federation whose signed root this is:\n"
+	    "                the nearest healthy node (members' api_url),\n"
+	    "                hedging to the next when it is slow, failing\n"
+	    "                over when it dies; each node must show a\n"
+	    "                checkpoint signed by a member (docs/client.md).\n"
+	    "                The verdict is the node's, plus \"endpoint\":\n"
+	    "                the URL that answered\n"
+	    "  --nodes URL,...\n"
+	    "                (--federation) ask these http(s) URLs instead\n"
+	    "                of the root's api_urls\n"
+	    "  --timeout-ms MS\n"
+	    "                (--federation) give up a certificate after MS\n"
+	    "                milliseconds, 1..3600000 (default: 10000;\n"
+	    "                --timeout S sets it in seconds)\n"
 	    "  --at TIME     validation clock, ISO 8601 (e.g.\n"
 	    "                2021-06-01T12:00:00Z; no zone means UTC) or\n"
 	    "                'now' (default: now)\n"
@@ -243,6 +265,9 @@ ig_cmd_verify(int argc, char **argv)
 		{ "revocations", required_argument, NULL, 'R' },
 		{ "node", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "federation", required_argument, NULL, 'F' },
+		{ "nodes", required_argument, NULL, 'N' },
+		{ "timeout-ms", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -251,6 +276,8 @@ ig_cmd_verify(int argc, char **argv)
 	ig_revset *revs = ig_revset_new();
 	ig_registry *reg = NULL;
 	const char *data = NULL, *root = NULL, *node = NULL;
+	const char *federation = NULL, *fed_nodes = NULL;
+	bool timeout_ms_given = false;
 	int rc = IG_EXIT_USAGE, c, ntrust = 0, nrevs = 0;
 	uint32_t timeout_ms = 10000;
 	bool timeout_given = false;
@@ -340,6 +367,30 @@ ig_cmd_verify(int argc, char **argv)
 			}
 			root = optarg;
 			break;
+		case 'F':
+		case 'N':
+			if ((c == 'F' ? federation : fed_nodes) != NULL) {
+				fprintf(stderr,
+				    "intyg verify: --%s given twice\n",
+				    c == 'F' ? "federation" : "nodes");
+				goto out;
+			}
+			*(c == 'F' ? &federation : &fed_nodes) = optarg;
+			break;
+		case 'M': {
+			int64_t ms;
+			if (ig_cli_parse_int(optarg, 1, 3600000, &ms)
+			    != IG_OK) {
+				fprintf(stderr,
+				    "intyg verify: --timeout-ms: milliseconds "
+				    "in 1..3600000: %s\n",
+				    optarg);
+				goto out;
+			}
+			timeout_ms = (uint32_t) ms;
+			timeout_ms_given = true;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			rc = IG_EXIT_OK;
@@ -348,6 +399,34 @@ ig_cmd_verify(int argc, char **argv)
 			usage(stderr);
 			goto out;
 		}
+	}
+	if (federation != NULL || fed_nodes != NULL || timeout_ms_given) {
+		/* At the federation's nearest node (cli/verify_fed.c). */
+		if (federation == NULL) {
+			fprintf(stderr,
+			    "intyg verify: --nodes and --timeout-ms need "
+			    "--federation ROOT_FILE\n");
+			goto out;
+		}
+		if (node != NULL || ntrust > 0 || data != NULL || root != NULL
+		    || nrevs > 0 || r.at_given
+		    || (timeout_given && timeout_ms_given)) {
+			fprintf(stderr,
+			    "intyg verify: --federation cannot be combined "
+			    "with --node, --trust, --data, --root, "
+			    "--revocations or --at, nor --timeout with "
+			    "--timeout-ms\n");
+			goto out;
+		}
+		if (optind >= argc) {
+			fprintf(stderr,
+			    "intyg verify: no certificate given (use - "
+			    "for standard input)\n");
+			goto out;
+		}
+		rc = ig_cli_verify_federation(
+		    federation, fed_nodes, timeout_ms, argc, argv, optind);
+		goto out;
 	}
 	if (node != NULL
 	    && (ntrust > 0 || data != NULL || root != NULL || nrevs > 0)) {

@@ -125,6 +125,7 @@ typedef struct member_keys {
 	uint8_t pub[IG_ED25519_PUB_LEN];
 	ig_x509 *cert;
 	char gossip_url[64];
+	char api_url[64]; /* the root names it: verifiers find the node */
 } member_keys;
 
 static ig_err
@@ -140,6 +141,8 @@ member_prepare(const ig_localfed_opts *o, const char *keys, size_t i,
 	snprintf(mk->gossip_url, sizeof(mk->gossip_url), "%s://127.0.0.1:%u",
 	    o->insecure ? "tcp" : "tls+tcp",
 	    (unsigned) (o->base_port + 2 * i));
+	ig_localfed_http_url(
+	    o->base_port, o->n, i, mk->api_url, sizeof(mk->api_url));
 	if (!pathf(path, sizeof(path), "%s/%s.sign.key", keys, mk->id)) {
 		snprintf(why, why_len, "path too long");
 		return IG_EINVAL;
@@ -296,7 +299,8 @@ ig_localfed_create(const ig_localfed_opts *o, char *why, size_t why_len)
 		m->roles = IG_ROLE_AUTHORITY;
 		m->gossip_url = ig_slice_make(
 		    mk[i].gossip_url, strlen(mk[i].gossip_url));
-		m->api_url = ig_slice_make(NULL, 0);
+		m->api_url
+		    = ig_slice_make(mk[i].api_url, strlen(mk[i].api_url));
 	}
 	memset(&info, 0, sizeof(info));
 	info.fed_id = ig_slice_make("intyg-local", 11);

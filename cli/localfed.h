@@ -15,10 +15,11 @@
  * endpoint on 127.0.0.1:base+2(I-1)+1. Its query API ([api], two workers)
  * serves HTTP on 127.0.0.1:base+2n+2(I-1) and RPC on
  * 127.0.0.1:base+2n+2(I-1)+1, above every gossip and admin port, so the
- * older assignments stay where they were. A federation of n members uses
- * the 4n ports base..base+4n-1 (IG_LOCALFED_PORTS_PER_NODE). In a real
- * federation every member makes its own keys and only public parts
- * travel; here one process makes them all.
+ * older assignments stay where they were. The root names each member's
+ * HTTP API as its api_url (what libintyg-client finds the nodes by). A
+ * federation of n members uses the 4n ports base..base+4n-1
+ * (IG_LOCALFED_PORTS_PER_NODE). In a real federation every member makes its
+ * own keys and only public parts travel; here one process makes them all.
  *
  * The process helpers start and stop `intyg node` processes with
  * posix_spawn, which is safe after nng has started threads (the child

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail=0
-mapfile -t files < <(find registry consensus api node cli tests -name '*.[ch]' | sort)
+mapfile -t files < <(find registry consensus api node client include cli tests -name '*.[ch]' | sort)
 
 if command -v clang-format >/dev/null; then
 	bad=$(clang-format --dry-run "${files[@]}" 2>&1 | grep -c 'warning:' || true)
@@ -52,4 +52,6 @@ done
 layer_rule consensus 'api/|node/|cli/'
 layer_rule api 'node/|cli/'
 layer_rule node 'cli/'
+# client (libintyg-client) sits on the registry, below the cli.
+layer_rule client 'api/|consensus/|node/|cli/'
 exit $fail
