@@ -42,7 +42,7 @@
 # CSCAs, DSCs, revocations, an unrevoke, a DSC removal) with `intyg
 # publish --data`. Each build then runs three nodes (se and dk on copies
 # of those stores, fi empty) on 127.0.0.1 ports DIFFCHECK_PORT..+2
-# (default 7861..7863; admin over ipc) until the three state digests
+# (default 7941..7943; admin over ipc) until the three state digests
 # agree, stops them, and lists fi's store (`intyg log`, `intyg check`).
 # The digests and listings of the two builds must be identical; fi's
 # store is the registry of the --data verdicts.
@@ -66,7 +66,7 @@ BASE_REV=${1:-c848ed9}
 HEAD_REV=${2:-HEAD}
 SHARED=${IG_SHARED_DIR:-$ROOT/../shared}
 COUNT=${DIFFCHECK_COUNT:-10000}
-PORT=${DIFFCHECK_PORT:-7861}
+PORT=${DIFFCHECK_PORT:-7941}
 DC=$ROOT/build/diffcheck
 W=$DC/work
 PY=$ROOT/scripts/diffcheck.py
@@ -261,6 +261,31 @@ status_digest() {
 		sed -n 's/.*"digest":"\([0-9a-f]*\)".*/\1/p'
 }
 
+# ports_free: waits (up to 2 minutes) until nothing listens on the three
+# gossip ports (another test may be using them).
+ports_free() {
+	python3 - "$PORT" <<'EOP' || die "127.0.0.1:$PORT..$((PORT + 2)) stay in use"
+import socket, sys, time
+port = int(sys.argv[1])
+end = time.time() + 120
+while time.time() < end:
+    busy = 0
+    for p in range(port, port + 3):
+        s = socket.socket()
+        # as nng's listeners bind: TIME_WAIT does not count, a listener does
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError:
+            busy += 1
+        s.close()
+    if busy == 0:
+        sys.exit(0)
+    time.sleep(1)
+sys.exit(1)
+EOP
+}
+
 # federation OUT: runs se, dk and fi until their digests agree.
 federation() {
 	local out=$1 id port=$PORT d1 d2 d3 ok=0 t0
@@ -269,6 +294,7 @@ federation() {
 	rm -rf "$RUN"
 	mkdir -p "$RUN"
 	cp -a fed/keys fed/root.bin fed/se-data fed/dk-data "$RUN/"
+	ports_free
 	for id in se dk fi; do
 		cat >"$RUN/$id.ini" <<EOC
 [node]
@@ -297,7 +323,7 @@ EOC
 	done
 	stop_nodes
 	[ $ok = 1 ] || {
-		tail -n 5 "$RUN"/*.log >&2
+		tail -n 3 "$RUN"/se.log "$RUN"/dk.log "$RUN"/fi.log >&2
 		die "the three nodes of $BIN did not agree within 60 s"
 	}
 	echo "$d3" >"$out/digest"
