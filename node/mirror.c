@@ -41,6 +41,7 @@ struct ig_mirror {
 	uint32_t poll_ms, max_lag_s, timeout_ms;
 
 	nng_thread *thr;
+	nng_thread *tail_thr; /* tails_main */
 	nng_mtx *mtx;
 	nng_cv *cv;
 	atomic_bool stop;
@@ -49,6 +50,9 @@ struct ig_mirror {
 	ig_buf ckpt; /* the newest verified signed checkpoint */
 	bool have;
 	uint64_t ckpt_time; /* its time line, POSIX seconds */
+	int64_t ckpt_at_ms; /* when it was verified */
+	size_t ckpt_upstream; /* the upstream that served it */
+	uint32_t ckpt_every_ms; /* the checkpoint is asked for this often */
 	uint64_t failures;
 	char upstream[IG_URL_MAX + 1]; /* that served it */
 	char last_error[256];
@@ -229,79 +233,149 @@ tile_check(ig_slice origin, uint64_t start, const ig_slice *recs, size_t n,
 	return IG_OK;
 }
 
+/* Fetches tile t of origin (the full tile when width is IG_TILE_WIDTH,
+ * else its first width entries), checks that its records are the
+ * origin's entries in order and chained, and applies those after seq
+ * have. IG_ENOTFOUND when the upstream does not hold it (404). */
+static ig_err
+tile_apply(ig_mirror *m, const char *base, ig_slice origin, uint64_t t,
+    size_t width, uint64_t have, ig_buf *b, char *why, size_t why_len)
+{
+	ig_slice recs[IG_TILE_WIDTH];
+	ig_err results[IG_TILE_WIDTH];
+	uint64_t start = t * IG_TILE_WIDTH + 1;
+	size_t n, skip;
+	char target[IG_MEMBER_ID_MAX + 96], what[160];
+	int olen = (int) origin.len;
+	const char *o = (const char *) origin.ptr;
+	ig_err err;
+
+	if (width == IG_TILE_WIDTH)
+		snprintf(target, sizeof(target), "/v1/log/%.*s/tile/%llu",
+		    olen, o, (unsigned long long) t);
+	else
+		snprintf(target, sizeof(target),
+		    "/v1/log/%.*s/tile/%llu.p/%zu", olen, o,
+		    (unsigned long long) t, width);
+	if ((err = get(m, base, target, b, why, why_len)) != IG_OK)
+		return err;
+	if ((err = ig_tile_parse(
+	         ig_buf_slice(b), width, recs, IG_TILE_WIDTH, &n))
+	    != IG_OK) {
+		snprintf(why, why_len,
+		    "%s: malformed tile (%s; %zu entries expected)", target,
+		    ig_strerror(err), width);
+		return err;
+	}
+	if ((err = tile_check(origin, start, recs, n, what, sizeof(what)))
+	    != IG_OK) {
+		snprintf(why, why_len, "%s: %s", target, what);
+		return err;
+	}
+	skip = have >= start ? (size_t) (have - start + 1) : 0;
+	if (skip >= n)
+		return IG_OK;
+	if ((err = ig_registry_apply_many(
+	         m->reg, recs + skip, n - skip, results + skip))
+	    != IG_OK) {
+		snprintf(why, why_len, "%s: the registry failed: %s", target,
+		    ig_strerror(err));
+		return err;
+	}
+	for (size_t i = skip; i < n; i++) {
+		if (results[i] != IG_OK) {
+			snprintf(why, why_len,
+			    "%s: entry %.*s/%llu refused: %s", target, olen, o,
+			    (unsigned long long) (start + i),
+			    ig_strerror(results[i]));
+			return results[i] == IG_ENOTFOUND ? IG_EINVAL
+			                                  : results[i];
+		}
+	}
+	return IG_OK;
+}
+
 /* Fetches and applies origin's entries have + 1 .. size. */
 static ig_err
 log_follow(ig_mirror *m, const char *base, const ig_checkpoint_log *l,
     uint64_t have, char *why, size_t why_len)
 {
 	ig_buf b;
-	ig_slice recs[IG_TILE_WIDTH];
-	ig_err results[IG_TILE_WIDTH];
 	uint64_t seq = have + 1;
 	ig_err err = IG_OK;
-	int olen = (int) l->origin.len;
-	const char *o = (const char *) l->origin.ptr;
 
 	ig_buf_init(&b, IG_TILE_BYTES_MAX);
 	while (seq <= l->size && !atomic_load(&m->stop)) {
 		uint64_t t = ig_tile_index(seq);
 		uint64_t start = t * IG_TILE_WIDTH + 1;
 		uint64_t end = start + IG_TILE_WIDTH - 1;
-		size_t width, n, skip;
-		char target[IG_MEMBER_ID_MAX + 96], what[160];
-
 		if (end > l->size)
 			end = l->size;
-		width = (size_t) (end - start + 1);
-		if (width == IG_TILE_WIDTH)
-			snprintf(target, sizeof(target),
-			    "/v1/log/%.*s/tile/%llu", olen, o,
-			    (unsigned long long) t);
-		else
-			snprintf(target, sizeof(target),
-			    "/v1/log/%.*s/tile/%llu.p/%zu", olen, o,
-			    (unsigned long long) t, width);
-		if ((err = get(m, base, target, &b, why, why_len)) != IG_OK)
-			break;
-		if ((err = ig_tile_parse(
-		         ig_buf_slice(&b), width, recs, IG_TILE_WIDTH, &n))
-		    != IG_OK) {
-			snprintf(why, why_len,
-			    "%s: malformed tile (%s; %zu entries expected)",
-			    target, ig_strerror(err), width);
-			break;
-		}
-		if ((err = tile_check(
-		         l->origin, start, recs, n, what, sizeof(what)))
-		    != IG_OK) {
-			snprintf(why, why_len, "%s: %s", target, what);
-			break;
-		}
-		skip = (size_t) (seq - start);
-		if ((err = ig_registry_apply_many(
-		         m->reg, recs + skip, n - skip, results + skip))
-		    != IG_OK) {
-			snprintf(why, why_len, "%s: the registry failed: %s",
-			    target, ig_strerror(err));
-			break;
-		}
-		for (size_t i = skip; i < n; i++) {
-			if (results[i] != IG_OK) {
-				err = results[i];
-				snprintf(why, why_len,
-				    "%s: entry %.*s/%llu refused: %s", target,
-				    olen, o, (unsigned long long) (start + i),
-				    ig_strerror(err));
-				break;
-			}
-		}
-		if (err != IG_OK)
+		if ((err = tile_apply(m, base, l->origin, t,
+		         (size_t) (end - start + 1), seq - 1, &b, why,
+		         why_len))
+		    != IG_OK)
 			break;
 		seq = end + 1;
 	}
 	if (err == IG_OK && seq <= l->size)
 		err = IG_ESTATE; /* stopping */
 	ig_buf_free(&b);
+	return err;
+}
+
+/* Follows the logs the registry holds beyond their heads, without a
+ * checkpoint: the next full tile, or the partial tile with one more
+ * entry, until the upstream has nothing more. The entries carry their
+ * signatures and chain, and the registry judges each as it judges
+ * gossip, so a new entry reaches the mirror one poll after the upstream
+ * holds it, whatever a checkpoint costs the upstream to sign; the
+ * checkpoint (below) still decides freshness, new origins, roots and
+ * evidence. */
+static ig_err
+tails_follow(ig_mirror *m, const char *base, char *why, size_t why_len)
+{
+	ig_registry_head_copy *heads = NULL;
+	size_t n = 0;
+	ig_buf b;
+	ig_err err;
+
+	if ((err = ig_registry_heads_copy(m->reg, &heads, &n)) != IG_OK) {
+		snprintf(why, why_len, "registry: %s", ig_strerror(err));
+		return err;
+	}
+	ig_buf_init(&b, IG_TILE_BYTES_MAX);
+	for (size_t i = 0; i < n && err == IG_OK; i++) {
+		ig_slice origin = ig_slice_make(heads[i].id, heads[i].len);
+		while (!atomic_load(&m->stop)) {
+			ig_registry_head h;
+			uint64_t t, start;
+			if ((err = ig_registry_head_get(m->reg, origin, &h))
+			    != IG_OK) {
+				snprintf(why, why_len, "registry: %s",
+				    ig_strerror(err));
+				break;
+			}
+			if (h.frozen_at != 0)
+				break;
+			t = ig_tile_index(h.seq + 1);
+			start = t * IG_TILE_WIDTH + 1;
+			err = tile_apply(m, base, origin, t, IG_TILE_WIDTH,
+			    h.seq, &b, why, why_len);
+			if (err == IG_ENOTFOUND
+			    && h.seq + 1 - start + 1 < IG_TILE_WIDTH)
+				err = tile_apply(m, base, origin, t,
+				    (size_t) (h.seq + 1 - start + 1), h.seq,
+				    &b, why, why_len);
+			if (err != IG_OK) {
+				if (err == IG_ENOTFOUND)
+					err = IG_OK; /* nothing new */
+				break;
+			}
+		}
+	}
+	ig_buf_free(&b);
+	ig_free(heads);
 	return err;
 }
 
@@ -314,9 +388,18 @@ round_one(ig_mirror *m, const char *base, char *why, size_t why_len)
 	const ig_root *root;
 	uint64_t serial, t, now_s = (uint64_t) ig_time_now_ms() / 1000;
 	ig_slice bad;
+	bool skip_ckpt;
 	ig_err err;
 
 	ig_buf_init(&body, IG_NOTE_MAX);
+	if ((err = tails_follow(m, base, why, why_len)) != IG_OK)
+		goto out;
+	nng_mtx_lock(m->mtx);
+	skip_ckpt = m->have && m->ckpt_upstream == m->cur
+	    && ig_time_now_ms() - m->ckpt_at_ms < (int64_t) m->ckpt_every_ms;
+	nng_mtx_unlock(m->mtx);
+	if (skip_ckpt)
+		goto out;
 	if ((err = get(m, base, "/v1/checkpoint", &body, why, why_len))
 	    != IG_OK)
 		goto out;
@@ -407,6 +490,8 @@ round_one(ig_mirror *m, const char *base, char *why, size_t why_len)
 			    base, (unsigned long long) t);
 		m->have = true;
 		m->ckpt_time = t;
+		m->ckpt_at_ms = ig_time_now_ms();
+		m->ckpt_upstream = m->cur;
 		snprintf(m->upstream, sizeof(m->upstream), "%s", base);
 		m->last_error[0] = '\0';
 	}
@@ -443,10 +528,38 @@ ig_mirror_round(ig_mirror *m)
 		m->failures++;
 		snprintf(
 		    m->last_error, sizeof(m->last_error), "%s: %s", base, why);
-		nng_mtx_unlock(m->mtx);
 		m->cur = (m->cur + 1) % m->n_upstreams;
+		nng_mtx_unlock(m->mtx);
 	}
 	return err;
+}
+
+/* The tails (tails_follow) on their own thread, every poll, from the
+ * upstream the rounds use: a checkpoint that is slow to come (its member
+ * signs it after a pass over its store) does not hold new entries back.
+ * Its failures are the rounds' business (logged there); here they are
+ * logged at debug level only. */
+static void
+tails_main(void *arg)
+{
+	ig_mirror *m = arg;
+
+	while (!atomic_load(&m->stop)) {
+		char base[IG_URL_MAX + 1], why[512];
+		nng_time until;
+		nng_mtx_lock(m->mtx);
+		snprintf(base, sizeof(base), "%s", m->upstreams[m->cur]);
+		nng_mtx_unlock(m->mtx);
+		why[0] = '\0';
+		if (tails_follow(m, base, why, sizeof(why)) != IG_OK)
+			IG_DEBUG(SUB, "tails from %s: %s", base, why);
+		until = nng_clock() + m->poll_ms;
+		nng_mtx_lock(m->mtx);
+		while (
+		    !atomic_load(&m->stop) && nng_cv_until(m->cv, until) == 0)
+			;
+		nng_mtx_unlock(m->mtx);
+	}
 }
 
 static void
@@ -491,6 +604,14 @@ ig_mirror_new(ig_registry *reg, const ig_mirror_config *cfg, ig_mirror **out)
 	m->poll_ms = cfg->poll_interval_ms;
 	m->max_lag_s = cfg->max_lag_s;
 	m->timeout_ms = cfg->timeout_ms;
+	/* A member signs a checkpoint at least every 15 s when asked
+	 * (node/checkpoint_cache.h) and signing can cost it a pass over its
+	 * store, so the mirror asks at most every 5 s (and every quarter of
+	 * max_lag, every poll when that is shorter); new entries come by
+	 * the tails in between. */
+	m->ckpt_every_ms = cfg->max_lag_s * 1000 / 4;
+	if (m->ckpt_every_ms > 5000)
+		m->ckpt_every_ms = 5000;
 	atomic_init(&m->stop, false);
 	ig_buf_init(&m->ckpt, IG_NOTE_MAX);
 	if (nng_mtx_alloc(&m->mtx) != 0 || nng_cv_alloc(&m->cv, m->mtx) != 0) {
@@ -509,6 +630,11 @@ ig_mirror_start(ig_mirror *m)
 		return IG_ENOMEM;
 	}
 	nng_thread_set_name(m->thr, "ig:mirror");
+	if (nng_thread_create(&m->tail_thr, tails_main, m) != 0) {
+		m->tail_thr = NULL;
+		return IG_ENOMEM;
+	}
+	nng_thread_set_name(m->tail_thr, "ig:mirror-tail");
 	return IG_OK;
 }
 
@@ -518,12 +644,15 @@ ig_mirror_free(ig_mirror *m)
 	if (m == NULL)
 		return;
 	atomic_store(&m->stop, true);
-	if (m->thr != NULL) {
+	if (m->thr != NULL || m->tail_thr != NULL) {
 		nng_mtx_lock(m->mtx);
 		nng_cv_wake(m->cv);
 		nng_mtx_unlock(m->mtx);
-		nng_thread_destroy(m->thr);
 	}
+	if (m->thr != NULL)
+		nng_thread_destroy(m->thr);
+	if (m->tail_thr != NULL)
+		nng_thread_destroy(m->tail_thr);
 	if (m->cv != NULL)
 		nng_cv_free(m->cv);
 	if (m->mtx != NULL)

@@ -25,6 +25,13 @@
  *   4. the logs are checked against the checkpoint's heads
  *      (ig_checkpoint_check_registry).
  *
+ * The checkpoint is asked for at most every 5 s (or a quarter of
+ * max_lag); in between, and on a thread of its own once started, the
+ * follower asks for the next entries of every log it holds (the next
+ * full tile, or the partial tile one entry longer) and applies them with
+ * the same checks as step 3: entries need no checkpoint, so they arrive
+ * one poll after the upstream holds them.
+ *
  * Only when every step passes does the checkpoint become the mirror's
  * newest verified one: its time is the mirror's freshness, and it is
  * what the mirror serves at /v1/checkpoint (a mirror cannot sign one of

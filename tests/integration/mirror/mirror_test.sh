@@ -36,7 +36,7 @@ FAKE=http://127.0.0.1:7957
 M2=http://127.0.0.1:7958
 NGX=http://127.0.0.1:7959
 M3=http://127.0.0.1:7960
-MAXLAG=18
+MAXLAG=25
 
 for t in curl python3 nginx; do
 	command -v $t >/dev/null || [ -x /usr/sbin/$t ] ||
