@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "client/answer.h"
+#include "client/directory.h"
 #include "client/select.h"
 #include "intyg/client.h"
 #include "registry/base/buf.h"
@@ -49,6 +50,8 @@
 #define INFLIGHT_MAX 4
 /* Endpoints probed at once by the prober. */
 #define PROBE_BATCH_MAX 16
+/* The directory is read again this often (mirrors come and go). */
+#define DIRECTORY_INTERVAL_MS 60000
 
 struct ig_client {
 	pthread_mutex_t mtx;
@@ -69,7 +72,7 @@ struct ig_client {
 	uint32_t hedge_floor_ms, hedge_ceiling_ms;
 	int directory, hedge;
 	size_t active;
-	bool directory_done;
+	int64_t directory_next_ms; /* when to read the directory again */
 	CURLSH *share;
 	pthread_mutex_t share_mtx[CURL_LOCK_DATA_LAST];
 	char errmsg[256];
@@ -726,6 +729,66 @@ take_due(ig_client *c, size_t *idx)
 	return k;
 }
 
+/* Adds a mirror URL of the directory as a candidate (c->mtx held).
+ * URLs that are not http(s), duplicates and any beyond
+ * IG_CLIENT_ENDPOINTS_MAX are left out. */
+static void
+directory_add(void *arg, const char *url)
+{
+	ig_client *c = arg;
+	char norm[IG_CLIENT_URL_MAX + 1], why[200];
+
+	if (!ig_client_url_check(url, norm, why, sizeof(why))
+	    || c->n >= IG_CLIENT_ENDPOINTS_MAX)
+		return;
+	for (size_t i = 0; i < c->n; i++) {
+		if (strcmp(c->eps[i].url, norm) == 0)
+			return;
+	}
+	ig_client_ep_init(&c->eps[c->n], norm, 2);
+	c->ckpt[c->n] = NULL;
+	c->n++;
+}
+
+/* Reads GET /v1/directory at the nearest endpoint when it is due (not
+ * with pinned URLs, not when IG_CLIENT_OPT_DIRECTORY is 0) and adds its
+ * mirrors; they are probed (and their checkpoints checked) like every
+ * candidate before any is used. A node without the route (404) or a
+ * malformed directory adds nothing. Runs on the prober's thread without
+ * c->mtx held. */
+static void
+directory_read(ig_client *c)
+{
+	size_t idx[1];
+	xfer x;
+	long status = 0;
+	bool due;
+
+	pthread_mutex_lock(&c->mtx);
+	due = c->directory && !c->pinned && now_ms() >= c->directory_next_ms
+	    && ig_client_pick(c->eps, c->n, 1, idx) == 1;
+	if (due)
+		c->directory_next_ms = now_ms() + DIRECTORY_INTERVAL_MS;
+	pthread_mutex_unlock(&c->mtx);
+	if (!due)
+		return;
+	if (xfer_init(c, &x, idx[0], 3, "/v1/directory", NULL, 0,
+	        c->probe_timeout_ms, IG_CLIENT_DIRECTORY_MAX)
+	    && curl_easy_perform(x.easy) == CURLE_OK
+	    && curl_easy_getinfo(x.easy, CURLINFO_RESPONSE_CODE, &status)
+	        == CURLE_OK
+	    && status == 200) {
+		ig_slice fed = ig_root_fed_id(c->root);
+		char why[128];
+		pthread_mutex_lock(&c->mtx);
+		(void) ig_client_directory_parse((const char *) x.body.ptr,
+		    x.body.len, (const char *) fed.ptr, fed.len, directory_add,
+		    c, why, sizeof(why));
+		pthread_mutex_unlock(&c->mtx);
+	}
+	xfer_clear(NULL, &x);
+}
+
 static void *
 prober_main(void *arg)
 {
@@ -734,7 +797,11 @@ prober_main(void *arg)
 
 	pthread_mutex_lock(&c->mtx);
 	while (!c->stopping) {
-		size_t k = take_due(c, idx);
+		size_t k;
+		pthread_mutex_unlock(&c->mtx);
+		directory_read(c);
+		pthread_mutex_lock(&c->mtx);
+		k = take_due(c, idx);
 		if (k > 0) {
 			pthread_mutex_unlock(&c->mtx);
 			probe_batch(c, idx, k);
