@@ -148,7 +148,8 @@ probe_memscan(const char *pid, const char *keyfile)
 			end++;
 		memcpy(perms, end, 4);
 		perms[4] = '\0';
-		if (perms[0] != 'r')
+		/* A region of terabytes is a sanitizer's shadow, not data. */
+		if (perms[0] != 'r' || hi - lo > (64UL << 30))
 			continue;
 		for (unsigned long at = lo; at < hi && !found;) {
 			size_t n = hi - at > (1 << 20) ? (1 << 20) : hi - at;

@@ -123,10 +123,14 @@ grep -q "refused: entry seq" signer.log ||
 	fail "the signer did not log its refusal"
 
 # --- no private key in the node's memory ---------------------------------
-"$PROBE" memscan "$PID_dk" keys/dk.sign.key
-rc=$?
+if [ "${IG_SANITIZED:-0}" = 1 ]; then
+	rc=77 # the sanitizers' allocator and shadow memory: scanned in the plain build
+else
+	"$PROBE" memscan "$PID_dk" keys/dk.sign.key
+	rc=$?
+fi
 if [ "$rc" = 77 ]; then
-	echo "SKIP memory scan: /proc/PID/mem cannot be read here"
+	echo "SKIP memory scan: /proc/PID/mem cannot be read here, or a sanitizer build"
 else
 	[ "$rc" = 1 ] ||
 		fail "the scan did not find dk's key in dk's memory (rc $rc): it cannot be trusted"

@@ -277,6 +277,7 @@ test_rules(void **state)
 	assert_int_equal(
 	    ask(c, IG_SIGNER_OP_SIGN_ENTRY, ig_buf_slice(&e1b), NULL),
 	    IG_EEQUIVOCATION);
+	ig_buf_free(&e3);
 	entry_bytes("se", 2, h1, 9, &e3);
 	assert_int_equal(
 	    ask(c, IG_SIGNER_OP_SIGN_ENTRY, ig_buf_slice(&e3), NULL),
