@@ -19,7 +19,9 @@ listing=$(dpkg-deb -c "$deb")
 for f in ./usr/bin/intyg ./lib/systemd/system/intyg.service \
 	./etc/intyg/node.ini ./usr/share/man/man1/intyg.1.gz \
 	./usr/share/man/man1/intyg-node.1.gz \
-	./usr/share/doc/intyg/examples/README.md; do
+	./usr/share/doc/intyg/examples/README.md \
+	./lib/systemd/system/intyg-signer.service ./etc/default/intyg-signer \
+	./usr/share/man/man1/intyg-signer.1.gz; do
 	grep -q " $f\$" <<<"$listing" || {
 		echo "FAIL: $deb lacks $f"
 		exit 1
