@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/trust.h"
+#include "cli/trust.h"
 #include "api/verify.h"
 #include "registry/base/alloc.h"
 #include "registry/base/isotime.h"
@@ -23,7 +23,7 @@
 #include "registry/codec/dcc.h"
 #include "registry/codec/zlib_bounded.h"
 #include "registry/hcert.h"
-#include "registry/hcert_issue.h"
+#include "cli/hcert_issue.h"
 
 #define DAY 86400
 
