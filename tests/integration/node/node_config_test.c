@@ -83,6 +83,76 @@ main(void)
 	expect_error(GOOD "sched_batch = maybe\n",
 	    "[node] sched_batch: not one of true, false");
 
+	/* role = mirror (node/mirror.h): no keys_dir, [mirror] upstreams
+	 * required, no [gossip], [admin] or [gateway]; [mirror] refused on
+	 * a member */
+	{
+#define MIRROR                                                                \
+	"[node]\n"                                                            \
+	"id = mirror-1\n"                                                     \
+	"role = mirror\n"                                                     \
+	"data_dir = data\n"                                                   \
+	"root_file = root.bin\n"                                              \
+	"root_hash = "                                                        \
+	"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"
+		p = write_cfg("mirror.ini",
+		    MIRROR "[mirror]\nupstreams = "
+		           "http://127.0.0.1:7406,https://read.example.se/\n");
+		H_CHECK(ig_config_load(p, &c, why, sizeof(why)) == IG_OK,
+		    "mirror: %s", why);
+		H_CHECK(c.mirror && c.mirror_n_upstreams == 2
+		        && strcmp(
+		               c.mirror_upstreams[0], "http://127.0.0.1:7406")
+		            == 0
+		        && strcmp(c.mirror_upstreams[1],
+		               "https://read.example.se")
+		            == 0,
+		    "mirror upstreams");
+		H_CHECK(c.mirror_poll_interval_ms == 1000
+		        && c.mirror_max_lag_s == 60
+		        && c.mirror_timeout_ms == 5000,
+		    "mirror defaults");
+		p = write_cfg("member.ini", GOOD);
+		H_CHECK(ig_config_load(p, &c, why, sizeof(why)) == IG_OK
+		        && !c.mirror,
+		    "a member by default: %s", why);
+		expect_error(GOOD "role = observer\n",
+		    "[node] role: not one of member, mirror");
+		expect_error(MIRROR, "[mirror] upstreams: required");
+		expect_error(MIRROR "keys_dir = /keys\n[mirror]\nupstreams = "
+		                    "http://a:1\n",
+		    "a mirror holds no member key");
+		expect_error(MIRROR "[gossip]\nperiod_ms = 250\n[mirror]\n"
+		                    "upstreams = http://a:1\n",
+		    "takes no part in gossip");
+		expect_error(MIRROR "[admin]\nlisten = tcp://127.0.0.1:9\n"
+		                    "[mirror]\nupstreams = http://a:1\n",
+		    "no nng admin endpoint");
+		expect_error(GOOD "[mirror]\nupstreams = http://a:1\n",
+		    "[mirror] is for role = mirror only");
+		expect_error(MIRROR "[mirror]\nupstreams = http://a:1/v1\n",
+		    "[mirror] upstreams: not 1..8 http");
+		expect_error(MIRROR "[mirror]\nupstreams = ftp://a:1\n",
+		    "[mirror] upstreams: not 1..8 http");
+		expect_error(MIRROR
+		    "[mirror]\nupstreams = http://a:1,,http://b\n",
+		    "[mirror] upstreams: not 1..8 http");
+		expect_error(MIRROR "[mirror]\nupstreams = http://a,http://b,"
+		                    "http://c,http://d,http://e,http://f,"
+		                    "http://g,http://h,http://i\n",
+		    "[mirror] upstreams: not 1..8 http");
+		expect_error(MIRROR "[mirror]\nupstreams = http://a:1\n"
+		                    "max_lag_s = 0\n",
+		    "[mirror] max_lag_s: not a decimal integer in 1..604800");
+		/* a member still needs its keys */
+		expect_error("[node]\nid = se-1\ndata_dir = d\nroot_file = r\n"
+		             "root_hash = "
+		             "00112233445566778899aabbccddeeff0011223344556677"
+		             "8899aabbccddeeff\n",
+		    "[node] keys_dir: required key missing");
+#undef MIRROR
+	}
+
 	expect_error(GOOD "[gossip]\nperiod_ms = 10x\n",
 	    "bad.ini:8: [gossip] period_ms: not a decimal integer");
 	expect_error(GOOD "[gossip]\nperiod_ms = 5\n", "period_ms");
