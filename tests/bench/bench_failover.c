@@ -9,6 +9,10 @@
  *
  *   bench_failover [TRIALS [THREADS]]      (defaults 5 and 1)
  *
+ * The endpoints are the 3 members and 2 mirrors (role = mirror, each
+ * following all three members over HTTP), pinned by URL; the nearest of
+ * the five is the one hit, member or mirror.
+ *
  * Figures (name: value):
  *   failover_ms            the longest any verification waited for its
  *                          answer after a kill (from the kill, or from
@@ -24,16 +28,33 @@
  * The nodes are started by tests/integration/node/harness.c (IG_BIN:
  * the intyg binary; ports picked free in 10000..32767).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "harness.h"
 #include "intyg/client.h"
+#include "cli/localfed.h"
 #include "kit.h"
+
+#define MIRRORS 2
+
+/* The mirrors: URLs, configs, processes. */
+typedef struct mirrors {
+	char url[MIRRORS][64];
+	char cfg[MIRRORS][1100];
+	char log[MIRRORS][1100];
+	pid_t pid[MIRRORS];
+} mirrors;
+
+static mirrors M;
 
 static void
 sleep_ms(int ms)
@@ -66,6 +87,153 @@ wait_up(ig_client *c, const char *url)
 	}
 }
 
+/* A port the kernel has free now (bound to 0 and closed). */
+static unsigned
+free_port(void)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	unsigned port;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	H_CHECK(fd >= 0 && bind(fd, (struct sockaddr *) &a, sizeof(a)) == 0
+	        && getsockname(fd, (struct sockaddr *) &a, &alen) == 0,
+	    "a free port");
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+/* The members' pinned root hash, read from node1's config. */
+static void
+root_hash(h_fed *f, char *out, size_t len)
+{
+	char path[1100], line[256];
+	FILE *fp;
+
+	ig_localfed_config_path(f->dir, 0, path, sizeof(path));
+	fp = fopen(path, "r");
+	H_CHECK(fp != NULL, "%s", path);
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, "root_hash = ", 12) == 0) {
+			snprintf(out, len, "%.64s", line + 12);
+			break;
+		}
+	}
+	fclose(fp);
+	H_CHECK(strlen(out) == 64, "no root_hash in %s", path);
+}
+
+static void
+mirror_spawn(size_t i)
+{
+	H_CHECK(
+	    ig_localfed_spawn(getenv("IG_BIN"), M.cfg[i], M.log[i], &M.pid[i])
+	        == IG_OK,
+	    "start mirror%zu", i + 1);
+}
+
+/* On every way out (a failed check exits): no mirror outlives the
+ * bench. */
+static void
+mirrors_kill(void)
+{
+	for (size_t i = 0; i < MIRRORS; i++) {
+		if (M.pid[i] > 0) {
+			(void) kill(M.pid[i], SIGCONT);
+			(void) kill(M.pid[i], SIGKILL);
+			(void) waitpid(M.pid[i], NULL, 0);
+			M.pid[i] = 0;
+		}
+	}
+}
+
+static void
+mirrors_start(h_fed *f)
+{
+	char hash[80];
+
+	atexit(mirrors_kill);
+
+	root_hash(f, hash, sizeof(hash));
+	for (size_t i = 0; i < MIRRORS; i++) {
+		FILE *fp;
+		snprintf(M.url[i], sizeof(M.url[i]), "http://127.0.0.1:%u",
+		    free_port());
+		snprintf(M.cfg[i], sizeof(M.cfg[i]), "%s/mirror%zu.ini",
+		    f->dir, i + 1);
+		snprintf(M.log[i], sizeof(M.log[i]), "%s/logs/mirror%zu.log",
+		    f->dir, i + 1);
+		fp = fopen(M.cfg[i], "w");
+		H_CHECK(fp != NULL, "%s", M.cfg[i]);
+		fprintf(fp,
+		    "[node]\nid = mirror%zu\nrole = mirror\n"
+		    "data_dir = %s/data/mirror%zu\nroot_file = %s/root.bin\n"
+		    "root_hash = %s\n[api]\nlisten = %s\n[mirror]\n"
+		    "upstreams = %s,%s,%s\npoll_interval_ms = 200\n"
+		    "max_lag_s = 60\ntimeout_ms = 2000\n",
+		    i + 1, f->dir, i + 1, f->dir, hash, M.url[i], f->http[0],
+		    f->http[1], f->http[2]);
+		H_CHECK(fclose(fp) == 0, "%s", M.cfg[i]);
+		mirror_spawn(i);
+	}
+}
+
+/* Waits until every mirror gives the certificates' known verdicts. */
+static void
+mirrors_wait(h_fed *f, const kit_certs *k)
+{
+	for (size_t i = 0; i < MIRRORS; i++) {
+		const char *u = M.url[i];
+		int64_t t0 = h_now_ms();
+		for (;;) {
+			ig_client *c = NULL;
+			bool ok = false;
+			char root[1100];
+			snprintf(root, sizeof(root), "%s/root.bin", f->dir);
+			if (ig_client_new(&c) == IG_CLIENT_OK
+			    && ig_client_root_load(c, root) == IG_CLIENT_OK
+			    && ig_client_node_add(c, u) == IG_CLIENT_OK
+			    && ig_client_option_set(
+			           c, IG_CLIENT_OPT_TIMEOUT_MS, 1000)
+			        == IG_CLIENT_OK
+			    && ig_client_start(c) == IG_CLIENT_OK) {
+				ok = true;
+				for (size_t j = 0; j < k->n && ok; j++) {
+					ig_client_verdict v;
+					ok = ig_client_verify(c, k->text[j],
+					         strlen(k->text[j]), &v)
+					        == IG_CLIENT_OK
+					    && strcmp(v.reason, k->reason[j])
+					        == 0;
+					ig_client_verdict_clear(&v);
+				}
+			}
+			ig_client_free(c);
+			if (ok)
+				break;
+			H_CHECK(h_now_ms() - t0 < 60000,
+			    "mirror%zu did not catch up (see %s)", i + 1,
+			    M.log[i]);
+			sleep_ms(200);
+		}
+	}
+}
+
+static void
+mirrors_stop(void)
+{
+	for (size_t i = 0; i < MIRRORS; i++) {
+		if (M.pid[i] > 0)
+			(void) ig_localfed_stop(M.pid[i], 10000);
+		M.pid[i] = 0;
+	}
+}
+
 /* One trial: verify, hit the nearest node (SIGKILL, or SIGSTOP for a
  * hang), verify on, bring it back. */
 static void
@@ -75,7 +243,8 @@ trial(h_fed *f, ig_client *c, const kit_certs *k, size_t nthr, bool hang,
 {
 	char nearest[IG_CLIENT_URL_MAX + 1];
 	kit_run r;
-	size_t victim;
+	size_t victim, mirror;
+	pid_t pid;
 	int64_t t0;
 	uint64_t ok0;
 
@@ -86,11 +255,25 @@ trial(h_fed *f, ig_client *c, const kit_certs *k, size_t nthr, bool hang,
 		*rate = 300.0 * 1000.0 / (double) (h_now_ms() - t0 + 1);
 	kit_nearest(c, nearest, sizeof(nearest));
 	victim = kit_node_of(f, nearest);
-	H_CHECK(victim != SIZE_MAX, "nearest %s is not a node", nearest);
+	mirror = SIZE_MAX;
+	for (size_t i = 0; i < MIRRORS; i++) {
+		if (strcmp(M.url[i], nearest) == 0)
+			mirror = i;
+	}
+	H_CHECK(victim != SIZE_MAX || mirror != SIZE_MAX,
+	    "nearest %s is not a node", nearest);
+	pid = mirror != SIZE_MAX ? M.pid[mirror] : f->pids[victim];
+	printf("trial: %s the nearest, %s (%s)\n",
+	    hang ? "SIGSTOP to" : "SIGKILL to", nearest,
+	    mirror != SIZE_MAX ? "a mirror" : "a member");
 	kit_run_mark_kill(&r, nearest);
 	if (hang)
-		H_CHECK(kill(f->pids[victim], SIGSTOP) == 0, "SIGSTOP");
-	else
+		H_CHECK(kill(pid, SIGSTOP) == 0, "SIGSTOP");
+	else if (mirror != SIZE_MAX) {
+		H_CHECK(kill(pid, SIGKILL) == 0, "SIGKILL");
+		(void) waitpid(pid, NULL, 0);
+		M.pid[mirror] = 0;
+	} else
 		kit_kill(f, victim);
 	ok0 = r.ok;
 	kit_run_wait_ok(&r, ok0 + 500, 60000);
@@ -108,10 +291,12 @@ trial(h_fed *f, ig_client *c, const kit_certs *k, size_t nthr, bool hang,
 	if (r.lost + r.wrong > 0)
 		fprintf(stderr, "trial: %s\n", r.last_error);
 	if (hang)
-		H_CHECK(kill(f->pids[victim], SIGCONT) == 0, "SIGCONT");
+		H_CHECK(kill(pid, SIGCONT) == 0, "SIGCONT");
+	else if (mirror != SIZE_MAX)
+		mirror_spawn(mirror);
 	else
 		h_start(f, victim);
-	wait_up(c, f->http[victim]);
+	wait_up(c, nearest);
 }
 
 int
@@ -133,7 +318,13 @@ main(int argc, char **argv)
 	f = h_setup("bench-failover", 3, 200, false, 60 + 40 * trials);
 	h_start_n(f, 3);
 	kit_certs_make(f, 3, &k);
-	c = kit_client(f, NULL, 0);
+	mirrors_start(f);
+	mirrors_wait(f, &k);
+	{
+		const char *urls[3 + MIRRORS] = { f->http[0], f->http[1],
+			f->http[2], M.url[0], M.url[1] };
+		c = kit_client(f, urls, 3 + MIRRORS);
+	}
 	for (int t = 0; t < trials; t++)
 		trial(f, c, &k, nthr, false, &worst, &first, &lost, &wrong,
 		    &rate);
@@ -141,10 +332,13 @@ main(int argc, char **argv)
 	    NULL);
 	ig_client_free(c);
 	kit_certs_free(&k);
-	printf("failover_conditions: 3 member nodes on 127.0.0.1 (no "
-	       "mirrors), %zu verifier thread(s), the nearest killed with "
-	       "SIGKILL %d times, client from the root file, probe interval "
-	       "500 ms, hedge floor 20 ms and ceiling 1000 ms\n",
+	mirrors_stop();
+	printf("failover_conditions: 3 member nodes and 2 mirrors on "
+	       "127.0.0.1 (pinned URLs, each checkpoint checked against the "
+	       "root), %zu verifier thread(s), the nearest endpoint killed "
+	       "with SIGKILL %d times (restarted in between), then one "
+	       "SIGSTOP, probe interval 500 ms, hedge floor 20 ms and "
+	       "ceiling 1000 ms\n",
 	    nthr, trials);
 	printf("failover_ms: %u\n", worst);
 	printf("failover_first_ok_ms: %u\n", first);
