@@ -513,6 +513,8 @@ static const struct {
 	{ "post /admin/v1/publish", "409",
 	    "the node's own log frozen by equivocation evidence" },
 	{ "post /admin/v1/publish", "501", "a node without a publish hook" },
+	{ "get /v1/checkpoint", "404",
+	    "a node that serves no checkpoint (a member id holding '+')" },
 };
 
 static bool
@@ -1078,6 +1080,9 @@ main(void)
 	/* --- the node -----------------------------------------------------
 	 */
 	generic(f, "/v1/federation", "GET", "/v1/federation");
+	json_decref(call(f->http[0], "/v1/checkpoint", "GET", "/v1/checkpoint",
+	    NULL, NULL, 0, 200, &r));
+	generic(f, "/v1/checkpoint", "GET", "/v1/checkpoint");
 	generic(f, "/v1/peers", "GET", "/v1/peers");
 	generic(f, "/healthz", "GET", "/healthz");
 	generic(f, "/readyz", "GET", "/readyz");
