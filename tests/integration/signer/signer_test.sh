@@ -87,6 +87,24 @@ grep -q "signing through the signer" se.log ||
 	fail "se does not say it signs through the signer"
 grep -q "is still there" se.log && fail "se warns of a key file that was moved"
 
+# A signer holding another member's key: the node refuses to start.
+"$BIN" signer --key keys/dk.sign.key --state signer/other.state \
+    --listen "unix:$TMP/other.sock" --id se --adopt-head 0 >>other.log 2>&1 &
+OTHER_PID=$!
+PIDS="$PIDS $OTHER_PID"
+for _ in $(seq 1 100); do
+	[ -S "$TMP/other.sock" ] && break
+	sleep 0.1
+done
+sed -e "s|^data_dir = .*|data_dir = $TMP/se2-data|" \
+    -e "s|^signer = .*|signer = unix:$TMP/other.sock|" se.ini >se2.ini
+"$BIN" node --config se2.ini >se2.log 2>&1
+rc=$?
+[ "$rc" = 4 ] || fail "a node whose signer holds another key exited $rc, not 4"
+grep -q "holds another key" se2.log || fail "se2: $(tail -n 3 se2.log)"
+kill "$OTHER_PID" 2>/dev/null
+wait "$OTHER_PID" 2>/dev/null
+
 # --- publishing works end to end, and dk accepts the entries ----------
 for i in 1 2 3; do
 	publish "$(hash16 $i)" >pub.out 2>pub.err ||
