@@ -383,7 +383,8 @@ ig_api_new(ig_registry *reg, const ig_api_config *cfg,
 	    || (api->metrics = ig_metrics_new()) == NULL
 	    || (api->verifier = ig_verifier_new()) == NULL
 	    || ig_regsource_new(reg, &api->dsc_source) != IG_OK
-	    || ig_walk_new(&api->walk) != IG_OK)
+	    || ig_walk_new(&api->walk) != IG_OK
+	    || ig_api_bundle_cache_new(&api->bundle_cache) != IG_OK)
 		goto fail;
 	ig_regsource_bind(api->dsc_source, &src);
 	if ((e = ig_verifier_add_source(api->verifier, &src)) != IG_OK
@@ -481,6 +482,7 @@ ig_api_free(ig_api *api)
 	ig_verifier_free(api->verifier);
 	ig_regsource_free(api->dsc_source);
 	ig_walk_free(api->walk);
+	ig_api_bundle_cache_free(api->bundle_cache);
 	ig_metrics_free(api->metrics);
 	ig_free(api->buckets);
 	ig_free(api->puts);

@@ -75,6 +75,11 @@ typedef struct ig_api_hooks {
 	 * admin listener answers 501. */
 	ig_err (*publish)(void *ctx, const ig_entry_op *ops, size_t nops,
 	    uint64_t *seq, char *why, size_t why_len);
+	/* Signs msg with this node's member key (the key of its entries and
+	 * checkpoints), for GET /v1/bundle: the Ed25519 signature in sig.
+	 * NULL: the node signs no bundles (a mirror, or a member whose key
+	 * is kept in a separate signer), and /v1/bundle answers 404. */
+	ig_err (*member_sign)(void *ctx, ig_slice msg, uint8_t sig[64]);
 	/* The current root's expiry (consensus/governance.h): seconds until
 	 * it expires in *expires_in_s (negative once expired) and, in
 	 * *refuse, whether verification answers must be refused (expired

@@ -88,6 +88,8 @@ void ig_api_root_expiry(ig_api *api, int64_t *expires_in_s, bool *refuse);
 /* --- the service ------------------------------------------------------------
  */
 
+typedef struct ig_bundle_cache ig_bundle_cache; /* routes_bundle.c */
+
 typedef struct ig_reporter {
 	char name[64];
 	uint8_t token_hash[32]; /* SHA-256 of the token */
@@ -156,6 +158,9 @@ struct ig_api {
 
 	/* the EU gateway export index (routes_gateway.c) */
 	ig_walk *walk;
+
+	/* the last full bundles and the bases of deltas (routes_bundle.c) */
+	ig_bundle_cache *bundle_cache;
 };
 
 /* --- requests and responses ---------------------------------------------- */
@@ -304,6 +309,16 @@ void ig_route_gw_revocation_list(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
 void ig_route_gw_revocation_batch(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+/* routes_directory.c: GET /v1/directory, the members' API URLs and the
+ * mirrors each lists in its log. */
+void ig_route_directory(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+/* routes_bundle.c: GET /v1/bundle, the signed offline bundle, and its
+ * cache (created and freed with the service). */
+void ig_route_bundle(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+IG_MUST_CHECK ig_err ig_api_bundle_cache_new(ig_bundle_cache **out);
+void ig_api_bundle_cache_free(ig_bundle_cache *c);
 
 /* --- shared helpers ------------------------------------------------------ */
 

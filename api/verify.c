@@ -36,11 +36,13 @@ static const char *const reason_names[IG_REASON_COUNT_] = {
 	[IG_REASON_SCHEMA] = "schema",
 	[IG_REASON_REVOKED] = "revoked",
 	[IG_REASON_TOO_LARGE] = "too_large",
+	[IG_REASON_POSSIBLY_REVOKED] = "possibly_revoked",
 };
 
 /* The wire numbers never change (verify.h). */
 _Static_assert(IG_REASON_MALFORMED_PREFIX == 1 && IG_REASON_REVOKED == 13
-        && IG_REASON_TOO_LARGE == 14 && IG_REASON_COUNT_ == 15,
+        && IG_REASON_TOO_LARGE == 14 && IG_REASON_POSSIBLY_REVOKED == 15
+        && IG_REASON_COUNT_ == 16,
     "ig_reason numbers are part of the API");
 _Static_assert(
     IG_EREVOKED - IG_EPREFIX == 12, "the outcome errors are contiguous");

@@ -75,6 +75,10 @@ typedef enum ig_reason {
 	IG_REASON_SCHEMA = IG_ESCHEMA - IG_REASON_ERR_OFFSET,
 	IG_REASON_REVOKED = IG_EREVOKED - IG_REASON_ERR_OFFSET,
 	IG_REASON_TOO_LARGE = 14,
+	/* A hit of an approximate revocation filter (an offline bundle's,
+	 * registry/bundle.h): the certificate may be revoked. Made by the
+	 * offline verifier only, never by a node. Appended: 15. */
+	IG_REASON_POSSIBLY_REVOKED = 15,
 	IG_REASON_COUNT_
 } ig_reason;
 

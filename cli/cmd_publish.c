@@ -93,6 +93,11 @@ usage(FILE *f)
 	    "reason\n"
 	    "        \"" DEFAULT_REASON "\"); with --node, --thumbprint "
 	    "names the DSC\n"
+	    "  dir-put NAME URL  |  dir-del NAME\n"
+	    "        list (or unlist) one of ID's mirrors in the signed "
+	    "directory\n"
+	    "        (GET /v1/directory): NAME of [a-z0-9._-], URL "
+	    "http(s)://host[:port][/path]\n"
 	    "\n"
 	    "A HASH or HC1 argument '-' reads standard input, one per line.\n"
 	    "\n"
@@ -595,6 +600,45 @@ ops_remove(oplist *l, const args *a, ig_registry *reg, const char *origin,
 	return IG_EXIT_OK;
 }
 
+/* dir-put NAME URL / dir-del NAME: list or unlist one of the member's
+ * mirrors in the signed directory (entry.h has the rules of both). */
+static int
+ops_dir(oplist *l, bool put, int argc, char **argv, int i)
+{
+	ig_entry_op *op;
+	const char *name = i < argc ? argv[i++] : NULL;
+	const char *url = put && i < argc ? argv[i++] : NULL;
+
+	if (name == NULL || (put && url == NULL) || i < argc) {
+		fprintf(stderr, "intyg " CMD ": %s\n",
+		    put ? "dir-put takes NAME and URL"
+		        : "dir-del takes one NAME");
+		return IG_EXIT_USAGE;
+	}
+	if (!ig_entry_dir_name_ok(ig_slice_make(name, strlen(name)))) {
+		fprintf(stderr,
+		    "intyg " CMD ": NAME must be 1..%d characters of "
+		    "[a-z0-9._-] starting with a letter or digit, not '%s'\n",
+		    IG_DIR_NAME_MAX, name);
+		return IG_EXIT_USAGE;
+	}
+	if (put && !ig_entry_dir_url_ok(ig_slice_make(url, strlen(url)))) {
+		fprintf(stderr,
+		    "intyg " CMD ": URL must be http:// or https:// with a "
+		    "host, an optional port and path, no user, fragment or "
+		    "space, at most %d bytes: not '%s'\n",
+		    IG_DIR_URL_MAX, url);
+		return IG_EXIT_USAGE;
+	}
+	if ((op = oplist_add(l)) == NULL)
+		return IG_EXIT_USAGE;
+	op->kind = put ? IG_OP_DIR_PUT : IG_OP_DIR_DEL;
+	op->dir_name = ig_slice_make(name, strlen(name));
+	if (put)
+		op->dir_url = ig_slice_make(url, strlen(url));
+	return IG_EXIT_OK;
+}
+
 /* Builds the ops of the operation argv[i] (reg is NULL in node mode). */
 static int
 ops_build(oplist *l, const args *a, ig_registry *reg, const char *origin,
@@ -604,12 +648,13 @@ ops_build(oplist *l, const args *a, ig_registry *reg, const char *origin,
 	bool is_cert = strcmp(op, "dsc") == 0 || strcmp(op, "csca") == 0;
 	bool is_rev = strcmp(op, "revoke") == 0 || strcmp(op, "unrevoke") == 0;
 	bool is_del = strcmp(op, "remove-dsc") == 0;
+	bool is_dir = strcmp(op, "dir-put") == 0 || strcmp(op, "dir-del") == 0;
 	const char *stray = NULL;
 
-	if (!is_cert && !is_rev && !is_del) {
+	if (!is_cert && !is_rev && !is_del && !is_dir) {
 		fprintf(stderr,
 		    "intyg " CMD ": unknown operation '%s' (dsc, csca, "
-		    "revoke, unrevoke, remove-dsc)\n",
+		    "revoke, unrevoke, remove-dsc, dir-put, dir-del)\n",
 		    op);
 		return IG_EXIT_USAGE;
 	}
@@ -631,6 +676,8 @@ ops_build(oplist *l, const args *a, ig_registry *reg, const char *origin,
 		    stray, op);
 		return IG_EXIT_USAGE;
 	}
+	if (is_dir)
+		return ops_dir(l, strcmp(op, "dir-put") == 0, argc, argv, i);
 	if (is_cert)
 		return ops_certs(l, a, strcmp(op, "dsc") == 0, argc, argv, i);
 	if (is_rev)

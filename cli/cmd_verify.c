@@ -50,6 +50,10 @@ usage(FILE *f)
 	    "                    HC1:... | - ...\n"
 	    "       intyg verify --node ADDR [--timeout S] [--at TIME]\n"
 	    "                    HC1:... | - ...\n"
+	    "       intyg verify --bundle FILE --root FILE [--max-age D] "
+	    "[--state FILE]\n"
+	    "                    [--node URL] [--at TIME] HC1:... | -  "
+	    "(intyg bundle --help)\n"
 	    "       intyg verify --federation ROOT_FILE [--nodes URL,...]\n"
 	    "                    [--timeout S | --timeout-ms MS] HC1:... | - "
 	    "...\n"
@@ -283,6 +287,15 @@ ig_cmd_verify(int argc, char **argv)
 	bool timeout_given = false;
 	char why[256];
 
+	/* --bundle FILE: fully offline against a signed bundle, its own
+	 * options (cli/cmd_bundle.c, docs/bundle.md) */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--bundle") == 0
+		    || strncmp(argv[i], "--bundle=", 9) == 0) {
+			ig_trustset_free(trust);
+			ig_revset_free(revs);
+			return ig_cli_verify_bundle(argc, argv);
+		}
 	r.v = ig_verifier_new();
 	r.h = ig_hcert_new();
 	if (trust == NULL || revs == NULL || r.v == NULL || r.h == NULL) {

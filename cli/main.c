@@ -41,6 +41,8 @@ static const struct {
 	{ "restore", ig_cmd_restore, "bring a backup's store back" },
 	{ "signer", ig_cmd_signer,
 	    "hold a member's signing key apart from the node" },
+	{ "bundle", ig_cmd_bundle,
+	    "fetch, describe and check a signed offline bundle" },
 };
 
 static void

@@ -368,6 +368,16 @@ hook_publish(void *ctx, const ig_entry_op *ops, size_t nops, uint64_t *seq,
 	    n->pub, ops, nops, seq, NULL, why, why_len);
 }
 
+/* Signs a bundle (GET /v1/bundle) with the member key this process
+ * holds. Not set when the key is kept in `intyg signer`, which signs
+ * entries and checkpoints only. */
+static ig_err
+hook_member_sign(void *ctx, ig_slice msg, uint8_t sig[64])
+{
+	ig_node *n = ctx;
+	return ig_ed25519_sign(n->priv, msg, sig);
+}
+
 /* A mirror publishes nothing: every publish is refused (403). */
 static ig_err
 hook_mirror_publish(void *ctx, const ig_entry_op *ops, size_t nops,
@@ -540,6 +550,8 @@ api_open(ig_node *n, char *why, size_t why_len)
 	hooks.peers_each = hook_peers_each;
 	hooks.gossip_stats = hook_gossip_stats;
 	hooks.publish = hook_publish;
+	if (n->signer == NULL)
+		hooks.member_sign = hook_member_sign;
 	hooks.root_expiry = hook_root_expiry;
 	hooks.gateway_status = hook_gateway_status;
 	hooks.identity_status = hook_identity_status;

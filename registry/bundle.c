@@ -953,8 +953,85 @@ out:
 	return e;
 }
 
+/* The root inside the first signed bundle of file, before anything is
+ * verified, for a caller that holds none (ig_bundle_open with root NULL):
+ * it must decode and carry its own threshold of member signatures. */
+static ig_err
+embedded_root(ig_slice file, size_t first, ig_root **out)
+{
+	msgpack_unpacked u, ub;
+	const msgpack_object *f, *g;
+	size_t n;
+	ig_slice body, rb;
+	ig_root *r = NULL;
+	ig_err e;
+
+	if ((e = ig_msgpack_unpack(ig_slice_make(file.ptr, first), 2, &u))
+	    != IG_OK)
+		return e;
+	if ((e = ig_msgpack_array_read(&u.data, 5, 5, &f, &n)) != IG_OK
+	    || (e = ig_msgpack_bin_read(&f[2], 1, IG_BUNDLE_MAX, &body))
+	        != IG_OK) {
+		msgpack_unpacked_destroy(&u);
+		return e == IG_ETOOBIG ? IG_EFORMAT : e;
+	}
+	msgpack_unpacked_destroy(&u);
+	if ((e = ig_msgpack_unpack(body, BODY_DEPTH, &ub)) != IG_OK)
+		return e;
+	if ((e = ig_msgpack_array_read(&ub.data, 11, 11, &g, &n)) == IG_OK
+	    && (e = ig_msgpack_bin_read(&g[4], 1, IG_ROOT_SIGNED_MAX, &rb))
+	        == IG_OK
+	    && (e = ig_root_decode(rb, &r)) == IG_OK
+	    && (e = ig_root_self_check(r)) != IG_OK) {
+		ig_root_free(r);
+		r = NULL;
+	}
+	msgpack_unpacked_destroy(&ub);
+	if (e != IG_OK)
+		return e == IG_ETOOBIG ? IG_EFORMAT : e;
+	*out = r;
+	return IG_OK;
+}
+
+static ig_err bundle_open(ig_slice file, const ig_root *root, ig_bundle **out,
+    char *why, size_t cap);
+
 ig_err
 ig_bundle_open(
+    ig_slice file, const ig_root *root, ig_bundle **out, char *why, size_t cap)
+{
+	ig_root *own = NULL;
+	ig_err e;
+
+	if (root == NULL) {
+		size_t first;
+		if (why != NULL && cap > 0)
+			why[0] = '\0';
+		if (file.len > IG_BUNDLE_MAX) {
+			say(why, cap, "%s",
+			    "the bundle is larger than the limit");
+			return IG_ETOOBIG;
+		}
+		if ((e = signed_len(file, &first)) != IG_OK) {
+			say(why, cap, "%s",
+			    e == IG_ETRUNC ? "the bundle is truncated"
+			                   : "not a bundle file");
+			return e;
+		}
+		if ((e = embedded_root(file, first, &own)) != IG_OK) {
+			say(why, cap, "the bundle's own root is refused: %s",
+			    ig_strerror(e));
+			return e;
+		}
+		root = own;
+	}
+	e = bundle_open(file, root, out, why, cap);
+	ig_root_free(own);
+	return e;
+}
+
+static ig_err
+bundle_open(
     ig_slice file, const ig_root *root, ig_bundle **out, char *why, size_t cap)
 {
 	ig_bundle *b;

@@ -92,7 +92,11 @@ IG_MUST_CHECK ig_err ig_bundle_build(
 typedef struct ig_bundle ig_bundle;
 
 /* Opens a bundle file (borrowed; copied where kept) against root, the
- * root the verifier holds (borrowed for the call). On success *out is an
+ * root the verifier holds (borrowed for the call). root NULL takes the
+ * bundle's own root instead, when it carries its own threshold of
+ * signatures (ig_root_self_check): that shows the file is whole and
+ * self-consistent (`intyg bundle info`), not that it is of the verifier's
+ * federation, and a verifier must not trust it. On success *out is an
  * owned bundle (ig_bundle_free). On failure *out is untouched and, when
  * why is not NULL, a sentence naming what failed is written to why (cap
  * bytes, NUL-terminated). IG_ETOOBIG over IG_BUNDLE_MAX, IG_ETRUNC /

@@ -430,7 +430,7 @@ test_one_vocabulary(void **state)
 			assert_string_equal(
 			    ig_vstep_name(ig_vstep_of(o[i].e)), o[i].step);
 	}
-	assert_int_equal(IG_REASON_COUNT_, 15);
+	assert_int_equal(IG_REASON_COUNT_, 16);
 	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
 		assert_int_equal(ig_reason_of(none[i]), IG_REASON_COUNT_);
 		assert_int_equal(ig_vstep_of(none[i]), IG_VSTEP_COUNT_);

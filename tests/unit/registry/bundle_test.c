@@ -211,6 +211,13 @@ test_full(void **state)
 		    ig_bundle_age_check(b, 1800000000 - 3600, 72 * 3600, &age),
 		    IG_ENOTYETVALID);
 		ig_bundle_free(b);
+		b = NULL;
+		/* against its own root (intyg bundle info) */
+		assert_int_equal(ig_bundle_open(ig_buf_slice(&f), NULL, &b,
+		                     why, sizeof(why)),
+		    IG_OK);
+		assert_int_equal(ig_bundle_dsc_count(b), 2);
+		ig_bundle_free(b);
 		ig_buf_free(&f);
 	}
 }
