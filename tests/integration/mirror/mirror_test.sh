@@ -195,6 +195,26 @@ grep -q '^intyg.federation/mirrorfed$' m1.ckpt ||
 	fail "m1 /v1/checkpoint: $(head -c 200 m1.ckpt)"
 grep -q '^— \(se\|dk\) ' m1.ckpt || fail "m1's checkpoint not signed by a member"
 
+# The rest of the read-only API answers as at a member.
+for path in /v1/issuers /v1/trustlist /v1/trustlist/DSC /v1/stats \
+    /v1/federation /v1/roots/1 /readyz; do
+	code=$($C -o /dev/null -w '%{http_code}' "$M1$path")
+	[ "$code" = 200 ] || fail "m1 $path answered $code"
+done
+# (the gateway's revocation list wants its If-Modified-Since, as at se)
+a=$($C -o /dev/null -w '%{http_code}' "$SE/v1/revocation-list")
+b=$($C -o /dev/null -w '%{http_code}' "$M1/v1/revocation-list")
+[ "$a" = "$b" ] || fail "/v1/revocation-list: se $a, m1 $b"
+$C "$SE/v1/trustlist/DSC" >se-tl.json
+$C "$M1/v1/trustlist/DSC" >m1-tl.json
+cmp -s se-tl.json m1-tl.json || fail "m1's DSC trust list differs from se's"
+printf '["%s", "%s"]' "$HC_A" "$HC_B" >batch.json
+$C -H 'Content-Type: application/json' --data-binary @batch.json \
+    "$M1/v1/verify/batch" >batch.out
+[ "$(grep -o '"reason":"[a-z_]*"' batch.out | tr '\n' ' ')" = \
+    '"reason":"valid" "reason":"revoked" ' ] ||
+	fail "m1 batch: $(head -c 300 batch.out)"
+
 # A publish is refused, with the reason.
 printf '{"ops": [{"op": "rev.put", "kid": "0011223344556677", "hash_type": "UCI", "hashes": ["00112233445566778899aabbccddeeff"]}]}' >pub.json
 code=$($C -o pub.out -w '%{http_code}' -H "Authorization: Bearer $(cat token)" \
