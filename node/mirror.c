@@ -526,8 +526,11 @@ ig_mirror_round(ig_mirror *m)
 		    m->n_upstreams > 1 ? "; trying the next upstream" : "");
 		nng_mtx_lock(m->mtx);
 		m->failures++;
-		snprintf(
-		    m->last_error, sizeof(m->last_error), "%s: %s", base, why);
+		/* cut to the size /healthz reports (the log has it all) */
+		if (snprintf(m->last_error, sizeof(m->last_error), "%s: %s",
+		        base, why)
+		    >= (int) sizeof(m->last_error))
+			m->last_error[sizeof(m->last_error) - 2] = '~';
 		m->cur = (m->cur + 1) % m->n_upstreams;
 		nng_mtx_unlock(m->mtx);
 	}
