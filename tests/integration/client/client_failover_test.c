@@ -14,12 +14,16 @@
  *  4. endpoints whose checkpoint is forged (signed by a key that is not
  *     a member's), tampered or of another federation are refused and
  *     never asked, although they are the nearest and would answer
- *     "valid" to everything.
+ *     "valid" to everything;
+ *  5. `intyg verify --federation` prints the node's verdict with the
+ *     endpoint that answered, exits 0/1 by validity, and exits 2 for a
+ *     --nodes URL that is not http(s).
  */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "fake.h"
@@ -331,6 +335,54 @@ test_bad_checkpoints(h_fed *f, const kit_certs *k)
 	ig_buf_free(&tbuf);
 }
 
+/* Runs `intyg verify --federation ROOT ARGS... CERT` through the shell;
+ * returns its exit status and its standard output in out. */
+static int
+cli_verify(h_fed *f, const char *args, const char *cert, char *out, size_t len)
+{
+	char cmd[16384];
+	FILE *p;
+	size_t n;
+	int st;
+
+	snprintf(cmd, sizeof(cmd),
+	    "'%s' verify --federation '%s/root.bin' %s '%s' 2>/dev/null",
+	    f->bin, f->dir, args, cert);
+	p = popen(cmd, "r");
+	H_CHECK(p != NULL, "popen");
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void
+test_cli(h_fed *f, const kit_certs *k)
+{
+	char out[8192], args[256];
+	int rc;
+
+	/* A valid certificate (index 0) and an unknown issuer's (3). */
+	H_CHECK(strcmp(k->reason[0], "valid") == 0
+	        && strcmp(k->reason[3], "unknown_kid") == 0,
+	    "kit");
+	rc = cli_verify(f, "", k->text[0], out, sizeof(out));
+	H_CHECK(rc == 0, "intyg verify --federation: exit %d: %s", rc, out);
+	H_CHECK(strstr(out, "\"reason\":\"valid\"") != NULL
+	        && strstr(out, "\"endpoint\":\"http://127.0.0.1:") != NULL,
+	    "intyg verify --federation printed: %s", out);
+	snprintf(
+	    args, sizeof(args), "--nodes %s --timeout-ms 5000", f->http[2]);
+	rc = cli_verify(f, args, k->text[3], out, sizeof(out));
+	H_CHECK(rc == 1, "--nodes, unknown issuer: exit %d: %s", rc, out);
+	H_CHECK(strstr(out, "\"reason\":\"unknown_kid\"") != NULL
+	        && strstr(out, f->http[2]) != NULL,
+	    "--nodes printed: %s", out);
+	rc = cli_verify(
+	    f, "--nodes ftp://127.0.0.1:21", k->text[0], out, sizeof(out));
+	H_CHECK(rc == 2, "--nodes ftp://: exit %d", rc);
+}
+
 int
 main(void)
 {
@@ -341,6 +393,7 @@ main(void)
 	kit_certs_make(f, 3, &k);
 	test_non_http_refused();
 	test_bad_checkpoints(f, &k);
+	test_cli(f, &k);
 	test_root_and_failover(f, &k);
 	kit_certs_free(&k);
 	h_teardown(f);
