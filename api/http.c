@@ -59,9 +59,8 @@ typedef struct http_job {
 	struct http_job *next_free;
 } http_job;
 
-/* Jobs kept for reuse per listener, and the body buffer a kept job may
- * keep (a verify body is about 1 KiB). */
-#define JOB_POOL_MAX  256
+/* The body buffer a job kept for reuse (at most IG_HTTP_JOB_POOL_MAX per
+ * listener) may keep: a verify body is about 1 KiB. */
 #define BODY_BUF_KEEP 8192
 
 struct ig_http {
@@ -974,7 +973,7 @@ job_unref(http_job *j)
 		j->body_cap = 0;
 	}
 	nng_mtx_lock(srv->mtx);
-	keep = !srv->closed && srv->n_pool < JOB_POOL_MAX;
+	keep = !srv->closed && srv->n_pool < IG_HTTP_JOB_POOL_MAX;
 	if (keep) {
 		j->next_free = srv->pool;
 		srv->pool = j;

@@ -21,10 +21,6 @@
 
 #define SUB "http"
 
-/* Report cells may be at most this old (hours): a verifier app that was
- * offline reports within a month. */
-#define REPORT_MAX_AGE_H (24 * 31)
-
 /* --- peers, health
  * ------------------------------------------------------------ */
 
@@ -555,7 +551,7 @@ report_cell(const json_t *o, int64_t now, ig_stats_cell *c, const char **why)
 	}
 	if (ig_isotime_parse(hour, strlen(hour), &t) != IG_OK || t < 0
 	    || t / 3600 > now / 3600
-	    || t / 3600 < now / 3600 - REPORT_MAX_AGE_H) {
+	    || t / 3600 < now / 3600 - IG_STATS_REPORT_MAX_AGE_H) {
 		*why = "hour must be an ISO time within the last 31 days";
 		return false;
 	}

@@ -20,7 +20,6 @@
 #include "registry/codec/msgpack_util.h"
 
 #define MSG_VERSION 1
-#define KEY_LEN_MAX (1 + IG_MEMBER_ID_MAX + 4 + 2 + 1 + 1)
 
 typedef struct slot {
 	uint64_t count;
@@ -349,7 +348,7 @@ ig_err
 ig_stats_flush(ig_stats *st)
 {
 	ig_err e = IG_OK;
-	uint8_t k[KEY_LEN_MAX], v[8];
+	uint8_t k[IG_STATS_KEY_LEN_MAX], v[8];
 	size_t *idx, n = 0;
 
 	if (st->store == NULL || st->store->put == NULL)

@@ -39,12 +39,6 @@
 #include "cli/hcert_issue.h"
 
 #define SECONDS_PER_DAY INT64_C(86400)
-/* Validity and expiry spans we accept, in days: a century. */
-#define DAYS_MAX 36500
-
-/* Bytes of a PEM file we read: a certificate of IG_CERT_DER_MAX bytes
- * grows by 4/3 in Base64 plus line breaks and armour. */
-#define PEM_MAX (2 * IG_CERT_DER_MAX)
 
 /* Bytes we reserve for a key's PEM before writing into it, so that the
  * buffer never moves (a moved buffer would leave an unwiped copy). An
@@ -250,7 +244,7 @@ static int
 load_cert(const char *cmd, const char *path, ig_x509 **out)
 {
 	ig_buf pem;
-	ig_buf_init(&pem, PEM_MAX);
+	ig_buf_init(&pem, IG_CERT_FILE_MAX);
 	ig_err e = ig_buf_read_file(&pem, path);
 	int err = errno;
 	if (e == IG_OK)
@@ -276,7 +270,7 @@ load_key(const char *cmd, const char *path, ig_privkey **out)
 		fprintf(stderr, "intyg %s: %s\n", cmd, why);
 		return IG_EXIT_DATA;
 	}
-	ig_buf_init(&pem, PEM_MAX);
+	ig_buf_init(&pem, IG_CERT_FILE_MAX);
 	ig_err e = ig_buf_reserve(&pem, KEY_PEM_RESERVE);
 	int err = 0;
 	if (e == IG_OK) {
@@ -303,7 +297,7 @@ write_pair(const char *cmd, const char *key_path, const ig_privkey *key,
 {
 	ig_buf pem;
 	int rc = IG_EXIT_SOFTWARE;
-	ig_buf_init(&pem, PEM_MAX);
+	ig_buf_init(&pem, IG_CERT_FILE_MAX);
 	ig_err e = ig_buf_reserve(&pem, KEY_PEM_RESERVE);
 	if (e == IG_OK)
 		e = ig_privkey_to_pem(key, &pem);
@@ -395,7 +389,7 @@ usage_init(FILE *f)
 	    "  --days N      validity from now in days, 1..%d (default 3650)\n"
 	    "  --force       replace an existing DIR/csca.key\n"
 	    "  --help        print this text\n",
-	    DAYS_MAX);
+	    IG_CA_DAYS_MAX);
 }
 
 static int
@@ -441,7 +435,7 @@ ca_init(int argc, char **argv)
 		return IG_EXIT_USAGE;
 	}
 	if (opts[O_DAYS].value != NULL
-	    && !parse_int_opt(cmd, &opts[O_DAYS], 1, DAYS_MAX, &days))
+	    && !parse_int_opt(cmd, &opts[O_DAYS], 1, IG_CA_DAYS_MAX, &days))
 		return IG_EXIT_USAGE;
 	if (opts[O_CN].value != NULL) {
 		if (strlen(opts[O_CN].value) >= sizeof(cn)) {
@@ -533,7 +527,7 @@ usage_dsc(FILE *f)
 	    "                    tests of importers such as intyg gateway "
 	    "pull)\n"
 	    "  --help            print this text\n",
-	    DAYS_MAX);
+	    IG_CA_DAYS_MAX);
 }
 
 /* "v,t,r" -> IG_EKU_* bits; each type once, nothing else. */
@@ -647,7 +641,7 @@ ca_dsc(int argc, char **argv)
 		}
 	}
 	if (opts[O_DAYS].value != NULL
-	    && !parse_int_opt(cmd, &opts[O_DAYS], 1, DAYS_MAX, &days))
+	    && !parse_int_opt(cmd, &opts[O_DAYS], 1, IG_CA_DAYS_MAX, &days))
 		return IG_EXIT_USAGE;
 	if (opts[O_NB].value != NULL
 	    && !parse_time_opt(cmd, &opts[O_NB], &not_before))
@@ -792,7 +786,7 @@ usage_issue(FILE *f)
 	    "\n"
 	    "Progress goes to standard error every 10%% when --count is 10000 "
 	    "or more.\n",
-	    IG_CA_ISSUE_MAX, DAYS_MAX, (long long) INT64_MAX);
+	    IG_CA_ISSUE_MAX, IG_CA_DAYS_MAX, (long long) INT64_MAX);
 }
 
 static int
@@ -860,12 +854,12 @@ ca_issue(int argc, char **argv)
 		const char *v = opts[O_EXP].value;
 		int64_t d;
 		if (v[0] == '+') {
-			if (ig_cli_parse_int(v + 1, 0, DAYS_MAX, &d)
+			if (ig_cli_parse_int(v + 1, 0, IG_CA_DAYS_MAX, &d)
 			    != IG_OK) {
 				fprintf(stderr,
 				    "intyg %s: --exp +DAYS must be +0 to +%d, "
 				    "not '%s'\n",
-				    cmd, DAYS_MAX, v);
+				    cmd, IG_CA_DAYS_MAX, v);
 				return IG_EXIT_USAGE;
 			}
 			exp = iat + (int64_t) d * SECONDS_PER_DAY;

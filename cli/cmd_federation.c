@@ -47,10 +47,6 @@
 #include "registry/root.h"
 #include "registry/codec/hex.h"
 
-/* Bytes of one member description: a TLS certificate of IG_CERT_DER_MAX
- * bytes in PEM, JSON-escaped, plus the short fields. */
-#define MEMBER_FILE_MAX (4 * IG_CERT_DER_MAX)
-
 static const struct {
 	const char *name;
 	unsigned bit;
@@ -273,7 +269,7 @@ member_tls(const char *path, json_t *o, member_file *f)
 	int64_t nb, na;
 	ig_err e;
 
-	if (!field_str(path, o, "tls_cert", MEMBER_FILE_MAX, false, &s))
+	if (!field_str(path, o, "tls_cert", IG_MEMBER_FILE_MAX, false, &s))
 		return false;
 	if ((e = ig_x509_from_pem(s, &f->tls)) != IG_OK) {
 		fprintf(stderr,
@@ -316,7 +312,7 @@ member_load(const char *path, member_file *f)
 	ig_err e;
 
 	memset(f, 0, sizeof(*f));
-	ig_buf_init(&text, MEMBER_FILE_MAX);
+	ig_buf_init(&text, IG_MEMBER_FILE_MAX);
 	if ((e = ig_buf_read_file(&text, path)) != IG_OK) {
 		int err = errno;
 		if (e == IG_EIO)

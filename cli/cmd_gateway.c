@@ -37,10 +37,6 @@
 
 #define CMD "gateway pull"
 
-/* Bytes of an admin token file and of a trust-anchor PEM. */
-#define TOKEN_FILE_MAX 4096
-#define ANCHOR_PEM_MAX (4 * IG_CERT_DER_MAX)
-
 /* How the pull talks to the gateway. */
 struct fetcher {
 	char base[IG_URL_MAX + 1]; /* scheme://host:port */
@@ -229,7 +225,7 @@ split_url(const char *url, struct fetcher *f)
 static bool
 token_load(const char *path, ig_buf *out)
 {
-	if (ig_buf_reserve(out, TOKEN_FILE_MAX) != IG_OK
+	if (ig_buf_reserve(out, IG_TOKEN_FILE_MAX) != IG_OK
 	    || ig_buf_read_file(out, path) != IG_OK) {
 		fprintf(stderr, "intyg " CMD ": cannot read %s: %s\n", path,
 		    strerror(errno));
@@ -318,8 +314,8 @@ pull(int argc, char **argv)
 	memset(v, 0, sizeof(v));
 	memset(&f, 0, sizeof(f));
 	memset(&pb, 0, sizeof(pb));
-	ig_buf_init(&pem, ANCHOR_PEM_MAX);
-	ig_buf_init(&token, TOKEN_FILE_MAX + 1);
+	ig_buf_init(&pem, IG_ANCHOR_PEM_MAX);
+	ig_buf_init(&token, IG_TOKEN_FILE_MAX + 1);
 	ig_buf_init(&js, 4096);
 	optind = 1;
 	opterr = 1;

@@ -44,12 +44,6 @@
 
 #define CMD "publish"
 
-/* Bytes of a certificate file: a DER of IG_CERT_DER_MAX in PEM. */
-#define CERT_FILE_MAX (2 * IG_CERT_DER_MAX)
-
-/* Bytes of an admin token file. */
-#define TOKEN_FILE_MAX 1024
-
 /* The dsc.put source of a DSC published by its own authority. */
 #define DEFAULT_SOURCE "national"
 
@@ -209,7 +203,7 @@ cert_load(const char *path, ig_x509 **out)
 	ig_err e;
 	int err;
 
-	ig_buf_init(&b, CERT_FILE_MAX);
+	ig_buf_init(&b, IG_CERT_FILE_MAX);
 	e = ig_buf_read_file(&b, path);
 	err = errno;
 	if (e == IG_OK) {
@@ -790,8 +784,8 @@ token_load(const char *path, ig_buf *out)
 	ig_err e;
 	int err;
 
-	ig_buf_init(out, TOKEN_FILE_MAX);
-	if ((e = ig_buf_reserve(out, TOKEN_FILE_MAX)) == IG_OK) {
+	ig_buf_init(out, IG_TOKEN_FILE_MAX);
+	if ((e = ig_buf_reserve(out, IG_TOKEN_FILE_MAX)) == IG_OK) {
 		e = ig_buf_read_file(out, path);
 		err = errno;
 	} else
@@ -825,7 +819,7 @@ publish_node(const char *addr, const char *token_file, uint32_t timeout_ms,
 	int rc;
 	ig_err e;
 
-	ig_buf_init(&token, TOKEN_FILE_MAX);
+	ig_buf_init(&token, IG_TOKEN_FILE_MAX);
 	if (token_file != NULL
 	    && (rc = token_load(token_file, &token)) != IG_EXIT_OK)
 		goto out;

@@ -33,14 +33,6 @@
  * and protected header. */
 #define SIG_STRUCTURE_SLACK 256
 
-/* The protected header {1: alg, 4: h'<8 bytes>'} is 14 bytes. */
-#define PROTECTED_MAX 64
-
-/* zlib's worst case grows incompressible input by about 0.03% plus a few
- * bytes (deflateBound); the text length is checked after compression, so
- * that an oversized certificate always fails the same way. */
-#define DEFLATE_MAX (IG_HCERT_COSE_MAX + IG_HCERT_COSE_MAX / 64 + 64)
-
 #define SECONDS_PER_DAY INT64_C(86400)
 
 static bool
@@ -68,11 +60,11 @@ ig_hcert_issue(const json_t *dcc, const ig_hcert_claims *claims,
 	cbor_item_t *item = NULL;
 	ig_buf payload, prot, tbs, sig, cose, zipped;
 	ig_buf_init(&payload, IG_HCERT_COSE_MAX);
-	ig_buf_init(&prot, PROTECTED_MAX);
+	ig_buf_init(&prot, IG_HCERT_PROTECTED_MAX);
 	ig_buf_init(&tbs, IG_HCERT_COSE_MAX + SIG_STRUCTURE_SLACK);
 	ig_buf_init(&sig, IG_COSE_SIG_MAX);
 	ig_buf_init(&cose, IG_HCERT_COSE_MAX);
-	ig_buf_init(&zipped, DEFLATE_MAX);
+	ig_buf_init(&zipped, IG_HCERT_DEFLATE_MAX);
 	size_t out_len = out->len;
 	uint8_t kid[IG_KID_LEN];
 	ig_err e;

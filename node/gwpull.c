@@ -17,9 +17,6 @@
 
 #define SUB "gateway"
 
-/* Bytes of the trust anchor's PEM file. */
-#define ANCHOR_PEM_MAX (4 * IG_CERT_DER_MAX)
-
 struct ig_gwpull {
 	ig_config cfg; /* a copy: the [gateway] keys */
 	char base[IG_URL_MAX + 1]; /* scheme://authority */
@@ -191,7 +188,7 @@ ig_gwpull_start(const ig_config *cfg, ig_publisher *pub, ig_gwpull **out,
 			plen--;
 		memcpy(g->prefix, path, plen);
 	}
-	ig_buf_init(&pem, ANCHOR_PEM_MAX);
+	ig_buf_init(&pem, IG_ANCHOR_PEM_MAX);
 	e = ig_buf_read_file(&pem, cfg->gw_anchor);
 	if (e == IG_OK)
 		e = ig_x509_from_pem(ig_buf_slice(&pem), &g->ta);

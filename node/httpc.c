@@ -98,9 +98,6 @@ out:
 /* The system's CA bundle (Debian), the default trust of https. */
 #define SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 
-/* Bytes of a client certificate or key PEM file we read. */
-#define TLS_PEM_MAX (64 * 1024)
-
 /* Bytes read from the connection at a time for a chunked body. */
 #define READ_STEP 16384
 
@@ -228,8 +225,8 @@ tls_setup(nng_http_client *cli, const char *host, const ig_httpc_tls *tls,
 	ig_err err = IG_EIO;
 	int rv;
 
-	ig_buf_init(&cert, TLS_PEM_MAX);
-	ig_buf_init(&key, TLS_PEM_MAX);
+	ig_buf_init(&cert, IG_TLS_PEM_MAX);
+	ig_buf_init(&key, IG_TLS_PEM_MAX);
 	const char *ca = tls != NULL && tls->ca_file != NULL ? tls->ca_file
 	                                                     : SYSTEM_CA_FILE;
 	if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_CLIENT)) != 0) {
@@ -262,7 +259,7 @@ tls_setup(nng_http_client *cli, const char *host, const ig_httpc_tls *tls,
 			goto out;
 		err = IG_EIO;
 		/* Reserve first so that the key never moves (no copy). */
-		if (ig_buf_reserve(&key, TLS_PEM_MAX / 2) != IG_OK
+		if (ig_buf_reserve(&key, IG_TLS_PEM_MAX / 2) != IG_OK
 		    || ig_buf_read_file(&cert, tls->cert_file) != IG_OK
 		    || ig_buf_read_file(&key, tls->key_file) != IG_OK) {
 			snprintf(why, why_len,

@@ -28,14 +28,6 @@
 /* Bytes of one path we build. */
 #define PATH_SIZE 4096
 
-/* Bytes of a key file we read: a P-256 or Ed25519 PKCS#8 PEM is 120..250
- * bytes; anything much larger is not one of our key files. */
-#define KEY_FILE_MAX 4096
-
-/* Bytes of a certificate file we read: the DER limit in Base64 with
- * line breaks and armour. */
-#define CERT_FILE_MAX (2 * IG_CERT_DER_MAX)
-
 /* Lifetime of a member's TLS certificate: ten years. It is replaced with
  * the root that carries it, not by expiry; the hour before now absorbs
  * clock skew between members. */
@@ -271,9 +263,9 @@ ig_keyfiles_create(
 	struct stat st;
 	ig_err e;
 
-	ig_buf_init(&key_pem, KEY_FILE_MAX);
-	ig_buf_init(&cert_pem, CERT_FILE_MAX);
-	ig_buf_init(&json, 2 * CERT_FILE_MAX);
+	ig_buf_init(&key_pem, IG_KEY_FILE_MAX);
+	ig_buf_init(&cert_pem, IG_CERT_FILE_MAX);
+	ig_buf_init(&json, 2 * IG_CERT_FILE_MAX);
 	why_set(why, why_len, "%s", "");
 	if (!ig_keyfiles_id_ok(id)) {
 		why_set(why, why_len,
@@ -301,7 +293,7 @@ ig_keyfiles_create(
 
 	/* The Ed25519 signing key. */
 	if ((e = ig_ed25519_keygen(pub, priv)) != IG_OK
-	    || (e = ig_buf_reserve(&key_pem, KEY_FILE_MAX)) != IG_OK
+	    || (e = ig_buf_reserve(&key_pem, IG_KEY_FILE_MAX)) != IG_OK
 	    || (e = ig_ed25519_priv_to_pem(priv, &key_pem)) != IG_OK) {
 		why_set(why, why_len, "cannot make the signing key: %s",
 		    ig_strerror(e));
@@ -378,7 +370,7 @@ ig_keyfiles_load_sign(const char *dir, const char *id,
 	}
 	if ((e = path_make(path, dir, id, suffixes[F_SIGN], why, why_len))
 	        != IG_OK
-	    || (e = file_get(path, KEY_FILE_MAX, true, &pem, why, why_len))
+	    || (e = file_get(path, IG_KEY_FILE_MAX, true, &pem, why, why_len))
 	        != IG_OK)
 		return e;
 	if ((e = ig_ed25519_priv_from_pem(ig_buf_slice(&pem), sk)) != IG_OK) {
@@ -410,10 +402,10 @@ ig_keyfiles_load_tls(const char *dir, const char *id, ig_buf *cert_pem,
 	ig_err e;
 
 	/* Both outputs start empty; they are filled only on success. */
-	ig_buf_init(cert_pem, CERT_FILE_MAX);
-	ig_buf_init(key_pem, KEY_FILE_MAX);
-	ig_buf_init(&c, CERT_FILE_MAX);
-	ig_buf_init(&k, KEY_FILE_MAX);
+	ig_buf_init(cert_pem, IG_CERT_FILE_MAX);
+	ig_buf_init(key_pem, IG_KEY_FILE_MAX);
+	ig_buf_init(&c, IG_CERT_FILE_MAX);
+	ig_buf_init(&k, IG_KEY_FILE_MAX);
 	why_set(why, why_len, "%s", "");
 	if (!ig_keyfiles_id_ok(id)) {
 		why_set(why, why_len, "member id '%s' is not valid",
@@ -427,9 +419,10 @@ ig_keyfiles_load_tls(const char *dir, const char *id, ig_buf *cert_pem,
 	            key_path, dir, id, suffixes[F_TLS_KEY], why, why_len))
 	        != IG_OK
 	    || (e = file_get(
-	            cert_path, CERT_FILE_MAX, false, &c, why, why_len))
+	            cert_path, IG_CERT_FILE_MAX, false, &c, why, why_len))
 	        != IG_OK
-	    || (e = file_get(key_path, KEY_FILE_MAX, true, &k, why, why_len))
+	    || (e = file_get(
+	            key_path, IG_KEY_FILE_MAX, true, &k, why, why_len))
 	        != IG_OK)
 		goto out;
 	/* Check both before handing them to a TLS library whose errors are
@@ -453,8 +446,8 @@ ig_keyfiles_load_tls(const char *dir, const char *id, ig_buf *cert_pem,
 	}
 	*cert_pem = c;
 	*key_pem = k;
-	ig_buf_init(&c, CERT_FILE_MAX);
-	ig_buf_init(&k, KEY_FILE_MAX);
+	ig_buf_init(&c, IG_CERT_FILE_MAX);
+	ig_buf_init(&k, IG_KEY_FILE_MAX);
 	e = IG_OK;
 
 out:

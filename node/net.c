@@ -91,10 +91,6 @@
  * far faster; a plain reconnect never switches back at all. */
 #define CONFLICT_SWITCH_MS 30000
 
-/* Text of a connection's remote address ("127.0.0.1:7430", "[::1]:7430"
- * or "connection N"). */
-#define ADDR_TEXT_MAX 64
-
 /* Who sends requests under one member id, and what it says about a
  * second process with that identity. gmtx. */
 typedef struct net_ident {
@@ -103,7 +99,7 @@ typedef struct net_ident {
 	int64_t switched_ms; /* when pipe took over from prev */
 	uint32_t pair[2]; /* the connections of the conflict reported */
 	int64_t conflict_ms; /* the last sign of a conflict; 0: none */
-	char where[IG_MEMBER_ID_MAX + 2 * ADDR_TEXT_MAX + 48];
+	char where[IG_MEMBER_ID_MAX + 2 * IG_ADDR_TEXT_MAX + 48];
 } net_ident;
 
 typedef struct net_peer {
@@ -449,7 +445,7 @@ refuse_blocked(ig_net *n, ig_slice req, ig_err *err)
 	return refuse;
 }
 
-/* The remote address of connection p as text (ADDR_TEXT_MAX). */
+/* The remote address of connection p as text (IG_ADDR_TEXT_MAX). */
 static void
 pipe_addr(nng_pipe p, char *buf, size_t cap)
 {
@@ -486,7 +482,7 @@ note_sender(ig_net *n, nng_msg *m, int64_t now)
 	nng_pipe pipe = nng_msg_get_pipe(m);
 	int pid = nng_pipe_id(pipe);
 	uint32_t id = pid > 0 ? (uint32_t) pid : 0;
-	char a[ADDR_TEXT_MAX], b[ADDR_TEXT_MAX];
+	char a[IG_ADDR_TEXT_MAX], b[IG_ADDR_TEXT_MAX];
 	net_ident *t;
 	net_peer *p;
 	bool fresh;

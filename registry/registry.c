@@ -1202,11 +1202,6 @@ freeze_stage(
 	return IG_OK;
 }
 
-/* The origin's evidence records as the batch has them: the first key
- * (the proof kept) and every key, for replacing them. One is kept per
- * origin; a store written before the fork rule may hold a few more. */
-#define EVIDENCE_KEYS_MAX 64
-
 struct ev_keys {
 	ig_buf keys; /* the keys, each klen bytes */
 	size_t klen;
@@ -1220,7 +1215,7 @@ ev_key_one(void *arg, ig_slice key, ig_slice val, bool *stop)
 	(void) val;
 	if (key.len != ek->klen)
 		return IG_ESTORE;
-	if (ek->n == EVIDENCE_KEYS_MAX) {
+	if (ek->n == IG_EVIDENCE_KEYS_MAX) {
 		*stop = true; /* a store of an older version: the next */
 		return IG_OK; /* replacement deletes more */
 	}
@@ -1280,7 +1275,7 @@ evidence_stage(ig_registry *reg, ig_store_batch *b, const ig_entry *x,
 
 	memset(&ek, 0, sizeof(ek));
 	ek.klen = klen;
-	ig_buf_init(&ek.keys, EVIDENCE_KEYS_MAX * IG_STORE_KEY_MAX);
+	ig_buf_init(&ek.keys, IG_EVIDENCE_KEYS_MAX * IG_STORE_KEY_MAX);
 	ig_buf_init(&ev, IG_STORE_VALUE_MAX);
 	if ((e = ig_store_batch_scan(b, IG_CF_EVIDENCE,
 	         ig_slice_make(pk, ig_store_key_origin(pk, origin)),
@@ -1468,7 +1463,7 @@ fork_migrate(ig_registry *reg)
 		struct ev_keys ek;
 		ig_slice origin = ig_entry_origin(en[2 * i]);
 		memset(&ek, 0, sizeof(ek));
-		ig_buf_init(&ek.keys, EVIDENCE_KEYS_MAX * IG_STORE_KEY_MAX);
+		ig_buf_init(&ek.keys, IG_EVIDENCE_KEYS_MAX * IG_STORE_KEY_MAX);
 		ek.klen = 1 + origin.len + 8 + 32;
 		e = ig_store_batch_scan(b, IG_CF_EVIDENCE,
 		    ig_slice_make(pk, ig_store_key_origin(pk, origin)),

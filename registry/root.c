@@ -11,10 +11,6 @@
 #include "registry/codec/msgpack_util.h"
 #include "registry/crypto/crypto.h"
 
-/* Signatures one signed root may carry: its own members and those of the
- * previous root, each once. */
-#define ROOT_SIGS_MAX (2 * IG_ROOT_MEMBERS_MAX)
-
 struct ig_root {
 	uint8_t *bytes; /* the signed root as received; slices point here */
 	size_t len;
@@ -247,7 +243,8 @@ root_signed_decode(ig_root *r)
 	if ((e = ig_msgpack_bin_read(
 	         &f[0], 1, IG_ROOT_SIGNED_MAX, &r->root_bytes))
 	        != IG_OK
-	    || (e = ig_msgpack_array_read(&f[1], 0, ROOT_SIGS_MAX, &list, &n))
+	    || (e = ig_msgpack_array_read(
+	            &f[1], 0, IG_ROOT_SIGS_MAX, &list, &n))
 	        != IG_OK)
 		goto out;
 	if (n > 0 && (r->sigs = ig_calloc(n, sizeof(*r->sigs))) == NULL) {
@@ -633,7 +630,7 @@ ig_root_signed_encode(
 {
 	ig_msgpack_writer w;
 
-	if (root_bytes.len == 0 || n_sigs > ROOT_SIGS_MAX)
+	if (root_bytes.len == 0 || n_sigs > IG_ROOT_SIGS_MAX)
 		return IG_EINVAL;
 	ig_msgpack_writer_init(&w, out);
 	ig_msgpack_array_write(&w, 2);

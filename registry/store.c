@@ -47,10 +47,6 @@ static const char *const cf_names[IG_CF_COUNT_] = {
 	[IG_CF_DIRECTORY] = "directory",
 };
 
-/* Column families we open that are not ours: "default" (RocksDB's, always
- * present) and any a newer schema added. At most this many. */
-#define EXTRA_CF_MAX 32
-
 #define META_SCHEMA "schema"
 #define META_FED_ID "fed_id"
 /* Bulk commits (see "bulk commit" below): the marker of an ingestion
@@ -58,7 +54,6 @@ static const char *const cf_names[IG_CF_COUNT_] = {
  * the file lives in INGEST_DIR under the store's directory. */
 #define META_INGEST      "ingest/"
 #define INGEST_DIR       "bulk-ingest"
-#define INGEST_NAME_MAX  32
 #define BULK_MIN_DEFAULT ((size_t) 16384)
 
 /* Revocations: a block cache shared by the lookup families, and the
@@ -77,7 +72,7 @@ struct ig_store {
 	rocksdb_writeoptions_t *wo;
 	rocksdb_readoptions_t *ro;
 	rocksdb_column_family_handle_t *cf[IG_CF_COUNT_];
-	rocksdb_column_family_handle_t *extra[EXTRA_CF_MAX];
+	rocksdb_column_family_handle_t *extra[IG_STORE_EXTRA_CF_MAX];
 	size_t n_extra;
 	/* bulk commits */
 	char *ingest_dir; /* DIR/bulk-ingest */
@@ -91,7 +86,7 @@ struct ig_store {
 	 * marker_lock: stats commits come from other threads. */
 	pthread_mutex_t marker_lock;
 	bool marker_lock_init;
-	char marker[sizeof(META_INGEST) + INGEST_NAME_MAX];
+	char marker[sizeof(META_INGEST) + IG_STORE_INGEST_NAME_MAX];
 	/* An ingestion failed after its commit: no more writes until the
 	 * next open completes it (a later write must not come before). */
 	_Atomic bool halted;
@@ -256,7 +251,6 @@ ig_store_key_root(uint8_t *k, uint64_t serial)
 /* Merge operands: kind(1) idlen(1) origin [varint(expires_ms) for add]. */
 #define REVSET_ADD    0x01
 #define REVSET_REMOVE 0x02
-#define VARINT_MAX    10 /* bytes of a 64-bit LEB128 varint */
 
 static size_t
 varint_put(uint8_t *p, uint64_t v)
@@ -275,7 +269,7 @@ static bool
 varint_get(ig_slice s, size_t *off, uint64_t *out)
 {
 	uint64_t v = 0;
-	for (unsigned i = 0; i < VARINT_MAX && *off < s.len; i++) {
+	for (unsigned i = 0; i < IG_VARINT_MAX && *off < s.len; i++) {
 		uint8_t c = s.ptr[(*off)++];
 		v |= (uint64_t) (c & 0x7f) << (7 * i);
 		if ((c & 0x80) == 0) {
@@ -594,9 +588,10 @@ cf_options(const ig_store *s, size_t i)
 static ig_err
 db_open(ig_store *s, const char *dir, bool create)
 {
-	const char *names[IG_CF_COUNT_ + EXTRA_CF_MAX];
-	const rocksdb_options_t *opts[IG_CF_COUNT_ + EXTRA_CF_MAX];
-	rocksdb_column_family_handle_t *handles[IG_CF_COUNT_ + EXTRA_CF_MAX];
+	const char *names[IG_CF_COUNT_ + IG_STORE_EXTRA_CF_MAX];
+	const rocksdb_options_t *opts[IG_CF_COUNT_ + IG_STORE_EXTRA_CF_MAX];
+	rocksdb_column_family_handle_t
+	    *handles[IG_CF_COUNT_ + IG_STORE_EXTRA_CF_MAX];
 	char **existing = NULL;
 	size_t n_existing = 0;
 	size_t n = 0;
@@ -631,7 +626,7 @@ db_open(ig_store *s, const char *dir, bool create)
 			known = strcmp(existing[i], cf_names[j]) == 0;
 		if (known)
 			continue;
-		if (n == IG_CF_COUNT_ + EXTRA_CF_MAX) {
+		if (n == IG_CF_COUNT_ + IG_STORE_EXTRA_CF_MAX) {
 			IG_ERROR("store", "%s: too many column families", dir);
 			e = IG_ESCHEMAVERSION;
 			goto out;
@@ -741,7 +736,7 @@ static ig_err
 ingest_recover_one(void *arg, ig_slice key, ig_slice val, bool *stop)
 {
 	ig_store *s = arg;
-	char name[INGEST_NAME_MAX], path[4096];
+	char name[IG_STORE_INGEST_NAME_MAX], path[4096];
 	struct stat st;
 	char *err = NULL;
 	ig_err e;
@@ -1340,7 +1335,7 @@ void
 ig_store_batch_rev_add(
     ig_store_batch *b, ig_slice key, ig_slice origin, uint64_t expires_ms)
 {
-	uint8_t op[2 + IG_MEMBER_ID_MAX + VARINT_MAX];
+	uint8_t op[2 + IG_MEMBER_ID_MAX + IG_VARINT_MAX];
 	size_t n = 0;
 	if (origin.len == 0 || origin.len > IG_MEMBER_ID_MAX)
 		return; /* never a member id; would damage the set */
@@ -1778,7 +1773,7 @@ static ig_err
 commit_bulk(ig_store_batch *b, const struct rev_sort *v, size_t n)
 {
 	ig_store *s = b->s;
-	char name[INGEST_NAME_MAX], marker[sizeof(s->marker)];
+	char name[IG_STORE_INGEST_NAME_MAX], marker[sizeof(s->marker)];
 	char taken[sizeof(s->marker)];
 	char path[4096];
 	char *err = NULL;

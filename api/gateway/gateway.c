@@ -17,11 +17,6 @@
 #include "registry/crypto/cms.h"
 #include "registry/hashtype.h"
 
-/* Characters of a Base64 kid: 12 padded, 11 without padding. */
-#define KID_B64_MAX 12
-/* Characters of an ISO 8601 time we look at. */
-#define TIME_TEXT_MAX IG_GW_DATE_MAX
-
 struct slot {
 	ig_gw_item it;
 	uint8_t *raw; /* owned */
@@ -75,7 +70,7 @@ read_country(json_t *v, char cc[IG_COUNTRY_SIZE])
 static bool
 read_kid(const char *s, size_t len, uint8_t kid[IG_KID_LEN])
 {
-	char tmp[KID_B64_MAX + 1];
+	char tmp[IG_GW_KID_B64_MAX + 1];
 	ig_buf b;
 	bool ok;
 
@@ -98,7 +93,7 @@ read_time(json_t *v, int64_t *out)
 {
 	const char *s = json_string_value(v);
 	size_t len = json_string_length(v);
-	return s != NULL && len > 0 && len <= TIME_TEXT_MAX
+	return s != NULL && len > 0 && len <= IG_GW_DATE_MAX
 	    && ig_isotime_parse(s, len, out) == IG_OK;
 }
 

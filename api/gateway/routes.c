@@ -31,9 +31,6 @@
 /* The gateway's page size when only page is given (ListUtils). */
 #define PAGESIZE_DEFAULT 100
 
-/* At most this many batches per list answer (MAX_BATCH_LIST_SIZE). */
-#define BATCH_LIST_MAX 1000
-
 /* --- request parsing -------------------------------------------------------
  */
 
@@ -361,7 +358,7 @@ ig_route_gw_revocation_list(
 	}
 	if ((e = ig_walk_refresh(w->api->walk, w->api->reg)) != IG_OK
 	    || (e = ig_walk_batches(w->api->walk, now_ms, since,
-	            BATCH_LIST_MAX, &bs, &n, &more))
+	            IG_GW_BATCHLIST_MAX, &bs, &n, &more))
 	        != IG_OK) {
 		IG_ERROR(SUB, "revocation list: %s", ig_strerror(e));
 		ig_http_res_error(

@@ -36,10 +36,6 @@
  * that a clock behind the gateway's loses nothing (repeats are free). */
 #define SINCE_MARGIN_S 600
 
-/* Older deltas may miss deletions: the gateway purges them after 14
- * days (docs/api.md, EU gateway formats). A day of margin. */
-#define DELTA_MAX_AGE_S (13 * 86400)
-
 /* Ops and estimated bytes of one published entry: well inside
  * IG_ENTRY_OPS_MAX (one op is kept for a root.ack) and IG_ENTRY_MAX. */
 #define CHUNK_OPS   64
@@ -1211,7 +1207,7 @@ ig_gw_sync_run(
 		if (ig_isotime_parse(
 		        p.st.tl_since, strlen(p.st.tl_since), &last)
 		        == IG_OK
-		    && o->now - last < DELTA_MAX_AGE_S)
+		    && o->now - last < IG_GW_DELTA_MAX_AGE_S)
 			ims = p.st.tl_since;
 		else
 			IG_INFO(SUB,

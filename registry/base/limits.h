@@ -468,4 +468,168 @@
 #define IG_NOTE_NAME_MAX  256
 #define IG_NOTE_SIG_MAX   256
 
+/* --- limits that lived in single .c files (issue 13 point 5) --- */
+
+/* maxLength of every length-limited string in DCC schema 1.3 (names,
+ * is, ci, nm, tc), in characters (registry/codec/dcc.c). */
+#define IG_DCC_STRING_MAX 80
+
+/* The longest half of a raw ECDSA signature that cose_sig.c's
+ * ecdsa_raw_to_der converts (DER lengths up to 255 in the 0x81 form);
+ * OpenSSL's largest curve (sect571) has halves of 72 bytes. */
+#define IG_ECDSA_HALF_MAX 124
+
+/* Characters of a DNS name in a subjectAltName (RFC 1035: 253), in the
+ * test PKI's certificates (registry/crypto/issue.c). */
+#define IG_DNS_NAME_MAX 253
+
+/* An origin's evidence records one batch handles (registry/registry.c):
+ * one is kept per origin; a store written before the fork rule may hold
+ * a few more. */
+#define IG_EVIDENCE_KEYS_MAX 64
+
+/* Signatures one signed root may carry (registry/root.c): its own
+ * members and those of the previous root, each once. */
+#define IG_ROOT_SIGS_MAX (2 * IG_ROOT_MEMBERS_MAX)
+
+/* Column families the store opens that are not ours (registry/store.c):
+ * "default" (RocksDB's, always present) and any a newer schema added. */
+#define IG_STORE_EXTRA_CF_MAX 32
+
+/* Bytes of the name of a bulk-ingestion file (registry/store.c). */
+#define IG_STORE_INGEST_NAME_MAX 32
+
+/* Bytes of a 64-bit LEB128 varint (registry/store.c). */
+#define IG_VARINT_MAX 10
+
+/* Hours a statistics report cell may be old (api/routes_node.c): a
+ * verifier app that was offline reports within a month. */
+#define IG_STATS_REPORT_MAX_AGE_H (24 * 31)
+
+/* Jobs an HTTP listener keeps for reuse (api/http.c). */
+#define IG_HTTP_JOB_POOL_MAX 256
+
+/* Bytes of a statistics cell's store key (api/stats.c): version, node
+ * id with its length, hour, country, type, outcome. */
+#define IG_STATS_KEY_LEN_MAX (1 + IG_MEMBER_ID_MAX + 4 + 2 + 1 + 1)
+
+/* Bytes of a client certificate or key PEM file an HTTPS client reads
+ * (node/httpc.c). */
+#define IG_TLS_PEM_MAX (64 * 1024)
+
+/* Text of a connection's remote address ("127.0.0.1:7430", "[::1]:7430"
+ * or "connection N"; node/net.c). */
+#define IG_ADDR_TEXT_MAX 64
+
+/* Bytes of a key file we read (node/keyfiles.c): a P-256 or Ed25519
+ * PKCS#8 PEM is 120..250 bytes; anything much larger is not one of our
+ * key files. */
+#define IG_KEY_FILE_MAX 4096
+
+/* Bytes of a certificate file we read (node/keyfiles.c, intyg publish,
+ * intyg ca): the DER limit in Base64 with line breaks and armour. */
+#define IG_CERT_FILE_MAX (2 * IG_CERT_DER_MAX)
+
+/* Bytes of an admin token file read by its first line (intyg publish
+ * --node, intyg gateway pull). The token is at most IG_ADMIN_TOKEN_MAX;
+ * the file may hold other lines. One value for every command: 4096 (it
+ * was 1024 in publish and 4096 in gateway pull). */
+#define IG_TOKEN_FILE_MAX 4096
+
+/* Bytes of a trust-anchor PEM file (the gateway's CA: intyg gateway
+ * pull, the node's gateway pull). */
+#define IG_ANCHOR_PEM_MAX (4 * IG_CERT_DER_MAX)
+
+/* Bytes of one member description file (intyg federation): a TLS
+ * certificate of IG_CERT_DER_MAX bytes in PEM, JSON-escaped, plus the
+ * short fields. */
+#define IG_MEMBER_FILE_MAX (4 * IG_CERT_DER_MAX)
+
+/* Validity and expiry spans intyg ca accepts, in days: a century. */
+#define IG_CA_DAYS_MAX 36500
+
+/* The synthetic issuer (cli/hcert_issue.c): the protected header {1:
+ * alg, 4: h'<8 bytes>'} is 14 bytes; zlib's worst case grows
+ * incompressible input by about 0.03% plus a few bytes (deflateBound),
+ * and the text length is checked after compression, so that an
+ * oversized certificate always fails the same way. */
+#define IG_HCERT_PROTECTED_MAX 64
+#define IG_HCERT_DEFLATE_MAX   (IG_HCERT_COSE_MAX + IG_HCERT_COSE_MAX / 64 + 64)
+
+/* Characters of a Base64 kid in the gateway's JSON: 12 padded, 11
+ * without padding (api/gateway/gateway.c). */
+#define IG_GW_KID_B64_MAX 12
+
+/* Age of a trust-list delta the bridge asks for (api/gateway/sync.c):
+ * older deltas may miss deletions, which the gateway purges after 14
+ * days; a day of margin. */
+#define IG_GW_DELTA_MAX_AGE_S (13 * 86400)
+
+/* --- relations between limits, checked by the compiler --- */
+
+_Static_assert(IG_HCERT_COMPRESSED_MAX >= IG_HCERT_TEXT_MAX / 3 * 2,
+    "Base45 of the longest HCERT text fits the decoded buffer");
+_Static_assert(IG_LINE_MAX >= IG_HCERT_TEXT_MAX + 2,
+    "an input line holds the longest HCERT and CR LF");
+_Static_assert(IG_UVCI_MAX >= 4 * IG_DCC_STRING_MAX,
+    "a UVCI of the schema's longest, in UTF-8, fits");
+_Static_assert(2 * (IG_ECDSA_HALF_MAX + 3) <= 255,
+    "an ECDSA signature's DER body fits the 0x81 length form");
+_Static_assert(2 * IG_ECDSA_HALF_MAX <= IG_COSE_SIG_MAX,
+    "a raw ECDSA signature of two halves fits a COSE signature");
+_Static_assert(
+    IG_ENTRY_SIGNED_MAX > IG_ENTRY_MAX, "a signed entry holds its entry");
+_Static_assert(IG_STORE_VALUE_MAX >= 2 * IG_ENTRY_SIGNED_MAX,
+    "a stored evidence pair (two signed entries) can be read back");
+_Static_assert(IG_REGISTRY_GROUP_BYTES >= IG_ENTRY_SIGNED_MAX,
+    "one entry always fits a group commit");
+_Static_assert(IG_GOSSIP_MSG_MAX >= IG_ENTRY_SIGNED_MAX + 256 * 1024,
+    "a gossip message holds the largest entry beside a version vector");
+_Static_assert(IG_GOSSIP_MSG_MIN <= IG_GOSSIP_MSG_MAX,
+    "the smallest gossip message limit is below the largest");
+_Static_assert(IG_GOSSIP_MSG_MAX >= 2 * IG_ROOT_SIGNED_MAX,
+    "a ROOTS_REPLY always fits two roots");
+_Static_assert(IG_ADMIN_MSG_MAX >= IG_ENTRY_SIGNED_MAX + IG_ADMIN_TOKEN_MAX,
+    "an admin request holds an entry's worth and the token");
+_Static_assert(IG_HTTP_VERIFY_BODY_MAX >= IG_HCERT_TEXT_MAX,
+    "a verify body holds the longest HCERT");
+_Static_assert(IG_HTTP_BATCH_BODY_MAX
+        >= (size_t) IG_HTTP_BATCH_MAX * IG_HTTP_VERIFY_BODY_MAX,
+    "a batch body holds the batch bound of verify bodies");
+_Static_assert(IG_HTTP_BODY_MAX >= IG_ENTRY_MAX,
+    "an admin publication body holds an entry's worth of ops");
+_Static_assert(IG_RPC_MSG_MAX >= IG_HTTP_BATCH_MAX * IG_HCERT_TEXT_MAX,
+    "an RPC request holds a batch of the longest HCERTs");
+_Static_assert(IG_RPC_INLINE_MAX <= IG_RPC_MSG_MAX,
+    "an inline RPC request is an RPC request");
+_Static_assert(IG_DIR_URL_MAX <= IG_URL_MAX, "a mirror URL is a URL");
+_Static_assert(IG_STATS_NODES_MAX >= IG_ROOT_MEMBERS_MAX,
+    "every member of a root can report statistics");
+_Static_assert(IG_STATS_REPORT_MAX_AGE_H <= IG_STATS_QUERY_HOURS_MAX,
+    "a report's oldest hour can be queried");
+_Static_assert(IG_HTTP_JOB_POOL_MAX <= IG_HTTP_QUEUE_MAX,
+    "kept jobs never exceed the jobs that may wait");
+_Static_assert(IG_GW_TIMEOUT_MS_MIN <= IG_GW_TIMEOUT_MS_DEFAULT
+        && IG_GW_TIMEOUT_MS_DEFAULT <= IG_GW_TIMEOUT_MS_MAX,
+    "the gateway timeout default lies within its bounds");
+_Static_assert(IG_GW_PAGE_SIZE <= IG_GW_PAGE_ITEMS_MAX,
+    "a page of the size asked for is accepted");
+_Static_assert(IG_TLS_PEM_MAX >= IG_CERT_FILE_MAX,
+    "a TLS PEM file holds a certificate file");
+_Static_assert(IG_CERT_FILE_MAX >= IG_CERT_DER_MAX * 4 / 3 + 1024,
+    "a certificate file holds the largest DER in PEM");
+_Static_assert(IG_TOKEN_FILE_MAX >= IG_ADMIN_TOKEN_MAX + 2,
+    "a token file holds the longest token and its line end");
+_Static_assert(IG_ANCHOR_PEM_MAX >= IG_CERT_FILE_MAX,
+    "a trust-anchor file holds a certificate file");
+_Static_assert(IG_HCERT_PROTECTED_MAX >= 3 + 2 + 2 + IG_KID_LEN,
+    "the issuer's protected header (alg, kid) fits");
+_Static_assert(
+    IG_GW_KID_B64_MAX >= (IG_KID_LEN + 2) / 3 * 4, "a padded Base64 kid fits");
+_Static_assert(IG_GW_DELTA_MAX_AGE_S < 14 * 86400,
+    "deltas are asked for within the gateway's 14 days");
+_Static_assert(IG_ADDR_TEXT_MAX
+        >= sizeof("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535"),
+    "an IPv6 address and port fit the address text");
+
 #endif /* IG_BASE_LIMITS_H */

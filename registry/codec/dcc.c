@@ -422,10 +422,6 @@ ig_dcc_info_get(const json_t *dcc, ig_dcc_info *info)
 /* The schema check                                                   */
 /* ------------------------------------------------------------------ */
 
-/* maxLength of every length-limited string in DCC schema 1.3 (names, is,
- * ci, nm, tc), in characters. */
-#define DCC_STRING_MAX 80
-
 typedef struct check {
 	char *why;
 	size_t why_len;
@@ -545,7 +541,7 @@ has_capital(const char *s, size_t len)
 
 enum field_kind {
 	F_STRING, /* any string */
-	F_STRING80, /* string of at most DCC_STRING_MAX characters */
+	F_STRING80, /* string of at most IG_DCC_STRING_MAX characters */
 	F_COUNTRY, /* country_vt */
 	F_POSINT, /* integer >= 1 */
 };
@@ -629,9 +625,9 @@ check_field(check *c, const char *path, const struct field *f, const json_t *v)
 		return fail(c, "%s.%s: must be a string", path, f->name);
 	const char *s = json_string_value(v);
 	size_t len = json_string_length(v);
-	if (f->kind == F_STRING80 && utf8_chars(s, len) > DCC_STRING_MAX)
+	if (f->kind == F_STRING80 && utf8_chars(s, len) > IG_DCC_STRING_MAX)
 		return fail(c, "%s.%s: longer than %d characters", path,
-		    f->name, DCC_STRING_MAX);
+		    f->name, IG_DCC_STRING_MAX);
 	if (f->kind == F_COUNTRY && !has_capital(s, len))
 		return fail(c, "%s.%s: not a country code", path, f->name);
 	return IG_OK;
@@ -676,9 +672,9 @@ check_name(check *c, const json_t *nam)
 			return fail(c, "nam.%s: must be a string", names[i]);
 		const char *s = json_string_value(v);
 		size_t len = json_string_length(v);
-		if (utf8_chars(s, len) > DCC_STRING_MAX)
+		if (utf8_chars(s, len) > IG_DCC_STRING_MAX)
 			return fail(c, "nam.%s: longer than %d characters",
-			    names[i], DCC_STRING_MAX);
+			    names[i], IG_DCC_STRING_MAX);
 		/* fnt and gnt: ICAO 9303 transliteration. */
 		if (i % 2 == 1 && !is_icao_name(s, len))
 			return fail(

@@ -26,11 +26,6 @@
 
 #include "registry/crypto/ossl.h"
 
-/* The longest half of a raw ECDSA signature that ecdsa_raw_to_der can
- * convert (DER lengths up to 255 in the 0x81 form); OpenSSL's largest
- * curve (sect571) has halves of 72 bytes. */
-#define ECDSA_HALF_MAX 124
-
 /* The smallest RSA modulus PS256 is accepted with: the hcert spec's
  * minimum for DSCs, and where RSA-2048's security level (112 bits) meets
  * what P-256 gives ES256. */
@@ -58,7 +53,7 @@ der_uint(const uint8_t *p, size_t n, uint8_t **q)
 
 /*
  * Converts the raw r||s of a COSE ECDSA signature, each half `half` bytes
- * (1..ECDSA_HALF_MAX), to a DER ECDSA-Sig-Value in der (room for
+ * (1..IG_ECDSA_HALF_MAX), to a DER ECDSA-Sig-Value in der (room for
  * 2 * (half + 3) + 3 bytes); returns its length. Written by hand: the
  * BIGNUM and ECDSA_SIG round trip cost as much as the rest of a
  * certificate's decoding.
@@ -66,7 +61,7 @@ der_uint(const uint8_t *p, size_t n, uint8_t **q)
 static size_t
 ecdsa_raw_to_der(ig_slice sig, size_t half, uint8_t *der)
 {
-	uint8_t ints[2 * (ECDSA_HALF_MAX + 3)];
+	uint8_t ints[2 * (IG_ECDSA_HALF_MAX + 3)];
 	uint8_t *q = ints;
 	der_uint(sig.ptr, half, &q);
 	der_uint(sig.ptr + half, half, &q);
@@ -85,7 +80,7 @@ verify_cose(EVP_PKEY *pkey, int64_t alg, ig_slice tbs, ig_slice sig)
 {
 	EVP_MD_CTX *md = NULL;
 	EVP_PKEY_CTX *pctx = NULL;
-	uint8_t der[2 * (ECDSA_HALF_MAX + 3) + 3];
+	uint8_t der[2 * (IG_ECDSA_HALF_MAX + 3) + 3];
 	const unsigned char *sp;
 	size_t slen = 0;
 	int id = EVP_PKEY_get_base_id(pkey);

@@ -19,9 +19,6 @@
 
 #include "registry/crypto/ossl.h"
 
-/* Characters of a DNS name in a subjectAltName (RFC 1035: 253). */
-#define DNS_NAME_MAX 253
-
 static ig_err
 set_serial(X509 *x)
 {
@@ -57,7 +54,7 @@ valid_dns_name(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > DNS_NAME_MAX)
+	if (n == 0 || n > IG_DNS_NAME_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
