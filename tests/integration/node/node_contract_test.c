@@ -515,6 +515,10 @@ static const struct {
 	{ "post /admin/v1/publish", "501", "a node without a publish hook" },
 	{ "get /v1/checkpoint", "404",
 	    "a node that serves no checkpoint (a member id holding '+')" },
+	{ "get /v1/bundle", "404",
+	    "a node without its member key (a mirror, a key in a signer)" },
+	{ "get /v1/bundle", "409",
+	    "a delta since a log was withdrawn (the fork rule, a log end)" },
 };
 
 static bool
@@ -1083,6 +1087,18 @@ main(void)
 	json_decref(call(f->http[0], "/v1/checkpoint", "GET", "/v1/checkpoint",
 	    NULL, NULL, 0, 200, &r));
 	generic(f, "/v1/checkpoint", "GET", "/v1/checkpoint");
+	json_decref(call(f->http[0], "/v1/directory", "GET", "/v1/directory",
+	    NULL, NULL, 0, 200, &r));
+	generic(f, "/v1/directory", "GET", "/v1/directory");
+	json_decref(call(f->http[0], "/v1/bundle", "GET", "/v1/bundle", NULL,
+	    NULL, 0, 200, &r));
+	json_decref(call(f->http[0], "/v1/bundle", "GET",
+	    "/v1/bundle?rev=bogus", NULL, NULL, 0, 400, &r));
+	json_decref(call(f->http[0], "/v1/bundle", "GET",
+	    "/v1/bundle?since="
+	    "0000000000000000000000000000000000000000000000000000000000000000",
+	    NULL, NULL, 0, 410, &r));
+	generic(f, "/v1/bundle", "GET", "/v1/bundle");
 	generic(f, "/v1/peers", "GET", "/v1/peers");
 	generic(f, "/healthz", "GET", "/healthz");
 	generic(f, "/readyz", "GET", "/readyz");
