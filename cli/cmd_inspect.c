@@ -38,15 +38,16 @@ usage(FILE *f)
 	    "error.\n");
 }
 
-static const char *const step_names[] = {
-	[IG_HCERT_STEP_PREFIX] = "prefix",
-	[IG_HCERT_STEP_BASE45] = "base45",
-	[IG_HCERT_STEP_ZLIB] = "decompression",
-	[IG_HCERT_STEP_COSE] = "cose",
-	[IG_HCERT_STEP_CLAIMS] = "claims",
-	[IG_HCERT_STEP_PAYLOAD] = "payload",
-	[IG_HCERT_STEP_DONE] = "done",
-};
+/* The step where decoding stopped, in the verdict's step names
+ * (registry/hcert.h), except that the payload decoding is "payload"
+ * here, not the schema check, and the end is "done". */
+static const char *
+reached_name(ig_vstep s)
+{
+	if (s == IG_VSTEP_SCHEMA)
+		return "payload";
+	return s == IG_VSTEP_COUNT_ ? "done" : ig_vstep_name(s);
+}
 
 typedef struct run {
 	ig_hcert *h;
@@ -91,7 +92,7 @@ describe(const ig_hcert *h, ig_err perr)
 	rc |= json_object_set_new(o, "decoded", json_boolean(perr == IG_OK));
 	if (perr != IG_OK) {
 		json_t *err = json_pack("{s:s, s:s}", "step",
-		    step_names[ig_hcert_reached(h)], "message",
+		    reached_name(ig_hcert_reached(h)), "message",
 		    ig_strerror(perr));
 		rc |= json_object_set_new(o, "error", err);
 	}

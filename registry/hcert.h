@@ -53,18 +53,6 @@ const char *ig_vstep_name(ig_vstep s);
  * IG_VSTEP_COUNT_ for IG_OK and any error that is no outcome. */
 ig_vstep ig_vstep_of(ig_err e);
 
-/* The decoder's steps under their former names (ig_hcert_reached):
- * IG_HCERT_STEP_PAYLOAD is the payload decoding the schema step judges,
- * IG_HCERT_STEP_DONE the end (every decoding step passed). */
-typedef ig_vstep ig_hcert_step;
-#define IG_HCERT_STEP_PREFIX  IG_VSTEP_PREFIX
-#define IG_HCERT_STEP_BASE45  IG_VSTEP_BASE45
-#define IG_HCERT_STEP_ZLIB    IG_VSTEP_DECOMPRESSION
-#define IG_HCERT_STEP_COSE    IG_VSTEP_COSE
-#define IG_HCERT_STEP_CLAIMS  IG_VSTEP_CLAIMS
-#define IG_HCERT_STEP_PAYLOAD IG_VSTEP_SCHEMA
-#define IG_HCERT_STEP_DONE    IG_VSTEP_COUNT_
-
 /* The revocation hashes of one HCERT (notes/dcc.md 2.7): the first 16
  * bytes of SHA-256 over the UVCI, over country + UVCI, and over the
  * signature (only r for ECDSA, since s is malleable). Implementations
