@@ -10,6 +10,7 @@
  *   revocations  the set of origins listing the hash (store.h)
  *   evidence     msgpack [signed_lo, signed_hi], one per origin: the
  *                proof of its lowest fork (below, "forks")
+ *   directory    msgpack [1, url, seq]: a mirror an origin lists
  *
  * Roots: every accepted root stays in memory (a list, newest first,
  * swapped atomically) so that entries are judged under the serial that
@@ -902,6 +903,88 @@ rev_apply(struct apply_ctx *c, const ig_entry_op *op)
 	return IG_OK;
 }
 
+/* --- the directory (dir.put / dir.del) ----------------------------------
+ *
+ * Each origin lists its own mirrors: a record per (origin, name), value
+ * msgpack [1, url, seq]. A member of any role may list mirrors; the
+ * names and URLs were checked by the entry decoder (entry.h). Only the
+ * origin's own records are read or written, like every op here. */
+
+struct dir_count {
+	size_t n;
+};
+
+static ig_err
+dir_count_one(void *arg, ig_slice key, ig_slice val, bool *stop)
+{
+	struct dir_count *dc = arg;
+	(void) key;
+	(void) val;
+	(void) stop;
+	dc->n++;
+	return IG_OK;
+}
+
+static ig_err
+dir_put(struct apply_ctx *c, const ig_entry_op *op)
+{
+	uint8_t k[IG_STORE_KEY_MAX];
+	uint8_t pk[IG_STORE_KEY_MAX];
+	ig_slice origin = ig_entry_origin(c->en);
+	ig_slice key
+	    = ig_slice_make(k, ig_store_key_dir(k, origin, op->dir_name));
+	struct dir_count dc = { 0 };
+	ig_msgpack_writer w;
+	ig_buf v;
+	ig_err e;
+
+	ig_buf_init(&v, IG_STORE_VALUE_MAX);
+	e = ig_store_batch_get(c->b, IG_CF_DIRECTORY, key, &v);
+	if (e == IG_ENOTFOUND) {
+		/* a new name: within the origin's share of the directory */
+		e = ig_store_batch_scan(c->b, IG_CF_DIRECTORY,
+		    ig_slice_make(pk, ig_store_key_origin(pk, origin)),
+		    ig_slice_make(NULL, 0), dir_count_one, &dc);
+		if (e == IG_OK && dc.n >= IG_DIR_MIRRORS_MAX)
+			e = reject_op(c, IG_EOPINVALID,
+			    "dir.put beyond the mirrors one member may list");
+	}
+	if (e != IG_OK)
+		goto out;
+	ig_buf_reset(&v);
+	ig_msgpack_writer_init(&w, &v);
+	ig_msgpack_array_write(&w, 3);
+	ig_msgpack_uint_write(&w, RECORD_VERSION);
+	ig_msgpack_str_write(&w, op->dir_url);
+	ig_msgpack_uint_write(&w, ig_entry_seq(c->en));
+	if ((e = ig_msgpack_writer_err(&w)) == IG_OK)
+		ig_store_batch_put(
+		    c->b, IG_CF_DIRECTORY, key, ig_buf_slice(&v));
+out:
+	ig_buf_free(&v);
+	return e;
+}
+
+static ig_err
+dir_del(struct apply_ctx *c, const ig_entry_op *op)
+{
+	uint8_t k[IG_STORE_KEY_MAX];
+	ig_slice key = ig_slice_make(
+	    k, ig_store_key_dir(k, ig_entry_origin(c->en), op->dir_name));
+	ig_buf v;
+	ig_err e;
+
+	ig_buf_init(&v, IG_STORE_VALUE_MAX);
+	e = ig_store_batch_get(c->b, IG_CF_DIRECTORY, key, &v);
+	ig_buf_free(&v);
+	if (e == IG_ENOTFOUND)
+		return reject_op(c, IG_EOPINVALID,
+		    "dir.del of a name the origin does not list");
+	if (e == IG_OK)
+		ig_store_batch_del(c->b, IG_CF_DIRECTORY, key);
+	return e;
+}
+
 static ig_err
 op_apply(struct apply_ctx *c, const ig_entry_op *op)
 {
@@ -918,6 +1001,10 @@ op_apply(struct apply_ctx *c, const ig_entry_op *op)
 	case IG_OP_ROOT_ACK:
 		return IG_OK; /* judged in entry_stage: the governing serial
 		               */
+	case IG_OP_DIR_PUT:
+		return dir_put(c, op);
+	case IG_OP_DIR_DEL:
+		return dir_del(c, op);
 	}
 	return IG_EINTERNAL;
 }
@@ -1017,8 +1104,14 @@ entry_withdraw(ig_store_batch *b, const ig_entry *en)
 				            op->hashes.ptr + j)),
 				    origin);
 			break;
+		case IG_OP_DIR_PUT:
+			ig_store_batch_del(b, IG_CF_DIRECTORY,
+			    ig_slice_make(
+			        k, ig_store_key_dir(k, origin, op->dir_name)));
+			break;
 		case IG_OP_DSC_DEL:
 		case IG_OP_ROOT_ACK:
+		case IG_OP_DIR_DEL:
 			break;
 		}
 	}
@@ -2668,6 +2761,9 @@ ig_registry_log_heal(ig_registry *reg, ig_slice origin, uint64_t keep)
 	        != IG_OK
 	    || (e = heal_withdraw(
 	            b, origin, IG_CF_REVOCATIONS, ig_slice_make(NULL, 0), 0))
+	        != IG_OK
+	    || (e = heal_withdraw(b, origin, IG_CF_DIRECTORY,
+	            ig_slice_make(k, ig_store_key_origin(k, origin)), 0))
 	        != IG_OK)
 		goto out;
 	/* Entries 1..keep again, in order, under their governing roots. */
@@ -2746,6 +2842,64 @@ ig_registry_evidence_each(
 	return ig_store_scan(reg->store, IG_CF_EVIDENCE,
 	    ig_slice_make(NULL, 0), ig_slice_make(NULL, 0), evidence_walk_one,
 	    &vw);
+}
+
+struct dir_walk {
+	ig_registry_dir_fn fn;
+	void *arg;
+	ig_registry *reg; /* records of damaged logs are skipped */
+};
+
+static ig_err
+dir_walk_one(void *arg, ig_slice key, ig_slice val, bool *stop)
+{
+	struct dir_walk *dw = arg;
+	ig_registry_dir rec;
+	msgpack_unpacked u;
+	const msgpack_object *f;
+	size_t n;
+	uint64_t ver;
+	ig_err e;
+
+	/* idlen(1) origin name */
+	if (key.len < 1 + 1 + 1 || key.ptr[0] == 0
+	    || key.len <= 1u + key.ptr[0]
+	    || key.len > 1u + key.ptr[0] + IG_DIR_NAME_MAX)
+		return IG_ESTORE;
+	memset(&rec, 0, sizeof(rec));
+	rec.origin = ig_slice_make(key.ptr + 1, key.ptr[0]);
+	rec.name = ig_slice_make(
+	    key.ptr + 1 + key.ptr[0], key.len - 1 - key.ptr[0]);
+	if (ig_msgpack_unpack(val, IG_REGISTRY_DEPTH_MAX, &u) != IG_OK)
+		return IG_ESTORE;
+	if (ig_msgpack_array_read(&u.data, 3, 3, &f, &n) != IG_OK
+	    || ig_msgpack_uint_read(&f[0], &ver) != IG_OK
+	    || ver != RECORD_VERSION
+	    || ig_msgpack_str_read(&f[1], 1, IG_DIR_URL_MAX, &rec.url) != IG_OK
+	    || ig_msgpack_uint_read(&f[2], &rec.seq) != IG_OK) {
+		msgpack_unpacked_destroy(&u);
+		IG_ERROR(SUB, "damaged directory record");
+		return IG_ESTORE;
+	}
+	e = damaged(dw->reg, rec.origin) != 0 ? IG_OK
+	                                      : dw->fn(dw->arg, &rec, stop);
+	msgpack_unpacked_destroy(&u);
+	return e;
+}
+
+ig_err
+ig_registry_dir_each(
+    ig_registry *reg, ig_slice origin, ig_registry_dir_fn fn, void *arg)
+{
+	uint8_t k[IG_STORE_KEY_MAX];
+	struct dir_walk dw = { fn, arg, reg };
+	ig_slice prefix = ig_slice_make(NULL, 0);
+	if (origin.len > IG_MEMBER_ID_MAX)
+		return IG_EINVAL;
+	if (origin.len > 0)
+		prefix = ig_slice_make(k, ig_store_key_origin(k, origin));
+	return ig_store_scan(reg->store, IG_CF_DIRECTORY, prefix,
+	    ig_slice_make(NULL, 0), dir_walk_one, &dw);
 }
 
 ig_err

@@ -78,7 +78,10 @@
  * any country (its dsc.put must carry the gateway's CMS signature),
  * dsc.del for the DSCs it published itself, and rev.* for any kid (the EU
  * gateway's revocation batches may name any kid, even UNKNOWN_KID); a
- * "mirror" publishes nothing (IG_EAUTHORITY).
+ * "mirror" publishes nothing (IG_EAUTHORITY). Every member, whatever its
+ * roles, may list and unlist its own mirrors (dir.put, dir.del): at most
+ * IG_DIR_MIRRORS_MAX names, and a dir.del must name a listed one
+ * (IG_EOPINVALID otherwise).
  *
  * Determinism: gossip delivers different origins' entries to different
  * nodes in different interleavings, each origin's own entries in seq
@@ -281,6 +284,25 @@ typedef ig_err (*ig_registry_csca_fn)(
 /* Calls fn for every CSCA of the country ("SE"). */
 IG_MUST_CHECK ig_err ig_registry_csca_each(ig_registry *reg,
     const char country[3], ig_registry_csca_fn fn, void *arg);
+
+/* One mirror of the signed directory: origin lists name at url since
+ * its entry seq (dir.put; entry.h for the rules of names and URLs). */
+typedef struct ig_registry_dir {
+	ig_slice origin;
+	ig_slice name;
+	ig_slice url;
+	uint64_t seq;
+} ig_registry_dir;
+
+typedef ig_err (*ig_registry_dir_fn)(
+    void *arg, const ig_registry_dir *dir, bool *stop);
+
+/* Calls fn for every mirror origin lists (every origin's when origin is
+ * empty), by origin (length first, then bytes), then name. Mirrors of a
+ * damaged log are skipped. IG_EINVAL for an origin over
+ * IG_MEMBER_ID_MAX. */
+IG_MUST_CHECK ig_err ig_registry_dir_each(
+    ig_registry *reg, ig_slice origin, ig_registry_dir_fn fn, void *arg);
 
 /* Looks up one revocation hash. IG_OK when listed by any origin (with
  * the latest of the listing origins' expiries in *expires_ms when not
