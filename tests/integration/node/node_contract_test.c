@@ -1099,6 +1099,32 @@ main(void)
 	    "0000000000000000000000000000000000000000000000000000000000000000",
 	    NULL, NULL, 0, 410, &r));
 	generic(f, "/v1/bundle", "GET", "/v1/bundle");
+
+	/* --- the read path: tiles (64 more entries make tile 0 of node1's
+	 * log full), roots, evidence ------------------------------------ */
+	(void) h_publish_revocations(f, 0, is.kid, 64, 1);
+	json_decref(call(f->http[0], "/v1/log/{origin}/tile/{n}", "GET",
+	    "/v1/log/node1/tile/0", NULL, NULL, 0, 200, &r));
+	H_CHECK(resp_header(&r, "Cache-Control", hdr, sizeof(hdr)) != NULL
+	        && strstr(hdr, "immutable") != NULL,
+	    "a full tile is not immutable: %s", hdr);
+	json_decref(call(f->http[0], "/v1/log/{origin}/tile/{n}", "GET",
+	    "/v1/log/node1/tile/100000", NULL, NULL, 0, 404, &r));
+	generic(f, "/v1/log/{origin}/tile/{n}", "GET", "/v1/log/node1/tile/0");
+	json_decref(call(f->http[0], "/v1/log/{origin}/tile/{n}.p/{width}",
+	    "GET", "/v1/log/node1/tile/0.p/3", NULL, NULL, 0, 200, &r));
+	json_decref(call(f->http[0], "/v1/log/{origin}/tile/{n}.p/{width}",
+	    "GET", "/v1/log/node1/tile/100000.p/3", NULL, NULL, 0, 404, &r));
+	generic(f, "/v1/log/{origin}/tile/{n}.p/{width}", "GET",
+	    "/v1/log/node1/tile/0.p/3");
+	json_decref(call(f->http[0], "/v1/roots/{serial}", "GET",
+	    "/v1/roots/1", NULL, NULL, 0, 200, &r));
+	json_decref(call(f->http[0], "/v1/roots/{serial}", "GET",
+	    "/v1/roots/99999", NULL, NULL, 0, 404, &r));
+	generic(f, "/v1/roots/{serial}", "GET", "/v1/roots/1");
+	json_decref(call(f->http[0], "/v1/evidence", "GET", "/v1/evidence",
+	    NULL, NULL, 0, 200, &r));
+	generic(f, "/v1/evidence", "GET", "/v1/evidence");
 	generic(f, "/v1/peers", "GET", "/v1/peers");
 	generic(f, "/healthz", "GET", "/healthz");
 	generic(f, "/readyz", "GET", "/readyz");
