@@ -1547,6 +1547,11 @@ test_every_reason_is_triggered(void **state)
 	int missing = 0;
 	for (int r = 0; r < IG_REASON_COUNT_; r++) {
 		bool found = false;
+		/* Not a verifier outcome: `intyg verify --bundle` gives it
+		 * to a revoked verdict whose revocation source was an
+		 * approximate filter (tests/integration/bundle). */
+		if (r == IG_REASON_POSSIBLY_REVOKED)
+			continue;
 		for (size_t i = 0; i < NCASES && !found; i++)
 			found = cases[i].want == (ig_reason) r;
 		if (!found) {
