@@ -2718,7 +2718,7 @@ heal_withdraw(ig_store_batch *b, ig_slice origin, ig_store_cf cf,
 ig_err
 ig_registry_log_heal(ig_registry *reg, ig_slice origin, uint64_t keep)
 {
-	uint8_t k[IG_STORE_KEY_MAX];
+	uint8_t k[IG_STORE_KEY_MAX], k_end[IG_STORE_KEY_MAX];
 	ig_store_batch *b = NULL;
 	ig_registry_head h;
 	struct key_collect ek;
@@ -2741,9 +2741,8 @@ ig_registry_log_heal(ig_registry *reg, ig_slice origin, uint64_t keep)
 	ek.off = 0;
 	if ((e = ig_store_batch_scan(b, IG_CF_ENTRIES,
 	         ig_slice_make(k, ig_store_key_origin(k, origin)),
-	         ig_slice_make(k + IG_STORE_KEY_MAX / 2,
-	             ig_store_key_entry(
-	                 k + IG_STORE_KEY_MAX / 2, origin, keep + 1)),
+	         ig_slice_make(
+	             k_end, ig_store_key_entry(k_end, origin, keep + 1)),
 	         key_collect_one, &ek))
 	    != IG_OK)
 		goto out;

@@ -305,6 +305,27 @@ test_limit_and_heal(void **state)
 	}
 }
 
+/* A heal of an origin whose id has the longest length allowed builds its
+ * two scan keys in one stack buffer: they must not overlap or run past
+ * it (ASan: stack-buffer-overflow before the fix). An origin the
+ * registry does not know heals to nothing. */
+static void
+test_heal_longest_origin(void **state)
+{
+	struct reg_ctx *c = *state;
+	char id[IG_MEMBER_ID_MAX];
+	uint8_t before[32], after[32];
+
+	memset(id, 'z', sizeof(id));
+	assert_int_equal(ig_registry_state_digest(c->reg, before), IG_OK);
+	assert_int_equal(
+	    ig_registry_log_heal(
+	        c->reg, ig_slice_make((const uint8_t *) id, sizeof(id)), 0),
+	    IG_OK);
+	assert_int_equal(ig_registry_state_digest(c->reg, after), IG_OK);
+	assert_memory_equal(before, after, 32);
+}
+
 int
 main(void)
 {
@@ -316,6 +337,8 @@ main(void)
 		    test_apply, reg_setup, reg_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_limit_and_heal, reg_setup, reg_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_heal_longest_origin, reg_setup, reg_teardown),
 	};
 	int rc;
 	tk_fed_init(&fed);
