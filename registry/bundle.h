@@ -3,7 +3,7 @@
  * check HCERTs with no network, in one file (docs/bundle.md).
  *
  * A bundle holds the federation's root, the DSCs and CSCAs, the
- * revocation set in compact form (registry/codec/revfilter.h) and the
+ * revocation set in compact form (registry/revfilter.h) and the
  * serving node's signed checkpoint (registry/checkpoint.h) that says
  * which state of the registry it was made from. Its content is exactly
  * the fold of every origin's log up to the sizes that checkpoint names,
@@ -46,7 +46,7 @@
 #include "registry/base/buf.h"
 #include "registry/base/err.h"
 #include "registry/checkpoint.h"
-#include "registry/codec/revfilter.h"
+#include "registry/revfilter.h"
 #include "registry/crypto/crypto.h"
 #include "registry/registry.h"
 #include "registry/root.h"

@@ -32,6 +32,9 @@
 /* SHA-256 of in; out is written only on success. IG_ECRYPTO (or
  * IG_ENOMEM) only if OpenSSL fails internally. */
 IG_MUST_CHECK ig_err ig_sha256(ig_slice in, uint8_t out[IG_SHA256_LEN]);
+/* SHA-256 of the concatenation of parts[0..n) (no copy is made). */
+IG_MUST_CHECK ig_err ig_sha256_parts(
+    const ig_slice *parts, size_t n, uint8_t out[IG_SHA256_LEN]);
 
 /* True when the n bytes at a and b are equal; time depends on n only. */
 bool ig_ct_equal(const void *a, const void *b, size_t n);

@@ -43,6 +43,35 @@ ig_sha256(ig_slice in, uint8_t out[IG_SHA256_LEN])
 	return IG_OK;
 }
 
+ig_err
+ig_sha256_parts(const ig_slice *parts, size_t n, uint8_t out[IG_SHA256_LEN])
+{
+	EVP_MD_CTX *ctx;
+	unsigned md_len = 0;
+	ig_err e = IG_OK;
+
+	for (size_t i = 0; i < n; i++)
+		if (parts[i].ptr == NULL && parts[i].len != 0)
+			return IG_EINVAL;
+	pthread_once(&sha256_once, sha256_fetch);
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return IG_ENOMEM;
+	if (EVP_DigestInit_ex(
+	        ctx, sha256_md != NULL ? sha256_md : EVP_sha256(), NULL)
+	    != 1)
+		e = ig_ossl_error(IG_ECRYPTO);
+	for (size_t i = 0; e == IG_OK && i < n; i++)
+		if (parts[i].len > 0
+		    && EVP_DigestUpdate(ctx, parts[i].ptr, parts[i].len) != 1)
+			e = ig_ossl_error(IG_ECRYPTO);
+	if (e == IG_OK
+	    && (EVP_DigestFinal_ex(ctx, out, &md_len) != 1
+	        || md_len != IG_SHA256_LEN))
+		e = ig_ossl_error(IG_ECRYPTO);
+	EVP_MD_CTX_free(ctx);
+	return e;
+}
+
 bool
 ig_ct_equal(const void *a, const void *b, size_t n)
 {

@@ -33,7 +33,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "registry/codec/revfilter.h"
+#include "registry/revfilter.h"
 
 #define HL IG_REVFILTER_HASH_LEN
 

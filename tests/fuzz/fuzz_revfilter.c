@@ -1,6 +1,6 @@
 /*
  * fuzz_revfilter.c - the revocation filter and delta parsers
- * (registry/codec/revfilter.h). The first byte picks the target:
+ * (registry/revfilter.h). The first byte picks the target:
  *
  *   0  ig_revfilter_parse of the rest
  *   1  ig_revfilter_delta_parse of the rest
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "registry/codec/revfilter.h"
+#include "registry/revfilter.h"
 #include "registry/crypto/crypto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

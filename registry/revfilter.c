@@ -28,16 +28,16 @@
  * The values are decoded once, when the filter is built or parsed, and
  * a query is a binary search.
  *
- * SHA-256 is implemented here (FIPS 180-4), because codec may not use
- * OpenSSL (registry/crypto is its only user); the unit test checks it
- * against OpenSSL's.
+ * The closing checksums are SHA-256 from registry/crypto (OpenSSL):
+ * the filter lives in the registry layer, not in codec, for that reason.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "registry/codec/revfilter.h"
+#include "registry/revfilter.h"
 
 #include "registry/base/alloc.h"
+#include "registry/crypto/crypto.h"
 
 #define HL               IG_REVFILTER_HASH_LEN
 #define ARITY            4
@@ -71,133 +71,6 @@ struct ig_revfilter_delta {
 	ig_revfilter *added;
 	ig_revfilter *removed;
 };
-
-/* ---- SHA-256 (FIPS 180-4) ------------------------------------------ */
-
-typedef struct sha256_ctx {
-	uint32_t h[8];
-	uint8_t block[64];
-	size_t fill;
-	uint64_t total;
-} sha256_ctx;
-
-static const uint32_t sha256_k[64] = { 0x428a2f98, 0x71374491, 0xb5c0fbcf,
-	0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
-	0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7,
-	0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-	0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
-	0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85,
-	0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e,
-	0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
-	0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c,
-	0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee,
-	0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-	0xc67178f2 };
-
-static uint32_t
-ror32(uint32_t x, unsigned n)
-{
-	return (x >> n) | (x << (32 - n));
-}
-
-static void
-sha256_block(sha256_ctx *c, const uint8_t *p)
-{
-	uint32_t w[64], a, b, d, e, f, g, h, cc, t1, t2;
-
-	for (int i = 0; i < 16; i++)
-		w[i] = ((uint32_t) p[4 * i] << 24)
-		    | ((uint32_t) p[4 * i + 1] << 16)
-		    | ((uint32_t) p[4 * i + 2] << 8) | p[4 * i + 3];
-	for (int i = 16; i < 64; i++) {
-		uint32_t s0 = ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18)
-		    ^ (w[i - 15] >> 3);
-		uint32_t s1 = ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19)
-		    ^ (w[i - 2] >> 10);
-		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-	}
-	a = c->h[0];
-	b = c->h[1];
-	cc = c->h[2];
-	d = c->h[3];
-	e = c->h[4];
-	f = c->h[5];
-	g = c->h[6];
-	h = c->h[7];
-	for (int i = 0; i < 64; i++) {
-		t1 = h + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25))
-		    + ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
-		t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22))
-		    + ((a & b) ^ (a & cc) ^ (b & cc));
-		h = g;
-		g = f;
-		f = e;
-		e = d + t1;
-		d = cc;
-		cc = b;
-		b = a;
-		a = t1 + t2;
-	}
-	c->h[0] += a;
-	c->h[1] += b;
-	c->h[2] += cc;
-	c->h[3] += d;
-	c->h[4] += e;
-	c->h[5] += f;
-	c->h[6] += g;
-	c->h[7] += h;
-}
-
-static void
-sha256_init(sha256_ctx *c)
-{
-	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372,
-		0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-	memcpy(c->h, iv, sizeof(iv));
-	c->fill = 0;
-	c->total = 0;
-}
-
-static void
-sha256_update(sha256_ctx *c, const uint8_t *p, size_t n)
-{
-	c->total += n;
-	if (c->fill > 0) {
-		size_t take = 64 - c->fill < n ? 64 - c->fill : n;
-		memcpy(c->block + c->fill, p, take);
-		c->fill += take;
-		p += take;
-		n -= take;
-		if (c->fill < 64)
-			return;
-		sha256_block(c, c->block);
-		c->fill = 0;
-	}
-	for (; n >= 64; p += 64, n -= 64)
-		sha256_block(c, p);
-	if (n > 0) {
-		memcpy(c->block, p, n);
-		c->fill = n;
-	}
-}
-
-static void
-sha256_final(sha256_ctx *c, uint8_t out[32])
-{
-	uint64_t bits = c->total * 8;
-	uint8_t pad[72] = { 0x80 };
-	size_t padn = (c->fill < 56 ? 56 : 120) - c->fill;
-
-	for (int i = 0; i < 8; i++)
-		pad[padn + i] = (uint8_t) (bits >> (56 - 8 * i));
-	sha256_update(c, pad, padn + 8);
-	for (int i = 0; i < 8; i++) {
-		out[4 * i] = (uint8_t) (c->h[i] >> 24);
-		out[4 * i + 1] = (uint8_t) (c->h[i] >> 16);
-		out[4 * i + 2] = (uint8_t) (c->h[i] >> 8);
-		out[4 * i + 3] = (uint8_t) c->h[i];
-	}
-}
 
 /* ---- hashing and geometry ------------------------------------------ */
 
@@ -556,18 +429,16 @@ header_write(const ig_revfilter *f, uint8_t hdr[IG_REVFILTER_HEADER_LEN])
 	put_be(hdr + 36, f->payload_len, 8);
 }
 
-static void
+static ig_err
 digest_compute(const ig_revfilter *f, uint8_t out[IG_REVFILTER_DIGEST_LEN])
 {
 	uint8_t hdr[IG_REVFILTER_HEADER_LEN];
-	sha256_ctx c;
+	ig_slice parts[2];
 
 	header_write(f, hdr);
-	sha256_init(&c);
-	sha256_update(&c, hdr, sizeof(hdr));
-	if (f->payload_len > 0)
-		sha256_update(&c, f->payload, f->payload_len);
-	sha256_final(&c, out);
+	parts[0] = ig_slice_make(hdr, sizeof(hdr));
+	parts[1] = ig_slice_make(f->payload, f->payload_len);
+	return ig_sha256_parts(parts, f->payload_len > 0 ? 2 : 1, out);
 }
 
 /* A filter with its geometry set and a zeroed payload; NULL on ENOMEM. */
@@ -630,9 +501,13 @@ build_fuse(
 	}
 done:
 	fuse_work_free(&w);
-	digest_compute(f, f->digest);
+	if ((err = digest_compute(f, f->digest)) != IG_OK)
+		goto fail_built;
 	*out = f;
 	return IG_OK;
+fail_built:
+	ig_revfilter_free(f);
+	return err;
 fail:
 	fuse_work_free(&w);
 	ig_revfilter_free(f);
@@ -764,6 +639,7 @@ build_gcs(
     const uint8_t *h, size_t n, unsigned k, uint64_t seed, ig_revfilter **out)
 {
 	ig_revfilter *f = ig_calloc(1, sizeof(*f));
+	ig_err err;
 
 	if (f == NULL)
 		return IG_ENOMEM;
@@ -775,7 +651,10 @@ build_gcs(
 		ig_revfilter_free(f);
 		return IG_ENOMEM;
 	}
-	digest_compute(f, f->digest);
+	if ((err = digest_compute(f, f->digest)) != IG_OK) {
+		ig_revfilter_free(f);
+		return err;
+	}
 	*out = f;
 	return IG_OK;
 }
@@ -819,8 +698,10 @@ ig_revfilter_build_mode(const uint8_t *hashes, size_t n,
 		}
 		if (m > 0)
 			memcpy(f->payload, h, m * HL);
-		digest_compute(f, f->digest);
-		*out = f;
+		if ((err = digest_compute(f, f->digest)) != IG_OK)
+			ig_revfilter_free(f);
+		else
+			*out = f;
 	} else if (mode == IG_REVFILTER_MODE_GCS)
 		err = build_gcs(h, m, k, seed, out);
 	else
@@ -990,10 +871,13 @@ ig_revfilter_parse(ig_slice in, ig_revfilter **out, const char **why)
 			    "the geometry");
 	}
 	{
-		sha256_ctx c;
-		sha256_init(&c);
-		sha256_update(&c, p, in.len - IG_REVFILTER_DIGEST_LEN);
-		sha256_final(&c, digest);
+		if (ig_sha256(
+		        ig_slice_make(p, in.len - IG_REVFILTER_DIGEST_LEN),
+		        digest)
+		    != IG_OK)
+			REFUSE(IG_ECRYPTO,
+			    "revocation filter: SHA-256 could not be "
+			    "computed");
 		if (memcmp(digest, p + in.len - IG_REVFILTER_DIGEST_LEN,
 		        sizeof(digest))
 		    != 0)
@@ -1237,7 +1121,6 @@ ig_revfilter_delta_serialize(const ig_revfilter_delta *d, ig_buf *out)
 {
 	uint8_t hdr[DELTA_HEADER_LEN], len8[8], digest[32];
 	size_t start = out->len;
-	sha256_ctx c;
 	ig_err err;
 
 	memset(hdr, 0, sizeof(hdr));
@@ -1257,10 +1140,10 @@ ig_revfilter_delta_serialize(const ig_revfilter_delta *d, ig_buf *out)
 	if ((err = ig_buf_append(out, len8, 8)) != IG_OK
 	    || (err = ig_revfilter_serialize(d->removed, out)) != IG_OK)
 		goto fail;
-	sha256_init(&c);
-	sha256_update(&c, out->ptr + start, out->len - start);
-	sha256_final(&c, digest);
-	if ((err = ig_buf_append(out, digest, sizeof(digest))) != IG_OK)
+	if ((err = ig_sha256(
+	         ig_slice_make(out->ptr + start, out->len - start), digest))
+	        != IG_OK
+	    || (err = ig_buf_append(out, digest, sizeof(digest))) != IG_OK)
 		goto fail;
 	return IG_OK;
 fail:
@@ -1299,7 +1182,6 @@ ig_revfilter_delta_parse(
 	ig_revfilter_delta *d = NULL;
 	uint8_t digest[32];
 	size_t off = DELTA_HEADER_LEN, body;
-	sha256_ctx c;
 	ig_err err;
 
 	if (in.len > DELTA_SERIAL_MAX)
@@ -1314,9 +1196,9 @@ ig_revfilter_delta_parse(
 		REFUSE(
 		    IG_EFORMAT, "revocation delta: reserved bytes not zero");
 	body = in.len - IG_REVFILTER_DIGEST_LEN;
-	sha256_init(&c);
-	sha256_update(&c, p, body);
-	sha256_final(&c, digest);
+	if (ig_sha256(ig_slice_make(p, body), digest) != IG_OK)
+		REFUSE(IG_ECRYPTO,
+		    "revocation delta: SHA-256 could not be computed");
 	if (memcmp(digest, p + body, sizeof(digest)) != 0)
 		REFUSE(IG_EFORMAT,
 		    "revocation delta: checksum (SHA-256) mismatch");

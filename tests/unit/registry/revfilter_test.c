@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "registry/base/alloc.h"
-#include "registry/codec/revfilter.h"
+#include "registry/revfilter.h"
 #include "registry/crypto/crypto.h"
 
 #define HL IG_REVFILTER_HASH_LEN
