@@ -378,7 +378,7 @@
  * large entries is cut short. One entry always fits a group. */
 #define IG_REGISTRY_GROUP_BYTES ((size_t) 16 << 20)
 
-/* --- EU gateway import (api/gateway, api/gateway_sync) --- */
+/* --- EU gateway import (api/gateway/) --- */
 
 /* Bytes of one trust-list response: a page of 100 entries, each a
  * certificate of at most IG_CERT_DER_MAX and a CMS of at most
@@ -423,7 +423,7 @@
 #define IG_GW_BATCH_ID_MAX 64
 #define IG_GW_DATE_MAX     40
 
-/* The bridge's state file (api/gateway_sync.h): the thumbprints it
+/* The bridge's state file (api/gateway/sync.h): the thumbprints it
  * published and the batches it revoked with their hashes (16 KB for a
  * full batch). 64 MiB holds 100,000 certificates and 3,000 full
  * batches; the counts are capped separately. */
