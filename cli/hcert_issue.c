@@ -170,7 +170,7 @@ ig_hcert_rng_below(ig_hcert_rng *rng, uint32_t n)
  * the form the schema FAQ and dgc-java use, hence the check characters
  * other issuers print. The FAQ's example "URN:UVCI:01:NL:187/37512422923#Z"
  * holds with this rule; with separators dropped and N = 36 it would end
- * in 'O', and over the part after "URN:UVCI:" in 'T' (tests/unit/issue
+ * in 'O', and over the part after "URN:UVCI:" in 'T' (tests/unit/cli
  * keeps it as a golden vector). The check character may itself be '/' or
  * ':'. Like every Luhn mod N, the rule detects any single wrong character
  * and most swaps of neighbours.

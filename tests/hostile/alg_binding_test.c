@@ -1,5 +1,5 @@
 /*
- * test_alg_binding.c - a COSE algorithm is bound to its key type (issue
+ * alg_binding_test.c - a COSE algorithm is bound to its key type (issue
  * 12, point 4): ES256 is ECDSA on P-256 with SHA-256, PS256 is RSASSA-PSS
  * with SHA-256 on an RSA key of at least 2048 bits. Every other pairing is
  * a bad signature, even when the signature is mathematically correct for

@@ -1,5 +1,5 @@
 /*
- * test_hostile.c - the hostile-input generator for HCERTs (issue 12).
+ * hostile_test.c - the hostile-input generator for HCERTs (issue 12).
  *
  * Not a fuzzer: every case is named, deterministic and carries the one
  * verdict reason it must produce. Each case builds a real HCERT the way an

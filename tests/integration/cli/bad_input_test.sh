@@ -3,7 +3,7 @@
 # verify` and `intyg bench` gives a clear message and the documented exit
 # status (0 valid/decoded, 1 invalid, 2 usage or input error), never a
 # crash (an exit status of 128 or more is a signal). `intyg ca` has its own
-# test (tests/unit/issue/ca_cli_test.sh). IG_BIN is the intyg binary.
+# test (tests/unit/cli/ca_cli_test.sh). IG_BIN is the intyg binary.
 set -u
 
 BIN=${IG_BIN:?IG_BIN must name the intyg binary}

@@ -1,5 +1,5 @@
 /*
- * test_alloc.c - the allocation wrapper and its failure injection.
+ * alloc_test.c - the allocation wrapper and its failure injection.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /*
- * test_buf.c - slices, the bounded reader, the bounded buffer and the
+ * buf_test.c - slices, the bounded reader, the bounded buffer and the
  * file helpers of registry/base/buf.h.
  */
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /*
- * test_err.c - every error code has a stable name and a sentence;
+ * err_test.c - every error code has a stable name and a sentence;
  * unknown codes are reported as such, never as NULL.
  */
 #include <stdarg.h>

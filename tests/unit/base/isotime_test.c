@@ -1,5 +1,5 @@
 /*
- * test_isotime.c - ISO 8601 parsing in the syntaxes real DCC data uses.
+ * isotime_test.c - ISO 8601 parsing in the syntaxes real DCC data uses.
  */
 #include <stdarg.h>
 #include <stddef.h>

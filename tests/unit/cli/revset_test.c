@@ -1,5 +1,5 @@
 /*
- * test_revset.c - revocation files (cli/trust.h, ig_revset): both
+ * revset_test.c - revocation files (cli/trust.h, ig_revset): both
  * formats, every encoding of kid and hash, UNKNOWN_KID, duplicates, the
  * limits, and that a refused file adds nothing.
  */

@@ -1,5 +1,5 @@
 /*
- * test_trust.c - trust files: PEM bundles, DER, EU gateway trust-list JSON,
+ * trust_test.c - trust files: PEM bundles, DER, EU gateway trust-list JSON,
  * and files that must be refused without changing the set.
  */
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /*
- * test_base45.c - Base45 (RFC 9285): the RFC's examples, strictness and a
+ * base45_test.c - Base45 (RFC 9285): the RFC's examples, strictness and a
  * round trip over every byte value.
  */
 #include <stdarg.h>

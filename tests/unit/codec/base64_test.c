@@ -1,5 +1,5 @@
 /*
- * test_base64.c - strict Base64 and base64url: RFC 4648 section 10
+ * base64_test.c - strict Base64 and base64url: RFC 4648 section 10
  * vectors, the EU gateway's kid form, and everything a lenient decoder
  * would let through.
  */

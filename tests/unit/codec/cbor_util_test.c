@@ -1,5 +1,5 @@
 /*
- * test_cbor_util.c - the CBOR pre-validation walker, the bounded loader,
+ * cbor_util_test.c - the CBOR pre-validation walker, the bounded loader,
  * map lookups and the head encoders; the bombs of docs/libraries.md.
  */
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /*
- * test_cose.c - COSE_Sign1 decoding on the EU test vectors (header
+ * cose_test.c - COSE_Sign1 decoding on the EU test vectors (header
  * placement, tags, untagged and double-tagged forms, a bare integer),
  * hand-made malformed messages, the Sig_structure and the encoders, and
  * injected allocation failures.

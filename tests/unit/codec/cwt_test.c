@@ -1,5 +1,5 @@
 /*
- * test_cwt.c - CWT claims: integer and float NumericDates (the ES and HU
+ * cwt_test.c - CWT claims: integer and float NumericDates (the ES and HU
  * vectors carry floats), wrong types, a missing DCC, duplicates, and the
  * encoder's round trip.
  */

@@ -1,5 +1,5 @@
 /*
- * test_dcc.c - the DCC payload: CBOR -> JSON against every vector's JSON
+ * dcc_test.c - the DCC payload: CBOR -> JSON against every vector's JSON
  * field, JSON -> CBOR round trips, ig_dcc_info_get, and the schema check
  * on the vectors' EXPECTEDSCHEMAVALIDATION and hand-made violations.
  */

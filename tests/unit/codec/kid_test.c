@@ -1,5 +1,5 @@
 /*
- * test_kid.c - the one spelling of a kid (registry/codec/kid.h): every
+ * kid_test.c - the one spelling of a kid (registry/codec/kid.h): every
  * input form of every byte pattern parses to the same 8 bytes, the
  * output is standard Base64, and near misses are refused.
  */

@@ -1,5 +1,5 @@
 /*
- * test_zlib.c - bounded inflate: round trip, the zip bomb, trailing
+ * zlib_bounded_test.c - bounded inflate: round trip, the zip bomb, trailing
  * garbage, truncation, corruption, the exact-fit edge, allocation
  * failures and a reused inflater.
  */

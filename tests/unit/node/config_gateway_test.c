@@ -1,5 +1,5 @@
 /*
- * config_test.c - the [gateway] section of the node config
+ * config_gateway_test.c - the [gateway] section of the node config
  * (node/config.h): defaults, every key read, and the rules that involve
  * several keys (url with anchor and state_file, https unless
  * allow_http, client_cert with client_key, timeout_ms at most 15 s).

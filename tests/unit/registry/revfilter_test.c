@@ -1,5 +1,5 @@
 /*
- * test_revfilter.c - the compact revocation filter (registry/codec/
+ * revfilter_test.c - the compact revocation filter (registry/
  * revfilter.h): no false negative, false-positive rates within
  * statistical bounds of 2^-k, the size bound, the serialized form (round
  * trip, every truncation and every bit flip refused, hand-made malformed

@@ -1,5 +1,5 @@
 /*
- * gateway_export_test.c - the EU gateway download shapes of the HTTP API
+ * export_test.c - the EU gateway download shapes of the HTTP API
  * (api/gateway/routes.c over registry/walk.c), in process, over a real
  * registry whose entries are published through the registry API with
  * chosen entry times: trust list by type and country, paging, deltas

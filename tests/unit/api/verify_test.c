@@ -1,5 +1,5 @@
 /*
- * test_verify.c - the verification pipeline: one test per reason code,
+ * verify_test.c - the verification pipeline: one test per reason code,
  * revocation hashes against golden values from an independent
  * implementation, and allocation failures at every point.
  */
