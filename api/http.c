@@ -36,6 +36,7 @@
 #include "registry/base/alloc.h"
 #include "registry/base/isotime.h"
 #include "registry/base/log.h"
+#include "registry/codec/hex.h"
 #include "registry/codec/base64.h"
 #include "registry/crypto/crypto.h"
 
@@ -580,18 +581,6 @@ client_key(ig_http *srv, const ig_httpd_head *head, ig_httpd_conn *conn)
 /* --- request parsing
  * --------------------------------------------------------- */
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s[0..n) into out (cap bytes incl. NUL). plus: '+' is a
  * space (query). Refuses NUL and control characters. path: an escaped
  * '/' or '%' stays escaped ("%2F", "%25"), so that the router splits
@@ -607,8 +596,8 @@ pct_decode(const char *s, size_t n, bool plus, bool path, char *out,
 			int hi, lo;
 			if (i + 2 >= n)
 				return IG_EFORMAT;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
+			hi = ig_hex_digit(s[i + 1]);
+			lo = ig_hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return IG_EFORMAT;
 			c = hi * 16 + lo;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "client/answer.h"
+#include "registry/codec/hex.h"
 
 static bool
 fail(char *why, size_t why_len, const char *msg)
@@ -13,32 +14,6 @@ fail(char *why, size_t why_len, const char *msg)
 	if (why != NULL && why_len > 0)
 		snprintf(why, why_len, "%s", msg);
 	return false;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static bool
-hex32(const char *s, size_t len, uint8_t out[32])
-{
-	if (len != 64)
-		return false;
-	for (size_t i = 0; i < 32; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i] = (uint8_t) (hi << 4 | lo);
-	}
-	return true;
 }
 
 bool
@@ -93,7 +68,9 @@ ig_client_answer_parse(const char *json, size_t len, uint64_t root_serial,
 	hash = json_object_get(root, "hash");
 	if (!json_is_object(root) || !json_is_integer(serial)
 	    || json_integer_value(serial) < 1 || !json_is_string(hash)
-	    || !hex32(json_string_value(hash), json_string_length(hash), h)) {
+	    || ig_hex_decode_fixed(
+	           json_string_value(hash), json_string_length(hash), h, 32)
+	        != IG_OK) {
 		fail(why, why_len, "the verdict names no root");
 		goto out;
 	}

@@ -3,8 +3,8 @@
  */
 #include "registry/codec/hex.h"
 
-static int
-nibble(char c)
+int
+ig_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -32,7 +32,7 @@ check(const char *s, size_t len)
 	if (len % 2 != 0)
 		return IG_EFORMAT;
 	for (size_t i = 0; i < len; i++)
-		if (nibble(s[i]) < 0)
+		if (ig_hex_digit(s[i]) < 0)
 			return IG_EFORMAT;
 	return IG_OK;
 }
@@ -43,8 +43,8 @@ ig_hex_decode_fixed(const char *s, size_t len, uint8_t *out, size_t n)
 	if (len != 2 * n || check(s, len) != IG_OK)
 		return IG_EFORMAT;
 	for (size_t i = 0; i < n; i++)
-		out[i]
-		    = (uint8_t) (nibble(s[2 * i]) << 4 | nibble(s[2 * i + 1]));
+		out[i] = (uint8_t) (ig_hex_digit(s[2 * i]) << 4
+		    | ig_hex_digit(s[2 * i + 1]));
 	return IG_OK;
 }
 
@@ -57,7 +57,7 @@ ig_hex_decode(const char *s, size_t len, ig_buf *out)
 	if ((e = ig_buf_reserve(out, len / 2)) != IG_OK)
 		return e;
 	for (size_t i = 0; i < len; i += 2)
-		out->ptr[out->len++]
-		    = (uint8_t) (nibble(s[i]) << 4 | nibble(s[i + 1]));
+		out->ptr[out->len++] = (uint8_t) (ig_hex_digit(s[i]) << 4
+		    | ig_hex_digit(s[i + 1]));
 	return IG_OK;
 }

@@ -9,6 +9,9 @@
 
 #include "registry/base/buf.h"
 
+/* The value of one hex digit (either case), -1 for any other character. */
+int ig_hex_digit(char c);
+
 /* Writes the 2n lower-case hex digits of p and a NUL into out, which
  * holds at least 2n + 1 bytes. */
 void ig_hex_encode(const uint8_t *p, size_t n, char *out);
