@@ -22,8 +22,11 @@
 # Passes when every certificate written got exactly one verdict, each the
 # right one (valid / revoked), none came from the forged endpoint, and
 # the verifier never gave up.
+# m1's first upstream stalls (accepts connections, never answers): m1
+# names it in its log and follows its second, ngx1, all the same.
 # Ports (127.0.0.1): 7971-7973 gossip, 7974-7976 the members' APIs, 7977
-# m1, 7978 ngx1, 7979 m2, 7980 the fake endpoint, 7981 ngx2.
+# m1, 7978 ngx1, 7979 m2, 7980 the fake endpoint, 7981 ngx2, 7982 the
+# stalling upstream.
 # IG_BIN is the intyg binary, IG_SRC_DIR the source tree (CTest sets both).
 set -u
 
@@ -37,6 +40,7 @@ NGX1=http://127.0.0.1:7978
 M2=http://127.0.0.1:7979
 FAKE=http://127.0.0.1:7980
 NGX2=http://127.0.0.1:7981
+STALL=http://127.0.0.1:7982
 MAXLAG=8
 
 for t in curl python3 nginx stdbuf; do
@@ -172,10 +176,23 @@ EOC
 
 ngx_start ngx1 7978 7974
 ngx_start ngx2 7981 7975
-mirror_start m1 7977 $NGX1
+python3 -c '
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 7982))
+s.listen(64)
+held = []
+while True:
+    held.append(s.accept()[0])
+' >stall.log 2>&1 &
+PIDS="$PIDS $!"
+mirror_start m1 7977 "$STALL,$NGX1"
 mirror_start m2 7979 $NGX2
-wait_same $SE $M1 20
+wait_same $SE $M1 30
 wait_same $SE $M2 20
+grep -q '127.0.0.1:7982' m1.log ||
+	fail "m1 never named its stalling upstream in its log"
 
 # --- a forged endpoint: healthy, nearest-looking, its checkpoint forged ----
 mkdir -p fake/v1
