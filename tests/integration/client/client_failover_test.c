@@ -255,7 +255,8 @@ test_bad_checkpoints(h_fed *f, const kit_certs *k)
 	 * member's. */
 	forge(ig_note_text(note), &forged);
 	/* Tampered: the node's signed note with its time changed. */
-	H_CHECK(ig_buf_append(&tampered, genuine.ptr, genuine.len) == IG_OK,
+	H_CHECK(ig_buf_append(&tampered, genuine.ptr, genuine.len) == IG_OK
+	        && ig_buf_terminate(&tampered) == IG_OK,
 	    "memory");
 	{
 		char *t = strstr((char *) tampered.ptr, "\ntime ");

@@ -86,7 +86,8 @@ raw_get(const char *hostport, const char *target, ig_buf *head, ig_buf *body)
 	        && ig_buf_terminate(head) == IG_OK,
 	    "memory");
 	size_t off = (size_t) (end - p) + 4;
-	H_CHECK(ig_buf_append(body, all.ptr + off, all.len - off) == IG_OK,
+	H_CHECK(ig_buf_append(body, all.ptr + off, all.len - off) == IG_OK
+	        && ig_buf_terminate(body) == IG_OK,
 	    "memory");
 	ig_buf_free(&all);
 	return status;
