@@ -23,7 +23,10 @@
 # right one (valid / revoked), none came from the forged endpoint, and
 # the verifier never gave up.
 # m1's first upstream stalls (accepts connections, never answers): m1
-# names it in its log and follows its second, ngx1, all the same.
+# names it in its log and follows its second, ngx1, all the same. m1
+# serves the read-only API (issuers, revocations, trust lists, the
+# gateway's revocation list, directory, federation, stats, batch verify)
+# with the same answers as a member.
 # Ports (127.0.0.1): 7971-7973 gossip, 7974-7976 the members' APIs, 7977
 # m1, 7978 ngx1, 7979 m2, 7980 the fake endpoint, 7981 ngx2, 7982 the
 # stalling upstream.
@@ -193,6 +196,40 @@ wait_same $SE $M1 30
 wait_same $SE $M2 20
 grep -q '127.0.0.1:7982' m1.log ||
 	fail "m1 never named its stalling upstream in its log"
+
+# A mirror serves the whole read-only API as a member does: the same
+# answers as se for the registry's reads, 200 for the others.
+printf '["%s", "%s"]' "$HC_A" "$HC_B" >batch.json
+# The kid and UCI hash of the revoked certificate, URL-encoded.
+read -r KIDQ HASHQ <<<"$("$BIN" inspect "$HC_B" 2>/dev/null | python3 -c '
+import json, sys, urllib.parse
+q = lambda v: urllib.parse.quote(v, safe="")
+try:
+    d = json.load(sys.stdin)
+    print(q(d["kid"]), q(d["revocation_hashes"]["uci"]))
+except Exception:
+    print("", "")')"
+[ -n "$KIDQ" ] && [ -n "$HASHQ" ] || fail "intyg inspect gave no kid or hash"
+REV="/v1/revocations/$KIDQ?hash=$HASHQ&type=UCI"
+for t in "/v1/issuers" "/v1/issuers/$KIDQ" "$REV" /v1/trustlist \
+    /v1/trustlist/DSC /v1/directory /v1/federation; do
+	code=$($C -o m1.out -w '%{http_code}' "$M1$t")
+	[ "$code" = 200 ] || fail "m1 GET $t: $code $(head -c 200 m1.out)"
+done
+for t in "/v1/issuers/$KIDQ" "$REV" /v1/trustlist/DSC; do
+	$C "$SE$t" >se.out
+	$C "$M1$t" >m1.out
+	cmp -s se.out m1.out || fail "m1 and se answer $t differently"
+done
+code=$($C -o m1.out -w '%{http_code}' \
+	-H 'If-Modified-Since: 2021-06-01T00:00:00Z' "$M1/v1/revocation-list")
+[ "$code" = 200 ] || fail "m1 GET /v1/revocation-list: $code $(head -c 200 m1.out)"
+code=$($C -o m1.out -w '%{http_code}' "$M1/v1/stats")
+[ "$code" = 200 ] || fail "m1 GET /v1/stats: $code $(head -c 200 m1.out)"
+code=$($C -o m1.out -w '%{http_code}' -H 'Content-Type: application/json' \
+	--data-binary @batch.json "$M1/v1/verify/batch")
+[ "$code" = 200 ] && grep -q '"revoked"' m1.out && grep -q '"valid"' m1.out ||
+	fail "m1 POST /v1/verify/batch: $code $(head -c 300 m1.out)"
 
 # --- a forged endpoint: healthy, nearest-looking, its checkpoint forged ----
 mkdir -p fake/v1
