@@ -31,6 +31,38 @@ for f in README.md node1.ini; do
 		fail "no usr/share/doc/intyg/examples/$f"
 done
 
+# The verifier client library: its header, the shared library with its
+# SONAME link, the pkg-config file; a program built against the
+# installed header and library runs and reports the header's version.
+hdr=$dest/usr/include/intyg/client.h
+[ -f "$hdr" ] || fail "no usr/include/intyg/client.h"
+so=$(find "$dest/usr" -name 'libintyg-client.so.0' | head -1)
+[ -n "$so" ] || fail "no libintyg-client.so.0"
+libdir=$(dirname "${so:-/nonexistent/x}")
+[ -L "$libdir/libintyg-client.so" ] || fail "no libintyg-client.so link"
+pc=$(find "$dest/usr" -name intyg-client.pc | head -1)
+[ -n "$pc" ] && grep -q '^Libs: .*-lintyg-client' "$pc" ||
+	fail "no intyg-client.pc with -lintyg-client"
+if [ -n "$so" ] && command -v cc >/dev/null; then
+	cat >"$dest.c" <<'EOC'
+#include <stdio.h>
+#include <intyg/client.h>
+int main(void)
+{
+	if (ig_client_version() != IG_CLIENT_VERSION_NUM)
+		return 1;
+	printf("%s %s\n", IG_CLIENT_VERSION, ig_client_strerror(IG_CLIENT_EURL));
+	return 0;
+}
+EOC
+	cc -o "$dest.bin" "$dest.c" -I"$dest/usr/include" -L"$libdir" \
+		-lintyg-client 2>"$dest.cc.log" ||
+		fail "a program does not build against the installed library: $(head -5 "$dest.cc.log")"
+	out=$(LD_LIBRARY_PATH=$libdir "$dest.bin") ||
+		fail "the program linked with libintyg-client does not run"
+	rm -f "$dest.c" "$dest.bin" "$dest.cc.log"
+fi
+
 cmds=$("$bin" --help | awk '/Commands:/ { l = 1; next }
 	l && /^$/ { if (n) exit; next }
 	l && /^  [a-z]/ { print $1; n++ }')
@@ -78,4 +110,4 @@ if command -v man >/dev/null; then
 		[ -z "$w" ] || fail "groff warns on $(basename "$p"): $w"
 	done
 fi
-echo "install_test: intyg and $n manual pages ($(echo $cmds)) installed"
+echo "install_test: intyg, libintyg-client ($out) and $n manual pages ($(echo $cmds)) installed"
