@@ -37,19 +37,10 @@
 #include "client/select.h"
 #include "intyg/client.h"
 #include "registry/base/buf.h"
+#include "registry/base/limits.h"
 #include "registry/checkpoint.h"
 #include "registry/root.h"
 
-/* A root file larger than this is not a root (IG_ROOT_SIGNED_MAX is the
- * decoder's own, smaller, limit). */
-#define ROOT_FILE_MAX (1024 * 1024)
-/* The largest /healthz or /v1/checkpoint answer read. */
-#define PROBE_BODY_MAX (64 * 1024)
-/* Transfers one verification may have in flight (primary, hedge, and
- * the fail-overs started while a hedge still runs). */
-#define INFLIGHT_MAX 4
-/* Endpoints probed at once by the prober. */
-#define PROBE_BATCH_MAX 16
 /* The directory is read again this often (mirrors come and go). */
 #define DIRECTORY_INTERVAL_MS 60000
 
@@ -340,7 +331,7 @@ ig_client_root_load(ig_client *c, const char *path)
 
 	if (c == NULL || path == NULL)
 		return IG_CLIENT_EINVAL;
-	ig_buf_init(&b, ROOT_FILE_MAX);
+	ig_buf_init(&b, IG_CLIENT_ROOT_FILE_MAX);
 	if ((e = ig_buf_read_file(&b, path)) != IG_OK) {
 		errmsg_set(c, "%s: %s", path,
 		    e == IG_ETOOBIG ? "larger than a root can be (1 MiB)"
@@ -593,8 +584,8 @@ out:
 static void
 probe_batch(ig_client *c, const size_t *idx, size_t k)
 {
-	xfer xs[PROBE_BATCH_MAX];
-	uint32_t rtt[PROBE_BATCH_MAX];
+	xfer xs[IG_CLIENT_PROBE_BATCH_MAX];
+	uint32_t rtt[IG_CLIENT_PROBE_BATCH_MAX];
 	CURLM *m = curl_multi_init();
 	int64_t deadline = now_ms() + c->probe_timeout_ms;
 	int running = 0;
@@ -605,7 +596,7 @@ probe_batch(ig_client *c, const size_t *idx, size_t k)
 		goto out;
 	for (size_t j = 0; j < k; j++) {
 		if (!xfer_init(c, &xs[j], idx[j], 1, "/healthz", NULL, 0,
-		        c->probe_timeout_ms, PROBE_BODY_MAX)
+		        c->probe_timeout_ms, IG_CLIENT_PROBE_BODY_MAX)
 		    || curl_multi_add_handle(m, xs[j].easy) != CURLM_OK) {
 			xfer_clear(NULL, &xs[j]);
 			pthread_mutex_lock(&c->mtx);
@@ -650,7 +641,7 @@ probe_batch(ig_client *c, const size_t *idx, size_t k)
 				xfer_clear(m, x);
 				if (!xfer_init(c, x, ep, 2, "/v1/checkpoint",
 				        NULL, 0, c->probe_timeout_ms,
-				        PROBE_BODY_MAX)
+				        IG_CLIENT_PROBE_BODY_MAX)
 				    || curl_multi_add_handle(m, x->easy)
 				        != CURLM_OK) {
 					snprintf(why, sizeof(why),
@@ -723,7 +714,8 @@ out:
 static size_t
 take_due(ig_client *c, size_t *idx)
 {
-	size_t k = ig_client_due(c->eps, c->n, now_ms(), PROBE_BATCH_MAX, idx);
+	size_t k = ig_client_due(
+	    c->eps, c->n, now_ms(), IG_CLIENT_PROBE_BATCH_MAX, idx);
 	for (size_t j = 0; j < k; j++)
 		c->eps[idx[j]].probing = true;
 	return k;
@@ -793,7 +785,7 @@ static void *
 prober_main(void *arg)
 {
 	ig_client *c = arg;
-	size_t idx[PROBE_BATCH_MAX];
+	size_t idx[IG_CLIENT_PROBE_BATCH_MAX];
 
 	pthread_mutex_lock(&c->mtx);
 	while (!c->stopping) {
@@ -873,9 +865,10 @@ ig_client_start(ig_client *c)
 		return IG_CLIENT_ENOENDPOINT;
 	}
 	/* The first probes, all at once, on this thread. */
-	for (size_t i = 0; i < c->n; i += PROBE_BATCH_MAX) {
+	for (size_t i = 0; i < c->n; i += IG_CLIENT_PROBE_BATCH_MAX) {
 		k = 0;
-		for (size_t j = i; j < c->n && k < PROBE_BATCH_MAX; j++) {
+		for (size_t j = i; j < c->n && k < IG_CLIENT_PROBE_BATCH_MAX;
+		     j++) {
 			idx[k++] = j;
 			c->eps[j].probing = true;
 		}
@@ -954,7 +947,7 @@ ig_client_verdict_clear(ig_client_verdict *v)
 typedef struct call {
 	ig_client *c;
 	CURLM *m;
-	xfer xs[INFLIGHT_MAX];
+	xfer xs[IG_CLIENT_INFLIGHT_MAX];
 	size_t inflight;
 	bool tried[IG_CLIENT_ENDPOINTS_MAX]; /* failed in this call */
 	bool busy[IG_CLIENT_ENDPOINTS_MAX]; /* a transfer in flight */
@@ -974,7 +967,7 @@ call_start_next(call *k)
 	xfer *x = NULL;
 	int64_t left = k->deadline - now_ms();
 
-	if (k->inflight >= INFLIGHT_MAX || left <= 0)
+	if (k->inflight >= IG_CLIENT_INFLIGHT_MAX || left <= 0)
 		return false;
 	pthread_mutex_lock(&c->mtx);
 	n = ig_client_pick(c->eps, c->n, c->active, idx);
@@ -985,7 +978,7 @@ call_start_next(call *k)
 	pthread_mutex_unlock(&c->mtx);
 	if (ep == SIZE_MAX)
 		return false;
-	for (size_t j = 0; j < INFLIGHT_MAX; j++) {
+	for (size_t j = 0; j < IG_CLIENT_INFLIGHT_MAX; j++) {
 		if (k->xs[j].easy == NULL) {
 			x = &k->xs[j];
 			break;
@@ -1254,7 +1247,7 @@ cleanup:
 	/* Transfers still in flight lost the race (a hedge answered first)
 	 * or ran out of time. One that never answered within the hedge
 	 * ceiling while another endpoint did is taken as down. */
-	for (size_t j = 0; j < INFLIGHT_MAX; j++) {
+	for (size_t j = 0; j < IG_CLIENT_INFLIGHT_MAX; j++) {
 		xfer *x = &k.xs[j];
 		if (x->easy == NULL)
 			continue;

@@ -628,6 +628,26 @@ _Static_assert(
     IG_GW_KID_B64_MAX >= (IG_KID_LEN + 2) / 3 * 4, "a padded Base64 kid fits");
 _Static_assert(IG_GW_DELTA_MAX_AGE_S < 14 * 86400,
     "deltas are asked for within the gateway's 14 days");
+/* --- the verifier client library (client/) ------------------------------ */
+
+/* A root file the client reads: any signed root the registry accepts. */
+#define IG_CLIENT_ROOT_FILE_MAX IG_ROOT_SIGNED_MAX
+/* The largest /healthz or /v1/checkpoint answer a probe reads: any
+ * checkpoint note a node may sign. */
+#define IG_CLIENT_PROBE_BODY_MAX IG_NOTE_MAX
+/* Transfers one verification may have in flight (primary, hedge, and the
+ * fail-overs started while a hedge still runs). */
+#define IG_CLIENT_INFLIGHT_MAX 4
+/* Endpoints probed at once by the prober. */
+#define IG_CLIENT_PROBE_BATCH_MAX 16
+
+_Static_assert(IG_CLIENT_ROOT_FILE_MAX >= IG_ROOT_SIGNED_MAX,
+    "the client reads every root the registry accepts");
+_Static_assert(IG_CLIENT_PROBE_BODY_MAX >= IG_NOTE_MAX,
+    "a probe reads every checkpoint a node may sign");
+_Static_assert(IG_CLIENT_INFLIGHT_MAX >= 2,
+    "a verification can hedge while its first request runs");
+
 _Static_assert(IG_ADDR_TEXT_MAX
         >= sizeof("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535"),
     "an IPv6 address and port fit the address text");
