@@ -46,7 +46,6 @@
 #define SEED_TRIES       64
 #define FORMAT_VERSION   1
 #define DELTA_HEADER_LEN 40
-#define DELTA_SERIAL_MAX (2 * IG_REVFILTER_SERIAL_MAX + 2 * 8 + 72)
 
 static const uint8_t filter_magic[4] = { 'I', 'G', 'R', 'F' };
 static const uint8_t delta_magic[4] = { 'I', 'G', 'R', 'D' };
@@ -1184,7 +1183,7 @@ ig_revfilter_delta_parse(
 	size_t off = DELTA_HEADER_LEN, body;
 	ig_err err;
 
-	if (in.len > DELTA_SERIAL_MAX)
+	if (in.len > IG_REVFILTER_DELTA_SERIAL_MAX)
 		REFUSE(IG_ETOOBIG, "revocation delta: longer than the limit");
 	if (in.len < DELTA_HEADER_LEN + IG_REVFILTER_DIGEST_LEN)
 		REFUSE(IG_ETRUNC, "revocation delta: shorter than a header");

@@ -46,19 +46,9 @@
 #define IG_REVFILTER_K_MIN 1
 #define IG_REVFILTER_K_MAX 32
 
-/* Limits (kept here, beside the format they bound). Hashes in one filter:
- * 20 million is 66 times the EU gateway's 2022 list; building that many
- * takes about 0.55 GB of working memory, the exact form 320 MB. */
-#define IG_REVFILTER_HASHES_MAX 20000000u
-/* Bytes of the fixed header and of the closing SHA-256. */
-#define IG_REVFILTER_HEADER_LEN 44
-#define IG_REVFILTER_DIGEST_LEN 32
-/* Bytes of a serialized filter: the exact form of IG_REVFILTER_HASHES_MAX
- * hashes plus header and digest. The parser refuses anything longer
- * before looking at it. */
-#define IG_REVFILTER_SERIAL_MAX                                               \
-	((size_t) IG_REVFILTER_HASHES_MAX * IG_REVFILTER_HASH_LEN             \
-	    + IG_REVFILTER_HEADER_LEN + IG_REVFILTER_DIGEST_LEN)
+/* Its limits (IG_REVFILTER_HASHES_MAX, IG_REVFILTER_SERIAL_MAX,
+ * IG_REVFILTER_DELTA_SERIAL_MAX) and the lengths of its header and
+ * closing digest are in registry/base/limits.h. */
 
 typedef enum ig_revfilter_mode {
 	IG_REVFILTER_MODE_FUSE = 1,

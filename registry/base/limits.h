@@ -628,6 +628,30 @@ _Static_assert(
     IG_GW_KID_B64_MAX >= (IG_KID_LEN + 2) / 3 * 4, "a padded Base64 kid fits");
 _Static_assert(IG_GW_DELTA_MAX_AGE_S < 14 * 86400,
     "deltas are asked for within the gateway's 14 days");
+/* --- the revocation filter (registry/revfilter.c) ------------------------ */
+
+/* Hashes in one filter: 20 million is 66 times the EU gateway's 2022
+ * list; building that many takes about 0.55 GB of working memory, the
+ * exact form 320 MB. */
+#define IG_REVFILTER_HASHES_MAX 20000000u
+/* Bytes of a filter's fixed header and of its closing SHA-256. */
+#define IG_REVFILTER_HEADER_LEN 44
+#define IG_REVFILTER_DIGEST_LEN 32
+/* Bytes of a serialized filter: the exact form of IG_REVFILTER_HASHES_MAX
+ * hashes plus header and digest. The parser refuses anything longer
+ * before looking at it. */
+#define IG_REVFILTER_SERIAL_MAX                                               \
+	((size_t) IG_REVFILTER_HASHES_MAX * IG_REVOCATION_HASH_LEN            \
+	    + IG_REVFILTER_HEADER_LEN + IG_REVFILTER_DIGEST_LEN)
+/* Bytes of a serialized delta: its header (40), the added and the
+ * removed filter with their lengths (8 each), its closing digest and
+ * room to spare. */
+#define IG_REVFILTER_DELTA_SERIAL_MAX                                         \
+	(2 * IG_REVFILTER_SERIAL_MAX + 2 * 8 + 72)
+
+_Static_assert(IG_BUNDLE_MAX >= IG_REVFILTER_SERIAL_MAX,
+    "a bundle carries the largest filter");
+
 /* --- the verifier client library (client/) ------------------------------ */
 
 /* A root file the client reads: any signed root the registry accepts. */
