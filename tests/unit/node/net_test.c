@@ -30,6 +30,8 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <stdio.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -243,6 +245,29 @@ poke(uint16_t port, const void *p, size_t len)
 	close(fd);
 }
 
+static void *
+close_main(void *arg)
+{
+	nng_socket *s = arg;
+	nng_close(*s);
+	free(s);
+	return NULL;
+}
+
+/* Closes s on a detached thread: after oversized messages nng 1.5.2's
+ * nng_close can block for a long time (docs/libraries.md, nng), and the
+ * hostile client's close is not what this test checks. */
+static void
+close_detached(nng_socket s)
+{
+	pthread_t t;
+	nng_socket *p = malloc(sizeof(*p));
+	assert_non_null(p);
+	*p = s;
+	assert_int_equal(pthread_create(&t, NULL, close_main, p), 0);
+	assert_int_equal(pthread_detach(t), 0);
+}
+
 static void
 test_early_close(void **state)
 {
@@ -270,17 +295,25 @@ test_early_close(void **state)
 	 * limit (the transport drops the connection before buffering it),
 	 * and goes away without waiting for replies. */
 	assert_int_equal(nng_req0_open(&s), 0);
+	/* nng 1.5.2's own client side may block on a peer that dropped it
+	 * for an oversized message (docs/libraries.md, nng): the sends are
+	 * bounded, and the socket is closed on a thread of its own. */
+	assert_int_equal(nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, 2000), 0);
 	assert_int_equal(nng_dial(s, "tcp://127.0.0.1:7872", NULL, 0), 0);
 	assert_int_equal(nng_send(s, (void *) junk, sizeof(junk) - 1, 0), 0);
 	for (int k = 0; k < 2; k++) {
 		size_t len = k == 0 ? IG_GOSSIP_MSG_MAX + 1
 		                    : 2 * (size_t) IG_GOSSIP_MSG_MAX;
+		int rv;
 		assert_int_equal(nng_msg_alloc(&m, len), 0);
 		memset(nng_msg_body(m), 0xa5, len);
-		assert_int_equal(nng_sendmsg(s, m, 0), 0);
+		rv = nng_sendmsg(s, m, 0);
+		if (rv != 0) /* the peer dropped us: nng says only ETIMEDOUT */
+			nng_msg_free(m);
+		assert_true(rv == 0 || rv == NNG_ETIMEDOUT);
 		sleep_ms(100);
 	}
-	nng_close(s);
+	close_detached(s);
 
 	/* The listener still serves: an entry still gets across, both
 	 * ways. */
