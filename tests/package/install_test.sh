@@ -55,7 +55,11 @@ int main(void)
 	return 0;
 }
 EOC
-	cc -o "$dest.bin" "$dest.c" -I"$dest/usr/include" -L"$libdir" \
+	# A sanitizer build installs an instrumented library: the program
+	# then needs the same runtime.
+	san=
+	ldd "$so" 2>/dev/null | grep -q libasan && san=-fsanitize=address,undefined
+	cc $san -o "$dest.bin" "$dest.c" -I"$dest/usr/include" -L"$libdir" \
 		-lintyg-client 2>"$dest.cc.log" ||
 		fail "a program does not build against the installed library: $(head -5 "$dest.cc.log")"
 	out=$(LD_LIBRARY_PATH=$libdir "$dest.bin") ||
