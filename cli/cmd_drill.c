@@ -26,7 +26,6 @@
  */
 #include <errno.h>
 #include <jansson.h>
-#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -54,6 +53,8 @@
 #include "registry/base/limits.h"
 #include "registry/crypto/crypto.h"
 #include "registry/hcert.h"
+#include "registry/root.h"
+#include "node/keyfiles.h"
 
 #define POOL_PER_AGENCY 32 /* certificates issued before start */
 #define POOL_MAX        4096 /* per agency, the issuer stops there */
@@ -142,6 +143,16 @@ typedef struct drill {
 	pid_t pid[IG_DRILL_NODES_MAX];
 	bool down[IG_DRILL_NODES_MAX]; /* killed by the timeline */
 	bool cut[IG_DRILL_AGENCIES_MAX]; /* partitioned */
+	/* membership: the root serial the drill last submitted, who it
+	 * lists, the cuts (log ends) of removed members */
+	uint64_t serial;
+	bool in_root[IG_DRILL_AGENCIES_MAX];
+	size_t n_cuts;
+	ig_root_cut cuts[IG_DRILL_AGENCIES_MAX];
+	size_t joined; /* member_add events run */
+	/* agencies the verifiers draw from: at start and never removed */
+	size_t stable[IG_DRILL_AGENCIES_MAX];
+	size_t n_stable;
 	agency ag[IG_DRILL_AGENCIES_MAX];
 	/* the monitor's pending measurements */
 	int64_t heal_at; /* ms since start of a heal not converged; -1 */
@@ -233,10 +244,11 @@ grow(void **p, size_t *cap, size_t n, size_t size)
 
 /* --- nodes ------------------------------------------------------------- */
 
+/* Members, joining ones included: node1..node<n>. */
 static size_t
 n_members(const drill *d)
 {
-	return d->sc->agencies;
+	return d->sc->agencies + d->sc->joins;
 }
 
 static void
@@ -305,7 +317,7 @@ mirrors_write(drill *d, char *why, size_t why_len)
 		    "log_level = info\n\n[api]\nlisten = %s\nworkers = 2\n\n"
 		    "[mirror]\nupstreams = ",
 		    n->id, n->id, n->id, hash, n->http);
-		for (size_t i = 0; err == IG_OK && i < n_members(d); i++)
+		for (size_t i = 0; err == IG_OK && i < d->sc->agencies; i++)
 			err = ig_buf_printf(&b, "%s%s", i > 0 ? "," : "",
 			    d->run->nodes[i].http);
 		if (err == IG_OK)
@@ -629,14 +641,18 @@ head_of(const ig_admin_status *st, const char *origin)
 	return 0;
 }
 
+/* The same logs: every origin's head (seq and hash) equal. The state
+ * digest is not compared: it covers the nodes' aggregated statistics too,
+ * which differ while verifiers are at work. */
 static bool
 same_state(const ig_admin_status *a, const ig_admin_status *b)
 {
-	if (memcmp(a->digest, b->digest, 32) != 0 || a->n_heads != b->n_heads)
+	if (a->n_heads != b->n_heads)
 		return false;
 	for (size_t i = 0; i < a->n_heads; i++) {
 		if (strcmp(a->heads[i].origin, b->heads[i].origin) != 0
-		    || a->heads[i].seq != b->heads[i].seq)
+		    || a->heads[i].seq != b->heads[i].seq
+		    || memcmp(a->heads[i].hash, b->heads[i].hash, 32) != 0)
 			return false;
 	}
 	return true;
@@ -727,7 +743,7 @@ monitor_tick(drill *d, ig_admin_status *st, bool *ok, unsigned tick)
 	pthread_mutex_unlock(&d->mu);
 
 	/* the first verification at every node, the compromised DSC */
-	if (!atomic_load(&d->first_ok_all) && tick % 2 == 0) {
+	if (!atomic_load(&d->first_ok_all)) {
 		bool all = true;
 		for (size_t s = 0; s < r->n_nodes; s++) {
 			const ig_buf *c;
@@ -735,7 +751,9 @@ monitor_tick(drill *d, ig_admin_status *st, bool *ok, unsigned tick)
 				continue;
 			/* a certificate of another agency: it came by
 			 * gossip or from a mirror's upstream */
-			c = &d->ag[(s + 1) % n_members(d)].pool[0];
+			if (r->nodes[s].joiner)
+				continue;
+			c = &d->ag[(s + 1) % d->sc->agencies].pool[0];
 			if (!d->down[s]
 			    && http_verify(r->nodes[s].http, c) == 1)
 				r->nodes[s].first_verify_ms = now_ms(d);
@@ -744,7 +762,7 @@ monitor_tick(drill *d, ig_admin_status *st, bool *ok, unsigned tick)
 		}
 		atomic_store(&d->first_ok_all, all);
 	}
-	if (d->compromise_at >= 0 && tick % 2 == 0) {
+	if (d->compromise_at >= 0) {
 		bool all = true;
 		const ig_buf *c = &d->ag[d->compromise_agency].bad_cert;
 		for (size_t s = 0; s < r->n_nodes; s++) {
@@ -766,7 +784,7 @@ monitor_tick(drill *d, ig_admin_status *st, bool *ok, unsigned tick)
 			pthread_mutex_unlock(&d->mu);
 		}
 	}
-	if (tick % 20 == 0) {
+	if (tick % 10 == 0) {
 		for (size_t m = 0; m < d->sc->mirrors; m++) {
 			ig_drill_node *n = &r->nodes[n_members(d) + m];
 			double age;
@@ -793,7 +811,9 @@ monitor_main(void *arg)
 		return NULL;
 	for (unsigned tick = 0; !atomic_load(&monitor_stop); tick++) {
 		monitor_tick(d, st, ok, tick);
-		ig_localfed_sleep_ms(50);
+		/* 100 ms: each status costs the node a digest of its whole
+		 * store (node/admin_server.c), so not faster */
+		ig_localfed_sleep_ms(100);
 	}
 	ig_free(st);
 	return NULL;
@@ -854,7 +874,8 @@ verifier_main(void *arg)
 	next = (double) now_ms(d);
 	while (!atomic_load(&d->stop) && now_ms(d) < v->until_ms) {
 		ig_client_verdict vd;
-		size_t a = ig_hcert_rng_below(&rng, (uint32_t) n_members(d));
+		size_t a = d->stable[ig_hcert_rng_below(
+		    &rng, (uint32_t) d->n_stable)];
 		const ig_buf *cert;
 		uint32_t t;
 		int rc;
@@ -938,7 +959,8 @@ partition(drill *d, size_t m, bool block, char *why, size_t why_len)
 
 	for (size_t i = 0; i < n_members(d); i++) {
 		const char *self = d->run->nodes[m].id;
-		if (i == m)
+		/* peers are the members of the current root */
+		if (i == m || !d->in_root[i])
 			continue;
 		ids[n++] = d->run->nodes[i].id;
 		if (d->down[i])
@@ -958,12 +980,14 @@ run_start(drill *d, const ig_drill_event *ev, char *why, size_t why_len)
 	ig_drill_run *r = d->run;
 
 	for (size_t s = 0; s < r->n_nodes; s++) {
+		if (r->nodes[s].joiner)
+			continue;
 		if (node_start(d, s) != IG_OK) {
 			fmt(why, why_len, "cannot start %s", r->nodes[s].id);
 			return IG_EIO;
 		}
 	}
-	for (size_t i = 0; i < n_members(d); i++) {
+	for (size_t i = 0; i < d->sc->agencies; i++) {
 		if (ig_localfed_wait_ready(r->nodes[i].admin, 30000)
 		    != IG_OK) {
 			fmt(why, why_len,
@@ -973,7 +997,7 @@ run_start(drill *d, const ig_drill_event *ev, char *why, size_t why_len)
 			return IG_EIO;
 		}
 	}
-	for (size_t i = 0; i < n_members(d); i++) {
+	for (size_t i = 0; i < d->sc->agencies; i++) {
 		ig_err err = publish_pki(d, i, ev->line, why, why_len);
 		if (err != IG_OK)
 			return err;
@@ -981,7 +1005,7 @@ run_start(drill *d, const ig_drill_event *ev, char *why, size_t why_len)
 	fmt(why, why_len,
 	    "%zu members and %zu mirrors started, each agency's CSCA and "
 	    "2 DSCs published at its node",
-	    n_members(d), d->sc->mirrors);
+	    d->sc->agencies, d->sc->mirrors);
 	return IG_OK;
 }
 
@@ -1019,6 +1043,271 @@ run_load(drill *d, const ig_drill_event *ev, char *why, size_t why_len)
 	    "through libintyg-client at its nearest node",
 	    ev->verifiers, ev->rate, ev->duration_ms / 1000);
 	return IG_OK;
+}
+
+/* --- membership ---------------------------------------------------------
+ * A membership change is what governance does (docs/protocol.md,
+ * "Governance"): the next root, signed by the members of the current
+ * one, submitted at one member and spread by gossip. Here the drill holds
+ * every key, so it signs for all of them. */
+
+/* The root serial a node reports on /healthz; 0 when unknown. */
+static uint64_t
+serial_of(const char *http)
+{
+	ig_buf b;
+	uint16_t status = 0;
+	json_t *j, *v;
+	uint64_t s = 0;
+
+	ig_buf_init(&b, 65536);
+	if (ig_httpc_request(
+	        http, "GET", "/healthz", NULL, NULL, 0, 2000, &status, &b)
+	    == IG_OK) {
+		j = json_loadb((const char *) b.ptr, b.len, 0, NULL);
+		v = json_object_get(j, "root_serial");
+		if (json_is_integer(v) && json_integer_value(v) > 0)
+			s = (uint64_t) json_integer_value(v);
+		json_decref(j);
+	}
+	ig_buf_free(&b);
+	return s;
+}
+
+/* Encodes and signs root serial d->serial + 1 listing the members with
+ * in[i], carrying d's cuts, signed by every member listed in the current
+ * root or the next. */
+static ig_err
+root_next(drill *d, const bool *in, ig_buf *out, char *why, size_t why_len)
+{
+	ig_drill_run *r = d->run;
+	ig_root_member mb[IG_DRILL_AGENCIES_MAX];
+	ig_root_sig sigs[IG_DRILL_AGENCIES_MAX];
+	uint8_t priv[IG_DRILL_AGENCIES_MAX][IG_ED25519_PRIV_LEN];
+	ig_x509 *certs[IG_DRILL_AGENCIES_MAX];
+	char gossip[IG_DRILL_AGENCIES_MAX][64], keys[IG_PATH_MAX];
+	size_t nm = 0, ns = 0;
+	ig_root_info info;
+	ig_buf rb;
+	ig_err err = IG_OK;
+
+	memset(mb, 0, sizeof(mb));
+	memset(certs, 0, sizeof(certs));
+	ig_buf_init(&rb, IG_ROOT_SIGNED_MAX);
+	fmt(keys, sizeof(keys), "%s/keys", d->dir);
+	for (size_t i = 0; err == IG_OK && i < n_members(d); i++) {
+		uint8_t pub[IG_ED25519_PUB_LEN];
+		ig_buf cert, key;
+		const char *id = r->nodes[i].id;
+
+		if (!in[i] && !d->in_root[i])
+			continue;
+		err = ig_keyfiles_load_sign(
+		    keys, id, priv[ns], pub, why, why_len);
+		if (err != IG_OK)
+			break;
+		sigs[ns].member_id = ig_slice_make(id, strlen(id));
+		ns++;
+		if (!in[i])
+			continue;
+		ig_buf_init(&cert, IG_TRUSTFILE_MAX);
+		ig_buf_init(&key, IG_TRUSTFILE_MAX);
+		err = ig_keyfiles_load_tls(
+		    keys, id, &cert, &key, why, why_len);
+		if (err == IG_OK
+		    && (err
+		           = ig_x509_from_pem(ig_buf_slice(&cert), &certs[nm]))
+		        != IG_OK)
+			fmt(why, why_len, "%s: TLS certificate", id);
+		if (key.ptr != NULL)
+			ig_wipe(key.ptr, key.len);
+		ig_buf_free(&key);
+		ig_buf_free(&cert);
+		if (err != IG_OK)
+			break;
+		fmt(gossip[nm], sizeof(gossip[nm]), "%s://127.0.0.1:%u",
+		    d->sc->insecure ? "tcp" : "tls+tcp",
+		    (unsigned) (d->sc->base_port + 2 * i));
+		mb[nm].id = ig_slice_make(id, strlen(id));
+		mb[nm].name = mb[nm].id;
+		memcpy(mb[nm].pub, pub, sizeof(pub));
+		mb[nm].tls_cert_der = ig_x509_der(certs[nm]);
+		mb[nm].n_countries = 1;
+		ig_localfed_country(i, mb[nm].countries[0]);
+		mb[nm].roles = IG_ROLE_AUTHORITY;
+		mb[nm].gossip_url
+		    = ig_slice_make(gossip[nm], strlen(gossip[nm]));
+		mb[nm].api_url = ig_slice_make(
+		    r->nodes[i].http, strlen(r->nodes[i].http));
+		nm++;
+	}
+	if (err == IG_OK) {
+		memset(&info, 0, sizeof(info));
+		info.fed_id = ig_slice_make("intyg-local", 11);
+		info.serial = d->serial + 1;
+		info.expires_ms = (uint64_t) ig_time_now_ms()
+		    + UINT64_C(365) * 86400 * 1000;
+		info.threshold = nm / 2 + 1;
+		info.n_members = nm;
+		info.members = mb;
+		info.n_cuts = d->n_cuts;
+		info.cuts = d->cuts;
+		if ((err = ig_root_encode(&info, &rb)) != IG_OK)
+			fmt(why, why_len, "root %llu: %s",
+			    (unsigned long long) info.serial,
+			    ig_strerror(err));
+	}
+	for (size_t k = 0; err == IG_OK && k < ns; k++) {
+		if ((err = ig_root_sign(
+		         ig_buf_slice(&rb), priv[k], sigs[k].sig))
+		    != IG_OK)
+			fmt(why, why_len, "root signature: %s",
+			    ig_strerror(err));
+	}
+	if (err == IG_OK
+	    && (err = ig_root_signed_encode(ig_buf_slice(&rb), sigs, ns, out))
+	        != IG_OK)
+		fmt(why, why_len, "signed root: %s", ig_strerror(err));
+	ig_wipe(priv, sizeof(priv));
+	for (size_t k = 0; k < nm; k++)
+		ig_x509_free(certs[k]);
+	ig_buf_free(&rb);
+	return err;
+}
+
+/* Submits the signed root at the first running member it lists, then
+ * waits (bounded) until every running member in it reports its serial. */
+static ig_err
+root_submit(drill *d, const bool *in, const ig_buf *root, uint32_t *spread_ms,
+    char *why, size_t why_len)
+{
+	ig_drill_run *r = d->run;
+	uint64_t serial = 0, want = d->serial + 1;
+	bool changed = false, submitted = false;
+	uint32_t t0 = now_ms(d), deadline = t0 + 60000;
+	ig_err err = IG_ENOTFOUND;
+
+	for (size_t i = 0; i < n_members(d) && !submitted; i++) {
+		if (!in[i] || d->down[i] || !d->in_root[i])
+			continue;
+		err = ig_admin_root_submit(r->nodes[i].admin, NULL,
+		    ig_buf_slice(root), &serial, &changed, why, why_len);
+		submitted = err == IG_OK && serial == want;
+	}
+	if (!submitted) {
+		if (err == IG_OK)
+			fmt(why, why_len, "the node stays at root serial %llu",
+			    (unsigned long long) serial);
+		return err != IG_OK ? err : IG_ESTATE;
+	}
+	d->serial = want;
+	for (size_t i = 0; i < n_members(d); i++) {
+		if (!in[i] || d->down[i])
+			continue;
+		while (serial_of(r->nodes[i].http) != want) {
+			if (now_ms(d) > deadline) {
+				fmt(why, why_len,
+				    "%s did not reach root serial %llu in 60 "
+				    "s",
+				    r->nodes[i].id, (unsigned long long) want);
+				return IG_ESTATE;
+			}
+			if (!wait_until(d, now_ms(d) + 50))
+				return IG_ESTATE;
+		}
+	}
+	*spread_ms = now_ms(d) - t0;
+	return IG_OK;
+}
+
+static ig_err
+member_add(drill *d, int line, char *why, size_t why_len)
+{
+	size_t i = d->sc->agencies + d->joined;
+	bool in[IG_DRILL_AGENCIES_MAX];
+	uint32_t spread = 0;
+	ig_buf root;
+	ig_err err;
+
+	memcpy(in, d->in_root, sizeof(in));
+	in[i] = true;
+	ig_buf_init(&root, IG_ROOT_SIGNED_MAX);
+	/* the joining node runs before the root names it: it learns the
+	 * root by gossip from a member (docs/protocol.md, "Governance") */
+	if (node_start(d, i) != IG_OK
+	    || ig_localfed_wait_ready(d->run->nodes[i].admin, 30000)
+	        != IG_OK) {
+		fmt(why, why_len, "%s did not start", d->run->nodes[i].id);
+		err = IG_EIO;
+		goto out;
+	}
+	pthread_mutex_lock(&d->mu);
+	d->down[i] = false;
+	pthread_mutex_unlock(&d->mu);
+	d->joined++;
+	if ((err = root_next(d, in, &root, why, why_len)) != IG_OK
+	    || (err = root_submit(d, in, &root, &spread, why, why_len))
+	        != IG_OK)
+		goto out;
+	memcpy(d->in_root, in, sizeof(in));
+	if ((err = publish_pki(d, i, line, why, why_len)) != IG_OK)
+		goto out;
+	fmt(why, why_len,
+	    "%s joined: root serial %llu at every running member after %u "
+	    "ms, its PKI published",
+	    d->run->nodes[i].id, (unsigned long long) d->serial, spread);
+out:
+	ig_buf_free(&root);
+	return err;
+}
+
+static ig_err
+member_remove(drill *d, size_t m, char *why, size_t why_len)
+{
+	ig_drill_run *r = d->run;
+	ig_admin_status *st = ig_malloc(sizeof(*st));
+	bool in[IG_DRILL_AGENCIES_MAX];
+	uint32_t spread = 0;
+	uint64_t head;
+	ig_buf root;
+	ig_err err;
+
+	ig_buf_init(&root, IG_ROOT_SIGNED_MAX);
+	if (st == NULL) {
+		err = IG_ENOMEM;
+		goto out;
+	}
+	/* its log ends at its head as the member itself reports it */
+	if ((err = ig_admin_status_get(
+	         r->nodes[m].admin, NULL, st, why, why_len))
+	    != IG_OK)
+		goto out;
+	head = head_of(st, r->nodes[m].id);
+	memcpy(in, d->in_root, sizeof(in));
+	in[m] = false;
+	d->cuts[d->n_cuts].member_id
+	    = ig_slice_make(r->nodes[m].id, strlen(r->nodes[m].id));
+	d->cuts[d->n_cuts].last_seq = head;
+	d->n_cuts++;
+	if ((err = root_next(d, in, &root, why, why_len)) != IG_OK
+	    || (err = root_submit(d, in, &root, &spread, why, why_len))
+	        != IG_OK)
+		goto out;
+	memcpy(d->in_root, in, sizeof(in));
+	pthread_mutex_lock(&d->mu);
+	d->down[m] = true;
+	pthread_mutex_unlock(&d->mu);
+	(void) ig_localfed_stop(d->pid[m], 10000);
+	d->pid[m] = 0;
+	fmt(why, why_len,
+	    "%s removed, its log ended at seq %llu: root serial %llu at "
+	    "every remaining member after %u ms; %s stopped",
+	    r->nodes[m].id, (unsigned long long) head,
+	    (unsigned long long) d->serial, spread, r->nodes[m].id);
+out:
+	ig_free(st);
+	ig_buf_free(&root);
+	return err;
 }
 
 static ig_err
@@ -1113,6 +1402,10 @@ run_event(drill *d, const ig_drill_event *ev, char *why, size_t why_len)
 		fmt(why, why_len, "%s unblocked; waiting for convergence",
 		    node_name(d, ev));
 		return IG_OK;
+	case IG_DRILL_EV_MEMBER_ADD:
+		return member_add(d, ev->line, why, why_len);
+	case IG_DRILL_EV_MEMBER_REMOVE:
+		return member_remove(d, ev->node, why, why_len);
 	case IG_DRILL_EV_END:
 		fmt(why, why_len, "the end of the timeline");
 		return IG_OK;
@@ -1136,11 +1429,15 @@ uint32_t
 ig_drill_percentile(uint32_t *v, size_t n, double p)
 {
 	size_t k;
+	double x;
 
 	if (n == 0)
 		return 0;
 	qsort(v, n, sizeof(*v), cmp_u32);
-	k = (size_t) ceil(p / 100.0 * (double) n);
+	x = p / 100.0 * (double) n;
+	k = (size_t) x; /* ceil without libm */
+	if ((double) k < x)
+		k++;
 	if (k > 0)
 		k--;
 	if (k >= n)
@@ -1225,6 +1522,8 @@ objectives(drill *d)
 	long lost;
 
 	for (size_t s = 0; s < r->n_nodes; s++) {
+		if (r->nodes[s].joiner)
+			continue;
 		if (r->nodes[s].first_verify_ms < 0)
 			never = r->nodes[s].id;
 		else if (r->nodes[s].first_verify_ms > worst)
@@ -1234,8 +1533,9 @@ objectives(drill *d)
 		fmt(detail, sizeof(detail), "%s never verified a certificate",
 		    never);
 	else
-		fmt(detail, sizeof(detail), "the slowest of %zu nodes",
-		    r->n_nodes);
+		fmt(detail, sizeof(detail),
+		    "the slowest of the %zu nodes started at start",
+		    r->n_nodes - d->sc->joins);
 	objective(r, 0, "first_verify_ms", "ms", false, o->first_verify_ms,
 	    never == NULL, (double) worst, detail);
 
@@ -1460,23 +1760,28 @@ ig_cmd_drill(int argc, char **argv)
 	r->sc = sc;
 	r->scenario_path = path;
 	r->complete = true;
-	r->n_nodes = sc->agencies + sc->mirrors;
+	r->n_nodes = n_members(d) + sc->mirrors;
+	d->serial = 1;
 	for (size_t i = 0; i < r->n_nodes; i++) {
 		ig_drill_node *n = &r->nodes[i];
 		n->first_verify_ms = -1;
-		if (i < sc->agencies) {
+		if (i < n_members(d)) {
+			n->joiner = i >= sc->agencies;
+			d->down[i]
+			    = n->joiner; /* not running until it joins */
+			d->in_root[i] = !n->joiner;
 			ig_localfed_id(i, n->id, sizeof(n->id));
-			ig_localfed_http_url(sc->base_port, sc->agencies, i,
+			ig_localfed_http_url(sc->base_port, n_members(d), i,
 			    n->http, sizeof(n->http));
 			ig_localfed_admin_url(
 			    sc->base_port, i, n->admin, sizeof(n->admin));
 		} else {
 			n->mirror = true;
 			fmt(n->id, sizeof(n->id), "mirror%zu",
-			    i - sc->agencies + 1);
+			    i - n_members(d) + 1);
 			fmt(n->http, sizeof(n->http), "http://127.0.0.1:%u",
-			    (unsigned) (sc->base_port + 4 * sc->agencies
-			        + (i - sc->agencies)));
+			    (unsigned) (sc->base_port + 4 * n_members(d)
+			        + (i - n_members(d))));
 		}
 	}
 
@@ -1496,7 +1801,8 @@ ig_cmd_drill(int argc, char **argv)
 		    sc->base_port + IG_DRILL_PORTS(sc) - 1, out);
 	memset(&lo, 0, sizeof(lo));
 	lo.dir = d->dir;
-	lo.n = sc->agencies;
+	lo.n = n_members(d);
+	lo.n_root = sc->agencies;
 	lo.base_port = sc->base_port;
 	lo.insecure = sc->insecure;
 	lo.period_ms = sc->period_ms;
@@ -1507,7 +1813,18 @@ ig_cmd_drill(int argc, char **argv)
 		rc = IG_EXIT_SOFTWARE;
 		goto stop;
 	}
-	for (size_t i = 0; i < sc->agencies; i++) {
+	for (size_t a = 0; a < sc->agencies; a++) {
+		bool removed = false;
+		for (size_t e = 0; e < sc->n_events; e++)
+			removed = removed
+			    || (sc->events[e].kind == IG_DRILL_EV_MEMBER_REMOVE
+			        && sc->events[e].node == a);
+		if (!removed)
+			d->stable[d->n_stable++] = a;
+	}
+	if (d->n_stable == 0)
+		d->stable[d->n_stable++] = 0;
+	for (size_t i = 0; i < n_members(d); i++) {
 		if (pki_make(d, i) != IG_OK) {
 			fprintf(stderr, "intyg drill: the test PKI failed\n");
 			rc = IG_EXIT_SOFTWARE;
@@ -1544,7 +1861,7 @@ ig_cmd_drill(int argc, char **argv)
 		if (ev->kind == IG_DRILL_EV_START && err == IG_OK) {
 			if (pthread_create(&mon, NULL, monitor_main, d) == 0)
 				mon_started = true;
-			for (size_t i = 0; i < sc->agencies; i++)
+			for (size_t i = 0; i < n_members(d); i++)
 				issued_at[i] = now_ms(d);
 		}
 		if (err != IG_OK) {
@@ -1626,7 +1943,7 @@ stop:
 	}
 	if (rc == IG_EXIT_OK && !r->passed)
 		rc = IG_EXIT_NEGATIVE;
-	for (size_t i = 0; i < sc->agencies; i++)
+	for (size_t i = 0; i < n_members(d); i++)
 		pki_free(&d->ag[i]);
 	pthread_mutex_destroy(&d->mu);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

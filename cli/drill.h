@@ -64,6 +64,7 @@ typedef struct ig_drill_objective {
 typedef struct ig_drill_node {
 	char id[16]; /* node1, mirror1 */
 	bool mirror;
+	bool joiner; /* joins with member_add: not part of the start */
 	char http[64];
 	char admin[64]; /* members only */
 	int64_t first_verify_ms; /* since start; -1 never */

@@ -318,11 +318,11 @@ node_ref(parser *p, const char *s, bool mirrors_ok, ig_drill_event *ev)
 	uint64_t n;
 
 	if (strncmp(s, "node", 4) == 0 && num(s + 4, 1, 999, &n)) {
-		if (n > p->sc->agencies)
+		/* joining members (member_add) are checked in order later */
+		if (n > IG_DRILL_AGENCIES_MAX)
 			return perr(p,
-			    "'%s': there is no such node (the scenario has "
-			    "node1..node%zu)",
-			    s, p->sc->agencies);
+			    "'%s': there is no such node (at most node%d)", s,
+			    IG_DRILL_AGENCIES_MAX);
 		ev->node = (size_t) n - 1;
 		ev->is_mirror = false;
 		return IG_OK;
@@ -447,6 +447,7 @@ check_timeline(parser *p)
 	bool removed[IG_DRILL_AGENCIES_MAX];
 	bool gw_down = false;
 	int start_line = 0;
+	size_t present = sc->agencies, removed_n = 0;
 
 	/* insertion sort: small, stable */
 	for (size_t i = 1; i < sc->n_events; i++) {
@@ -461,6 +462,7 @@ check_timeline(parser *p)
 	memset(down, 0, sizeof(down));
 	memset(cut, 0, sizeof(cut));
 	memset(removed, 0, sizeof(removed));
+	sc->joins = 0;
 	p->line = 0;
 	if (sc->n_events == 0)
 		return perr(p,
@@ -493,6 +495,17 @@ check_timeline(parser *p)
 			return perr(p, "'%s' (line %d) comes after end",
 			    ig_drill_event_name(sc->events[i + 1].kind),
 			    sc->events[i + 1].line);
+		if (!ev->is_mirror && ev->kind != IG_DRILL_EV_START
+		    && ev->kind != IG_DRILL_EV_END
+		    && ev->kind != IG_DRILL_EV_LOAD
+		    && ev->kind != IG_DRILL_EV_GATEWAY_DOWN
+		    && ev->kind != IG_DRILL_EV_GATEWAY_UP
+		    && ev->kind != IG_DRILL_EV_MEMBER_ADD
+		    && ev->node >= sc->agencies + sc->joins)
+			return perr(p,
+			    "'node%zu': there is no such node (the scenario "
+			    "has node1..node%zu at this point)",
+			    ev->node + 1, sc->agencies + sc->joins);
 		if (!ev->is_mirror && ev->kind != IG_DRILL_EV_START
 		    && ev->kind != IG_DRILL_EV_END
 		    && ev->kind != IG_DRILL_EV_LOAD
@@ -556,14 +569,30 @@ check_timeline(parser *p)
 			    "intyg drill (docs/drill.md, \"Not yet\")",
 			    ig_drill_event_name(ev->kind));
 		case IG_DRILL_EV_MEMBER_ADD:
-			return perr(p,
-			    "'member_add' is not supported by this version "
-			    "of intyg drill (docs/drill.md, \"Not yet\")");
+			if (present + removed_n >= IG_DRILL_AGENCIES_MAX)
+				return perr(p,
+				    "member_add: at most %d members in all",
+				    IG_DRILL_AGENCIES_MAX);
+			ev->node = present + removed_n;
+			present++;
+			sc->joins++;
+			break;
 		case IG_DRILL_EV_MEMBER_REMOVE:
-			return perr(p,
-			    "'member_remove' is not supported by this "
-			    "version of intyg drill (docs/drill.md, \"Not "
-			    "yet\")");
+			if (present < 3)
+				return perr(p,
+				    "member_remove: %zu members; a removal "
+				    "needs 3 (the rest sign the new root)",
+				    present);
+			if (down[slot])
+				return perr(
+				    p, "node%zu is killed", ev->node + 1);
+			if (cut[ev->node])
+				return perr(
+				    p, "node%zu is cut off", ev->node + 1);
+			removed[ev->node] = true;
+			removed_n++;
+			present--;
+			break;
 		default:
 			break;
 		}
@@ -702,12 +731,14 @@ ig_drill_scenario_parse(const char *text, size_t len, ig_drill_scenario *out,
 	p.line = 0;
 	if (!(p.seen & (1u << 5)))
 		return perr(&p, "[agencies] count is missing");
+	if ((e = check_timeline(&p)) != IG_OK)
+		return e;
 	for (size_t i = 0; i < IG_DRILL_AGENCIES_MAX; i++) {
-		if (p.agency_line[i] != 0 && i >= out->agencies) {
+		if (p.agency_line[i] != 0 && i >= out->agencies + out->joins) {
 			p.line = p.agency_line[i];
 			return perr(&p,
 			    "[agency %zu]: the scenario has %zu agencies",
-			    i + 1, out->agencies);
+			    i + 1, out->agencies + out->joins);
 		}
 	}
 	for (unsigned i = 0; i < 8; i++) {
@@ -722,7 +753,7 @@ ig_drill_scenario_parse(const char *text, size_t len, ig_drill_scenario *out,
 		return perr(&p, "base_port: the %u ports from %u pass 65535",
 		    IG_DRILL_PORTS(out), (unsigned) out->base_port);
 	}
-	return check_timeline(&p);
+	return IG_OK;
 }
 
 ig_err

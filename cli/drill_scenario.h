@@ -36,10 +36,11 @@
 #define IG_DRILL_NAME_MAX      64
 
 /* The ports a scenario's processes listen on, from base_port: 4 per
- * member (gossip, admin, HTTP, RPC; cli/localfed.h) then 1 per mirror
+ * member, joining members included (gossip, admin, HTTP, RPC;
+ * cli/localfed.h), then 1 per mirror
  * (HTTP), then 1 for the fixture gateway. */
 #define IG_DRILL_PORTS(sc)                                                    \
-	((unsigned) (4 * (sc)->agencies + (sc)->mirrors + 1))
+	((unsigned) (4 * ((sc)->agencies + (sc)->joins) + (sc)->mirrors + 1))
 
 typedef enum ig_drill_event_kind {
 	IG_DRILL_EV_START = 1, /* start every process, publish the PKIs */
@@ -52,8 +53,8 @@ typedef enum ig_drill_event_kind {
 	IG_DRILL_EV_HEAL, /* undo a partition */
 	IG_DRILL_EV_GATEWAY_DOWN, /* stop the fixture gateway */
 	IG_DRILL_EV_GATEWAY_UP, /* start it again */
-	IG_DRILL_EV_MEMBER_ADD, /* root N+1 with one more member */
-	IG_DRILL_EV_MEMBER_REMOVE, /* root N+1 without a member */
+	IG_DRILL_EV_MEMBER_ADD, /* root N+1 with the next joining member */
+	IG_DRILL_EV_MEMBER_REMOVE, /* root N+1 without a member, its log cut */
 	IG_DRILL_EV_COMPROMISE, /* an agency's DSC is revoked (dsc.del) */
 	IG_DRILL_EV_END /* stop everything, write the report */
 } ig_drill_event_kind;
@@ -93,7 +94,8 @@ typedef struct ig_drill_scenario {
 	uint64_t seed;
 	uint32_t period_ms; /* gossip anti-entropy period */
 	bool insecure; /* plain TCP between members instead of mutual TLS */
-	size_t agencies;
+	size_t agencies; /* members at start: node1..node<agencies> */
+	size_t joins; /* member_add events: node<agencies+1>.. join */
 	size_t mirrors;
 	uint32_t issue_rate[IG_DRILL_AGENCIES_MAX]; /* certificates/s */
 	ig_drill_objectives obj;

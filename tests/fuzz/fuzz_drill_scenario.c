@@ -34,13 +34,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sc->n_events < 2 || sc->events[0].kind != IG_DRILL_EV_START
 	    || sc->events[sc->n_events - 1].kind != IG_DRILL_EV_END
 	    || sc->agencies < 1 || sc->agencies > IG_DRILL_AGENCIES_MAX
+	    || sc->agencies + sc->joins > IG_DRILL_AGENCIES_MAX
 	    || sc->mirrors > IG_DRILL_MIRRORS_MAX)
 		abort();
 	for (size_t i = 0; i < sc->n_events; i++) {
 		const ig_drill_event *ev = &sc->events[i];
 		if (i > 0 && ev->at_ms < sc->events[i - 1].at_ms)
 			abort();
-		if (ev->node >= (ev->is_mirror ? sc->mirrors : sc->agencies)
+		if (ev->node >= (ev->is_mirror ? sc->mirrors
+		                               : sc->agencies + sc->joins)
 		    && ev->kind != IG_DRILL_EV_START
 		    && ev->kind != IG_DRILL_EV_END
 		    && ev->kind != IG_DRILL_EV_LOAD)

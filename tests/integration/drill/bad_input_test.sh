@@ -69,6 +69,21 @@ check bad_offset 'line 15: .-1. is not an offset' '-1 = start
 check rate 'line 16: load: a rate of 1..5000/s' '0 = start
 1 = load 0 1 5
 3 = end'
+check not_joined_yet 'line 16: .node3.: there is no such node \(the scenario has node1..node2 at this point\)' '0 = start
+3 = kill node3
+5 = member_add
+8 = end'
+check removed_again 'line 18: node1 was removed before' '0 = start
+1 = member_add
+2 = member_remove node1
+3 = kill node1
+8 = end'
+check remove_too_few 'line 16: member_remove: 2 members; a removal needs 3' '0 = start
+2 = member_remove node1
+8 = end'
+check gateway 'line 16: .gateway_down. is not supported' '0 = start
+2 = gateway_down
+8 = end'
 sed 's/^verify_success_percent = 99.5$/verify_success_percent = 100.5/' \
 	"$dir/rate.ini" >"$dir/percent.ini"
 rc=0; "$IG_BIN" drill "$dir/percent.ini" >"$dir/p.out" 2>&1 || rc=$?

@@ -4,8 +4,8 @@
  *   drill_check report REPORT.json pass|fail [OBJECTIVE]
  *       parses the report with jansson and checks its schema: every
  *       objective present with a threshold and a met flag; "pass": the
- *       run complete, passed, every objective met; "fail": passed false
- *       and OBJECTIVE (when given) not met.
+ *       run complete, passed, every objective met; "fail": passed false,
+ *       OBJECTIVE (when given) not met and every other one met.
  *   drill_check incomplete REPORT.json
  *       the report of an interrupted run: complete false, passed false.
  *   drill_check hold PORT CMD...
@@ -112,6 +112,15 @@ report(const char *path, const char *mode, const char *which)
 		    && !json_is_false(
 		        json_object_get(objective(j, which), "met")))
 			return bad("the unreachable objective is marked met");
+		for (size_t i = 0; which != NULL && i < 8; i++) {
+			if (strcmp(objectives[i], which) != 0
+			    && !json_is_true(json_object_get(
+			        objective(j, objectives[i]), "met"))) {
+				fprintf(stderr, "drill_check: %s not met\n",
+				    objectives[i]);
+				return bad("another objective was missed too");
+			}
+		}
 	}
 	json_decref(j);
 	printf("drill_check: %s: %s as expected\n", path, mode);
