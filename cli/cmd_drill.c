@@ -207,21 +207,22 @@ wait_until(drill *d, uint32_t ms)
 {
 	for (;;) {
 		uint32_t t = now_ms(d);
+		uint32_t left = t >= ms ? 0 : ms - t;
 		struct timespec ts;
-		uint32_t left;
 
 		if (atomic_load(&d->stop))
 			return false;
-		if (t >= ms)
-			return true;
-		left = ms - t > 100 ? 100 : ms - t;
+		/* a signal is taken even when no time is left: a drill that
+		 * runs late must still stop at once */
 		ts.tv_sec = 0;
-		ts.tv_nsec = (long) left * 1000000L;
+		ts.tv_nsec = (long) (left > 100 ? 100 : left) * 1000000L;
 		if (sigtimedwait(&d->sigs, NULL, &ts) > 0) {
 			atomic_store(&d->interrupted, true);
 			atomic_store(&d->stop, true);
 			return false;
 		}
+		if (now_ms(d) >= ms)
+			return true;
 	}
 }
 
@@ -824,7 +825,7 @@ monitor_main(void *arg)
 typedef struct verifier {
 	drill *d;
 	uint32_t rate_x1000; /* verifications per 1000 s */
-	uint32_t until_ms;
+	uint32_t duration_ms;
 	uint64_t seed;
 } verifier;
 
@@ -838,6 +839,7 @@ verifier_main(void *arg)
 	ig_hcert_rng rng;
 	double next;
 	double step = 1000000.0 / (double) v->rate_x1000;
+	uint32_t until;
 
 	ig_hcert_rng_seed(&rng, v->seed);
 	if (ig_client_new(&c) != IG_CLIENT_OK)
@@ -864,15 +866,13 @@ verifier_main(void *arg)
 	if (ig_client_start(c) == IG_CLIENT_EINTERNAL)
 		goto out;
 	/* Verifiers need issuers that every node knows: they begin once
-	 * every node has verified a certificate (bounded: 30 s). */
-	{
-		uint32_t wait_until_ms = now_ms(d) + 30000;
-		while (!atomic_load(&d->stop) && !atomic_load(&d->first_ok_all)
-		    && now_ms(d) < wait_until_ms)
-			ig_localfed_sleep_ms(50);
-	}
+	 * every node has verified a certificate, and then run for their
+	 * duration (or until the end). */
+	while (!atomic_load(&d->stop) && !atomic_load(&d->first_ok_all))
+		ig_localfed_sleep_ms(50);
+	until = now_ms(d) + v->duration_ms;
 	next = (double) now_ms(d);
-	while (!atomic_load(&d->stop) && now_ms(d) < v->until_ms) {
+	while (!atomic_load(&d->stop) && now_ms(d) < until) {
 		ig_client_verdict vd;
 		size_t a = d->stable[ig_hcert_rng_below(
 		    &rng, (uint32_t) d->n_stable)];
@@ -1027,7 +1027,7 @@ run_load(drill *d, const ig_drill_event *ev, char *why, size_t why_len)
 		    = (uint32_t) ((uint64_t) ev->rate * 1000 / ev->verifiers);
 		if (v->rate_x1000 == 0)
 			v->rate_x1000 = 1;
-		v->until_ms = ev->at_ms + ev->duration_ms;
+		v->duration_ms = ev->duration_ms;
 		v->seed = d->sc->seed * 7919 + d->n_vthreads;
 		if (pthread_create(
 		        &d->vthreads[d->n_vthreads], NULL, verifier_main, v)
@@ -1854,6 +1854,15 @@ ig_cmd_drill(int argc, char **argv)
 		done->t_ms = now_ms(d);
 		done->ev = ev;
 		err = run_event(d, ev, done->detail, sizeof(done->detail));
+		/* a wait inside the event took SIGINT/SIGTERM: interrupted,
+		 * not failed */
+		(void) wait_until(d, 0);
+		if (err != IG_OK && atomic_load(&d->interrupted)) {
+			fmt(done->detail, sizeof(done->detail),
+			    "interrupted by a signal");
+			r->n_done++;
+			break;
+		}
 		done->ok = err == IG_OK;
 		r->n_done++;
 		say(d, "%s %s (line %d): %s", ig_drill_event_name(ev->kind),
