@@ -282,9 +282,9 @@ chart_load(ig_buf *b, const ig_drill_run *r, const second *sec, size_t nsec)
 		err = ig_buf_printf(b,
 		    "<line x1=\"%.1f\" y1=\"10\" x2=\"%.1f\" y2=\"%d\" "
 		    "class=\"ev\"/><text x=\"%.1f\" y=\"%d\" "
-		    "class=\"evt\" transform=\"rotate(-90 %.1f %d)\">%s"
+		    "class=\"evt\" transform=\"rotate(90 %.1f %d)\">%s"
 		    "</text>",
-		    x, x, H - MB, x + 3, 14, x + 3, 14,
+		    x, x, H - MB, x + 2, 14, x + 2, 14,
 		    ig_drill_event_name(r->done[i].ev->kind));
 	}
 	if (err == IG_OK)

@@ -105,4 +105,16 @@ grep -q 'line 2: base_port: port 6305 .* is in use' "$dir/ports.out" ||
 	fail "ports: $(cat "$dir/ports.out")"
 [ ! -e "$dir/out-ports" ] || fail "ports: something was written"
 echo "ok ports in use: $(cat "$dir/ports.out")"
+# the command line: --help, unknown options, a missing file
+"$IG_BIN" drill --help >"$dir/help.out" || fail "drill --help exited $?"
+for o in --out --base-port --quiet SIGINT 'Exit status'; do
+	grep -qF -- "$o" "$dir/help.out" || fail "drill --help lacks $o"
+done
+rc=0; "$IG_BIN" drill --bogus x.ini >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "drill --bogus exited $rc, expected 2"
+rc=0; "$IG_BIN" drill >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "drill without a scenario exited $rc, expected 2"
+rc=0; "$IG_BIN" drill "$dir/missing.ini" >/dev/null 2>&1 || rc=$?
+[ "$rc" = 4 ] || fail "drill of a missing file exited $rc, expected 4"
+echo "ok command line"
 echo "bad_input_test: ok"

@@ -12,6 +12,8 @@
 #                every other objective met.
 #   sigint       SIGINT mid-drill: no process left, a report marked
 #                incomplete, exit 1.
+#   full         configs/drills/full.ini passes (about 2.5 min and two
+#                busy cores): only with IG_DRILL_FULL=1, else skipped (77).
 set -euo pipefail
 mode=$1
 : "${IG_BIN:?}" "${IG_CHECK:?}" "${IG_SRC_DIR:?}" "${IG_OUT:?}"
@@ -83,6 +85,15 @@ sigint)
 	[ -z "$left" ] || fail "processes left behind: $left"
 	"$IG_CHECK" incomplete "$out/report.json"
 	grep -q 'INCOMPLETE' "$out/report.html" || fail "report.html not marked"
+	;;
+full)
+	[ "${IG_DRILL_FULL:-0}" = 1 ] || { echo "set IG_DRILL_FULL=1"; exit 77; }
+	rc=0
+	"$IG_BIN" drill --out "$out" --base-port 6200 \
+		"$IG_SRC_DIR/configs/drills/full.ini" || rc=$?
+	[ "$rc" = 0 ] || fail "intyg drill exited $rc (expected 0)"
+	"$IG_CHECK" report "$out/report.json" pass
+	no_external "$out/report.html"
 	;;
 *)
 	fail "unknown mode $mode"
