@@ -733,6 +733,7 @@ ig_drill_scenario_parse(const char *text, size_t len, ig_drill_scenario *out,
 		return perr(&p, "[agencies] count is missing");
 	if ((e = check_timeline(&p)) != IG_OK)
 		return e;
+	p.line = 0; /* what follows concerns the file as a whole */
 	for (size_t i = 0; i < IG_DRILL_AGENCIES_MAX; i++) {
 		if (p.agency_line[i] != 0 && i >= out->agencies + out->joins) {
 			p.line = p.agency_line[i];
