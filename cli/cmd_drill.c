@@ -24,7 +24,9 @@
  * end, or when interrupted, every process is stopped and the report is
  * written (drill_report.c); an interrupted run is marked incomplete.
  */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include <errno.h>
+#include <ftw.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
@@ -337,6 +339,14 @@ mirrors_write(drill *d, char *why, size_t why_len)
 out:
 	ig_buf_free(&b);
 	return err;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void) st;
+	(void) ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
 }
 
 /* --- the test PKI ------------------------------------------------------ */
@@ -1799,6 +1809,12 @@ ig_cmd_drill(int argc, char **argv)
 		    sc->name, path, sc->agencies, sc->mirrors, sc->n_events,
 		    (unsigned) sc->base_port,
 		    sc->base_port + IG_DRILL_PORTS(sc) - 1, out);
+	/* a directory used before: its stores belong to another root */
+	{
+		char data[IG_PATH_MAX];
+		fmt(data, sizeof(data), "%s/data", d->dir);
+		(void) nftw(data, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	}
 	memset(&lo, 0, sizeof(lo));
 	lo.dir = d->dir;
 	lo.n = n_members(d);
