@@ -205,6 +205,10 @@ config_write(const ig_localfed_opts *o, size_t i, const uint8_t hash[32],
 	    "insecure_transport = %s\n",
 	    id, id, id, hex, o->log_level != NULL ? o->log_level : "info",
 	    o->insecure ? "true" : "false");
+	if (err == IG_OK && o->n_root != 0 && i >= o->n_root)
+		err = ig_buf_printf(&b, "listen = %s://127.0.0.1:%u\n",
+		    o->insecure ? "tcp" : "tls+tcp",
+		    (unsigned) (o->base_port + 2 * i));
 	if (err == IG_OK && o->period_ms != 0)
 		err = ig_buf_printf(&b, "period_ms = %u\n", o->period_ms);
 	if (err == IG_OK && o->timeout_ms != 0)
@@ -250,7 +254,9 @@ ig_localfed_create(const ig_localfed_opts *o, char *why, size_t why_len)
 
 	ig_buf_init(&rb, IG_ROOT_SIGNED_MAX);
 	ig_buf_init(&sb, IG_ROOT_SIGNED_MAX);
-	if (o->n == 0 || o->n > IG_ROOT_MEMBERS_MAX
+	size_t n_root = o->n_root != 0 ? o->n_root : o->n;
+
+	if (o->n == 0 || o->n > IG_ROOT_MEMBERS_MAX || n_root > o->n
 	    || o->base_port + IG_LOCALFED_PORTS_PER_NODE * o->n > 65535
 	    || o->base_port < 1024) {
 		snprintf(why, why_len,
@@ -307,14 +313,14 @@ ig_localfed_create(const ig_localfed_opts *o, char *why, size_t why_len)
 	info.serial = 1;
 	info.expires_ms
 	    = (uint64_t) ig_time_now_ms() + UINT64_C(365) * 86400 * 1000;
-	info.threshold = o->n / 2 + 1;
-	info.n_members = o->n;
+	info.threshold = n_root / 2 + 1;
+	info.n_members = n_root;
 	info.members = members;
 	if ((err = ig_root_encode(&info, &rb)) != IG_OK) {
 		snprintf(why, why_len, "root: %s", ig_strerror(err));
 		goto out;
 	}
-	for (size_t i = 0; i < o->n; i++) {
+	for (size_t i = 0; i < n_root; i++) {
 		sigs[i].member_id = members[i].id;
 		if ((err = ig_root_sign(
 		         ig_buf_slice(&rb), mk[i].priv, sigs[i].sig))
@@ -324,7 +330,7 @@ ig_localfed_create(const ig_localfed_opts *o, char *why, size_t why_len)
 			goto out;
 		}
 	}
-	if ((err = ig_root_signed_encode(ig_buf_slice(&rb), sigs, o->n, &sb))
+	if ((err = ig_root_signed_encode(ig_buf_slice(&rb), sigs, n_root, &sb))
 	        != IG_OK
 	    || (err = ig_sha256(ig_buf_slice(&rb), hash)) != IG_OK) {
 		snprintf(why, why_len, "signed root: %s", ig_strerror(err));

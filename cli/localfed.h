@@ -49,6 +49,12 @@ typedef struct ig_localfed_opts {
 	uint32_t backoff_max_ms; /* 0: the default */
 	const char *log_level; /* NULL: info */
 	bool reuse_keys; /* keep keys (and so the root) that exist */
+	/* Members the serial 1 root lists: the first n_root; 0 means all n.
+	 * The others are joining members: they have keys and a config
+	 * (with [gossip] listen, as the root does not name their address)
+	 * and become members through a later root (intyg drill's
+	 * member_add). */
+	size_t n_root;
 } ig_localfed_opts;
 
 /* Creates (or refreshes) the federation described by o. Configs and the

@@ -43,6 +43,8 @@ static const struct {
 	    "hold a member's signing key apart from the node" },
 	{ "bundle", ig_cmd_bundle,
 	    "fetch, describe and check a signed offline bundle" },
+	{ "drill", ig_cmd_drill,
+	    "run a crisis drill and its readiness report" },
 };
 
 static void
