@@ -133,8 +133,23 @@ def phase_signin(d, url, token, shots):
     d.save_screenshot(os.path.join(shots, "portal-overview.png"))
     # Statistics: a chart drawn on the server.
     d.get(url + "/admin/portal/stats")
-    if not d.find_elements(By.CSS_SELECTOR, "svg#chart rect"):
-        fail("no chart on the statistics page", d, shots)
+    # the test's 7 verifications (not valid): red bars of 7 in all (in
+    # one hour, or two when they straddled one), and their outcome in
+    # the table
+    bad = 0
+    for r in d.find_elements(By.CSS_SELECTOR, "svg#chart rect"):
+        t = r.find_element(By.TAG_NAME, "title").get_attribute(
+            "textContent")
+        if t.endswith(" not valid"):
+            n = int(t.split()[0])
+            if n > 0 and float(r.get_attribute("height")) <= 0:
+                fail("a bar of %d has no height" % n, d, shots)
+            bad += n
+    if bad != 7:
+        fail("the chart shows %d not valid, not 7" % bad, d, shots)
+    outcomes = d.find_element(By.ID, "outcomes").text
+    if "malformed" not in outcomes or "7" not in outcomes:
+        fail("the outcomes table: %r" % outcomes, d, shots)
     d.save_screenshot(os.path.join(shots, "portal-stats.png"))
     # Drill reports: the fixture run listed, its report opened.
     d.get(url + "/admin/portal/drills")

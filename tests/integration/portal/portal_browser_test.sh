@@ -71,6 +71,9 @@ mkdir -p drills
 sed -i -e "s/^period_ms = .*/period_ms = $PERIOD_MS/" \
     -e "/^period_ms = /a timeout_ms = $TIMEOUT_MS" node1.ini node2.ini node3.ini
 printf '[admin]\ndrill_reports = %s/drills\n' "$TMP" >>node1.ini
+# Statistics released from one verification on (k = 1, no rounding), so
+# that the test's few verifications show in the chart.
+printf '[api]\nstats_k = 1\nstats_rounding = 1\n' >>node1.ini
 # The [admin] section above now holds listen and token_file too; the
 # appended one adds the key (INI sections may repeat).
 
@@ -182,6 +185,13 @@ grep -q 'run-link\|\.hidden' <<<"$BODY" && fail "a link or hidden run listed"
 req "http://127.0.0.1:6410/admin/portal"
 [ "$CODE" = 404 ] || fail "the public listener answers /admin/portal: $CODE"
 [ "$failures" = 0 ] || die "HTTP checks failed"
+
+# Verifications for the statistics chart: 7 malformed ones at node1.
+for _ in 1 2 3 4 5 6 7; do
+	req -H 'Content-Type: text/plain' --data 'HC1:NOT-BASE45' \
+	    http://127.0.0.1:6410/v1/verify
+	[ "$CODE" = 200 ] || fail "POST /v1/verify: $CODE $BODY"
+done
 
 # --- 2. in Chromium ---------------------------------------------------------
 browser() {
