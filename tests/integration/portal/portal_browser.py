@@ -19,9 +19,12 @@ through the form, as an operator's browser would.
       Prints each time and keeps a screenshot of each state.
 
 Exits 0 when the phase passed, 1 when it failed, 77 (CTest's skip) only
-when Chromium cannot be started at all.
+when Chromium cannot be started at all. IG_CHROMIUM names another
+Chromium binary (default /usr/bin/chromium).
 """
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -49,7 +52,7 @@ def fail(msg, driver=None, shots=None):
 
 def start_browser(profile):
     opts = webdriver.ChromeOptions()
-    opts.binary_location = "/usr/bin/chromium"
+    opts.binary_location = os.environ.get("IG_CHROMIUM", "/usr/bin/chromium")
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
               "--disable-dev-shm-usage", "--window-size=1280,1100",
               "--user-data-dir=" + profile, "--no-first-run",
@@ -237,6 +240,7 @@ def main():
         token = f.readline().strip()
     os.makedirs(shots, exist_ok=True)
     profile = tempfile.mkdtemp(prefix="portal-chromium-")
+    atexit.register(shutil.rmtree, profile, True)
     d = start_browser(profile)
     d.set_page_load_timeout(60)
     try:
