@@ -158,8 +158,11 @@ def phase_signin(d, url, token, shots):
     d.get(url + "/admin/portal/drills")
     runs = [r.get_attribute("data-run")
             for r in d.find_elements(By.CSS_SELECTOR, "tr.run")]
-    if runs != ["run-2", "run-1"]:
+    if runs != ["run-2", "run-1", "run-0"]:
         fail("drill runs listed: %s" % runs, d, shots)
+    if "no readable report.json" not in d.find_element(
+            By.CSS_SELECTOR, "tr[data-run='run-0']").text:
+        fail("run-0's broken report.json not said", d, shots)
     if "3 of 4 met" not in d.page_source:
         fail("the objectives' summary is missing", d, shots)
     d.save_screenshot(os.path.join(shots, "portal-drills.png"))

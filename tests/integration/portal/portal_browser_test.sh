@@ -93,6 +93,11 @@ EOJ
 EOH
 done
 touch -d '2026-01-01 00:00:00' drills/run-1 drills/run-1/*
+# A run whose report.json is not JSON (an interrupted drill): listed as
+# such, oldest.
+mkdir -p drills/run-0
+printf '{"scenario": "small", "objec' >drills/run-0/report.json
+touch -d '2025-01-01 00:00:00' drills/run-0
 ln -s /etc drills/run-link
 mkdir -p drills/.hidden
 
