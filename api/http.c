@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "api/httpd.h"
+#include "api/portal.h"
 #include "api/routes.h"
 #include "registry/base/alloc.h"
 #include "registry/base/isotime.h"
@@ -342,7 +343,9 @@ ig_api_new(ig_registry *reg, const ig_api_config *cfg,
 	if (reg == NULL || cfg == NULL || cfg->self_id == NULL
 	    || (idlen = strlen(cfg->self_id)) == 0 || idlen > IG_MEMBER_ID_MAX
 	    || cfg->workers > IG_HTTP_WORKERS_MAX
-	    || (cfg->rate_per_s > 0 && cfg->rate_burst == 0))
+	    || (cfg->rate_per_s > 0 && cfg->rate_burst == 0)
+	    || (cfg->drill_reports != NULL
+	        && strlen(cfg->drill_reports) >= IG_PATH_MAX))
 		return IG_EINVAL;
 	if ((api = ig_calloc(1, sizeof(*api))) == NULL)
 		return IG_ENOMEM;
@@ -370,6 +373,9 @@ ig_api_new(ig_registry *reg, const ig_api_config *cfg,
 	                                         : IG_API_BODY_BUDGET_DEFAULT;
 	if (api->body_budget < IG_HTTP_BODY_MAX)
 		api->body_budget = IG_HTTP_BODY_MAX;
+	if (cfg->drill_reports != NULL)
+		memcpy(api->drill_reports, cfg->drill_reports,
+		    strlen(cfg->drill_reports) + 1);
 
 	e = IG_ENOMEM;
 	if (nng_mtx_alloc(&api->mtx) != 0
@@ -836,7 +842,7 @@ hdr_add(char *h, size_t cap, size_t *len, const char *name, const char *val)
 static void
 finish(ig_http *srv, ig_httpd_conn *conn, ig_http_res *res, bool close)
 {
-	char h[768];
+	char h[1536];
 	size_t n = 0;
 
 	h[0] = '\0';
@@ -857,6 +863,15 @@ finish(ig_http *srv, ig_httpd_conn *conn, ig_http_res *res, bool close)
 	            res->www_authenticate))) {
 		ig_httpd_abort(conn);
 		return;
+	}
+	if (res->extra[0] != '\0') {
+		size_t k = strnlen(res->extra, sizeof(res->extra));
+		if (n + k >= sizeof(h)) {
+			ig_httpd_abort(conn);
+			return;
+		}
+		memcpy(h + n, res->extra, k + 1);
+		n += k;
 	}
 	if (srv != NULL)
 		ig_metrics_http(srv->api->metrics, res->status);
@@ -1025,6 +1040,8 @@ job_run(ig_api_job *job, ig_api_worker *w)
 	j->req.content_type = ig_httpd_head_get(j->head, "Content-Type");
 	j->req.accept = ig_httpd_head_get(j->head, "Accept");
 	j->req.authorization = ig_httpd_head_get(j->head, "Authorization");
+	j->req.cookie = ig_httpd_head_get(j->head, "Cookie");
+	j->req.admin_key = srv->admin ? srv->token_hash : NULL;
 	j->req.if_modified_since
 	    = ig_httpd_head_get(j->head, "If-Modified-Since");
 	j->req.body = j->body;
@@ -1233,7 +1250,7 @@ http_cb(
 	}
 	/* Credentials come from the header: nothing of the body is read or
 	 * held for a client that has none. */
-	if (srv->admin
+	if (srv->admin && !ig_portal_route(j->route)
 	    && !auth_ok(srv, ig_httpd_head_get(head, "Authorization"))) {
 		answer_now(srv, conn, 401, "unauthorized",
 		    "a valid bearer token is required", NULL, true);

@@ -150,6 +150,10 @@ typedef struct ig_api_config {
 	 * together; a request whose body does not fit is answered 503. 0:
 	 * IG_API_BODY_BUDGET_DEFAULT; at least IG_HTTP_BODY_MAX. */
 	uint64_t body_budget;
+	/* The operator portal's directory of drill reports (one directory
+	 * per run with report.json and report.html, docs/portal.md); NULL
+	 * or "": none. At most IG_PATH_MAX - 1 bytes. */
+	const char *drill_reports;
 } ig_api_config;
 
 /* The defaults of the three settings above. */

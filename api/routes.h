@@ -161,6 +161,9 @@ struct ig_api {
 
 	/* the last full bundles and the bases of deltas (routes_bundle.c) */
 	ig_bundle_cache *bundle_cache;
+
+	/* the operator portal's drill reports directory ("": none) */
+	char drill_reports[IG_PATH_MAX];
 };
 
 /* --- requests and responses ---------------------------------------------- */
@@ -181,6 +184,10 @@ typedef struct ig_http_req {
 	const char *accept;
 	const char *authorization;
 	const char *if_modified_since; /* NULL when absent */
+	const char *cookie; /* NULL when absent (the portal's session) */
+	/* The admin listener's SHA-256 of its token, for the routes that
+	 * check credentials themselves (api/portal.h); NULL elsewhere. */
+	const uint8_t *admin_key;
 	const uint8_t *body;
 	size_t body_len;
 } ig_http_req;
@@ -194,6 +201,9 @@ typedef struct ig_http_res {
 	const char *www_authenticate;
 	char etag[48]; /* ETag header when not empty */
 	const char *cache_control; /* static string; NULL: "no-store" */
+	/* More header lines, each "Name: value\r\n" (the portal's security
+	 * headers, Set-Cookie, Location); "" for none. */
+	char extra[768];
 } ig_http_res;
 
 /* Splits a request target into a decoded path and query parameters.

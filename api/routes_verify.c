@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "api/json_body.h"
+#include "api/portal.h"
 #include "api/routes.h"
 #include "registry/base/isotime.h"
 #include "registry/base/log.h"
@@ -83,6 +84,23 @@ const ig_route ig_routes_admin[] = {
 	    IG_HTTP_BODY_MAX, ig_route_admin_publish, false },
 	{ "POST", "/admin/v1/backup", false, "/admin/v1/backup",
 	    IG_PATH_MAX + 64, ig_route_admin_backup, false },
+	/* the operator portal (api/portal.c): it checks its own
+	 * credentials, the session cookie or the bearer token */
+	{ "GET", "/admin/portal", false, "/admin/portal", 0, ig_route_portal,
+	    false },
+	{ "GET", "/admin/portal/stats", false, "/admin/portal/stats", 0,
+	    ig_route_portal_stats, false },
+	{ "GET", "/admin/portal/drills", false, "/admin/portal/drills", 0,
+	    ig_route_portal_drills, false },
+	{ "GET", "/admin/portal/drills", true,
+	    "/admin/portal/drills/{run}/{file}", 0, ig_route_portal_report,
+	    false },
+	{ "GET", "/admin/portal/login", false, "/admin/portal/login", 0,
+	    ig_route_portal_login_form, false },
+	{ "POST", "/admin/portal/login", false, "/admin/portal/login",
+	    IG_PORTAL_FORM_MAX, ig_route_portal_login, false },
+	{ "POST", "/admin/portal/logout", false, "/admin/portal/logout", 0,
+	    ig_route_portal_logout, false },
 	{ NULL, NULL, false, NULL, 0, NULL, false },
 };
 

@@ -92,6 +92,8 @@ static const key_desc keys[] = {
 	{ "admin", "listen", K_URL, STR_FIELD(admin_listen), 0, 0, false },
 	{ "admin", "token_file", K_PATH, STR_FIELD(admin_token_file), 0, 0,
 	    false },
+	{ "admin", "drill_reports", K_PATH, STR_FIELD(drill_reports), 0, 0,
+	    false },
 	{ "api", "listen", K_URL, STR_FIELD(api_listen), 0, 0, false },
 	{ "api", "rpc_listen", K_URL, STR_FIELD(api_rpc_listen), 0, 0, false },
 	{ "api", "admin_listen", K_URL, STR_FIELD(api_admin_listen), 0, 0,
@@ -664,6 +666,19 @@ check_api(load_ctx *c)
 	if (cfg->api_admin_listen[0] != '\0'
 	    && cfg->api_admin_token_file[0] == '\0') {
 		api_fail(c, "admin_listen", "needs admin_token_file");
+		return;
+	}
+	if (cfg->drill_reports[0] != '\0'
+	    && cfg->api_admin_listen[0] == '\0') {
+		size_t i;
+		for (i = 0; i < N_KEYS; i++)
+			if (strcmp(keys[i].section, "admin") == 0
+			    && strcmp(keys[i].name, "drill_reports") == 0)
+				break;
+		c->line = key_line(c->file, c->file_len, i);
+		fail(c, "admin", "drill_reports",
+		    "shown by the operator portal, which needs [api] "
+		    "admin_listen");
 		return;
 	}
 	if (cfg->api_admin_token_file[0] != '\0'

@@ -75,6 +75,9 @@ typedef struct ig_config {
 	/* [admin] */
 	char admin_listen[IG_URL_MAX + 1]; /* "": no admin endpoint */
 	char admin_token_file[IG_PATH_MAX]; /* "": no token */
+	/* the operator portal's drill reports, one directory per run
+	 * (docs/portal.md); "": none */
+	char drill_reports[IG_PATH_MAX];
 
 	/* [api]: the query API (api/http.h, api/rpc.h) */
 	char api_listen[IG_URL_MAX + 1]; /* "": no public HTTP */

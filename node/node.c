@@ -543,6 +543,7 @@ api_open(ig_node *n, char *why, size_t why_len)
 	ac.conns_max = cfg->api_max_connections;
 	ac.header_timeout_ms = cfg->api_header_timeout_ms;
 	ac.body_budget = (uint64_t) cfg->api_body_memory_mb * 1024 * 1024;
+	ac.drill_reports = cfg->drill_reports;
 	ig_stats_store_init(n->reg, &n->stats_rocks, &n->stats_store);
 	ac.stats_store = &n->stats_store; /* the store's "stats" family */
 	memset(&hooks, 0, sizeof(hooks));

@@ -663,6 +663,19 @@ main(void)
 	    "report_tokens_file = reporters\nstats_k = 1\n",
 	    admin_url);
 	file_append(cfg, extra);
+	/* the operator portal's drill reports: one run */
+	snprintf(t, sizeof(t), "[admin]\ndrill_reports = %s/drills\n", f->dir);
+	file_append(cfg, t);
+	snprintf(path, sizeof(path), "%s/drills", f->dir);
+	H_CHECK(mkdir(path, 0700) == 0, "mkdir %s", path);
+	snprintf(path, sizeof(path), "%s/drills/run-1", f->dir);
+	H_CHECK(mkdir(path, 0700) == 0, "mkdir %s", path);
+	snprintf(path, sizeof(path), "%s/drills/run-1/report.json", f->dir);
+	H_CHECK(ig_file_write(path, "{\"run\": \"run-1\"}", 16, 0600) == IG_OK,
+	    "report.json");
+	snprintf(path, sizeof(path), "%s/drills/run-1/report.html", f->dir);
+	H_CHECK(ig_file_write(path, "<p>run-1</p>", 12, 0600) == IG_OK,
+	    "report.html");
 	ig_localfed_config_path(f->dir, 1, cfg, sizeof(cfg));
 	file_append(cfg,
 	    "rate_per_s = 1\nrate_burst = 1\nrate_loopback = true\n"
@@ -1234,6 +1247,90 @@ main(void)
 		memcpy(t, "/admin/v1/backup?p=", 19);
 		request(admin_url, "POST", t, hdr, "{}", 2, false, &r);
 		json_decref(check("/admin/v1/backup", "post", &r));
+	}
+
+	/* --- admin: the operator portal (docs/portal.md) -------------- */
+	{
+		static const char *const pages[][2] = {
+			{ "/admin/portal", "/admin/portal" },
+			{ "/admin/portal/stats", "/admin/portal/stats" },
+			{ "/admin/portal/drills", "/admin/portal/drills" },
+			{ "/admin/portal/drills/{run}/{file}",
+			    "/admin/portal/drills/run-1/report.html" },
+			{ "/admin/portal/login", "/admin/portal/login" },
+		};
+		static const char form[]
+		    = "Content-Type: application/x-www-form-urlencoded\r\n";
+		char body_ok[128];
+		memset(t, 'a', sizeof(t) - 1);
+		t[sizeof(t) - 1] = '\0';
+		for (size_t i = 0; i < 5; i++) {
+			const char *op = pages[i][0], *tg = pages[i][1];
+			json_decref(call(
+			    admin_url, op, "GET", tg, auth, NULL, 0, 200, &r));
+			if (i < 4)
+				json_decref(call(admin_url, op, "GET", tg,
+				    NULL, NULL, 0, 401, &r));
+			request(
+			    admin_url, "DELETE", tg, auth, NULL, 0, false, &r);
+			H_CHECK(
+			    r.status == 405, "DELETE %s: %d", tg, r.status);
+			json_decref(check(op, "get", &r));
+			if (i == 4) /* the sign-in has a POST too */
+				json_decref(check(op, "post", &r));
+			memcpy(t, tg, strlen(tg));
+			memcpy(t + strlen(tg), "?p=", 3);
+			request(admin_url, "GET", t, auth, NULL, 0, false, &r);
+			H_CHECK(r.status == 414, "long %s: %d", tg, r.status);
+			json_decref(check(op, "get", &r));
+			memset(t, 'a', sizeof(t) - 1);
+		}
+		json_decref(call(admin_url, "/admin/portal/stats", "GET",
+		    "/admin/portal/stats?scope=nope", auth, NULL, 0, 400, &r));
+		json_decref(
+		    call(admin_url, "/admin/portal/drills/{run}/{file}", "GET",
+		        "/admin/portal/drills/run-1/report.json", auth, NULL,
+		        0, 200, &r));
+		json_decref(
+		    call(admin_url, "/admin/portal/drills/{run}/{file}", "GET",
+		        "/admin/portal/drills/nosuch/report.html", auth, NULL,
+		        0, 404, &r));
+		/* sign-in: the right token, a wrong one, a malformed form,
+		 * not a form, a body over the limit */
+		snprintf(body_ok, sizeof(body_ok), "token=%s", TOKEN);
+		json_decref(call(admin_url, "/admin/portal/login", "POST",
+		    "/admin/portal/login", form, body_ok, strlen(body_ok), 303,
+		    &r));
+		H_CHECK(resp_header(&r, "Set-Cookie", t, sizeof(t)) != NULL
+		        && strstr(t, "HttpOnly") != NULL
+		        && strstr(t, "SameSite=Strict") != NULL,
+		    "sign-in: no session cookie");
+		json_decref(call(admin_url, "/admin/portal/login", "POST",
+		    "/admin/portal/login", form,
+		    "token=wrong-token-0123456789", 27, 401, &r));
+		json_decref(call(admin_url, "/admin/portal/login", "POST",
+		    "/admin/portal/login", form, "token=%zz", 9, 400, &r));
+		json_decref(call(admin_url, "/admin/portal/login", "POST",
+		    "/admin/portal/login", "Content-Type: text/plain\r\n",
+		    body_ok, strlen(body_ok), 415, &r));
+		json_decref(call_claim(admin_url, "/admin/portal/login",
+		    "POST", "/admin/portal/login", form, 1 << 20, 413, &r));
+		memset(t, 'a', sizeof(t) - 1);
+		memcpy(t, "/admin/portal/login?p=", 22);
+		request(admin_url, "POST", t, form, body_ok, strlen(body_ok),
+		    false, &r);
+		json_decref(check("/admin/portal/login", "post", &r));
+		/* sign-out */
+		json_decref(call(admin_url, "/admin/portal/logout", "POST",
+		    "/admin/portal/logout", NULL, NULL, 0, 303, &r));
+		json_decref(call_claim(admin_url, "/admin/portal/logout",
+		    "POST", "/admin/portal/logout", NULL, 4096, 413, &r));
+		request(admin_url, "GET", "/admin/portal/logout", NULL, NULL,
+		    0, false, &r);
+		json_decref(check("/admin/portal/logout", "post", &r));
+		memcpy(t, "/admin/portal/logout?p=", 23);
+		request(admin_url, "POST", t, NULL, NULL, 0, false, &r);
+		json_decref(check("/admin/portal/logout", "post", &r));
 	}
 
 	coverage();
