@@ -15,11 +15,14 @@
 
 #define SUB "http"
 
-/* Reads a secret file that only its owner may read. */
+/* Reads a secret file that only its owner may read. On failure nothing
+ * of it is kept: what was read of a file that turned out too large is
+ * wiped and freed. */
 static ig_err
 secret_file_read(const char *path, size_t max, ig_buf *out)
 {
 	struct stat st;
+	ig_err e;
 	if (stat(path, &st) != 0)
 		return IG_EIO;
 	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
@@ -30,7 +33,12 @@ secret_file_read(const char *path, size_t max, ig_buf *out)
 		return IG_EINVAL;
 	}
 	ig_buf_init(out, max);
-	return ig_buf_read_file(out, path);
+	if ((e = ig_buf_read_file(out, path)) != IG_OK) {
+		if (out->ptr != NULL)
+			ig_wipe(out->ptr, out->cap);
+		ig_buf_free(out);
+	}
+	return e;
 }
 
 static bool
