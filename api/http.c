@@ -1,6 +1,6 @@
 /*
- * http.c - the API service (slots and worker threads, rate limiter,
- * report tokens) and its HTTP listeners.
+ * http.c - the HTTP listeners of the API service: the glue between the
+ * connection layer (api/httpd.c) and the service (api/service.h).
  *
  * A listener runs on api/httpd.c (connections, the header deadline and
  * parser, ordered answers); routing, every error answer and every
@@ -23,22 +23,19 @@
 #include "api/http.h"
 
 #include <nng/nng.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "api/httpd.h"
+#include "api/ratelimit.h"
 #include "api/portal.h"
 #include "api/routes.h"
+#include "api/service.h"
+#include "api/tokens.h"
 #include "registry/base/alloc.h"
-#include "registry/base/isotime.h"
 #include "registry/base/log.h"
-#include "registry/codec/hex.h"
-#include "registry/codec/base64.h"
 #include "registry/crypto/crypto.h"
 
 #define SUB "http"
@@ -106,725 +103,14 @@ ig_api_nng_err(int rv)
 	}
 }
 
-/* --- slots and worker threads ----------------------------------------------
- *
- * A job runs with a slot (ig_api_worker) held, and there are `workers`
- * slots: that is the number of cores the service computes on. Worker
- * threads run queued jobs; an inline_ok job (one verification) is run by
- * the nng thread that received it when a slot is free, which spares two
- * thread wake-ups per request (queueing to a sleeping worker, and the
- * worker going back to sleep). At most inline_max jobs run inline, so
- * that nng keeps threads for its I/O (it has 2 per CPU; notes/libs.md).
- */
-
-/* Each slot builds its responses in one buffer that it keeps between
- * jobs (a verdict is about 1 KiB; the buffer is given back when a
- * response made it larger than BODY_KEEP). */
-#define BODY_KEEP (64 * 1024)
-
-static ig_api_job *
-job_pop(ig_api *api)
-{
-	ig_api_job *j = api->head;
-	api->head = j->next;
-	if (api->head == NULL)
-		api->tail = NULL;
-	api->queued--;
-	j->next = NULL;
-	return j;
-}
-
-/* Takes a free slot; called with api->mtx held. */
-static ig_api_worker *
-slot_take(ig_api *api)
-{
-	ig_api_worker *w = api->free_slots[--api->n_free];
-	if (api->n_slots - api->n_free > api->slots_peak)
-		api->slots_peak = api->n_slots - api->n_free;
-	return w;
-}
-
-/* Gives a slot back; called with api->mtx held. */
-static void
-slot_put(ig_api *api, ig_api_worker *w)
-{
-	if (w->body.cap > BODY_KEEP)
-		ig_buf_free(&w->body);
-	api->free_slots[api->n_free++] = w;
-	if (api->head != NULL)
-		nng_cv_wake1(api->cv);
-	else if (api->stopping)
-		nng_cv_wake(api->cv); /* workers waiting for a slot may end */
-}
-
-static void
-worker_main(void *arg)
-{
-	ig_api *api = arg;
-	nng_mtx_lock(api->mtx);
-	for (;;) {
-		ig_api_worker *w;
-		if (api->head == NULL && api->stopping)
-			break;
-		if (api->head == NULL || api->n_free == 0) {
-			nng_cv_wait(api->cv);
-			continue;
-		}
-		w = slot_take(api);
-		do {
-			ig_api_job *j = job_pop(api);
-			api->ran_queued++;
-			nng_mtx_unlock(api->mtx);
-			j->run(j, w);
-			nng_mtx_lock(api->mtx);
-		} while (api->head != NULL);
-		slot_put(api, w);
-	}
-	nng_mtx_unlock(api->mtx);
-}
-
-ig_err
-ig_api_run(ig_api *api, ig_api_job *job)
-{
-	ig_api_worker *w;
-	job->next = NULL;
-	nng_mtx_lock(api->mtx);
-	if (api->stopping) {
-		nng_mtx_unlock(api->mtx);
-		return IG_ESTATE;
-	}
-	if (job->inline_ok && api->head == NULL && api->n_free > 0
-	    && api->inline_running < api->inline_max) {
-		w = slot_take(api);
-		api->inline_running++;
-		api->ran_inline++;
-		nng_mtx_unlock(api->mtx);
-		job->run(job, w);
-		nng_mtx_lock(api->mtx);
-		/* Requests that came in meanwhile, while they are cheap. */
-		while (api->head != NULL && api->head->inline_ok) {
-			ig_api_job *j = job_pop(api);
-			api->ran_inline++;
-			nng_mtx_unlock(api->mtx);
-			j->run(j, w);
-			nng_mtx_lock(api->mtx);
-		}
-		slot_put(api, w);
-		if (--api->inline_running == 0 && api->stopping)
-			nng_cv_wake(api->idle_cv);
-		nng_mtx_unlock(api->mtx);
-		return IG_OK;
-	}
-	if (api->queued >= IG_HTTP_QUEUE_MAX) {
-		nng_mtx_unlock(api->mtx);
-		return IG_ETOOBIG;
-	}
-	if (api->tail != NULL)
-		api->tail->next = job;
-	else
-		api->head = job;
-	api->tail = job;
-	api->queued++;
-	if (api->n_free > 0)
-		nng_cv_wake1(api->cv);
-	nng_mtx_unlock(api->mtx);
-	return IG_OK;
-}
-
-/* --- service ---------------------------------------------------------------
- */
-
-void
-ig_api_config_default(ig_api_config *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->stats_k = 10;
-	c->stats_rounding = 10;
-}
-
-/* Reads a secret file that only its owner may read. */
-static ig_err
-secret_file_read(const char *path, size_t max, ig_buf *out)
-{
-	struct stat st;
-	if (stat(path, &st) != 0)
-		return IG_EIO;
-	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
-		IG_ERROR(SUB,
-		    "%s: must be a regular file of mode 0600 or "
-		    "stricter",
-		    path);
-		return IG_EINVAL;
-	}
-	ig_buf_init(out, max);
-	return ig_buf_read_file(out, path);
-}
-
-static bool
-token_char(uint8_t c)
-{
-	return c >= 0x21 && c <= 0x7e;
-}
-
-/* Parses "name token" lines (blank lines and '#' comments skipped). */
-static ig_err
-reporters_load(ig_api *api, const char *path)
-{
-	ig_buf b;
-	ig_err e;
-	size_t i = 0;
-
-	if ((e = secret_file_read(path, IG_STATS_TOKENS_FILE_MAX, &b))
-	    != IG_OK)
-		return e;
-	while (i < b.len) {
-		size_t ls = i, le, ns, ne, ts, te;
-		while (i < b.len && b.ptr[i] != '\n')
-			i++;
-		le = i++;
-		while (ls < le && (b.ptr[ls] == ' ' || b.ptr[ls] == '\t'))
-			ls++;
-		while (le > ls
-		    && (b.ptr[le - 1] == '\r' || b.ptr[le - 1] == ' '
-		        || b.ptr[le - 1] == '\t'))
-			le--;
-		if (ls == le || b.ptr[ls] == '#')
-			continue;
-		ns = ls;
-		for (ne = ns; ne < le && token_char(b.ptr[ne]); ne++)
-			;
-		for (ts = ne;
-		     ts < le && (b.ptr[ts] == ' ' || b.ptr[ts] == '\t'); ts++)
-			;
-		for (te = ts; te < le && token_char(b.ptr[te]); te++)
-			;
-		if (ne == ns || ne - ns >= sizeof(api->reporters[0].name)
-		    || ts == ne || te != le || te - ts < 16
-		    || te - ts > IG_ADMIN_TOKEN_MAX) {
-			IG_ERROR(SUB,
-			    "%s: each line must be 'name token' with "
-			    "a token of 16..%d printable bytes",
-			    path, IG_ADMIN_TOKEN_MAX);
-			e = IG_EINVAL;
-			break;
-		}
-		ig_reporter *r = ig_realloc(
-		    api->reporters, (api->n_reporters + 1) * sizeof(*r));
-		if (r == NULL) {
-			e = IG_ENOMEM;
-			break;
-		}
-		api->reporters = r;
-		r += api->n_reporters;
-		memset(r, 0, sizeof(*r));
-		memcpy(r->name, b.ptr + ns, ne - ns);
-		if ((e = ig_sha256(
-		         ig_slice_make(b.ptr + ts, te - ts), r->token_hash))
-		    != IG_OK)
-			break;
-		api->n_reporters++;
-	}
-	ig_wipe(b.ptr, b.len);
-	ig_buf_free(&b);
-	return e;
-}
-
-ig_err
-ig_api_new(ig_registry *reg, const ig_api_config *cfg,
-    const ig_api_hooks *hooks, ig_api **out)
-{
-	ig_api *api;
-	ig_verify_source src;
-	ig_err e;
-	uint32_t n;
-	long cpus;
-	size_t idlen;
-
-	if (reg == NULL || cfg == NULL || cfg->self_id == NULL
-	    || (idlen = strlen(cfg->self_id)) == 0 || idlen > IG_MEMBER_ID_MAX
-	    || cfg->workers > IG_HTTP_WORKERS_MAX
-	    || (cfg->rate_per_s > 0 && cfg->rate_burst == 0)
-	    || (cfg->drill_reports != NULL
-	        && strlen(cfg->drill_reports) >= IG_PATH_MAX))
-		return IG_EINVAL;
-	if ((api = ig_calloc(1, sizeof(*api))) == NULL)
-		return IG_ENOMEM;
-	api->reg = reg;
-	if (hooks != NULL)
-		api->hooks = *hooks;
-	memcpy(api->self_id, cfg->self_id, idlen);
-	api->batch_max
-	    = cfg->batch_max == 0 || cfg->batch_max > IG_HTTP_BATCH_MAX
-	    ? IG_HTTP_BATCH_MAX
-	    : cfg->batch_max;
-	api->rate_per_s = cfg->rate_per_s;
-	api->rate_burst = cfg->rate_burst;
-	api->rate_loopback = cfg->rate_loopback;
-	api->trust_forwarded = cfg->trust_forwarded;
-	api->single_node = cfg->single_node;
-	api->stats_k = cfg->stats_k;
-	api->stats_rounding = cfg->stats_rounding;
-	api->conns_max
-	    = cfg->conns_max != 0 ? cfg->conns_max : IG_API_CONNS_DEFAULT;
-	api->header_ms = cfg->header_timeout_ms != 0
-	    ? cfg->header_timeout_ms
-	    : IG_API_HEADER_TIMEOUT_DEFAULT_MS;
-	api->body_budget = cfg->body_budget != 0 ? cfg->body_budget
-	                                         : IG_API_BODY_BUDGET_DEFAULT;
-	if (api->body_budget < IG_HTTP_BODY_MAX)
-		api->body_budget = IG_HTTP_BODY_MAX;
-	if (cfg->drill_reports != NULL)
-		memcpy(api->drill_reports, cfg->drill_reports,
-		    strlen(cfg->drill_reports) + 1);
-
-	e = IG_ENOMEM;
-	if (nng_mtx_alloc(&api->mtx) != 0
-	    || nng_cv_alloc(&api->cv, api->mtx) != 0
-	    || nng_cv_alloc(&api->idle_cv, api->mtx) != 0
-	    || nng_mtx_alloc(&api->rate_mtx) != 0
-	    || nng_mtx_alloc(&api->cat_mtx) != 0
-	    || (api->buckets
-	           = ig_calloc(IG_HTTP_RATE_CLIENTS, sizeof(*api->buckets)))
-	        == NULL
-	    || (api->metrics = ig_metrics_new()) == NULL
-	    || (api->verifier = ig_verifier_new()) == NULL
-	    || ig_regsource_new(reg, &api->dsc_source) != IG_OK
-	    || ig_walk_new(&api->walk) != IG_OK
-	    || ig_api_bundle_cache_new(&api->bundle_cache) != IG_OK)
-		goto fail;
-	ig_regsource_bind(api->dsc_source, &src);
-	if ((e = ig_verifier_add_source(api->verifier, &src)) != IG_OK
-	    || (e = ig_stats_new(ig_slice_make(cfg->self_id, idlen),
-	            cfg->stats_store, &api->stats))
-	        != IG_OK)
-		goto fail;
-	if (cfg->report_tokens_file != NULL
-	    && cfg->report_tokens_file[0] != '\0'
-	    && (e = reporters_load(api, cfg->report_tokens_file)) != IG_OK)
-		goto fail;
-
-	n = cfg->workers;
-	cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (cpus < 1)
-		cpus = 1;
-	if (n == 0)
-		n = cpus > IG_HTTP_WORKERS_MAX ? IG_HTTP_WORKERS_MAX
-		                               : (uint32_t) cpus;
-	/* nng 1.5 runs min(2 x CPUs, 16) task threads: inline jobs may
-	 * take at most half of them. */
-	api->inline_max = cpus > 8 ? 8 : (size_t) cpus;
-	for (uint32_t i = 0; i < n; i++) {
-		ig_api_worker *w = &api->workers[i];
-		w->api = api;
-		ig_buf_init(&w->body, SIZE_MAX / 2);
-		if ((w->h = ig_hcert_new()) == NULL) {
-			e = IG_ENOMEM;
-			goto fail;
-		}
-		api->free_slots[api->n_free++] = w;
-		api->n_slots++;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		if (nng_thread_create(&api->threads[i], worker_main, api)
-		    != 0) {
-			e = IG_ENOMEM;
-			goto fail;
-		}
-		nng_thread_set_name(api->threads[i], "ig:api");
-		api->n_threads++;
-	}
-	*out = api;
-	return IG_OK;
-fail:
-	ig_api_free(api);
-	return e;
-}
-
-void
-ig_api_quiesce(ig_api *api)
-{
-	if (api == NULL)
-		return;
-	if (api->mtx != NULL && api->cv != NULL) {
-		nng_mtx_lock(api->mtx);
-		api->stopping = true;
-		nng_cv_wake(api->cv);
-		nng_mtx_unlock(api->mtx);
-	}
-	/* The threads run what is queued, then end. */
-	for (size_t i = 0; i < api->n_threads; i++)
-		nng_thread_destroy(api->threads[i]);
-	api->n_threads = 0;
-	if (api->idle_cv != NULL) {
-		nng_mtx_lock(api->mtx);
-		while (api->inline_running > 0)
-			nng_cv_wait(api->idle_cv);
-		nng_mtx_unlock(api->mtx);
-	}
-	for (size_t i = 0; i < api->n_slots; i++) {
-		ig_hcert_free(api->workers[i].h);
-		api->workers[i].h = NULL;
-		ig_buf_free(&api->workers[i].body);
-		json_decref(api->workers[i].ctx_root);
-		json_decref(api->workers[i].ctx_heads);
-		api->workers[i].ctx_root = NULL;
-		api->workers[i].ctx_heads = NULL;
-	}
-	api->n_slots = 0;
-	api->n_free = 0;
-}
-
-void
-ig_api_free(ig_api *api)
-{
-	if (api == NULL)
-		return;
-	ig_api_quiesce(api);
-	if (api->n_reporters > 0)
-		ig_wipe(api->reporters,
-		    api->n_reporters * sizeof(*api->reporters));
-	ig_free(api->reporters);
-	ig_stats_free(api->stats);
-	ig_verifier_free(api->verifier);
-	ig_regsource_free(api->dsc_source);
-	ig_walk_free(api->walk);
-	ig_api_bundle_cache_free(api->bundle_cache);
-	ig_metrics_free(api->metrics);
-	ig_free(api->buckets);
-	ig_free(api->puts);
-	ig_free(api->cat_origins);
-	if (api->cat_mtx != NULL)
-		nng_mtx_free(api->cat_mtx);
-	if (api->rate_mtx != NULL)
-		nng_mtx_free(api->rate_mtx);
-	if (api->idle_cv != NULL)
-		nng_cv_free(api->idle_cv);
-	if (api->cv != NULL)
-		nng_cv_free(api->cv);
-	if (api->mtx != NULL)
-		nng_mtx_free(api->mtx);
-	ig_free(api);
-}
-
-ig_metrics *
-ig_api_metrics(ig_api *api)
-{
-	return api->metrics;
-}
-
-ig_stats *
-ig_api_stats(ig_api *api)
-{
-	return api->stats;
-}
-
-/* --- rate limiter
- * ------------------------------------------------------------ */
-
-static uint64_t
-mix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 33);
-}
-
-/* Takes a token from the client's bucket; false when it has none. */
-static bool
-rate_allow(ig_api *api, uint64_t key)
-{
-	rate_bucket *b = &api->buckets[mix64(key) % IG_HTTP_RATE_CLIENTS];
-	uint64_t now = nng_clock();
-	bool ok;
-
-	nng_mtx_lock(api->rate_mtx);
-	if (b->key != key || b->last_ms == 0) {
-		/* A new client, or another one hashed here: start full
-		 * only when the slot's previous client is idle, so that a
-		 * collision never refills a busy bucket. */
-		double full = (double) api->rate_burst;
-		double refill = (double) (now - b->last_ms)
-		    * (double) api->rate_per_s / 1000.0;
-		if (b->last_ms == 0 || b->tokens + refill >= full) {
-			b->tokens = full;
-			b->last_ms = now;
-		}
-		b->key = key;
-	}
-	b->tokens
-	    += (double) (now - b->last_ms) * (double) api->rate_per_s / 1000.0;
-	if (b->tokens > (double) api->rate_burst)
-		b->tokens = (double) api->rate_burst;
-	b->last_ms = now;
-	ok = b->tokens >= 1.0;
-	if (ok)
-		b->tokens -= 1.0;
-	nng_mtx_unlock(api->rate_mtx);
-	return ok;
-}
-
 static uint64_t
 client_key(ig_http *srv, const ig_httpd_head *head, ig_httpd_conn *conn)
 {
 	const char *xff;
 	if (srv->api->trust_forwarded
-	    && (xff = ig_httpd_head_get(head, "X-Forwarded-For")) != NULL) {
-		/* The proxy appends the address it saw: take the last. */
-		const char *p = strrchr(xff, ',');
-		uint64_t h = 1469598103934665603ull;
-		p = p != NULL ? p + 1 : xff;
-		while (*p == ' ')
-			p++;
-		for (; *p != '\0' && *p != ' '; p++)
-			h = (h ^ (uint8_t) *p) * 1099511628211ull;
-		return h;
-	}
+	    && (xff = ig_httpd_head_get(head, "X-Forwarded-For")) != NULL)
+		return ig_ratelimit_key_forwarded(xff);
 	return (uint64_t) (uintptr_t) conn;
-}
-
-/* --- request parsing
- * --------------------------------------------------------- */
-
-/* Percent-decodes s[0..n) into out (cap bytes incl. NUL). plus: '+' is a
- * space (query). Refuses NUL and control characters. path: an escaped
- * '/' or '%' stays escaped ("%2F", "%25"), so that the router splits
- * segments at real slashes only and nothing is decoded twice. */
-static ig_err
-pct_decode(const char *s, size_t n, bool plus, bool path, char *out,
-    size_t cap, size_t *outlen)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		int c = (unsigned char) s[i];
-		if (c == '%') {
-			int hi, lo;
-			if (i + 2 >= n)
-				return IG_EFORMAT;
-			hi = ig_hex_digit(s[i + 1]);
-			lo = ig_hex_digit(s[i + 2]);
-			if (hi < 0 || lo < 0)
-				return IG_EFORMAT;
-			c = hi * 16 + lo;
-			i += 2;
-			if (path && (c == '/' || c == '%')) {
-				/* kept escaped: routes_registry.c reads a
-				 * kid's "%2F" (codec/kid.h) */
-				if (o + 3 >= cap)
-					return IG_ETOOBIG;
-				out[o++] = '%';
-				out[o++] = '2';
-				out[o++] = c == '/' ? 'F' : '5';
-				continue;
-			}
-		} else if (plus && c == '+')
-			c = ' ';
-		if (c < 0x20 || c == 0x7f)
-			return IG_EFORMAT;
-		if (o + 1 >= cap)
-			return IG_ETOOBIG;
-		out[o++] = (char) c;
-	}
-	out[o] = '\0';
-	*outlen = o;
-	return IG_OK;
-}
-
-static bool
-key_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-	    || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-}
-
-ig_err
-ig_http_target_parse(const char *target, size_t len, ig_http_req *req)
-{
-	const char *q;
-	size_t plen, n = 0, outlen;
-	ig_err e;
-	/* Decode into scratch first: req is written only on success. */
-	static const size_t PCAP = IG_HTTP_URI_MAX + 1;
-	char path[IG_HTTP_URI_MAX + 1];
-	ig_http_param params[IG_HTTP_QUERY_PARAMS_MAX];
-
-	if (len == 0 || len > IG_HTTP_URI_MAX || target[0] != '/')
-		return len > IG_HTTP_URI_MAX ? IG_ETOOBIG : IG_EFORMAT;
-	q = memchr(target, '?', len);
-	plen = q != NULL ? (size_t) (q - target) : len;
-	if (memchr(target, '#', len) != NULL)
-		return IG_EFORMAT;
-	if ((e = pct_decode(target, plen, false, true, path, PCAP, &outlen))
-	    != IG_OK)
-		return e;
-	if (q != NULL) {
-		const char *p = q + 1, *end = target + len;
-		while (p < end) {
-			const char *amp = memchr(p, '&', (size_t) (end - p));
-			const char *pe = amp != NULL ? amp : end;
-			const char *eq = memchr(p, '=', (size_t) (pe - p));
-			const char *ke = eq != NULL ? eq : pe;
-			size_t kl = (size_t) (ke - p), vl;
-			if (pe == p) { /* empty pair: "a=1&&b=2" */
-				p = pe + 1;
-				continue;
-			}
-			if (n >= IG_HTTP_QUERY_PARAMS_MAX)
-				return IG_ETOOBIG;
-			if (kl == 0 || kl >= sizeof(params[0].key))
-				return IG_EFORMAT;
-			for (size_t i = 0; i < kl; i++)
-				if (!key_char(p[i]))
-					return IG_EFORMAT;
-			memcpy(params[n].key, p, kl);
-			params[n].key[kl] = '\0';
-			if (eq != NULL)
-				e = pct_decode(eq + 1, (size_t) (pe - eq - 1),
-				    true, false, params[n].val,
-				    sizeof(params[n].val), &vl);
-			else {
-				params[n].val[0] = '\0';
-				vl = 0;
-			}
-			if (e != IG_OK)
-				return e;
-			params[n].val_len = vl;
-			n++;
-			p = pe + 1;
-		}
-	}
-	memcpy(req->path, path, outlen + 1);
-	memcpy(req->params, params, n * sizeof(params[0]));
-	req->n_params = n;
-	return IG_OK;
-}
-
-const char *
-ig_http_param_get(const ig_http_req *req, const char *key)
-{
-	for (size_t i = 0; i < req->n_params; i++)
-		if (strcmp(req->params[i].key, key) == 0)
-			return req->params[i].val;
-	return NULL;
-}
-
-static char
-lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c;
-}
-
-bool
-ig_http_media_is(const char *value, const char *mt)
-{
-	size_t n = strlen(mt), i;
-	if (value == NULL)
-		return false;
-	while (*value == ' ')
-		value++;
-	for (i = 0; i < n; i++)
-		if (value[i] == '\0' || lower(value[i]) != lower(mt[i]))
-			return false;
-	return value[i] == '\0' || value[i] == ';' || value[i] == ' ';
-}
-
-/* --- responses
- * ----------------------------------------------------------------- */
-
-/* Sets a fixed body; when even that cannot be stored the body stays
- * empty and the status alone tells. */
-static void
-body_static(ig_buf *b, const char *s)
-{
-	ig_buf_reset(b);
-	if (ig_buf_append_str(b, s) != IG_OK)
-		ig_buf_reset(b);
-}
-
-void
-ig_http_res_error(
-    ig_http_res *res, uint16_t status, const char *code, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-	json_t *j;
-	va_start(ap, fmt);
-	(void) vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
-	ig_buf_reset(&res->body);
-	if (j == NULL) {
-		res->status = 500;
-		res->content_type = "application/json";
-		body_static(&res->body,
-		    "{\"error\":{\"code\":\"internal\",\"message\":\"out of "
-		    "memory\"}}\n");
-		return;
-	}
-	ig_http_res_json(res, status, j);
-}
-
-static int
-dump_cb(const char *buf, size_t size, void *data)
-{
-	return ig_buf_append(data, buf, size) == IG_OK ? 0 : -1;
-}
-
-void
-ig_http_res_json(ig_http_res *res, uint16_t status, json_t *j)
-{
-	ig_buf_reset(&res->body);
-	if (j == NULL
-	    || json_dump_callback(j, dump_cb, &res->body, JSON_COMPACT) != 0
-	    || ig_buf_append_u8(&res->body, '\n') != IG_OK) {
-		json_decref(j);
-		ig_buf_reset(&res->body);
-		res->status = 500;
-		res->content_type = "application/json";
-		body_static(&res->body,
-		    "{\"error\":{\"code\":\"internal\",\"message\":\"cannot "
-		    "build the response\"}}\n");
-		return;
-	}
-	json_decref(j);
-	res->status = status;
-	res->content_type = "application/json";
-}
-
-json_t *
-ig_json_hex(const uint8_t *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	char buf[2 * 64 + 1];
-	if (n > 64)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		buf[2 * i] = digits[p[i] >> 4];
-		buf[2 * i + 1] = digits[p[i] & 15];
-	}
-	return json_stringn(buf, 2 * n);
-}
-
-json_t *
-ig_json_b64(const uint8_t *p, size_t n, bool url)
-{
-	ig_buf b;
-	json_t *j = NULL;
-	ig_buf_init(&b, n / 3 * 4 + 8);
-	if (ig_base64_encode(ig_slice_make(p, n), url, &b) == IG_OK)
-		j = json_stringn((const char *) b.ptr, b.len);
-	ig_buf_free(&b);
-	return j;
-}
-
-json_t *
-ig_json_time(int64_t t)
-{
-	char buf[32];
-	if (ig_isotime_format(t, buf, sizeof(buf)) != IG_OK)
-		return json_null();
-	return json_string(buf);
 }
 
 /* Appends "name: value\r\n" to the header block h. */
@@ -886,9 +172,9 @@ body_release(http_job *j)
 	ig_api *api = j->srv->api;
 	if (j->body_held == 0)
 		return;
-	nng_mtx_lock(api->rate_mtx);
+	nng_mtx_lock(api->body_mtx);
 	api->body_inflight -= j->body_held;
-	nng_mtx_unlock(api->rate_mtx);
+	nng_mtx_unlock(api->body_mtx);
 	j->body_held = 0;
 }
 
@@ -898,11 +184,11 @@ body_reserve(http_job *j, size_t n)
 {
 	ig_api *api = j->srv->api;
 	bool ok;
-	nng_mtx_lock(api->rate_mtx);
+	nng_mtx_lock(api->body_mtx);
 	ok = n <= api->body_budget - api->body_inflight;
 	if (ok)
 		api->body_inflight += n;
-	nng_mtx_unlock(api->rate_mtx);
+	nng_mtx_unlock(api->body_mtx);
 	if (ok)
 		j->body_held = n;
 	return ok;
@@ -912,9 +198,9 @@ uint64_t
 ig_api_body_inflight(ig_api *api)
 {
 	uint64_t n;
-	nng_mtx_lock(api->rate_mtx);
+	nng_mtx_lock(api->body_mtx);
 	n = api->body_inflight;
-	nng_mtx_unlock(api->rate_mtx);
+	nng_mtx_unlock(api->body_mtx);
 	return n;
 }
 
@@ -1010,23 +296,6 @@ answer_now(ig_http *srv, ig_httpd_conn *conn, uint16_t status,
 /* --- running a request (with a slot held)
  * ------------------------------------------------------------ */
 
-static bool
-auth_ok(ig_http *srv, const char *authz)
-{
-	uint8_t h[32];
-	size_t n;
-	if (authz == NULL || strncmp(authz, "Bearer ", 7) != 0)
-		return false;
-	authz += 7;
-	n = strlen(authz);
-	if (n == 0 || n > IG_ADMIN_TOKEN_MAX
-	    || ig_sha256(ig_slice_make(authz, n), h) != IG_OK)
-		return false;
-	/* Equal hashes of equal-or-not tokens: the comparison time says
-	 * nothing about the token. */
-	return ig_ct_equal(h, srv->token_hash, sizeof(h));
-}
-
 static void
 job_run(ig_api_job *job, ig_api_worker *w)
 {
@@ -1098,59 +367,6 @@ content_length(const char *s, size_t *out)
 		return false;
 	*out = v;
 	return true;
-}
-
-/* True for a prefix route whose segment is a kid ("/{kid}" ends its
- * OpenAPI path): a kid in standard Base64 may hold a '/', so the whole
- * rest of the path is its tail. */
-static bool
-kid_route(const ig_route *r)
-{
-	size_t n = strlen(r->openapi);
-	return n >= 6 && strcmp(r->openapi + n - 6, "/{kid}") == 0;
-}
-
-/* True for a prefix route whose OpenAPI path has several segments after
- * the route's own path ("/v1/log" for "/v1/log/{origin}/tile/{n}"): the
- * route parses the whole rest of the path itself. */
-static bool
-rest_route(const ig_route *r)
-{
-	size_t n = strlen(r->path);
-	if (strncmp(r->openapi, r->path, n) != 0 || r->openapi[n] != '/')
-		return false;
-	return strchr(r->openapi + n + 1, '/') != NULL;
-}
-
-/* Finds the route of a path and method; sets *allow for a 405. */
-static const ig_route *
-route_find(const ig_route *routes, const char *method, const char *path,
-    const char **tail, const char **allow)
-{
-	const ig_route *found_path = NULL;
-	for (const ig_route *r = routes; r->method != NULL; r++) {
-		size_t n = strlen(r->path);
-		const char *t = "";
-		if (r->prefix) {
-			if (strncmp(path, r->path, n) != 0 || path[n] != '/'
-			    || path[n + 1] == '\0'
-			    || (strchr(path + n + 1, '/') != NULL
-			        && !kid_route(r) && !rest_route(r)))
-				continue;
-			t = path + n + 1;
-		} else if (strcmp(path, r->path) != 0)
-			continue;
-		found_path = r;
-		if (strcmp(method, r->method) == 0) {
-			*tail = t;
-			return r;
-		}
-	}
-	if (found_path != NULL)
-		*allow = strcmp(found_path->method, "GET") == 0
-		    ? "GET, HEAD"
-		    : found_path->method;
-	return NULL;
 }
 
 /* The answers of the connection layer's errors. */
@@ -1230,7 +446,8 @@ http_cb(
 		    NULL, true);
 		goto done;
 	}
-	j->route = route_find(srv->routes, method, j->req.path, &tail, &allow);
+	j->route
+	    = ig_route_find(srv->routes, method, j->req.path, &tail, &allow);
 	if (j->route == NULL) {
 		answer_now(srv, conn, allow != NULL ? 405 : 404,
 		    allow != NULL ? "method_not_allowed" : "not_found",
@@ -1242,7 +459,8 @@ http_cb(
 	/* tail points into j->req.path, which lives as long as the job. */
 	j->req.tail = tail;
 	if (srv->rate_on
-	    && !rate_allow(srv->api, client_key(srv, head, conn))) {
+	    && !ig_ratelimit_allow(
+	        srv->api->rate, client_key(srv, head, conn), nng_clock())) {
 		ig_metrics_rate_limited(srv->api->metrics);
 		answer_now(srv, conn, 429, "rate_limited",
 		    "too many requests from this client", NULL, true);
@@ -1251,7 +469,8 @@ http_cb(
 	/* Credentials come from the header: nothing of the body is read or
 	 * held for a client that has none. */
 	if (srv->admin && !ig_portal_route(j->route)
-	    && !auth_ok(srv, ig_httpd_head_get(head, "Authorization"))) {
+	    && !ig_tokens_bearer_ok(
+	        srv->token_hash, ig_httpd_head_get(head, "Authorization"))) {
 		answer_now(srv, conn, 401, "unauthorized",
 		    "a valid bearer token is required", NULL, true);
 		goto done;
@@ -1435,33 +654,11 @@ ig_err
 ig_http_admin_start(
     ig_api *api, const char *url, const char *token_file, ig_http **out)
 {
-	ig_buf b;
 	uint8_t hash[32];
-	size_t n = 0;
 	ig_err e;
 
-	if ((e = secret_file_read(token_file, IG_ADMIN_TOKEN_MAX + 2, &b))
-	    != IG_OK) {
-		IG_ERROR(SUB, "cannot read the admin token file %s: %s",
-		    token_file, ig_strerror(e));
+	if ((e = ig_tokens_admin_load(token_file, hash)) != IG_OK)
 		return e;
-	}
-	while (n < b.len && token_char(b.ptr[n]))
-		n++;
-	if (n < 16 || n > IG_ADMIN_TOKEN_MAX
-	    || (n < b.len && b.ptr[n] != '\n' && b.ptr[n] != '\r'))
-		e = IG_EINVAL;
-	else
-		e = ig_sha256(ig_slice_make(b.ptr, n), hash);
-	ig_wipe(b.ptr, b.len);
-	ig_buf_free(&b);
-	if (e != IG_OK) {
-		IG_ERROR(SUB,
-		    "%s: the admin token must be one line of 16..%d "
-		    "printable bytes",
-		    token_file, IG_ADMIN_TOKEN_MAX);
-		return e;
-	}
 	e = listener_start(api, url, ig_routes_admin, true, hash, out);
 	ig_wipe(hash, sizeof(hash));
 	return e;

@@ -1,11 +1,12 @@
 /*
- * http.h - the node's query API (DESIGN.md section 7): the service that
- * answers it, and the HTTP listeners on nng's HTTP server that expose it.
+ * http.h - the node's query API (docs/api.md): the service that answers
+ * it, and the HTTP listeners that expose it.
  *
- * An ig_api is the shared part: a verifier over the node's registry, a
- * pool of worker threads that do every piece of real work (verification,
- * RocksDB reads, JSON building), the statistics (api/stats.h) and the
- * metrics (api/metrics.h). Listeners attach to it:
+ * An ig_api is the shared part (api/service.h defines it, api/service.c
+ * builds and frees it): a verifier over the node's registry, a pool of
+ * worker threads that do every piece of real work (verification, RocksDB
+ * reads, JSON building; api/slots.c), the statistics (api/stats.h) and
+ * the metrics (api/metrics.h). Listeners attach to it:
  *
  *   ig_http_start        the public, read-only routes (/v1/..., /healthz,
  *                        /readyz, /metrics); nothing a client sends there
@@ -19,7 +20,7 @@
  * The listeners run on api/httpd.c, a small HTTP/1.1 layer over nng's
  * TCP streams (nng's own HTTP server cannot bound connections, header
  * time or its error pages). Its callbacks run on nng's few task threads,
- * which must never block (notes/libs.md 2b). A callback here only checks
+ * which must never block (docs/libraries.md). A callback here only checks
  * the request line and credentials, applies the rate limit and the body
  * budget, starts reading the body and queues a job; a worker finishes
  * the request later. A full queue is answered with 503.

@@ -1,8 +1,10 @@
 /*
- * routes.h - internal to api/: the service object shared by http.c,
- * routes_*.c and rpc.c, its worker pool, and the request and response
- * shapes the route functions see. Not a public contract: the node
- * includes api/http.h and api/rpc.h only.
+ * routes.h - internal to api/: what the route functions share. The
+ * service object they run in (api/service.h), the request and response
+ * they see (api/request.h, api/response.h), the shape of a route and
+ * the route tables (api/routes.c: every path the node answers, in one
+ * place), and each route function, by the file that holds it. Not a
+ * public contract: the node includes api/http.h and api/rpc.h only.
  *
  * A route function runs with a slot held (see ig_api_run), on a worker
  * thread or, for an inline route, on the nng thread that received the
@@ -16,223 +18,21 @@
 #define IG_API_ROUTES_H
 
 #include <jansson.h>
-#include <nng/nng.h>
-#include <nng/supplemental/util/platform.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "api/http.h"
-#include "api/metrics.h"
-#include "api/regsource.h"
-#include "api/stats.h"
-#include "api/verify.h"
+#include "api/request.h"
+#include "api/response.h"
+#include "api/service.h"
 #include "registry/base/buf.h"
 #include "registry/base/limits.h"
-#include "registry/hcert.h"
-#include "registry/walk.h"
-
-/* --- worker pool -----------------------------------------------------------
- */
-
-/* A slot: the scratch of one running job. There are `workers` slots, so
- * at most that many jobs run at once, whichever thread runs them. */
-typedef struct ig_api_worker {
-	ig_api *api;
-	ig_hcert *h; /* decoder for this slot's verifications */
-	ig_buf body; /* the response being built, kept between jobs */
-	/* the verdicts' context (routes_verify.c), for one generation */
-	uint64_t ctx_gen;
-	json_t *ctx_root, *ctx_heads;
-} ig_api_worker;
-
-/* A unit of work. run is called once, with a slot held; the job frees
- * itself in run. inline_ok: the job is short and bounded (one or two
- * verifications, a few RocksDB point reads, usually cached), so the nng
- * thread that received it may run it itself when a slot is free,
- * instead of waking a worker. */
-typedef struct ig_api_job ig_api_job;
-struct ig_api_job {
-	ig_api_job *next;
-	void (*run)(ig_api_job *job, ig_api_worker *w);
-	bool inline_ok;
-};
-
-/* Runs or queues a job. An inline_ok job runs at once on the calling
- * thread when a slot is free, nothing waits before it and fewer than
- * ig_api.inline_max jobs run inline already; that thread then also runs
- * the inline_ok jobs queued meanwhile. Any other job is queued for the
- * worker threads. IG_ESTATE when the service is stopping, IG_ETOOBIG
- * when IG_HTTP_QUEUE_MAX jobs wait already: the job is not taken then.
- * On IG_OK the job is taken (and may be freed already). Never blocks
- * except by running the job: callable from nng callbacks. */
-IG_MUST_CHECK ig_err ig_api_run(ig_api *api, ig_api_job *job);
-
-/* --- the catalog: every kid the logs have put a DSC under ---------------- */
-
-/* One dsc.put op seen in a log. */
-typedef struct ig_catalog_put {
-	uint8_t kid[IG_KID_LEN];
-	uint8_t thumbprint[32];
-	uint8_t origin_len;
-	char origin[IG_MEMBER_ID_MAX];
-	uint64_t seq;
-	uint64_t time_ms;
-} ig_catalog_put;
 
 /* The current root's expiry through the node's hook (api/http.h,
  * root_expiry): seconds left (negative once expired) and whether
  * verification answers must be refused. Any thread. */
 void ig_api_root_expiry(ig_api *api, int64_t *expires_in_s, bool *refuse);
-
-/* --- the service ------------------------------------------------------------
- */
-
-typedef struct ig_bundle_cache ig_bundle_cache; /* routes_bundle.c */
-
-typedef struct ig_reporter {
-	char name[64];
-	uint8_t token_hash[32]; /* SHA-256 of the token */
-} ig_reporter;
-
-typedef struct rate_bucket {
-	uint64_t key;
-	uint64_t last_ms;
-	double tokens;
-} rate_bucket;
-
-struct ig_api {
-	ig_registry *reg;
-	ig_api_hooks hooks;
-	char self_id[IG_MEMBER_ID_MAX + 1];
-	uint32_t batch_max;
-	uint32_t rate_per_s, rate_burst;
-	bool rate_loopback, trust_forwarded, single_node;
-	uint64_t stats_k, stats_rounding;
-
-	ig_verifier *verifier;
-	ig_regsource *dsc_source; /* the registry's DSCs, cached */
-	ig_metrics *metrics;
-	ig_stats *stats;
-	ig_reporter *reporters;
-	size_t n_reporters;
-
-	/* slots and worker threads (http.c) */
-	nng_mtx *mtx;
-	nng_cv *cv; /* worker threads: a job and a slot to run it */
-	nng_cv *idle_cv; /* quiesce: no job running inline */
-	ig_api_job *head, *tail;
-	size_t queued;
-	bool stopping;
-	size_t n_threads;
-	nng_thread *threads[IG_HTTP_WORKERS_MAX];
-	size_t n_slots;
-	ig_api_worker workers[IG_HTTP_WORKERS_MAX]; /* the slots */
-	ig_api_worker *free_slots[IG_HTTP_WORKERS_MAX];
-	size_t n_free;
-	size_t inline_running, inline_max;
-	/* observed, for tests: the most slots held at once, and jobs run
-	 * inline and by worker threads */
-	size_t slots_peak;
-	uint64_t ran_inline, ran_queued;
-
-	/* HTTP listeners (http.c): their settings, and the bytes of request
-	 * bodies held now (under rate_mtx) */
-	uint32_t conns_max, header_ms;
-	uint64_t body_budget, body_inflight;
-
-	/* rate limiter */
-	nng_mtx *rate_mtx;
-	rate_bucket *buckets; /* IG_HTTP_RATE_CLIENTS */
-
-	/* catalog (routes_registry.c) */
-	nng_mtx *cat_mtx;
-	ig_catalog_put *puts;
-	size_t n_puts, cap_puts;
-	struct cat_origin {
-		uint8_t len;
-		char id[IG_MEMBER_ID_MAX];
-		uint64_t seq; /* scanned up to */
-	} * cat_origins;
-	size_t n_cat_origins;
-
-	/* the EU gateway export index (routes_gateway.c) */
-	ig_walk *walk;
-
-	/* the last full bundles and the bases of deltas (routes_bundle.c) */
-	ig_bundle_cache *bundle_cache;
-
-	/* the operator portal's drill reports directory ("": none) */
-	char drill_reports[IG_PATH_MAX];
-};
-
-/* --- requests and responses ---------------------------------------------- */
-
-typedef struct ig_http_param {
-	char key[32];
-	char val[IG_HTTP_QUERY_VALUE_MAX + 1];
-	size_t val_len;
-} ig_http_param;
-
-typedef struct ig_http_req {
-	const char *method; /* "GET", "POST", ...; HEAD is given as GET */
-	char path[IG_HTTP_URI_MAX + 1]; /* percent-decoded but "%2F" */
-	const char *tail; /* after a prefix route's path; "" otherwise */
-	size_t n_params;
-	ig_http_param params[IG_HTTP_QUERY_PARAMS_MAX];
-	const char *content_type; /* NULL when absent */
-	const char *accept;
-	const char *authorization;
-	const char *if_modified_since; /* NULL when absent */
-	const char *cookie; /* NULL when absent (the portal's session) */
-	/* The admin listener's SHA-256 of its token, for the routes that
-	 * check credentials themselves (api/portal.h); NULL elsewhere. */
-	const uint8_t *admin_key;
-	const uint8_t *body;
-	size_t body_len;
-} ig_http_req;
-
-typedef struct ig_http_res {
-	uint16_t status;
-	const char *content_type; /* static string */
-	ig_buf body;
-	const char *allow; /* Allow header for 405 */
-	bool retry_after; /* Retry-After: 1 */
-	const char *www_authenticate;
-	char etag[48]; /* ETag header when not empty */
-	const char *cache_control; /* static string; NULL: "no-store" */
-	/* More header lines, each "Name: value\r\n" (the portal's security
-	 * headers, Set-Cookie, Location); "" for none. */
-	char extra[768];
-} ig_http_res;
-
-/* Splits a request target into a decoded path and query parameters.
- * Strict: the target starts with '/', percent escapes are two hex digits
- * and never decode to NUL or control characters in the path; "%2F" (a
- * '/' inside a segment, e.g. of a kid) and "%25" stay escaped in the
- * path, so that segments split only at a real '/' and the path is never
- * decoded twice; there
- * are at most IG_HTTP_QUERY_PARAMS_MAX parameters, keys are at most 31
- * bytes of [A-Za-z0-9_.-], values at most IG_HTTP_QUERY_VALUE_MAX bytes
- * without control characters. IG_EFORMAT or IG_ETOOBIG otherwise; *req's
- * path and params are written only on success. */
-IG_MUST_CHECK ig_err ig_http_target_parse(
-    const char *target, size_t len, ig_http_req *req);
-
-/* The value of a query parameter (decoded, NUL-terminated), or NULL. */
-const char *ig_http_param_get(const ig_http_req *req, const char *key);
-
-/* True when the header value's media type (before any ';') is mt,
- * compared case-insensitively. */
-bool ig_http_media_is(const char *value, const char *mt);
-
-/* Sets an error response: {"error": {"code": code, "message": ...}}. */
-void ig_http_res_error(ig_http_res *res, uint16_t status, const char *code,
-    const char *fmt, ...) IG_PRINTF(4, 5);
-
-/* Sets a JSON response from j (takes the reference). Falls back to a 500
- * error when it cannot be serialised. */
-void ig_http_res_json(ig_http_res *res, uint16_t status, json_t *j);
 
 /* --- routes ------------------------------------------------------------- */
 
@@ -254,6 +54,16 @@ typedef struct ig_route {
 /* The route tables; each ends with an entry whose method is NULL. */
 extern const ig_route ig_routes_public[];
 extern const ig_route ig_routes_admin[];
+
+/* The route of method and path (a request's decoded path) in routes,
+ * or NULL. A prefix route matches its path, a '/' and one non-empty
+ * segment, or the whole rest of the path for a kid route ("/{kid}") and
+ * a route whose OpenAPI path has more segments; *tail is then what
+ * follows the prefix ("" for an exact route). When the path is known
+ * but not for this method, *allow is set to the methods it takes (for
+ * a 405). Pure; any thread. */
+const ig_route *ig_route_find(const ig_route *routes, const char *method,
+    const char *path, const char **tail, const char **allow);
 
 /* Route functions, by file. */
 void ig_route_verify(
@@ -343,13 +153,6 @@ IG_MUST_CHECK ig_err ig_api_verify_one(ig_api_worker *w, const char *text,
  * out of memory or the store fails. */
 json_t *ig_api_root_json(ig_api *api);
 json_t *ig_api_heads_json(ig_api *api);
-
-/* Lower-case hex of n bytes into a new JSON string. */
-json_t *ig_json_hex(const uint8_t *p, size_t n);
-/* Base64 (url: unpadded base64url) of n bytes into a new JSON string. */
-json_t *ig_json_b64(const uint8_t *p, size_t n, bool url);
-/* An ISO 8601 UTC time string of Unix seconds. */
-json_t *ig_json_time(int64_t t);
 
 /* Whether authz ("Bearer TOKEN", may be NULL) carries a reporter token
  * for POST /v1/stats/report (routes_node.c). Checked from the header,

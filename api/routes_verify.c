@@ -1,6 +1,5 @@
 /*
- * routes_verify.c - POST /v1/verify and POST /v1/verify/batch, and the
- * route tables.
+ * routes_verify.c - POST /v1/verify and POST /v1/verify/batch.
  *
  * A verdict is the JSON of `intyg verify` (ig_verdict_to_json) plus what
  * it was checked against: the root serial and the registry heads, read
@@ -13,96 +12,12 @@
 #include <time.h>
 
 #include "api/json_body.h"
-#include "api/portal.h"
 #include "api/routes.h"
 #include "registry/base/isotime.h"
 #include "registry/base/log.h"
 #include "registry/crypto/crypto.h"
 
 #define SUB "http"
-
-const ig_route ig_routes_public[] = {
-	{ "POST", "/v1/verify", false, "/v1/verify", IG_HTTP_VERIFY_BODY_MAX,
-	    ig_route_verify, true },
-	{ "POST", "/v1/verify/batch", false, "/v1/verify/batch",
-	    IG_HTTP_BATCH_BODY_MAX, ig_route_verify_batch, false },
-	{ "GET", "/v1/issuers", false, "/v1/issuers", 0, ig_route_issuers,
-	    false },
-	{ "GET", "/v1/issuers", true, "/v1/issuers/{kid}", 0, ig_route_issuer,
-	    false },
-	{ "GET", "/v1/revocations", true, "/v1/revocations/{kid}", 0,
-	    ig_route_revocation, false },
-	{ "GET", "/v1/trustlist", false, "/v1/trustlist", 0,
-	    ig_route_gw_trustlist, false },
-	{ "GET", "/v1/trustlist", true, "/v1/trustlist/{type}", 0,
-	    ig_route_gw_trustlist_type, false },
-	{ "GET", "/v1/trustlist/DSC", true, "/v1/trustlist/{type}/{country}",
-	    0, ig_route_gw_trustlist_type_country, false },
-	{ "GET", "/v1/trustlist/CSCA", true, "/v1/trustlist/{type}/{country}",
-	    0, ig_route_gw_trustlist_type_country, false },
-	{ "GET", "/v1/trustlist/AUTHENTICATION", true,
-	    "/v1/trustlist/{type}/{country}", 0,
-	    ig_route_gw_trustlist_type_country, false },
-	{ "GET", "/v1/trustlist/UPLOAD", true,
-	    "/v1/trustlist/{type}/{country}", 0,
-	    ig_route_gw_trustlist_type_country, false },
-	{ "GET", "/v1/revocation-list", false, "/v1/revocation-list", 0,
-	    ig_route_gw_revocation_list, false },
-	{ "GET", "/v1/revocation-list", true, "/v1/revocation-list/{batchId}",
-	    0, ig_route_gw_revocation_batch, false },
-	{ "GET", "/v1/federation", false, "/v1/federation", 0,
-	    ig_route_federation, false },
-	{ "GET", "/v1/directory", false, "/v1/directory", 0,
-	    ig_route_directory, false },
-	{ "GET", "/v1/bundle", false, "/v1/bundle", 0, ig_route_bundle,
-	    false },
-	{ "GET", "/v1/peers", false, "/v1/peers", 0, ig_route_peers, false },
-	{ "GET", "/v1/stats", false, "/v1/stats", 0, ig_route_stats, false },
-	{ "POST", "/v1/stats/report", false, "/v1/stats/report",
-	    IG_HTTP_BODY_MAX, ig_route_stats_report, false },
-	{ "GET", "/healthz", false, "/healthz", 0, ig_route_healthz, false },
-	{ "GET", "/readyz", false, "/readyz", 0, ig_route_readyz, false },
-	{ "GET", "/metrics", false, "/metrics", 0, ig_route_metrics, false },
-	{ "GET", "/v1/openapi.yaml", false, "/v1/openapi.yaml", 0,
-	    ig_route_openapi, false },
-	{ "GET", "/v1/checkpoint", false, "/v1/checkpoint", 0,
-	    ig_route_checkpoint, false },
-	/* the read path (routes_tiles.c) */
-	{ "GET", "/v1/log", true, "/v1/log/{origin}/tile/{n}", 0, ig_route_log,
-	    false },
-	{ "GET", "/v1/log", true, "/v1/log/{origin}/tile/{n}.p/{width}", 0,
-	    ig_route_log, false },
-	{ "GET", "/v1/roots", true, "/v1/roots/{serial}", 0, ig_route_roots,
-	    false },
-	{ "GET", "/v1/evidence", false, "/v1/evidence", 0, ig_route_evidence,
-	    false },
-	{ NULL, NULL, false, NULL, 0, NULL, false },
-};
-
-const ig_route ig_routes_admin[] = {
-	{ "POST", "/admin/v1/publish", false, "/admin/v1/publish",
-	    IG_HTTP_BODY_MAX, ig_route_admin_publish, false },
-	{ "POST", "/admin/v1/backup", false, "/admin/v1/backup",
-	    IG_PATH_MAX + 64, ig_route_admin_backup, false },
-	/* the operator portal (api/portal.c): it checks its own
-	 * credentials, the session cookie or the bearer token */
-	{ "GET", "/admin/portal", false, "/admin/portal", 0, ig_route_portal,
-	    false },
-	{ "GET", "/admin/portal/stats", false, "/admin/portal/stats", 0,
-	    ig_route_portal_stats, false },
-	{ "GET", "/admin/portal/drills", false, "/admin/portal/drills", 0,
-	    ig_route_portal_drills, false },
-	{ "GET", "/admin/portal/drills", true,
-	    "/admin/portal/drills/{run}/{file}", 0, ig_route_portal_report,
-	    false },
-	{ "GET", "/admin/portal/login", false, "/admin/portal/login", 0,
-	    ig_route_portal_login_form, false },
-	{ "POST", "/admin/portal/login", false, "/admin/portal/login",
-	    IG_PORTAL_FORM_MAX, ig_route_portal_login, false },
-	{ "POST", "/admin/portal/logout", false, "/admin/portal/logout", 0,
-	    ig_route_portal_logout, false },
-	{ NULL, NULL, false, NULL, 0, NULL, false },
-};
 
 static uint64_t
 mono_ns(void)
