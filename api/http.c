@@ -376,7 +376,6 @@ ig_api_new(ig_registry *reg, const ig_api_config *cfg,
 	    || nng_cv_alloc(&api->cv, api->mtx) != 0
 	    || nng_cv_alloc(&api->idle_cv, api->mtx) != 0
 	    || nng_mtx_alloc(&api->rate_mtx) != 0
-	    || nng_mtx_alloc(&api->cat_mtx) != 0
 	    || (api->buckets
 	           = ig_calloc(IG_HTTP_RATE_CLIENTS, sizeof(*api->buckets)))
 	        == NULL
@@ -485,10 +484,6 @@ ig_api_free(ig_api *api)
 	ig_api_bundle_cache_free(api->bundle_cache);
 	ig_metrics_free(api->metrics);
 	ig_free(api->buckets);
-	ig_free(api->puts);
-	ig_free(api->cat_origins);
-	if (api->cat_mtx != NULL)
-		nng_mtx_free(api->cat_mtx);
 	if (api->rate_mtx != NULL)
 		nng_mtx_free(api->rate_mtx);
 	if (api->idle_cv != NULL)

@@ -68,18 +68,6 @@ struct ig_api_job {
  * except by running the job: callable from nng callbacks. */
 IG_MUST_CHECK ig_err ig_api_run(ig_api *api, ig_api_job *job);
 
-/* --- the catalog: every kid the logs have put a DSC under ---------------- */
-
-/* One dsc.put op seen in a log. */
-typedef struct ig_catalog_put {
-	uint8_t kid[IG_KID_LEN];
-	uint8_t thumbprint[32];
-	uint8_t origin_len;
-	char origin[IG_MEMBER_ID_MAX];
-	uint64_t seq;
-	uint64_t time_ms;
-} ig_catalog_put;
-
 /* The current root's expiry through the node's hook (api/http.h,
  * root_expiry): seconds left (negative once expired) and whether
  * verification answers must be refused. Any thread. */
@@ -145,18 +133,9 @@ struct ig_api {
 	nng_mtx *rate_mtx;
 	rate_bucket *buckets; /* IG_HTTP_RATE_CLIENTS */
 
-	/* catalog (routes_registry.c) */
-	nng_mtx *cat_mtx;
-	ig_catalog_put *puts;
-	size_t n_puts, cap_puts;
-	struct cat_origin {
-		uint8_t len;
-		char id[IG_MEMBER_ID_MAX];
-		uint64_t seq; /* scanned up to */
-	} * cat_origins;
-	size_t n_cat_origins;
-
-	/* the EU gateway export index (routes_gateway.c) */
+	/* the index of the logs (registry/walk.h): the EU gateway export
+	 * (gateway/routes.c) and the issuers' publication times
+	 * (routes_registry.c) */
 	ig_walk *walk;
 
 	/* the last full bundles and the bases of deltas (routes_bundle.c) */
@@ -345,9 +324,5 @@ json_t *ig_json_time(int64_t t);
  * for POST /v1/stats/report (routes_node.c). Checked from the header,
  * before any body is read. */
 bool ig_api_reporter_ok(ig_api *api, const char *authz);
-
-/* Brings the catalog up to the registry's heads (locks cat_mtx itself).
- * IG_ESTORE, IG_ENOMEM. */
-IG_MUST_CHECK ig_err ig_catalog_refresh(ig_api *api);
 
 #endif /* IG_API_ROUTES_H */

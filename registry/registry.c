@@ -2147,6 +2147,14 @@ ig_registry_dsc_each(
 	    ig_slice_make(NULL, 0), dsc_walk_one, &dw);
 }
 
+ig_err
+ig_registry_dsc_all_each(ig_registry *reg, ig_registry_dsc_fn fn, void *arg)
+{
+	struct dsc_walk dw = { fn, arg, reg };
+	return ig_store_scan(reg->store, IG_CF_DSC, ig_slice_make(NULL, 0),
+	    ig_slice_make(NULL, 0), dsc_walk_one, &dw);
+}
+
 struct csca_walk {
 	ig_registry_csca_fn fn;
 	void *arg;

@@ -270,6 +270,14 @@ typedef ig_err (*ig_registry_dsc_fn)(
 IG_MUST_CHECK ig_err ig_registry_dsc_each(
     ig_registry *reg, const uint8_t kid[8], ig_registry_dsc_fn fn, void *arg);
 
+/* Calls fn for every DSC the registry holds (each origin's copy), in the
+ * order of ig_registry_dsc_each kid after kid in ascending kid order (by
+ * kid, then origin, then thumbprint: the store's key order). One scan of
+ * the DSC records; no log is read. Copies of damaged logs are skipped,
+ * as by ig_registry_dsc_each. */
+IG_MUST_CHECK ig_err ig_registry_dsc_all_each(
+    ig_registry *reg, ig_registry_dsc_fn fn, void *arg);
+
 typedef struct ig_registry_csca {
 	char country[3];
 	uint8_t thumbprint[32];
