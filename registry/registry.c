@@ -2278,6 +2278,7 @@ head_copy_one(void *arg, const ig_registry_head *h, bool *stop)
 	v[a->n].len = (uint8_t) h->origin.len;
 	memcpy(v[a->n].id, h->origin.ptr, h->origin.len);
 	v[a->n].seq = h->seq;
+	memcpy(v[a->n].hash, h->hash, 32);
 	a->n++;
 	return IG_OK;
 }

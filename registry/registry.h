@@ -342,14 +342,15 @@ typedef ig_err (*ig_registry_head_fn)(
 IG_MUST_CHECK ig_err ig_registry_heads_each(
     ig_registry *reg, ig_registry_head_fn fn, void *arg);
 
-/* The origin and seq of one head, copied (ig_registry_heads_copy). */
+/* The origin, seq and hash of one head, copied (ig_registry_heads_copy). */
 typedef struct ig_registry_head_copy {
 	uint8_t len;
 	char id[IG_MEMBER_ID_MAX]; /* not NUL-terminated */
 	uint64_t seq;
+	uint8_t hash[32]; /* of the entry at seq; zeros for seq 0 */
 } ig_registry_head_copy;
 
-/* Copies the origin and seq of every head ig_registry_heads_each visits
+/* Copies the origin, seq and hash of every head ig_registry_heads_each visits
  * into an owned array *out (ig_free; NULL when *n is 0), for callers
  * that read the logs incrementally. IG_ESTORE for a damaged head or more
  * than IG_GOSSIP_ORIGINS_MAX origins, IG_ENOMEM. */

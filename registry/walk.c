@@ -72,12 +72,7 @@ typedef struct wgroup {
 
 /* An origin the index read, the seq it read up to and that entry's hash
  * (zeros at seq 0): what tells a log that grew from one rewritten. */
-typedef struct worigin {
-	uint8_t len;
-	char id[IG_MEMBER_ID_MAX]; /* not NUL-terminated */
-	uint64_t seq;
-	uint8_t hash[32];
-} worigin;
+typedef ig_registry_head_copy worigin;
 
 struct ig_walk {
 	pthread_mutex_t mtx;
@@ -786,42 +781,18 @@ scan_entry(void *arg, uint64_t seq, ig_slice signed_entry,
 	return e;
 }
 
-/* Copies every head (origin, seq, hash) for ig_walk_refresh. */
-typedef struct head_list {
-	worigin *v;
-	size_t n, cap;
-} head_list;
-
-static ig_err
-head_copy(void *arg, const ig_registry_head *h, bool *stop)
-{
-	head_list *a = arg;
-	worigin *o;
-	ig_err e;
-	(void) stop;
-	if (a->n >= IG_GOSSIP_ORIGINS_MAX || h->origin.len == 0
-	    || h->origin.len > IG_MEMBER_ID_MAX)
-		return IG_ESTORE;
-	if ((e = grow((void **) &a->v, &a->cap, a->n, sizeof(*a->v))) != IG_OK)
-		return e;
-	o = &a->v[a->n++];
-	memset(o, 0, sizeof(*o));
-	o->len = (uint8_t) h->origin.len;
-	memcpy(o->id, h->origin.ptr, h->origin.len);
-	o->seq = h->seq;
-	memcpy(o->hash, h->hash, 32);
-	return IG_OK;
-}
-
 ig_err
 ig_walk_refresh(ig_walk *w, ig_registry *reg)
 {
-	head_list a = { NULL, 0, 0 };
+	struct {
+		worigin *v;
+		size_t n;
+	} a = { NULL, 0 };
 	bool again = false;
 	ig_err e;
 
 	pthread_mutex_lock(&w->mtx);
-	if ((e = ig_registry_heads_each(reg, head_copy, &a)) != IG_OK)
+	if ((e = ig_registry_heads_copy(reg, &a.v, &a.n)) != IG_OK)
 		goto out;
 	if (walk_regressed(w, a.v, a.n))
 		walk_clear(w); /* read every log again */

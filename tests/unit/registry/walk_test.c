@@ -114,6 +114,16 @@ test_dsc_put_time(void **state)
 	assert_int_equal(put_time(fed.dsc_se, "se", 4), 1700000004000ull);
 }
 
+/* Rolls se's log back to nothing (the rollback of log ends, the fork
+ * rule and a heal all withdraw entries and what they wrote). */
+static void
+se_restart(void)
+{
+	assert_int_equal(ig_registry_log_heal(T.reg, tk_id(TK_SE), 0), IG_OK);
+	T.seq = 0;
+	memset(T.prev, 0, sizeof(T.prev));
+}
+
 static void
 test_dsc_put_time_rollback(void **state)
 {
@@ -126,25 +136,13 @@ test_dsc_put_time_rollback(void **state)
 	se_put(tk_op_dsc_put("SE", fed.dsc_se2), 1700000003000ull);
 	assert_int_equal(ig_walk_refresh(T.walk, T.reg), IG_OK);
 	assert_int_equal(put_time(fed.dsc_se, "se", 2), 1700000002000ull);
-	assert_int_equal(ig_registry_log_heal(T.reg, tk_id(TK_SE), 0), IG_OK);
-	T.seq = 0;
-	memset(T.prev, 0, sizeof(T.prev));
+	se_restart();
 	se_put(tk_op_csca_put("SE", fed.csca_se), 1700000011000ull);
 	se_put(tk_op_dsc_put("SE", fed.dsc_se2), 1700000012000ull);
 	assert_int_equal(ig_walk_refresh(T.walk, T.reg), IG_OK);
 	assert_int_equal(put_time(fed.dsc_se2, "se", 2), 1700000012000ull);
 	assert_int_equal(put_time(fed.dsc_se2, "se", 3), 0);
 	assert_int_equal(put_time(fed.dsc_se, "se", 2), 0);
-}
-
-/* Rolls se's log back to nothing (the rollback of log ends, the fork
- * rule and a heal all withdraw entries and what they wrote). */
-static void
-se_restart(void)
-{
-	assert_int_equal(ig_registry_log_heal(T.reg, tk_id(TK_SE), 0), IG_OK);
-	T.seq = 0;
-	memset(T.prev, 0, sizeof(T.prev));
 }
 
 static void
