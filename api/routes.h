@@ -159,8 +159,4 @@ json_t *ig_api_heads_json(ig_api *api);
  * before any body is read. */
 bool ig_api_reporter_ok(ig_api *api, const char *authz);
 
-/* Brings the catalog up to the registry's heads (locks cat_mtx itself).
- * IG_ESTORE, IG_ENOMEM. */
-IG_MUST_CHECK ig_err ig_catalog_refresh(ig_api *api);
-
 #endif /* IG_API_ROUTES_H */

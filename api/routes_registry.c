@@ -3,15 +3,13 @@
  * country and by kid, revocation lookups, the EU gateway trust-list
  * shape, and the federation (root, heads, equivocation evidence).
  *
- * The registry answers point queries (DSCs of one kid, CSCAs of one
- * country); it has no "every DSC" walk yet. The catalog fills the gap
- * from what the registry does offer: the signed logs. It remembers every
- * csca.put and dsc.put op of every applied entry (reading only the
- * entries applied since its last refresh), and a listing asks the
- * registry, kid by kid and country by country, what is current. A
- * certificate published and later removed is therefore listed only
- * while the registry holds it, and the catalog costs one small record
- * per published certificate.
+ * The issuers are the DSCs the registry holds, read from its records
+ * (ig_registry_dsc_all_each, ig_registry_dsc_each; no log is read for
+ * them). Their "published" time is the one thing the records lack: it
+ * comes from the log index of registry/walk.h (ig_walk_dsc_put_time),
+ * the index the gateway export reads, brought up to the registry's
+ * heads before each listing. A certificate published and later removed
+ * is therefore listed only while the registry holds it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,156 +22,9 @@
 #include "registry/codec/kid.h"
 #include "registry/crypto/crypto.h"
 #include "registry/entry.h"
+#include "registry/walk.h"
 
 #define SUB "http"
-
-/* --- catalog ------------------------------------------------------------- */
-
-typedef struct scan_ctx {
-	ig_api *api;
-	struct cat_origin *o;
-} scan_ctx;
-
-static ig_err
-cat_add(ig_api *api, const ig_entry *en, const ig_entry_op *op,
-    const struct cat_origin *o)
-{
-	ig_catalog_put *p;
-	uint8_t tp[32];
-	ig_err e;
-
-	if (api->n_puts >= IG_HTTP_LIST_MAX) {
-		IG_WARN(SUB,
-		    "catalog full (%d certificates): not listing more",
-		    IG_HTTP_LIST_MAX);
-		return IG_OK;
-	}
-	if (api->n_puts == api->cap_puts) {
-		size_t ncap = api->cap_puts == 0 ? 64 : api->cap_puts * 2;
-		p = ig_realloc(api->puts, ncap * sizeof(*p));
-		if (p == NULL)
-			return IG_ENOMEM;
-		api->puts = p;
-		api->cap_puts = ncap;
-	}
-	if ((e = ig_sha256(op->der, tp)) != IG_OK)
-		return e;
-	p = &api->puts[api->n_puts++];
-	memset(p, 0, sizeof(*p));
-	memcpy(p->kid, tp, IG_KID_LEN);
-	memcpy(p->thumbprint, tp, 32);
-	p->origin_len = o->len;
-	memcpy(p->origin, o->id, o->len);
-	p->seq = ig_entry_seq(en);
-	p->time_ms = ig_entry_time_ms(en);
-	return IG_OK;
-}
-
-static ig_err
-scan_entry(void *arg, uint64_t seq, ig_slice signed_entry, bool *stop)
-{
-	scan_ctx *c = arg;
-	ig_entry *en = NULL;
-	ig_err e;
-	(void) stop;
-	if ((e = ig_entry_decode(signed_entry, &en)) != IG_OK)
-		return e == IG_ENOMEM ? e : IG_ESTORE;
-	for (size_t i = 0; i < ig_entry_op_count(en) && e == IG_OK; i++) {
-		const ig_entry_op *op = ig_entry_op_at(en, i);
-		if (op->kind == IG_OP_DSC_PUT || op->kind == IG_OP_CSCA_PUT)
-			e = cat_add(c->api, en, op, c->o);
-	}
-	ig_entry_free(en);
-	if (e == IG_OK)
-		c->o->seq = seq;
-	return e;
-}
-
-static int
-put_cmp(const void *pa, const void *pb)
-{
-	const ig_catalog_put *a = pa, *b = pb;
-	int c = memcmp(a->kid, b->kid, IG_KID_LEN);
-	if (c != 0)
-		return c;
-	if ((c = memcmp(a->thumbprint, b->thumbprint, 32)) != 0)
-		return c;
-	if (a->origin_len != b->origin_len)
-		return a->origin_len < b->origin_len ? -1 : 1;
-	if ((c = memcmp(a->origin, b->origin, a->origin_len)) != 0)
-		return c;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
-ig_err
-ig_catalog_refresh(ig_api *api)
-{
-	struct {
-		ig_registry_head_copy *v;
-		size_t n;
-	} a = { NULL, 0 };
-	size_t before;
-	ig_err e;
-
-	nng_mtx_lock(api->cat_mtx);
-	before = api->n_puts;
-	if ((e = ig_registry_heads_copy(api->reg, &a.v, &a.n)) != IG_OK)
-		goto out;
-	for (size_t i = 0; i < a.n && e == IG_OK; i++) {
-		struct cat_origin *o = NULL;
-		for (size_t k = 0; k < api->n_cat_origins; k++)
-			if (api->cat_origins[k].len == a.v[i].len
-			    && memcmp(api->cat_origins[k].id, a.v[i].id,
-			           a.v[i].len)
-			        == 0)
-				o = &api->cat_origins[k];
-		if (o == NULL) {
-			struct cat_origin *no = ig_realloc(api->cat_origins,
-			    (api->n_cat_origins + 1) * sizeof(*no));
-			if (no == NULL) {
-				e = IG_ENOMEM;
-				break;
-			}
-			api->cat_origins = no;
-			o = &no[api->n_cat_origins++];
-			memset(o, 0, sizeof(*o));
-			o->len = a.v[i].len;
-			memcpy(o->id, a.v[i].id, o->len);
-		}
-		if (a.v[i].seq > o->seq) {
-			scan_ctx c = { api, o };
-			e = ig_registry_entries_each(api->reg,
-			    ig_slice_make(o->id, o->len), o->seq + 1,
-			    scan_entry, &c);
-		}
-	}
-	if (api->n_puts != before)
-		qsort(api->puts, api->n_puts, sizeof(*api->puts), put_cmp);
-out:
-	nng_mtx_unlock(api->cat_mtx);
-	ig_free(a.v);
-	return e;
-}
-
-/* The entry time of the put with this kid, thumbprint, origin and seq;
- * 0 when unknown. cat_mtx held. */
-static uint64_t
-cat_time(ig_api *api, const uint8_t kid[8], const uint8_t tp[32],
-    ig_slice origin, uint64_t seq)
-{
-	ig_catalog_put key;
-	const ig_catalog_put *p;
-	memset(&key, 0, sizeof(key));
-	memcpy(key.kid, kid, 8);
-	memcpy(key.thumbprint, tp, 32);
-	if (origin.len > IG_MEMBER_ID_MAX)
-		return 0;
-	key.origin_len = (uint8_t) origin.len;
-	memcpy(key.origin, origin.ptr, origin.len);
-	key.seq = seq;
-	p = bsearch(&key, api->puts, api->n_puts, sizeof(key), put_cmp);
-	return p != NULL ? p->time_ms : 0;
-}
 
 /* The canonical spelling of a kid (standard Base64) as a JSON string. */
 static json_t *
@@ -212,7 +63,7 @@ issuer_json(ig_api *api, const ig_registry_dsc *d)
 	json_t *o;
 	char subj[256], iss[256], key[64];
 	int64_t nb = 0, na = 0;
-	uint64_t t;
+	uint64_t t = 0;
 
 	if (ig_x509_from_der(d->der, &x) != IG_OK)
 		return NULL;
@@ -220,7 +71,10 @@ issuer_json(ig_api *api, const ig_registry_dsc *d)
 	ig_x509_issuer(x, iss, sizeof(iss));
 	ig_x509_key_desc(x, key, sizeof(key));
 	ig_x509_validity(x, &nb, &na);
-	t = cat_time(api, d->kid, d->thumbprint, d->origin, d->seq);
+	if (ig_walk_dsc_put_time(
+	        api->walk, d->thumbprint, d->origin, d->seq, &t)
+	    != IG_OK)
+		t = 0;
 	o = json_pack("{s:o,s:s,s:o,s:s,s:s,s:o,s:o,s:s,s:s%,s:s%,s:I,s:o,"
 	              "s:o}",
 	    "kid", kid_json(d->kid), "country", d->country, "thumbprint",
@@ -247,11 +101,12 @@ list_dsc(void *arg, const ig_registry_dsc *d, bool *stop)
 {
 	list_ctx *c = arg;
 	json_t *o;
-	(void) stop;
 	if (c->cc[0] != '\0' && strcmp(c->cc, d->country) != 0)
 		return IG_OK;
-	if (c->n >= IG_HTTP_LIST_MAX)
+	if (c->n >= IG_HTTP_LIST_MAX) {
+		*stop = true;
 		return IG_OK;
+	}
 	o = issuer_json(c->api, d);
 	if (o == NULL) {
 		IG_WARN(SUB, "a stored DSC cannot be listed");
@@ -259,26 +114,6 @@ list_dsc(void *arg, const ig_registry_dsc *d, bool *stop)
 	}
 	c->n++;
 	return json_array_append_new(c->out, o) == 0 ? IG_OK : IG_ENOMEM;
-}
-
-/* Walks the DSCs of every catalogued kid in kid order. */
-static ig_err
-list_all(list_ctx *c)
-{
-	ig_api *api = c->api;
-	ig_err e;
-	if ((e = ig_catalog_refresh(api)) != IG_OK)
-		return e;
-	nng_mtx_lock(api->cat_mtx);
-	for (size_t i = 0; i < api->n_puts && e == IG_OK; i++) {
-		if (i > 0
-		    && memcmp(api->puts[i].kid, api->puts[i - 1].kid, 8) == 0)
-			continue;
-		e = ig_registry_dsc_each(
-		    api->reg, api->puts[i].kid, list_dsc, c);
-	}
-	nng_mtx_unlock(api->cat_mtx);
-	return e;
 }
 
 void
@@ -289,7 +124,9 @@ ig_route_issuers(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 	c.api = w->api;
 	if (!country_param(req, res, c.cc))
 		return;
-	if ((c.out = json_array()) == NULL || list_all(&c) != IG_OK) {
+	if ((c.out = json_array()) == NULL
+	    || ig_walk_refresh(w->api->walk, w->api->reg) != IG_OK
+	    || ig_registry_dsc_all_each(w->api->reg, list_dsc, &c) != IG_OK) {
 		json_decref(c.out);
 		ig_http_res_error(
 		    res, 500, "internal", "cannot read the registry");
@@ -311,7 +148,6 @@ ig_route_issuer(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 {
 	uint8_t kid[8];
 	list_ctx c;
-	ig_err e;
 
 	if (!kid_decode(req->tail, kid)) {
 		ig_http_res_error(res, 400, "bad_kid",
@@ -322,16 +158,8 @@ ig_route_issuer(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 	memset(&c, 0, sizeof(c));
 	c.api = w->api;
 	if ((c.out = json_array()) == NULL
-	    || ig_catalog_refresh(w->api) != IG_OK) {
-		json_decref(c.out);
-		ig_http_res_error(
-		    res, 500, "internal", "cannot read the registry");
-		return;
-	}
-	nng_mtx_lock(w->api->cat_mtx);
-	e = ig_registry_dsc_each(w->api->reg, kid, list_dsc, &c);
-	nng_mtx_unlock(w->api->cat_mtx);
-	if (e != IG_OK) {
+	    || ig_walk_refresh(w->api->walk, w->api->reg) != IG_OK
+	    || ig_registry_dsc_each(w->api->reg, kid, list_dsc, &c) != IG_OK) {
 		json_decref(c.out);
 		ig_http_res_error(
 		    res, 500, "internal", "cannot read the registry");

@@ -69,7 +69,6 @@ ig_api_new(ig_registry *reg, const ig_api_config *cfg,
 	e = IG_ENOMEM;
 	if (ig_api_slots_init(api) != IG_OK
 	    || nng_mtx_alloc(&api->body_mtx) != 0
-	    || nng_mtx_alloc(&api->cat_mtx) != 0
 	    || ig_ratelimit_new(api->rate_per_s, api->rate_burst, &api->rate)
 	        != IG_OK
 	    || (api->metrics = ig_metrics_new()) == NULL
@@ -113,10 +112,6 @@ ig_api_free(ig_api *api)
 	ig_api_bundle_cache_free(api->bundle_cache);
 	ig_metrics_free(api->metrics);
 	ig_ratelimit_free(api->rate);
-	ig_free(api->puts);
-	ig_free(api->cat_origins);
-	if (api->cat_mtx != NULL)
-		nng_mtx_free(api->cat_mtx);
 	if (api->body_mtx != NULL)
 		nng_mtx_free(api->body_mtx);
 	ig_api_slots_fini(api);

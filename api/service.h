@@ -5,8 +5,7 @@
  * statistics, the configured limits, the slots and worker threads
  * (api/slots.h), the rate limiter (api/ratelimit.h), the reporters'
  * tokens (api/tokens.h), the body budget of the listeners, and the
- * routes' caches (the issuer catalogue, the gateway export index, the
- * bundles).
+ * routes' caches (the index of the logs, the bundles).
  *
  * It is built by ig_api_new and freed by ig_api_free (api/service.c,
  * the contract in api/http.h); the fields are set there and read
@@ -32,18 +31,6 @@
 #include "api/verify.h"
 #include "registry/base/limits.h"
 #include "registry/walk.h"
-
-/* --- the catalog: every kid the logs have put a DSC under ---------------- */
-
-/* One dsc.put op seen in a log. */
-typedef struct ig_catalog_put {
-	uint8_t kid[IG_KID_LEN];
-	uint8_t thumbprint[32];
-	uint8_t origin_len;
-	char origin[IG_MEMBER_ID_MAX];
-	uint64_t seq;
-	uint64_t time_ms;
-} ig_catalog_put;
 
 /* --- the service ------------------------------------------------------------
  */
@@ -94,18 +81,9 @@ struct ig_api {
 	/* the per-client rate limit of the listeners (ratelimit.c) */
 	ig_ratelimit *rate;
 
-	/* catalog (routes_registry.c) */
-	nng_mtx *cat_mtx;
-	ig_catalog_put *puts;
-	size_t n_puts, cap_puts;
-	struct cat_origin {
-		uint8_t len;
-		char id[IG_MEMBER_ID_MAX];
-		uint64_t seq; /* scanned up to */
-	} * cat_origins;
-	size_t n_cat_origins;
-
-	/* the EU gateway export index (routes_gateway.c) */
+	/* the index of the logs (registry/walk.h): the EU gateway export
+	 * (gateway/routes.c) and the issuers' publication times
+	 * (routes_registry.c) */
 	ig_walk *walk;
 
 	/* the last full bundles and the bases of deltas (routes_bundle.c) */

@@ -2147,6 +2147,14 @@ ig_registry_dsc_each(
 	    ig_slice_make(NULL, 0), dsc_walk_one, &dw);
 }
 
+ig_err
+ig_registry_dsc_all_each(ig_registry *reg, ig_registry_dsc_fn fn, void *arg)
+{
+	struct dsc_walk dw = { fn, arg, reg };
+	return ig_store_scan(reg->store, IG_CF_DSC, ig_slice_make(NULL, 0),
+	    ig_slice_make(NULL, 0), dsc_walk_one, &dw);
+}
+
 struct csca_walk {
 	ig_registry_csca_fn fn;
 	void *arg;
@@ -2270,6 +2278,7 @@ head_copy_one(void *arg, const ig_registry_head *h, bool *stop)
 	v[a->n].len = (uint8_t) h->origin.len;
 	memcpy(v[a->n].id, h->origin.ptr, h->origin.len);
 	v[a->n].seq = h->seq;
+	memcpy(v[a->n].hash, h->hash, 32);
 	a->n++;
 	return IG_OK;
 }

@@ -270,6 +270,14 @@ typedef ig_err (*ig_registry_dsc_fn)(
 IG_MUST_CHECK ig_err ig_registry_dsc_each(
     ig_registry *reg, const uint8_t kid[8], ig_registry_dsc_fn fn, void *arg);
 
+/* Calls fn for every DSC the registry holds (each origin's copy), in the
+ * order of ig_registry_dsc_each kid after kid in ascending kid order (by
+ * kid, then origin, then thumbprint: the store's key order). One scan of
+ * the DSC records; no log is read. Copies of damaged logs are skipped,
+ * as by ig_registry_dsc_each. */
+IG_MUST_CHECK ig_err ig_registry_dsc_all_each(
+    ig_registry *reg, ig_registry_dsc_fn fn, void *arg);
+
 typedef struct ig_registry_csca {
 	char country[3];
 	uint8_t thumbprint[32];
@@ -334,14 +342,15 @@ typedef ig_err (*ig_registry_head_fn)(
 IG_MUST_CHECK ig_err ig_registry_heads_each(
     ig_registry *reg, ig_registry_head_fn fn, void *arg);
 
-/* The origin and seq of one head, copied (ig_registry_heads_copy). */
+/* The origin, seq and hash of one head, copied (ig_registry_heads_copy). */
 typedef struct ig_registry_head_copy {
 	uint8_t len;
 	char id[IG_MEMBER_ID_MAX]; /* not NUL-terminated */
 	uint64_t seq;
+	uint8_t hash[32]; /* of the entry at seq; zeros for seq 0 */
 } ig_registry_head_copy;
 
-/* Copies the origin and seq of every head ig_registry_heads_each visits
+/* Copies the origin, seq and hash of every head ig_registry_heads_each visits
  * into an owned array *out (ig_free; NULL when *n is 0), for callers
  * that read the logs incrementally. IG_ESTORE for a damaged head or more
  * than IG_GOSSIP_ORIGINS_MAX origins, IG_ENOMEM. */

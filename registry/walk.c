@@ -70,7 +70,8 @@ typedef struct wgroup {
 	size_t n_live, cap_live;
 } wgroup;
 
-/* An origin the index read, and the seq it read up to. */
+/* An origin the index read, the seq it read up to and that entry's hash
+ * (zeros at seq 0): what tells a log that grew from one rewritten. */
 typedef ig_registry_head_copy worigin;
 
 struct ig_walk {
@@ -291,22 +292,28 @@ ig_walk_free(ig_walk *w)
 	ig_free(w);
 }
 
-/* True when a log the index read is now shorter than what it read: a
- * root ended a removed member's log and rolled entries back
- * (docs/protocol.md, "Log ends of removed members"). */
+/* True when a log the index read is now shorter than what it read, or
+ * as long with another last entry: entries were rolled back (a root
+ * ended a removed member's log, docs/protocol.md "Log ends of removed
+ * members"; the fork rule; a heal) and maybe others appended. A log
+ * now longer is checked as it is read (scan_entry). */
 static bool
 walk_regressed(const ig_walk *w, const worigin *heads, size_t n)
 {
 	for (size_t k = 0; k < w->n_origins; k++) {
-		uint64_t now = 0;
+		const worigin *now = NULL;
+		uint64_t seq;
 		for (size_t i = 0; i < n; i++) {
 			if (heads[i].len == w->origins[k].len
 			    && memcmp(
 			           heads[i].id, w->origins[k].id, heads[i].len)
 			        == 0)
-				now = heads[i].seq;
+				now = &heads[i];
 		}
-		if (now < w->origins[k].seq)
+		seq = now != NULL ? now->seq : 0;
+		if (seq < w->origins[k].seq
+		    || (now != NULL && seq == w->origins[k].seq
+		        && memcmp(now->hash, w->origins[k].hash, 32) != 0))
 			return true;
 	}
 	return false;
@@ -377,6 +384,10 @@ typedef struct scan_ctx {
 	ig_walk *w;
 	ig_registry *reg;
 	uint16_t origin;
+	/* The seq read last, read again first to check that it is still the
+	 * entry read (0: none); rewritten is set when it is not. */
+	uint64_t check_seq;
+	bool rewritten;
 } scan_ctx;
 
 static ig_err
@@ -721,12 +732,22 @@ rev_del(scan_ctx *c, const ig_entry *en, const ig_entry_op *op)
 }
 
 static ig_err
-scan_entry(void *arg, uint64_t seq, ig_slice signed_entry, bool *stop)
+scan_entry(void *arg, uint64_t seq, ig_slice signed_entry,
+    const uint8_t hash[32], bool *stop)
 {
 	scan_ctx *c = arg;
+	worigin *o = &c->w->origins[c->origin];
 	ig_entry *en = NULL;
 	ig_err e;
-	(void) stop;
+	if (seq == c->check_seq) {
+		/* The entries up to it are those read before (each names
+		 * its predecessor's hash) unless it changed. */
+		if (memcmp(hash, o->hash, 32) != 0) {
+			c->rewritten = true;
+			*stop = true;
+		}
+		return IG_OK;
+	}
 	if ((e = ig_entry_decode(signed_entry, &en)) != IG_OK)
 		return e == IG_ENOMEM ? e : IG_ESTORE;
 	for (size_t i = 0; i < ig_entry_op_count(en) && e == IG_OK; i++) {
@@ -753,8 +774,10 @@ scan_entry(void *arg, uint64_t seq, ig_slice signed_entry, bool *stop)
 	/* A failed entry is read again by the next refresh: cert ops and
 	 * rev.del are idempotent here, and the id table keeps a rev.put's
 	 * batches from being added twice. */
-	if (e == IG_OK)
-		c->w->origins[c->origin].seq = seq;
+	if (e == IG_OK) {
+		o->seq = seq;
+		memcpy(o->hash, hash, 32);
+	}
 	return e;
 }
 
@@ -765,6 +788,7 @@ ig_walk_refresh(ig_walk *w, ig_registry *reg)
 		worigin *v;
 		size_t n;
 	} a = { NULL, 0 };
+	bool again = false;
 	ig_err e;
 
 	pthread_mutex_lock(&w->mtx);
@@ -772,6 +796,7 @@ ig_walk_refresh(ig_walk *w, ig_registry *reg)
 		goto out;
 	if (walk_regressed(w, a.v, a.n))
 		walk_clear(w); /* read every log again */
+restart:
 	for (size_t i = 0; i < a.n && e == IG_OK; i++) {
 		size_t k;
 		scan_ctx c;
@@ -790,16 +815,27 @@ ig_walk_refresh(ig_walk *w, ig_registry *reg)
 			w->origins = no;
 			no[k] = a.v[i];
 			no[k].seq = 0;
+			memset(no[k].hash, 0, 32);
 			w->n_origins++;
 		}
 		if (a.v[i].seq <= w->origins[k].seq)
 			continue;
+		memset(&c, 0, sizeof(c));
 		c.w = w;
 		c.reg = reg;
 		c.origin = (uint16_t) k;
-		e = ig_registry_entries_each(reg,
+		c.check_seq = w->origins[k].seq;
+		e = ig_registry_entries_each_hash(reg,
 		    ig_slice_make(w->origins[k].id, w->origins[k].len),
-		    w->origins[k].seq + 1, scan_entry, &c);
+		    c.check_seq > 0 ? c.check_seq : 1, scan_entry, &c);
+		if (e == IG_OK && c.rewritten && !again) {
+			/* Rolled back and grown past what was read: read
+			 * every log again (once; a log rewritten meanwhile
+			 * again waits for the next refresh). */
+			walk_clear(w);
+			again = true;
+			goto restart;
+		}
 	}
 out:
 	pthread_mutex_unlock(&w->mtx);
@@ -947,6 +983,33 @@ out:
 		items = NULL;
 	}
 	*out = items;
+	return e;
+}
+
+ig_err
+ig_walk_dsc_put_time(ig_walk *w, const uint8_t thumbprint[32], ig_slice origin,
+    uint64_t seq, uint64_t *put_ms)
+{
+	ig_err e = IG_ENOTFOUND;
+	pthread_mutex_lock(&w->mtx);
+	for (size_t k = 0; k < w->n_origins && w->t_copy.cap > 0; k++) {
+		copy_key ck = { w, IG_WALK_DSC, thumbprint, (uint16_t) k };
+		const wcopy *c;
+		uint32_t *slot;
+		if (w->origins[k].len != origin.len
+		    || memcmp(w->origins[k].id, origin.ptr, origin.len) != 0)
+			continue;
+		slot = itab_probe(&w->t_copy,
+		    hash_copy(IG_WALK_DSC, thumbprint, (uint16_t) k), copy_eq,
+		    &ck);
+		c = *slot != 0 ? &w->copies[*slot - 1] : NULL;
+		if (c != NULL && c->seq == seq && c->del_ms == 0) {
+			*put_ms = c->put_ms;
+			e = IG_OK;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&w->mtx);
 	return e;
 }
 

@@ -1,8 +1,11 @@
 /*
- * walk.h - a read-only index of the members' logs for the EU gateway
- * export (api/gateway/routes.c, docs/api.md "EU gateway formats
- * (export)"): when each certificate was published and removed, and the
- * revocation batches of the gateway's revocation list.
+ * walk.h - the one read-only index of the members' logs: when each
+ * certificate was published and removed, and the revocation batches of
+ * the gateway's revocation list. The EU gateway export reads all of it
+ * (api/gateway/routes.c, docs/api.md "EU gateway formats (export)"); the
+ * issuer listing (api/routes_registry.c) reads the publication time of
+ * the DSCs the registry holds (ig_walk_dsc_put_time), and takes the DSCs
+ * themselves from the registry (ig_registry_dsc_all_each).
  *
  * The registry's records say what is true now, not since when; the
  * gateway's deltas need both. The logs have it: every accepted entry is
@@ -123,6 +126,16 @@ typedef struct ig_walk_cert_query {
  * skip and max). IG_ENOMEM. */
 IG_MUST_CHECK ig_err ig_walk_certs(ig_walk *w, const ig_walk_cert_query *q,
     size_t skip, size_t max, ig_walk_cert **out, size_t *n, size_t *total);
+
+/* The time of the entry that put origin's copy of the DSC with this
+ * thumbprint into *put_ms, when the index holds that copy as put by the
+ * entry at seq and not deleted since: the copy a registry record names
+ * (ig_registry_dsc: origin and seq). IG_ENOTFOUND otherwise (not read
+ * yet, put again later, deleted, or beyond IG_WALK_RECORDS_MAX); *put_ms
+ * is then left alone. */
+IG_MUST_CHECK ig_err ig_walk_dsc_put_time(ig_walk *w,
+    const uint8_t thumbprint[32], ig_slice origin, uint64_t seq,
+    uint64_t *put_ms);
 
 /* --- revocation batches -------------------------------------------------- */
 

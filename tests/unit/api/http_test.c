@@ -758,6 +758,70 @@ test_issuers(void **state)
 	assert_error(get_json("/v1/issuers?country=SWE", 400), "bad_request");
 }
 
+/* Restarts DK's log (the rollback of a log end, a fork, a heal: every
+ * entry and what it wrote withdrawn) and appends one entry with ops. */
+static void
+dk_rewrite(const ig_entry_op *ops, size_t n)
+{
+	assert_int_equal(ig_registry_log_heal(T.reg, tk_id(TK_DK), 0), IG_OK);
+	T.seq[TK_DK] = 0;
+	memset(T.prev[TK_DK], 0, 32);
+	assert_int_equal(publish(TK_DK, ops, n, NULL), IG_OK);
+}
+
+static void
+test_issuers_rewritten_log(void **state)
+{
+	/* DK's log is rolled back and rewritten with another DSC at the
+	 * same seq: the listing shows what the registry holds now, with
+	 * the new entry's time, also after an earlier listing read the old
+	 * log. */
+	int64_t now = ig_time_now();
+	ig_cert_spec ds = { "DK", "Test", "API DSC DK 2", now - 86400,
+		now + 86400 * 365, false, IG_EKU_DCC_ANY, NULL, false };
+	ig_privkey *k = NULL;
+	ig_x509 *x = NULL;
+	ig_entry_op ops[2];
+	uint8_t tp[32];
+	char hex[65];
+	json_t *j, *a;
+	(void) state;
+
+	j = get_json("/v1/issuers?country=DK", 200);
+	assert_int_equal(json_array_size(json_object_get(j, "issuers")), 1);
+	json_decref(j);
+	assert_int_equal(ig_privkey_generate(IG_KEY_P256, &k), IG_OK);
+	assert_int_equal(ig_x509_issue(&ds, k, T.csca, T.ck, &x), IG_OK);
+	ops[0] = tk_op_dsc_put("DK", x);
+	dk_rewrite(ops, 1);
+
+	j = get_json("/v1/issuers?country=DK", 200);
+	a = json_object_get(j, "issuers");
+	assert_int_equal(json_array_size(a), 1);
+	ig_x509_thumbprint(x, tp);
+	for (size_t i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", tp[i]);
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_array_get(a, 0), "thumbprint")),
+	    hex);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_array_get(a, 0), "seq")),
+	    1);
+	assert_true(json_is_string(
+	    json_object_get(json_array_get(a, 0), "published")));
+	json_decref(j);
+
+	/* DK's log as the group setup wrote it */
+	ops[0] = tk_op_csca_put("DK", fed.csca_dk);
+	ops[1] = tk_op_dsc_put("DK", fed.dsc_dk);
+	dk_rewrite(ops, 2);
+	j = get_json("/v1/issuers", 200);
+	assert_int_equal(json_array_size(json_object_get(j, "issuers")), 2);
+	json_decref(j);
+	ig_x509_free(x);
+	ig_privkey_free(k);
+}
+
 static void
 test_issuer_by_kid(void **state)
 {
@@ -2012,6 +2076,7 @@ main(void)
 		cmocka_unit_test(test_verify_errors),
 		cmocka_unit_test(test_verify_batch),
 		cmocka_unit_test(test_issuers),
+		cmocka_unit_test(test_issuers_rewritten_log),
 		cmocka_unit_test(test_issuer_by_kid),
 		cmocka_unit_test(test_revocations),
 		cmocka_unit_test(test_trustlist),

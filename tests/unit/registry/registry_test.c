@@ -850,6 +850,144 @@ test_cross_origin_records(void **state)
 	chain_free(&gw);
 }
 
+/* What ig_registry_dsc_all_each and ig_registry_dsc_each hand out, in
+ * the order they hand it out. */
+struct dsc_seen {
+	size_t n, stop_at;
+	struct {
+		uint8_t kid[8], thumb[32];
+		char origin[IG_MEMBER_ID_MAX];
+		size_t origin_len;
+		uint64_t seq;
+	} d[8];
+};
+
+static ig_err
+dsc_seen_one(void *arg, const ig_registry_dsc *d, bool *stop)
+{
+	struct dsc_seen *s = arg;
+	if (s->n == 8)
+		return IG_EINTERNAL; /* more than the test published */
+	memcpy(s->d[s->n].kid, d->kid, 8);
+	memcpy(s->d[s->n].thumb, d->thumbprint, 32);
+	assert_true(d->origin.len <= IG_MEMBER_ID_MAX);
+	memcpy(s->d[s->n].origin, d->origin.ptr, d->origin.len);
+	s->d[s->n].origin_len = d->origin.len;
+	s->d[s->n].seq = d->seq;
+	s->n++;
+	if (s->stop_at != 0 && s->n == s->stop_at)
+		*stop = true;
+	return IG_OK;
+}
+
+static int
+kid_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 8);
+}
+
+static ig_err
+dsc_refuse(void *arg, const ig_registry_dsc *d, bool *stop)
+{
+	(void) arg;
+	(void) d;
+	(void) stop;
+	return IG_ENOMEM;
+}
+
+static void
+test_dsc_all_each(void **state)
+{
+	/* Every DSC copy the registry holds, each once, in the order of
+	 * ig_registry_dsc_each kid after kid in ascending kid order; a
+	 * deleted copy and a damaged log's copies are not handed out. */
+	struct ctx *c = *state;
+	struct chain se, gw, dk;
+	struct dsc_seen all, per;
+	const ig_x509 *kids[3] = { fed.dsc_se, fed.dsc_se_stray, fed.dsc_dk };
+	uint8_t k[3][8];
+
+	memset(&all, 0, sizeof(all));
+	assert_int_equal(
+	    ig_registry_dsc_all_each(c->reg, dsc_seen_one, &all), IG_OK);
+	assert_int_equal(all.n, 0);
+
+	memset(&se, 0, sizeof(se));
+	memset(&gw, 0, sizeof(gw));
+	memset(&dk, 0, sizeof(dk));
+	se.who = TK_SE;
+	gw.who = TK_GW;
+	dk.who = TK_DK;
+	chain_add(&se, tk_op_csca_put("SE", fed.csca_se));
+	chain_add(&se, tk_op_dsc_put("SE", fed.dsc_se));
+	chain_add(&se, tk_op_dsc_put("SE", fed.dsc_se2));
+	chain_add(&gw, gw_dsc_put("SE", fed.dsc_se));
+	chain_add(&gw, gw_dsc_put("SE", fed.dsc_se_stray));
+	chain_add(&dk, tk_op_csca_put("DK", fed.csca_dk));
+	chain_add(&dk, tk_op_dsc_put("DK", fed.dsc_dk));
+	chain_add(&se, tk_op_dsc_del(fed.dsc_se2));
+	for (size_t i = 0; i < se.n; i++)
+		assert_int_equal(
+		    ig_registry_apply(c->reg, ig_buf_slice(&se.e[i])), IG_OK);
+	for (size_t i = 0; i < gw.n; i++)
+		assert_int_equal(
+		    ig_registry_apply(c->reg, ig_buf_slice(&gw.e[i])), IG_OK);
+	for (size_t i = 0; i < dk.n; i++)
+		assert_int_equal(
+		    ig_registry_apply(c->reg, ig_buf_slice(&dk.e[i])), IG_OK);
+
+	/* four copies: SE's and the bridge's dsc_se, the stray, DK's */
+	memset(&all, 0, sizeof(all));
+	assert_int_equal(
+	    ig_registry_dsc_all_each(c->reg, dsc_seen_one, &all), IG_OK);
+	assert_int_equal(all.n, 4);
+	for (size_t i = 1; i < all.n; i++)
+		assert_true(memcmp(all.d[i - 1].kid, all.d[i].kid, 8) <= 0);
+	/* the same records as the per-kid walk, in the same order */
+	for (size_t i = 0; i < 3; i++)
+		ig_x509_kid(kids[i], k[i]);
+	qsort(k, 3, 8, kid_cmp);
+	memset(&per, 0, sizeof(per));
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(
+		    ig_registry_dsc_each(c->reg, k[i], dsc_seen_one, &per),
+		    IG_OK);
+	assert_int_equal(per.n, all.n);
+	assert_memory_equal(&per.d, &all.d, sizeof(all.d));
+	/* the seq is that of the entry that put the copy */
+	for (size_t i = 0; i < all.n; i++) {
+		uint8_t kid_se[8];
+		bool by_gw = all.d[i].origin_len == 2
+		    && memcmp(all.d[i].origin, "gw", 2) == 0;
+		ig_x509_kid(fed.dsc_se, kid_se);
+		assert_int_equal(all.d[i].seq,
+		    by_gw && memcmp(all.d[i].kid, kid_se, 8) == 0 ? 1 : 2);
+	}
+
+	/* *stop ends the walk with IG_OK; a callback's error ends it */
+	memset(&per, 0, sizeof(per));
+	per.stop_at = 2;
+	assert_int_equal(
+	    ig_registry_dsc_all_each(c->reg, dsc_seen_one, &per), IG_OK);
+	assert_int_equal(per.n, 2);
+	assert_int_equal(
+	    ig_registry_dsc_all_each(c->reg, dsc_refuse, NULL), IG_ENOMEM);
+
+	/* a damaged log's copies are skipped, as by ig_registry_dsc_each */
+	ig_registry_damage_mark(c->reg, tk_id(TK_GW), 1, "test");
+	memset(&per, 0, sizeof(per));
+	assert_int_equal(
+	    ig_registry_dsc_all_each(c->reg, dsc_seen_one, &per), IG_OK);
+	assert_int_equal(per.n, 2);
+	for (size_t i = 0; i < per.n; i++)
+		assert_false(per.d[i].origin_len == 2
+		    && memcmp(per.d[i].origin, "gw", 2) == 0);
+	ig_registry_damage_clear(c->reg, tk_id(TK_GW));
+	chain_free(&se);
+	chain_free(&gw);
+	chain_free(&dk);
+}
+
 /* Applies the chains in an interleaving: order 0 one origin after the
  * other, order 1 the same backwards, others a random merge (each
  * origin's entries in their order). */
@@ -1610,6 +1748,8 @@ main(void)
 		    test_apply_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_entries_each_hash, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_dsc_all_each, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
