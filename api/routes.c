@@ -93,8 +93,9 @@ const ig_route ig_routes_admin[] = {
 	    ig_route_portal_login_form, false },
 	{ "POST", "/admin/portal/login", false, "/admin/portal/login",
 	    IG_PORTAL_FORM_MAX, ig_route_portal_login, false },
-	{ "POST", "/admin/portal/logout", false, "/admin/portal/logout", 0,
-	    ig_route_portal_logout, false },
+	/* a form post: its body (none today) is bounded like sign-in's */
+	{ "POST", "/admin/portal/logout", false, "/admin/portal/logout",
+	    IG_PORTAL_FORM_MAX, ig_route_portal_logout, false },
 	{ NULL, NULL, false, NULL, 0, NULL, false },
 };
 
