@@ -22,6 +22,7 @@
 struct node {
 	uint8_t leaf;
 	uint16_t bit; /* a branch: the level it branches at, 0..255 */
+	uint32_t ref; /* parents and trees (snapshots) pointing here */
 	uint8_t h[32]; /* a leaf: its hash; a branch: at its own prefix */
 	union {
 		struct node *child[2]; /* a branch */
@@ -147,20 +148,43 @@ path_rehash(ig_commit *c, struct node **path, size_t n)
 	return ext(c->root, 0, c->rh);
 }
 
+/* Drops one reference to n, freeing what nothing else holds. Recursion
+ * is bounded by the trie's depth (at most 256). */
 static void
-node_free(struct node *n)
+node_release(struct node *n)
 {
-	/* Iterative over the left spine, recursive to the right: the trie's
-	 * depth is at most 256. */
-	while (n != NULL) {
+	while (n != NULL && --n->ref == 0) {
 		struct node *next = NULL;
 		if (!n->leaf) {
-			node_free(n->u.child[1]);
+			node_release(n->u.child[1]);
 			next = n->u.child[0];
 		}
 		ig_free(n);
 		n = next;
 	}
+}
+
+/* Copy on write: makes *slot a node that only this tree holds, copying
+ * it when a snapshot shares it (the copy holds the same children, which
+ * gain a reference). IG_ENOMEM leaves *slot as it was. */
+static ig_err
+own(struct node **slot)
+{
+	struct node *n = *slot, *m;
+	size_t sz = n->leaf ? sizeof(*n) : BRANCH_SIZE;
+	if (n->ref == 1)
+		return IG_OK;
+	if ((m = ig_malloc(sz)) == NULL)
+		return IG_ENOMEM;
+	memcpy(m, n, sz);
+	m->ref = 1;
+	if (!m->leaf) {
+		m->u.child[0]->ref++;
+		m->u.child[1]->ref++;
+	}
+	n->ref--;
+	*slot = m;
+	return IG_OK;
 }
 
 ig_err
@@ -178,7 +202,7 @@ ig_commit_free(ig_commit *c)
 {
 	if (c == NULL)
 		return;
-	node_free(c->root);
+	node_release(c->root);
 	ig_free(c);
 }
 
@@ -216,8 +240,13 @@ ig_commit_set(ig_commit *c, ig_slice key, const uint8_t vh[32])
 	near = leaf_toward(c, kh);
 	j = near == NULL ? LEVELS : first_diff(kh, near->u.l.kh);
 	if (near != NULL && j == LEVELS) {
-		/* An update: the same path, a new value. */
-		while (!(*slot)->leaf) {
+		/* An update: the same path, a new value. A copy made before
+		 * a failure holds what the shared node held. */
+		for (;;) {
+			if ((e = own(slot)) != IG_OK)
+				return e;
+			if ((*slot)->leaf)
+				break;
 			path[np++] = *slot;
 			slot = &(*slot)->u.child[bit_at(kh, (*slot)->bit)];
 		}
@@ -228,6 +257,7 @@ ig_commit_set(ig_commit *c, ig_slice key, const uint8_t vh[32])
 	if ((lf = ig_calloc(1, sizeof(*lf))) == NULL)
 		return IG_ENOMEM;
 	lf->leaf = 1;
+	lf->ref = 1;
 	memcpy(lf->u.l.kh, kh, 32);
 	memcpy(lf->u.l.vh, vh, 32);
 	memcpy(lf->h, lh, 32);
@@ -245,12 +275,18 @@ ig_commit_set(ig_commit *c, ig_slice key, const uint8_t vh[32])
 	 * before j, and no node branches at j itself (kh would have been
 	 * led away from near there). */
 	while (!(*slot)->leaf && (*slot)->bit < j) {
+		if ((e = own(slot)) != IG_OK) {
+			ig_free(lf);
+			ig_free(br);
+			return e;
+		}
 		path[np++] = *slot;
 		slot = &(*slot)->u.child[bit_at(kh, (*slot)->bit)];
 	}
+	br->ref = 1;
 	br->bit = (uint16_t) j;
 	br->u.child[bit_at(kh, j)] = lf;
-	br->u.child[!bit_at(kh, j)] = *slot;
+	br->u.child[!bit_at(kh, j)] = *slot; /* its reference moves */
 	*slot = br;
 	c->count++;
 	path[np++] = br;
@@ -268,27 +304,44 @@ ig_commit_del(ig_commit *c, ig_slice key)
 
 	if ((e = key_hash(key, kh)) != IG_OK)
 		return e;
-	if (c->root == NULL)
+	lf = leaf_toward(c, kh);
+	if (lf == NULL || memcmp(lf->u.l.kh, kh, 32) != 0)
 		return IG_ENOTFOUND;
 	while (!(*slot)->leaf) {
+		if ((e = own(slot)) != IG_OK)
+			return e;
 		slots[np] = slot;
 		path[np++] = *slot;
 		slot = &(*slot)->u.child[bit_at(kh, (*slot)->bit)];
 	}
 	lf = *slot;
-	if (memcmp(lf->u.l.kh, kh, 32) != 0)
-		return IG_ENOTFOUND;
 	if (np == 0) {
 		c->root = NULL;
 	} else {
-		/* The parent branch gives way to the leaf's sibling. */
+		/* The parent branch (held by this tree alone) gives way to
+		 * the leaf's sibling, whose reference moves up. */
 		parent = path[--np];
 		*slots[np] = parent->u.child[!bit_at(kh, parent->bit)];
 		ig_free(parent);
 	}
-	ig_free(lf);
+	node_release(lf);
 	c->count--;
 	return path_rehash(c, path, np);
+}
+
+ig_err
+ig_commit_snapshot(const ig_commit *c, ig_commit **out)
+{
+	ig_commit *s = ig_calloc(1, sizeof(*s));
+	if (s == NULL)
+		return IG_ENOMEM;
+	s->root = c->root;
+	if (s->root != NULL)
+		s->root->ref++;
+	s->count = c->count;
+	memcpy(s->rh, c->rh, 32);
+	*out = s;
+	return IG_OK;
 }
 
 ig_err

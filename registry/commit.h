@@ -40,7 +40,8 @@
  * encoding and any changed bit fails verification.
  *
  * Thread safety: an ig_commit is not locked; its owner serialises calls
- * (the registry holds its own lock). ig_commit_proof_verify is pure.
+ * (the registry holds its own lock), also across snapshots of one tree.
+ * ig_commit_proof_verify is pure.
  */
 #ifndef IG_REGISTRY_COMMIT_H
 #define IG_REGISTRY_COMMIT_H
@@ -75,6 +76,13 @@ void ig_commit_free(ig_commit *c);
  * IG_ENOMEM (the tree is then unchanged). */
 IG_MUST_CHECK ig_err ig_commit_set(
     ig_commit *c, ig_slice key, const uint8_t vh[32]);
+
+/* Returns in *out a snapshot of c: a tree of its own (free with
+ * ig_commit_free) with c's keys and root, sharing c's nodes until either
+ * changes (copy on write: a change copies the nodes on its path). Costs
+ * one allocation. Snapshots and c share reference counts, so every call
+ * on any of them (and ig_commit_free) must hold the same lock. IG_ENOMEM. */
+IG_MUST_CHECK ig_err ig_commit_snapshot(const ig_commit *c, ig_commit **out);
 
 /* Removes key. IG_OK when removed, IG_ENOTFOUND when it was absent
  * (nothing changes), IG_EINVAL, IG_ECRYPTO. */

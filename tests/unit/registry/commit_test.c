@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "registry/base/alloc.h"
 #include "registry/commit.h"
 #include "registry/crypto/crypto.h"
 
@@ -382,6 +383,95 @@ test_every_bit(void **state)
 	ig_commit_free(c);
 }
 
+/* A snapshot keeps its keys, root and proofs while the tree it was taken
+ * from changes (copy on write), and the two are freed in either order. */
+static void
+test_snapshot(void **state)
+{
+	struct kv set[60], old[60];
+	ig_commit *c, *s1, *s2;
+	uint8_t r1[32], now[32];
+	(void) state;
+
+	assert_int_equal(ig_commit_new(&c), IG_OK);
+	for (unsigned i = 0; i < 60; i++) {
+		kv_make(&set[i], "snap", i, 0);
+		assert_int_equal(
+		    ig_commit_set(c, key_of(&set[i]), set[i].vh), IG_OK);
+	}
+	memcpy(old, set, sizeof(set));
+	assert_int_equal(ig_commit_snapshot(c, &s1), IG_OK);
+	ig_commit_root(s1, r1);
+	/* Change the tree: updates, deletes, inserts. */
+	for (unsigned i = 0; i < 20; i++) {
+		kv_make(&set[i], "snap", i, 1);
+		assert_int_equal(
+		    ig_commit_set(c, key_of(&set[i]), set[i].vh), IG_OK);
+	}
+	for (unsigned i = 20; i < 40; i++)
+		assert_int_equal(ig_commit_del(c, key_of(&set[i])), IG_OK);
+	memmove(&set[20], &set[40], 20 * sizeof(set[0]));
+	for (unsigned i = 0; i < 20; i++) {
+		kv_make(&set[40 + i], "snap-new", i, 0);
+		assert_int_equal(
+		    ig_commit_set(c, key_of(&set[40 + i]), set[40 + i].vh),
+		    IG_OK);
+	}
+	root_is(c, set, 60);
+	root_is(s1, old, 60);
+	ig_commit_root(c, now);
+	assert_memory_not_equal(now, r1, 32);
+	for (unsigned i = 0; i < 60; i++) {
+		(void) prove_check(s1, key_of(&old[i]), old[i].vh, NULL);
+		(void) prove_check(c, key_of(&set[i]), set[i].vh, NULL);
+	}
+	/* Another snapshot, then the tree freed first. */
+	assert_int_equal(ig_commit_snapshot(c, &s2), IG_OK);
+	assert_int_equal(ig_commit_del(c, key_of(&set[0])), IG_OK);
+	ig_commit_free(c);
+	root_is(s2, set, 60);
+	root_is(s1, old, 60);
+	ig_commit_free(s1);
+	ig_commit_free(s2);
+}
+
+/* An allocation that fails in the middle of a change leaves the tree's
+ * keys and root as they were. */
+static void
+test_alloc_fail(void **state)
+{
+	struct kv set[30], extra;
+	ig_commit *c, *s;
+	uint8_t r0[32], r1[32];
+	(void) state;
+
+	assert_int_equal(ig_commit_new(&c), IG_OK);
+	for (unsigned i = 0; i < 30; i++) {
+		kv_make(&set[i], "af", i, 0);
+		assert_int_equal(
+		    ig_commit_set(c, key_of(&set[i]), set[i].vh), IG_OK);
+	}
+	kv_make(&extra, "af-extra", 1, 0);
+	assert_int_equal(ig_commit_snapshot(c, &s), IG_OK);
+	ig_commit_root(c, r0);
+	for (unsigned nth = 1; nth < 12; nth++) {
+		ig_alloc_fail_after(nth, 0);
+		ig_err e = ig_commit_set(c, key_of(&extra), extra.vh);
+		ig_alloc_fail_after(0, 0);
+		if (e == IG_OK) {
+			assert_int_equal(
+			    ig_commit_del(c, key_of(&extra)), IG_OK);
+		} else {
+			assert_int_equal(e, IG_ENOMEM);
+		}
+		ig_commit_root(c, r1);
+		assert_memory_equal(r0, r1, 32);
+		root_is(c, set, 30);
+	}
+	ig_commit_free(s);
+	ig_commit_free(c);
+}
+
 static void
 test_bad_args(void **state)
 {
@@ -419,6 +509,8 @@ main(void)
 		cmocka_unit_test(test_order_update_delete),
 		cmocka_unit_test(test_non_inclusion),
 		cmocka_unit_test(test_every_bit),
+		cmocka_unit_test(test_snapshot),
+		cmocka_unit_test(test_alloc_fail),
 		cmocka_unit_test(test_bad_args),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
