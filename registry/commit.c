@@ -21,6 +21,7 @@
 
 struct node {
 	uint8_t leaf;
+	uint8_t dirty; /* a branch whose h is not yet rehashed (flush) */
 	uint16_t bit; /* a branch: the level it branches at, 0..255 */
 	uint32_t ref; /* parents and trees (snapshots) pointing here */
 	uint8_t h[32]; /* a leaf: its hash; a branch: at its own prefix */
@@ -39,7 +40,8 @@ struct node {
 struct ig_commit {
 	struct node *root;
 	size_t count;
-	uint8_t rh[32]; /* the root hash, kept current */
+	bool rh_ok; /* rh is current: no branch is dirty */
+	uint8_t rh[32]; /* the root hash, when rh_ok */
 };
 
 static const uint8_t zero[32];
@@ -106,7 +108,7 @@ ext(const struct node *n, unsigned d, uint8_t out[32])
 	ig_err e;
 
 	memcpy(h, n->h, 32);
-	if (n->leaf) {
+	if (n->leaf || n->bit <= d) {
 		memcpy(out, h, 32);
 		return IG_OK;
 	}
@@ -132,20 +134,49 @@ branch_rehash(struct node *n)
 	return hash_pair(a, b, n->h);
 }
 
-/* Rehashes the branches of path[0..n) from the deepest up, then the
- * root hash. */
+/* Marks the branches of path[0..n) for rehashing: changes are hashed
+ * once, by the next flush, however many there were (a group commit's
+ * keys share the top of their paths). */
 static ig_err
 path_rehash(ig_commit *c, struct node **path, size_t n)
 {
+	for (size_t i = 0; i < n; i++)
+		path[i]->dirty = 1;
+	c->rh_ok = false;
+	return IG_OK;
+}
+
+/* Rehashes the dirty branches under n, children first. Recursion is
+ * bounded by the trie's depth (at most 256). A failure leaves the rest
+ * dirty for the next flush. */
+static ig_err
+node_flush(struct node *n)
+{
 	ig_err e;
-	while (n > 0)
-		if ((e = branch_rehash(path[--n])) != IG_OK)
-			return e;
+	if (n->leaf || !n->dirty)
+		return IG_OK;
+	if ((e = node_flush(n->u.child[0])) != IG_OK
+	    || (e = node_flush(n->u.child[1])) != IG_OK
+	    || (e = branch_rehash(n)) != IG_OK)
+		return e;
+	n->dirty = 0;
+	return IG_OK;
+}
+
+static ig_err
+flush(ig_commit *c)
+{
+	ig_err e;
+	if (c->rh_ok)
+		return IG_OK;
 	if (c->root == NULL) {
 		memset(c->rh, 0, 32);
-		return IG_OK;
+	} else if ((e = node_flush(c->root)) != IG_OK
+	    || (e = ext(c->root, 0, c->rh)) != IG_OK) {
+		return e;
 	}
-	return ext(c->root, 0, c->rh);
+	c->rh_ok = true;
+	return IG_OK;
 }
 
 /* Drops one reference to n, freeing what nothing else holds. Recursion
@@ -193,6 +224,7 @@ ig_commit_new(ig_commit **out)
 	ig_commit *c = ig_calloc(1, sizeof(*c));
 	if (c == NULL)
 		return IG_ENOMEM;
+	c->rh_ok = true; /* the empty tree: zeros */
 	*out = c;
 	return IG_OK;
 }
@@ -330,11 +362,16 @@ ig_commit_del(ig_commit *c, ig_slice key)
 }
 
 ig_err
-ig_commit_snapshot(const ig_commit *c, ig_commit **out)
+ig_commit_snapshot(ig_commit *c, ig_commit **out)
 {
-	ig_commit *s = ig_calloc(1, sizeof(*s));
-	if (s == NULL)
+	ig_commit *s;
+	ig_err e;
+	/* Shared nodes are clean: only the live tree's own are dirty. */
+	if ((e = flush(c)) != IG_OK)
+		return e;
+	if ((s = ig_calloc(1, sizeof(*s))) == NULL)
 		return IG_ENOMEM;
+	s->rh_ok = true;
 	s->root = c->root;
 	if (s->root != NULL)
 		s->root->ref++;
@@ -360,10 +397,14 @@ ig_commit_get(const ig_commit *c, ig_slice key, uint8_t vh[32])
 	return IG_OK;
 }
 
-void
-ig_commit_root(const ig_commit *c, uint8_t out[32])
+ig_err
+ig_commit_root(ig_commit *c, uint8_t out[32])
 {
+	ig_err e;
+	if ((e = flush(c)) != IG_OK)
+		return e;
 	memcpy(out, c->rh, 32);
+	return IG_OK;
 }
 
 size_t
@@ -424,14 +465,14 @@ path_build(const ig_commit *c, const uint8_t kh[32], struct path_proof *p)
 }
 
 ig_err
-ig_commit_prove(const ig_commit *c, ig_slice key, ig_buf *out)
+ig_commit_prove(ig_commit *c, ig_slice key, ig_buf *out)
 {
 	struct path_proof *p;
 	uint8_t kh[32], bitmap[32];
 	size_t len0 = out->len, nb;
 	ig_err e;
 
-	if ((e = key_hash(key, kh)) != IG_OK)
+	if ((e = key_hash(key, kh)) != IG_OK || (e = flush(c)) != IG_OK)
 		return e;
 	if ((p = ig_malloc(sizeof(*p))) == NULL)
 		return IG_ENOMEM;

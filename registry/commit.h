@@ -18,8 +18,10 @@
  * so a subtree holding one key collapses into its leaf whatever its
  * depth, and the tree has one shape per set of keys: the root depends on
  * the set of (key, value) pairs only, never on the order they were
- * inserted or deleted in. Held as a path-compressed (Patricia) trie, an
- * update costs about log2(n) + 2 hashes.
+ * inserted or deleted in. Held as a path-compressed (Patricia) trie: an
+ * update costs one hash and marks its path; the marked branches are
+ * rehashed when the root is next read (about log2(n) + 2 hashes for a
+ * lone change, fewer per key for many).
  *
  * A proof for a key kh is the path from the root to where kh ends: the
  * sibling hashes s[0..d) at levels 0..d-1 along kh's bits and what lies
@@ -82,7 +84,7 @@ IG_MUST_CHECK ig_err ig_commit_set(
  * changes (copy on write: a change copies the nodes on its path). Costs
  * one allocation. Snapshots and c share reference counts, so every call
  * on any of them (and ig_commit_free) must hold the same lock. IG_ENOMEM. */
-IG_MUST_CHECK ig_err ig_commit_snapshot(const ig_commit *c, ig_commit **out);
+IG_MUST_CHECK ig_err ig_commit_snapshot(ig_commit *c, ig_commit **out);
 
 /* Removes key. IG_OK when removed, IG_ENOTFOUND when it was absent
  * (nothing changes), IG_EINVAL, IG_ECRYPTO. */
@@ -92,8 +94,11 @@ IG_MUST_CHECK ig_err ig_commit_del(ig_commit *c, ig_slice key);
 IG_MUST_CHECK ig_err ig_commit_get(
     const ig_commit *c, ig_slice key, uint8_t vh[32]);
 
-/* The root hash (32 zero bytes for the empty tree). */
-void ig_commit_root(const ig_commit *c, uint8_t out[32]);
+/* The root hash (32 zero bytes for the empty tree). Changes are hashed
+ * here (and by ig_commit_prove and _snapshot), once for all the changes
+ * since the last time: a branch on the paths of many changed keys is
+ * hashed once. IG_ECRYPTO (the changes stay pending). */
+IG_MUST_CHECK ig_err ig_commit_root(ig_commit *c, uint8_t out[32]);
 
 /* The number of keys. */
 size_t ig_commit_count(const ig_commit *c);
@@ -101,8 +106,7 @@ size_t ig_commit_count(const ig_commit *c);
 /* Appends to out the proof for key (present or absent, the encoding
  * above). IG_EINVAL, IG_ECRYPTO, IG_ETOOBIG (out's maximum), IG_ENOMEM;
  * out unchanged on failure. */
-IG_MUST_CHECK ig_err ig_commit_prove(
-    const ig_commit *c, ig_slice key, ig_buf *out);
+IG_MUST_CHECK ig_err ig_commit_prove(ig_commit *c, ig_slice key, ig_buf *out);
 
 /* Checks proof (untrusted, borrowed) for key against root. IG_OK when it
  * verifies, with *present true and the value in vh (when vh is not NULL)

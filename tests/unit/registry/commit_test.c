@@ -100,10 +100,10 @@ ref_root(const struct kv *set, size_t n, uint8_t out[32])
 }
 
 static void
-root_is(const ig_commit *c, const struct kv *set, size_t n)
+root_is(ig_commit *c, const struct kv *set, size_t n)
 {
 	uint8_t a[32], b[32];
-	ig_commit_root(c, a);
+	assert_int_equal(ig_commit_root(c, a), IG_OK);
 	ref_root(set, n, b);
 	assert_memory_equal(a, b, 32);
 	assert_int_equal(ig_commit_count(c), n);
@@ -112,7 +112,7 @@ root_is(const ig_commit *c, const struct kv *set, size_t n)
 /* Proves key in c and checks the proof: present with vh, or absent.
  * Returns the proof's kind; the proof goes to out when not NULL. */
 static int
-prove_check(const ig_commit *c, ig_slice key, const uint8_t *vh, ig_buf *out)
+prove_check(ig_commit *c, ig_slice key, const uint8_t *vh, ig_buf *out)
 {
 	ig_buf p;
 	uint8_t root[32], got[32];
@@ -121,7 +121,7 @@ prove_check(const ig_commit *c, ig_slice key, const uint8_t *vh, ig_buf *out)
 
 	ig_buf_init(&p, IG_COMMIT_PROOF_MAX);
 	assert_int_equal(ig_commit_prove(c, key, &p), IG_OK);
-	ig_commit_root(c, root);
+	assert_int_equal(ig_commit_root(c, root), IG_OK);
 	assert_int_equal(
 	    ig_commit_proof_verify(root, key, ig_buf_slice(&p), &present, got),
 	    IG_OK);
@@ -147,7 +147,7 @@ test_empty(void **state)
 	(void) state;
 
 	assert_int_equal(ig_commit_new(&c), IG_OK);
-	ig_commit_root(c, root);
+	assert_int_equal(ig_commit_root(c, root), IG_OK);
 	assert_memory_equal(root, Z, 32);
 	kv_make(&x, "k", 1, 0);
 	assert_int_equal(
@@ -179,7 +179,7 @@ test_one_key(void **state)
 	assert_int_equal(ig_commit_get(c, key_of(&x), v), IG_OK);
 	assert_memory_equal(v, x.vh, 32);
 	assert_int_equal(ig_commit_del(c, key_of(&x)), IG_OK);
-	ig_commit_root(c, root);
+	assert_int_equal(ig_commit_root(c, root), IG_OK);
 	assert_memory_equal(root, Z, 32);
 	assert_int_equal(ig_commit_count(c), 0);
 	ig_commit_free(c);
@@ -215,18 +215,18 @@ test_order_update_delete(void **state)
 		root_is(c, cur, n);
 	}
 	/* Update: a new value changes the root, the old one restores it. */
-	ig_commit_root(c, before);
+	assert_int_equal(ig_commit_root(c, before), IG_OK);
 	kv_make(
 	    &cur[7], "dsc", (unsigned) (cur[7].vh[0] | cur[7].vh[1] << 8), 9);
 	assert_int_equal(ig_commit_set(c, key_of(&cur[7]), cur[7].vh), IG_OK);
 	root_is(c, cur, n);
-	ig_commit_root(c, after);
+	assert_int_equal(ig_commit_root(c, after), IG_OK);
 	assert_memory_not_equal(before, after, 32);
 	assert_int_equal(prove_check(c, key_of(&cur[7]), cur[7].vh, NULL),
 	    IG_COMMIT_PRESENT);
 	cur[7].vh[2] = 0;
 	assert_int_equal(ig_commit_set(c, key_of(&cur[7]), cur[7].vh), IG_OK);
-	ig_commit_root(c, after);
+	assert_int_equal(ig_commit_root(c, after), IG_OK);
 	assert_memory_equal(before, after, 32);
 	/* Delete in another order down to empty, checking every step and
 	 * every remaining key's proof now and then. */
@@ -246,7 +246,7 @@ test_order_update_delete(void **state)
 				(void) prove_check(
 				    c, key_of(&cur[k]), cur[k].vh, NULL);
 	}
-	ig_commit_root(c, after);
+	assert_int_equal(ig_commit_root(c, after), IG_OK);
 	assert_memory_equal(after, Z, 32);
 	ig_commit_free(c);
 }
@@ -302,7 +302,7 @@ test_non_inclusion(void **state)
 		ig_buf_init(&p, IG_COMMIT_PROOF_MAX);
 		assert_int_equal(
 		    ig_commit_prove(c, key_of(&set[3]), &p), IG_OK);
-		ig_commit_root(c, root);
+		assert_int_equal(ig_commit_root(c, root), IG_OK);
 		assert_int_not_equal(
 		    ig_commit_proof_verify(root, key_of(&set[4]),
 		        ig_buf_slice(&p), &present, NULL),
@@ -358,7 +358,7 @@ test_every_bit(void **state)
 	ig_buf_init(&p, IG_COMMIT_PROOF_MAX);
 	/* The empty tree's proof (depth 0). */
 	kv_make(&probe, "absent", 0, 0);
-	ig_commit_root(c, root);
+	assert_int_equal(ig_commit_root(c, root), IG_OK);
 	(void) prove_check(c, key_of(&probe), NULL, &p);
 	flips_fail(root, key_of(&probe), &p);
 	for (unsigned i = 0; i < 40; i++) {
@@ -366,7 +366,7 @@ test_every_bit(void **state)
 		assert_int_equal(
 		    ig_commit_set(c, key_of(&set[i]), set[i].vh), IG_OK);
 	}
-	ig_commit_root(c, root);
+	assert_int_equal(ig_commit_root(c, root), IG_OK);
 	(void) prove_check(c, key_of(&set[5]), set[5].vh, &p);
 	flips_fail(root, key_of(&set[5]), &p);
 	seen[IG_COMMIT_PRESENT] = true;
@@ -401,7 +401,7 @@ test_snapshot(void **state)
 	}
 	memcpy(old, set, sizeof(set));
 	assert_int_equal(ig_commit_snapshot(c, &s1), IG_OK);
-	ig_commit_root(s1, r1);
+	assert_int_equal(ig_commit_root(s1, r1), IG_OK);
 	/* Change the tree: updates, deletes, inserts. */
 	for (unsigned i = 0; i < 20; i++) {
 		kv_make(&set[i], "snap", i, 1);
@@ -419,7 +419,7 @@ test_snapshot(void **state)
 	}
 	root_is(c, set, 60);
 	root_is(s1, old, 60);
-	ig_commit_root(c, now);
+	assert_int_equal(ig_commit_root(c, now), IG_OK);
 	assert_memory_not_equal(now, r1, 32);
 	for (unsigned i = 0; i < 60; i++) {
 		(void) prove_check(s1, key_of(&old[i]), old[i].vh, NULL);
@@ -453,7 +453,7 @@ test_alloc_fail(void **state)
 	}
 	kv_make(&extra, "af-extra", 1, 0);
 	assert_int_equal(ig_commit_snapshot(c, &s), IG_OK);
-	ig_commit_root(c, r0);
+	assert_int_equal(ig_commit_root(c, r0), IG_OK);
 	for (unsigned nth = 1; nth < 12; nth++) {
 		ig_alloc_fail_after(nth, 0);
 		ig_err e = ig_commit_set(c, key_of(&extra), extra.vh);
@@ -464,7 +464,7 @@ test_alloc_fail(void **state)
 		} else {
 			assert_int_equal(e, IG_ENOMEM);
 		}
-		ig_commit_root(c, r1);
+		assert_int_equal(ig_commit_root(c, r1), IG_OK);
 		assert_memory_equal(r0, r1, 32);
 		root_is(c, set, 30);
 	}
