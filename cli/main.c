@@ -43,6 +43,8 @@ static const struct {
 	    "hold a member's signing key apart from the node" },
 	{ "bundle", ig_cmd_bundle,
 	    "fetch, describe and check a signed offline bundle" },
+	{ "proof", ig_cmd_proof,
+	    "check an answer with proof offline against the root file" },
 };
 
 static void
