@@ -75,6 +75,7 @@ struct ig_registry {
 	bool commit_stale; /* read the whole state again before use */
 	uint64_t commit_epoch; /* the store epoch it was read at */
 	ig_buf commit_val;
+	ig_buf commit_pending; /* keys written, not yet read back */
 	struct commit_pin {
 		uint8_t root[32];
 		ig_commit *tree;
@@ -400,6 +401,7 @@ ig_registry_close(ig_registry *reg)
 		ig_commit_free(reg->pinned[i].tree);
 	ig_commit_free(reg->commit);
 	ig_buf_free(&reg->commit_val);
+	ig_buf_free(&reg->commit_pending);
 	if (reg->commit_lock_init)
 		pthread_mutex_destroy(&reg->commit_lock);
 	pthread_mutex_destroy(&reg->apply_lock);
@@ -3049,6 +3051,49 @@ commit_read(ig_registry *reg, ig_commit **out)
 	return IG_OK;
 }
 
+/* Reads one key back from the store into the live tree; the caller
+ * holds commit_lock. */
+static ig_err
+commit_resolve_one(ig_registry *reg, ig_store_cf cf, ig_slice key)
+{
+	ig_err e;
+	ig_buf_reset(&reg->commit_val);
+	e = ig_store_get(reg->store, cf, key, &reg->commit_val);
+	if (e == IG_OK || e == IG_ENOTFOUND)
+		e = commit_one(reg->commit, cf, key,
+		    e == IG_OK ? ig_buf_slice(&reg->commit_val)
+		               : ig_slice_make(NULL, 0));
+	/* A large value read once should not stay allocated. */
+	if (reg->commit_val.cap > 65536)
+		ig_buf_free(&reg->commit_val);
+	return e;
+}
+
+/* Reads back every key the commits since the last use wrote (records
+ * cf(1) klen(1) key); the caller holds commit_lock. A key written
+ * several times is read (and costs) once per record, at its value now:
+ * the tree is a function of the stored state alone. */
+static ig_err
+commit_resolve(ig_registry *reg)
+{
+	ig_err e = IG_OK;
+	for (size_t off = 0; e == IG_OK && off < reg->commit_pending.len;) {
+		const uint8_t *r = reg->commit_pending.ptr + off;
+		e = commit_resolve_one(
+		    reg, (ig_store_cf) r[0], ig_slice_make(r + 2, r[1]));
+		off += 2 + (size_t) r[1];
+	}
+	ig_buf_reset(&reg->commit_pending);
+	if (reg->commit_pending.cap > ((size_t) 1 << 20))
+		ig_buf_free(&reg->commit_pending);
+	if (e != IG_OK) {
+		IG_WARN(SUB, "state commitment: %s; reading the state again",
+		    ig_strerror(e));
+		reg->commit_stale = true;
+	}
+	return e;
+}
+
 /* Makes the live tree current; the caller holds commit_lock. */
 static ig_err
 commit_fresh(ig_registry *reg)
@@ -3057,7 +3102,8 @@ commit_fresh(ig_registry *reg)
 	ig_commit *t;
 	ig_err e;
 	if (!reg->commit_stale && reg->commit != NULL
-	    && reg->commit_epoch == epoch)
+	    && reg->commit_epoch == epoch
+	    && (reg->commit_pending.len == 0 || commit_resolve(reg) == IG_OK))
 		return IG_OK;
 	if ((e = commit_read(reg, &t)) != IG_OK)
 		return e;
@@ -3065,35 +3111,39 @@ commit_fresh(ig_registry *reg)
 	reg->commit = t;
 	reg->commit_stale = false;
 	reg->commit_epoch = epoch;
+	ig_buf_reset(&reg->commit_pending);
 	return IG_OK;
 }
 
-/* The store's commit hook (store.h). */
+/* The store's commit hook (store.h): notes the key, to be read back
+ * when the tree is next used (a checkpoint, a proof), so that commits
+ * pay only this; past COMMIT_PENDING_MAX bytes of keys it reads them
+ * back now. */
+#define COMMIT_PENDING_MAX ((size_t) 8 << 20)
+
 static void
 commit_hook(void *arg, ig_store_cf cf, ig_slice key)
 {
 	ig_registry *reg = arg;
-	ig_err e;
 
 	pthread_mutex_lock(&reg->commit_lock);
-	if (reg->commit_stale || cf == IG_CF_COUNT_) {
+	if (reg->commit_stale || cf == IG_CF_COUNT_ || key.len == 0
+	    || key.len > 255) {
 		reg->commit_stale = true;
 		goto out;
 	}
-	ig_buf_reset(&reg->commit_val);
-	e = ig_store_get(reg->store, cf, key, &reg->commit_val);
-	if (e == IG_OK || e == IG_ENOTFOUND)
-		e = commit_one(reg->commit, cf, key,
-		    e == IG_OK ? ig_buf_slice(&reg->commit_val)
-		               : ig_slice_make(NULL, 0));
-	if (e != IG_OK) {
-		IG_WARN(SUB, "state commitment: %s; reading the state again",
-		    ig_strerror(e));
+	if (ig_buf_append_u8(&reg->commit_pending, (uint8_t) cf) != IG_OK
+	    || ig_buf_append_u8(&reg->commit_pending, (uint8_t) key.len)
+	        != IG_OK
+	    || ig_buf_append(&reg->commit_pending, key.ptr, key.len)
+	        != IG_OK) {
+		/* No room to note it: read everything when next used. */
 		reg->commit_stale = true;
+		ig_buf_reset(&reg->commit_pending);
+		goto out;
 	}
-	/* A large value read once should not stay allocated. */
-	if (reg->commit_val.cap > 65536)
-		ig_buf_free(&reg->commit_val);
+	if (reg->commit_pending.len >= COMMIT_PENDING_MAX)
+		(void) commit_resolve(reg);
 out:
 	pthread_mutex_unlock(&reg->commit_lock);
 }
@@ -3106,6 +3156,7 @@ commit_init(ig_registry *reg)
 		return IG_ENOMEM;
 	reg->commit_lock_init = true;
 	ig_buf_init(&reg->commit_val, IG_ENTRY_SIGNED_MAX);
+	ig_buf_init(&reg->commit_pending, COMMIT_PENDING_MAX + 512);
 	reg->commit_stale = true;
 	if ((e = commit_fresh(reg)) != IG_OK)
 		return e;
