@@ -15,7 +15,9 @@
 #include "api/routes.h"
 #include "registry/base/isotime.h"
 #include "registry/base/log.h"
+#include "registry/codec/base64.h"
 #include "registry/crypto/crypto.h"
+#include "registry/proof.h"
 
 #define SUB "http"
 
@@ -189,6 +191,66 @@ verdict_json(
 	return ig_verdict_to_json(&v);
 }
 
+/* POST /v1/verify?proof=1: adds "proof", the Base64 of an answer with
+ * proof (registry/proof.h) for verdict vd, whose certificate w->h still
+ * holds, at the node's current checkpoint. A checkpoint whose tree the
+ * registry no longer keeps is asked for once more. False when the
+ * answer is an error (already set in res). */
+static bool
+proof_attach(
+    ig_api_worker *w, const ig_verdict *vd, json_t *v, ig_http_res *res)
+{
+	ig_api *api = w->api;
+	ig_revocation_hashes rh;
+	uint8_t kid[8] = { 0 };
+	ig_buf note, pb, b64;
+	ig_err e = IG_ENOTFOUND;
+	bool ok = false;
+
+	if (api->hooks.checkpoint == NULL) {
+		ig_http_res_error(res, 404, "not_found",
+		    "this node serves no checkpoint, so no proof");
+		return false;
+	}
+	if (vd->kid_len == 8)
+		memcpy(kid, vd->kid, 8);
+	ig_buf_init(&note, IG_NOTE_MAX);
+	ig_buf_init(&pb, IG_PROOF_MAX);
+	ig_buf_init(&b64, 2 * IG_PROOF_MAX);
+	for (int tries = 0; tries < 2 && e == IG_ENOTFOUND; tries++) {
+		ig_buf_reset(&note);
+		ig_buf_reset(&pb);
+		if ((e = api->hooks.checkpoint(api->hooks.ctx, &note))
+		    != IG_OK)
+			break;
+		e = ig_proof_build(api->reg, ig_buf_slice(&note), kid,
+		    vd->has_dsc && vd->kid_len == 8 ? vd->dsc_thumbprint
+		                                    : NULL,
+		    vd->kid_len == 8
+		            && ig_hcert_revocation_hashes(w->h, &rh) == IG_OK
+		        ? &rh
+		        : NULL,
+		    &pb);
+	}
+	if (e == IG_OK)
+		e = ig_base64_encode(ig_buf_slice(&pb), false, &b64);
+	if (e == IG_OK
+	    && json_object_set_new(
+	           v, "proof", json_stringn((const char *) b64.ptr, b64.len))
+	        == 0)
+		ok = true;
+	if (!ok) {
+		IG_WARN(SUB, "POST /v1/verify?proof=1: %s", ig_strerror(e));
+		res->retry_after = true;
+		ig_http_res_error(res, 503, "unavailable",
+		    "no proof can be made now: %s", ig_strerror(e));
+	}
+	ig_buf_free(&note);
+	ig_buf_free(&pb);
+	ig_buf_free(&b64);
+	return ok;
+}
+
 void
 ig_route_verify(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 {
@@ -196,9 +258,15 @@ ig_route_verify(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 	size_t len = req->body_len;
 	int64_t at = ig_time_now();
 	json_t *body = NULL, *v = NULL, *ctx;
+	const char *pq = ig_http_param_get(req, "proof");
+	ig_verdict vd;
 	int64_t in_s;
 	ig_err e;
 
+	if (pq != NULL && strcmp(pq, "1") != 0 && strcmp(pq, "0") != 0) {
+		ig_http_res_error(res, 400, "bad_request", "proof is 0 or 1");
+		return;
+	}
 	if (ig_http_media_is(req->content_type, "text/plain")) {
 		/* One HC1 string; a trailing line end is forgiven. */
 		while (len > 0
@@ -228,11 +296,18 @@ ig_route_verify(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 		    res, 500, "internal", "cannot read the registry");
 		goto out;
 	}
-	if ((v = verdict_json(w, text, len, at, &e)) == NULL) {
+	if ((e = ig_api_verify_one(w, text, len, at, &vd)) != IG_OK
+	    || (v = ig_verdict_to_json(&vd)) == NULL) {
 		json_decref(ctx);
 		IG_ERROR(SUB, "verification failed: %s", ig_strerror(e));
 		ig_http_res_error(
 		    res, 500, "internal", "verification could not run");
+		goto out;
+	}
+	if (pq != NULL && strcmp(pq, "1") == 0
+	    && !proof_attach(w, &vd, v, res)) {
+		json_decref(ctx);
+		json_decref(v);
 		goto out;
 	}
 	if (json_object_update(v, ctx) != 0) {

@@ -44,6 +44,7 @@ int ig_cmd_restore(int argc, char **argv);
 int ig_cmd_signer(int argc, char **argv);
 int ig_cmd_bundle(int argc, char **argv);
 int ig_cmd_drill(int argc, char **argv);
+int ig_cmd_proof(int argc, char **argv);
 /* intyg verify --bundle (cmd_bundle.c): cmd_verify.c hands it argv. */
 int ig_cli_verify_bundle(int argc, char **argv);
 

@@ -45,6 +45,8 @@ static const struct {
 	    "fetch, describe and check a signed offline bundle" },
 	{ "drill", ig_cmd_drill,
 	    "run a crisis drill and its readiness report" },
+	{ "proof", ig_cmd_proof,
+	    "check an answer with proof offline against the root file" },
 };
 
 static void

@@ -41,6 +41,7 @@ struct ig_checkpoint {
 	uint64_t root_serial;
 	uint8_t root_hash[32];
 	uint8_t state[32];
+	uint8_t commit[32];
 	ig_checkpoint_log *logs;
 	size_t n_logs;
 	ig_note *note; /* ig_checkpoint_open only */
@@ -244,6 +245,12 @@ parse_text(ig_checkpoint *c)
 				    || (e = field_next(&f, &h)) != IG_OK
 				    || (e = hash_read(h, c->state)) != IG_OK)
 					return e != IG_OK ? e : IG_EFORMAT;
+			} else if (lineno == 5) {
+				ig_slice h;
+				if (!field_is(w, "commit")
+				    || (e = field_next(&f, &h)) != IG_OK
+				    || (e = hash_read(h, c->commit)) != IG_OK)
+					return e != IG_OK ? e : IG_EFORMAT;
 			} else {
 				if (!field_is(w, "log"))
 					return IG_EFORMAT;
@@ -273,7 +280,7 @@ parse_text(ig_checkpoint *c)
 		}
 		pos += n + 1;
 	}
-	return lineno >= 4 ? IG_OK : IG_EFORMAT;
+	return lineno >= 5 ? IG_OK : IG_EFORMAT;
 }
 
 ig_err
@@ -340,6 +347,12 @@ const uint8_t *
 ig_checkpoint_state(const ig_checkpoint *c)
 {
 	return c->state;
+}
+
+const uint8_t *
+ig_checkpoint_commit(const ig_checkpoint *c)
+{
+	return c->commit;
 }
 
 size_t
@@ -447,7 +460,7 @@ b64_append(ig_buf *b, const uint8_t h[32])
 /* Writes the text of one view into b. */
 static ig_err
 text_write(ig_buf *b, const ig_root *root, uint64_t time_s,
-    const uint8_t state[32], heads *hs)
+    const uint8_t state[32], const uint8_t commit[32], heads *hs)
 {
 	ig_slice fed = ig_root_fed_id(root);
 	uint8_t rh[32];
@@ -463,6 +476,8 @@ text_write(ig_buf *b, const ig_root *root, uint64_t time_s,
 	    || (e = b64_append(b, rh)) != IG_OK
 	    || (e = ig_buf_append_str(b, "\nstate ")) != IG_OK
 	    || (e = b64_append(b, state)) != IG_OK
+	    || (e = ig_buf_append_str(b, "\ncommit ")) != IG_OK
+	    || (e = b64_append(b, commit)) != IG_OK
 	    || (e = ig_buf_append_u8(b, '\n')) != IG_OK)
 		return e;
 	for (size_t i = 0; i < hs->n; i++) {
@@ -491,7 +506,7 @@ ig_err
 ig_checkpoint_build(ig_registry *reg, uint64_t time_s, ig_buf *body)
 {
 	heads hs = { NULL, 0, 0 };
-	uint8_t state[32];
+	uint8_t state[32], commit[32];
 	ig_buf b;
 	ig_err e = IG_ESTATE;
 
@@ -502,7 +517,8 @@ ig_checkpoint_build(ig_registry *reg, uint64_t time_s, ig_buf *body)
 		hs.n = 0;
 		ig_buf_reset(&b);
 		if ((e = ig_registry_heads_each(reg, head_take, &hs)) != IG_OK
-		    || (e = ig_registry_state_digest(reg, state)) != IG_OK)
+		    || (e = ig_registry_state_digest(reg, state)) != IG_OK
+		    || (e = ig_registry_commit_pin(reg, commit)) != IG_OK)
 			goto done;
 		if (ig_registry_generation(reg) != gen) {
 			e = IG_ESTATE;
@@ -510,7 +526,8 @@ ig_checkpoint_build(ig_registry *reg, uint64_t time_s, ig_buf *body)
 		}
 		if (hs.n > 1)
 			qsort(hs.v, hs.n, sizeof(*hs.v), head_cmp);
-		if ((e = text_write(&b, root, time_s, state, &hs)) != IG_OK)
+		if ((e = text_write(&b, root, time_s, state, commit, &hs))
+		    != IG_OK)
 			goto done;
 		break;
 	}

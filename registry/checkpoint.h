@@ -8,6 +8,7 @@
  *     time <POSIX seconds>
  *     root <serial> <base64 ig_root_hash of that root>
  *     state <base64 ig_registry_state_digest>
+ *     commit <base64 ig_registry_commit_pin: the state commitment's root>
  *     log <origin id> <size> <base64 head hash>[ frozen <seq>]
  *     ...
  *
@@ -28,8 +29,10 @@
  * v1, type 0x04, signed over "cosignature/v1\ntime <T>\n" followed by the
  * note text) is another signature line of the same note; the functions at
  * the end make and check one. Differences from C2SP tlog-checkpoint:
- * several logs in one note and no Merkle root yet (docs/protocol.md,
- * "Checkpoints").
+ * several logs in one note, and the Merkle root is the state
+ * commitment's, not a log's (docs/protocol.md, "Checkpoints and
+ * proofs"). A text without the commit line (made before it existed) is
+ * refused like any other form.
  */
 #ifndef IG_REGISTRY_CHECKPOINT_H
 #define IG_REGISTRY_CHECKPOINT_H
@@ -60,10 +63,11 @@ typedef struct ig_checkpoint ig_checkpoint;
 /* --- building ------------------------------------------------------- */
 
 /* Appends to body the note text of reg's current state at time time_s
- * (POSIX seconds). The heads, the state digest and the root are read as
- * one view: the registry's generation is compared before and after and
- * the read repeated (a few times) when an apply ran in between; IG_ESTATE
- * when it never settled. body is unchanged on failure. IG_ESTORE,
+ * (POSIX seconds). The heads, the state digest, the commitment's root
+ * (pinned, so that it stays provable: ig_registry_commit_pin) and the
+ * root are read as one view: the registry's generation is compared before and
+ * after and the read repeated (a few times) when an apply ran in between;
+ * IG_ESTATE when it never settled. body is unchanged on failure. IG_ESTORE,
  * IG_ETOOBIG (body's maximum), IG_ENOMEM. Thread-safe as the registry's
  * queries are. */
 IG_MUST_CHECK ig_err ig_checkpoint_build(
@@ -101,6 +105,9 @@ uint64_t ig_checkpoint_time(const ig_checkpoint *c);
 uint64_t ig_checkpoint_root_serial(const ig_checkpoint *c);
 const uint8_t *ig_checkpoint_root_hash(const ig_checkpoint *c); /* 32 */
 const uint8_t *ig_checkpoint_state(const ig_checkpoint *c); /* 32 */
+/* The root of the state commitment (registry.h): what a proof of
+ * ig_registry_commit_prove is checked against. 32 bytes. */
+const uint8_t *ig_checkpoint_commit(const ig_checkpoint *c);
 size_t ig_checkpoint_log_count(const ig_checkpoint *c);
 const ig_checkpoint_log *ig_checkpoint_log_at(
     const ig_checkpoint *c, size_t i);

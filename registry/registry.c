@@ -37,6 +37,7 @@
 
 #include "registry/base/alloc.h"
 #include "registry/base/log.h"
+#include "registry/commit.h"
 #include "registry/codec/msgpack_util.h"
 #include "registry/crypto/crypto.h"
 #include "registry/entry.h"
@@ -65,6 +66,21 @@ struct ig_registry {
 	} damage[IG_REGISTRY_DAMAGE_MAX];
 	size_t n_damage;
 	_Atomic size_t damage_any; /* n_damage, read without the lock */
+	/* The state commitment ("state commitment", below), guarded by
+	 * commit_lock: the live tree, kept current by the store's commit
+	 * hook, and the trees of the newest pinned roots, oldest first. */
+	pthread_mutex_t commit_lock;
+	bool commit_lock_init;
+	ig_commit *commit;
+	bool commit_stale; /* read the whole state again before use */
+	uint64_t commit_epoch; /* the store epoch it was read at */
+	ig_buf commit_val;
+	ig_buf commit_pending; /* keys written, not yet read back */
+	struct commit_pin {
+		uint8_t root[32];
+		ig_commit *tree;
+	} pinned[IG_COMMIT_PINNED_MAX];
+	size_t n_pinned;
 };
 
 /* Ends a writer's turn: every writer holds apply_lock, and counts a
@@ -320,6 +336,7 @@ open_existing(ig_registry *reg, const char *dir)
 }
 
 static ig_err fork_migrate(ig_registry *reg);
+static ig_err commit_init(ig_registry *reg);
 
 ig_err
 ig_registry_open(const char *dir, ig_slice signed_root, ig_registry **out)
@@ -338,7 +355,8 @@ ig_registry_open(const char *dir, ig_slice signed_root, ig_registry **out)
 	reg->damage_lock = (pthread_mutex_t) PTHREAD_MUTEX_INITIALIZER;
 	if (signed_root.len == 0) {
 		if ((e = open_existing(reg, dir)) != IG_OK
-		    || (e = fork_migrate(reg)) != IG_OK)
+		    || (e = fork_migrate(reg)) != IG_OK
+		    || (e = commit_init(reg)) != IG_OK)
 			goto fail;
 		*out = reg;
 		return IG_OK;
@@ -358,7 +376,8 @@ ig_registry_open(const char *dir, ig_slice signed_root, ig_registry **out)
 	        != IG_OK
 	    || (e = root_store(reg, pinned)) != IG_OK
 	    || (e = chain_load(reg, dir, ig_root_fed_id(pinned))) != IG_OK
-	    || (e = fork_migrate(reg)) != IG_OK)
+	    || (e = fork_migrate(reg)) != IG_OK
+	    || (e = commit_init(reg)) != IG_OK)
 		goto fail;
 	ig_root_free(pinned);
 	*out = reg;
@@ -374,8 +393,17 @@ ig_registry_close(ig_registry *reg)
 {
 	if (reg == NULL)
 		return;
+	if (reg->store != NULL)
+		ig_store_set_commit_hook(reg->store, NULL, NULL);
 	ig_store_close(reg->store);
 	chain_free(reg);
+	for (size_t i = 0; i < reg->n_pinned; i++)
+		ig_commit_free(reg->pinned[i].tree);
+	ig_commit_free(reg->commit);
+	ig_buf_free(&reg->commit_val);
+	ig_buf_free(&reg->commit_pending);
+	if (reg->commit_lock_init)
+		pthread_mutex_destroy(&reg->commit_lock);
 	pthread_mutex_destroy(&reg->apply_lock);
 	pthread_mutex_destroy(&reg->damage_lock);
 	ig_free(reg);
@@ -2926,4 +2954,301 @@ ig_store *
 ig_registry_store(ig_registry *reg)
 {
 	return reg->store;
+}
+
+/* --- state commitment -------------------------------------------------
+ * The sparse Merkle tree of registry/commit.h over the derived state:
+ * every record of the dsc, csca and revocations families, under the key
+ * "dsc/", "csca/" or "rev/" followed by the record's store key, with the
+ * SHA-256 of the record's value. It lives in memory only: it is read
+ * from the store at open (commit_init) and kept current by the store's
+ * commit hook, which reads back each key a commit wrote (revocation sets
+ * are written as merge operands, so only a read tells the set). A hook
+ * that fails, or a reopen of the store after a write failure (which may
+ * bring back a write reported failed), marks the tree stale, and the
+ * next use reads the whole state again. */
+
+_Static_assert(IG_REGISTRY_COMMIT_KEY_MAX >= 5 + IG_STORE_KEY_MAX
+        && IG_REGISTRY_COMMIT_KEY_MAX <= IG_COMMIT_KEY_MAX,
+    "a commitment key holds every store key");
+
+size_t
+ig_registry_commit_key(uint8_t *k, int cf, ig_slice store_key)
+{
+	const char *ns = cf == IG_CF_DSC ? "dsc/"
+	    : cf == IG_CF_CSCA           ? "csca/"
+	                                 : "rev/";
+	size_t n = strlen(ns);
+	if (store_key.len > IG_STORE_KEY_MAX)
+		store_key.len = IG_STORE_KEY_MAX;
+	memcpy(k, ns, n);
+	memcpy(k + n, store_key.ptr, store_key.len);
+	return n + store_key.len;
+}
+
+size_t
+ig_registry_commit_key_dsc(uint8_t *k, const uint8_t kid[8], ig_slice origin,
+    const uint8_t thumbprint[32])
+{
+	uint8_t sk[IG_STORE_KEY_MAX];
+	size_t n = ig_store_key_dsc(sk, kid, origin, thumbprint);
+	return ig_registry_commit_key(k, IG_CF_DSC, ig_slice_make(sk, n));
+}
+
+size_t
+ig_registry_commit_key_rev(uint8_t *k, const uint8_t kid[8], uint8_t hash_type,
+    const uint8_t hash[16])
+{
+	uint8_t sk[IG_STORE_KEY_MAX];
+	size_t n = ig_store_key_rev(sk, kid, hash_type, hash);
+	return ig_registry_commit_key(
+	    k, IG_CF_REVOCATIONS, ig_slice_make(sk, n));
+}
+
+struct commit_scan {
+	ig_commit *t;
+	ig_store_cf cf;
+};
+
+/* Sets (or removes, for an absent value) one key of tree t. */
+static ig_err
+commit_one(ig_commit *t, ig_store_cf cf, ig_slice key, ig_slice val)
+{
+	uint8_t k[IG_REGISTRY_COMMIT_KEY_MAX], vh[32];
+	size_t n = ig_registry_commit_key(k, (int) cf, key);
+	ig_err e;
+	if (val.len == 0) {
+		e = ig_commit_del(t, ig_slice_make(k, n));
+		return e == IG_ENOTFOUND ? IG_OK : e;
+	}
+	if ((e = ig_sha256(val, vh)) != IG_OK)
+		return e;
+	return ig_commit_set(t, ig_slice_make(k, n), vh);
+}
+
+static ig_err
+commit_scan_one(void *arg, ig_slice key, ig_slice val, bool *stop)
+{
+	struct commit_scan *cs = arg;
+	(void) stop;
+	return commit_one(cs->t, cs->cf, key, val);
+}
+
+/* A new tree of the whole state as stored, into *out. */
+static ig_err
+commit_read(ig_registry *reg, ig_commit **out)
+{
+	static const ig_store_cf cfs[]
+	    = { IG_CF_DSC, IG_CF_CSCA, IG_CF_REVOCATIONS };
+	struct commit_scan cs;
+	ig_commit *t;
+	ig_err e;
+
+	if ((e = ig_commit_new(&t)) != IG_OK)
+		return e;
+	cs.t = t;
+	for (size_t i = 0; i < sizeof(cfs) / sizeof(cfs[0]); i++) {
+		cs.cf = cfs[i];
+		e = ig_store_scan(reg->store, cfs[i], ig_slice_make(NULL, 0),
+		    ig_slice_make(NULL, 0), commit_scan_one, &cs);
+		if (e != IG_OK) {
+			ig_commit_free(t);
+			return e;
+		}
+	}
+	*out = t;
+	return IG_OK;
+}
+
+/* Reads one key back from the store into the live tree; the caller
+ * holds commit_lock. */
+static ig_err
+commit_resolve_one(ig_registry *reg, ig_store_cf cf, ig_slice key)
+{
+	ig_err e;
+	ig_buf_reset(&reg->commit_val);
+	e = ig_store_get(reg->store, cf, key, &reg->commit_val);
+	if (e == IG_OK || e == IG_ENOTFOUND)
+		e = commit_one(reg->commit, cf, key,
+		    e == IG_OK ? ig_buf_slice(&reg->commit_val)
+		               : ig_slice_make(NULL, 0));
+	/* A large value read once should not stay allocated. */
+	if (reg->commit_val.cap > 65536)
+		ig_buf_free(&reg->commit_val);
+	return e;
+}
+
+/* Reads back every key the commits since the last use wrote (records
+ * cf(1) klen(1) key); the caller holds commit_lock. A key written
+ * several times is read (and costs) once per record, at its value now:
+ * the tree is a function of the stored state alone. */
+static ig_err
+commit_resolve(ig_registry *reg)
+{
+	ig_err e = IG_OK;
+	for (size_t off = 0; e == IG_OK && off < reg->commit_pending.len;) {
+		const uint8_t *r = reg->commit_pending.ptr + off;
+		e = commit_resolve_one(
+		    reg, (ig_store_cf) r[0], ig_slice_make(r + 2, r[1]));
+		off += 2 + (size_t) r[1];
+	}
+	ig_buf_reset(&reg->commit_pending);
+	if (reg->commit_pending.cap > ((size_t) 1 << 20))
+		ig_buf_free(&reg->commit_pending);
+	if (e != IG_OK) {
+		IG_WARN(SUB, "state commitment: %s; reading the state again",
+		    ig_strerror(e));
+		reg->commit_stale = true;
+	}
+	return e;
+}
+
+/* Makes the live tree current; the caller holds commit_lock. */
+static ig_err
+commit_fresh(ig_registry *reg)
+{
+	uint64_t epoch = ig_store_epoch(reg->store);
+	ig_commit *t;
+	ig_err e;
+	if (!reg->commit_stale && reg->commit != NULL
+	    && reg->commit_epoch == epoch
+	    && (reg->commit_pending.len == 0 || commit_resolve(reg) == IG_OK))
+		return IG_OK;
+	if ((e = commit_read(reg, &t)) != IG_OK)
+		return e;
+	ig_commit_free(reg->commit);
+	reg->commit = t;
+	reg->commit_stale = false;
+	reg->commit_epoch = epoch;
+	ig_buf_reset(&reg->commit_pending);
+	return IG_OK;
+}
+
+/* The store's commit hook (store.h): notes the key, to be read back
+ * when the tree is next used (a checkpoint, a proof), so that commits
+ * pay only this; past COMMIT_PENDING_MAX bytes of keys it reads them
+ * back now. */
+#define COMMIT_PENDING_MAX ((size_t) 8 << 20)
+
+static void
+commit_hook(void *arg, ig_store_cf cf, ig_slice key)
+{
+	ig_registry *reg = arg;
+
+	pthread_mutex_lock(&reg->commit_lock);
+	if (reg->commit_stale || cf == IG_CF_COUNT_ || key.len == 0
+	    || key.len > 255) {
+		reg->commit_stale = true;
+		goto out;
+	}
+	if (ig_buf_append_u8(&reg->commit_pending, (uint8_t) cf) != IG_OK
+	    || ig_buf_append_u8(&reg->commit_pending, (uint8_t) key.len)
+	        != IG_OK
+	    || ig_buf_append(&reg->commit_pending, key.ptr, key.len)
+	        != IG_OK) {
+		/* No room to note it: read everything when next used. */
+		reg->commit_stale = true;
+		ig_buf_reset(&reg->commit_pending);
+		goto out;
+	}
+	if (reg->commit_pending.len >= COMMIT_PENDING_MAX)
+		(void) commit_resolve(reg);
+out:
+	pthread_mutex_unlock(&reg->commit_lock);
+}
+
+static ig_err
+commit_init(ig_registry *reg)
+{
+	ig_err e;
+	if (pthread_mutex_init(&reg->commit_lock, NULL) != 0)
+		return IG_ENOMEM;
+	reg->commit_lock_init = true;
+	ig_buf_init(&reg->commit_val, IG_ENTRY_SIGNED_MAX);
+	ig_buf_init(&reg->commit_pending, COMMIT_PENDING_MAX + 512);
+	reg->commit_stale = true;
+	if ((e = commit_fresh(reg)) != IG_OK)
+		return e;
+	ig_store_set_commit_hook(reg->store, commit_hook, reg);
+	return IG_OK;
+}
+
+ig_err
+ig_registry_commit_pin(ig_registry *reg, uint8_t root[32])
+{
+	struct commit_pin *last;
+	ig_commit *snap;
+	uint8_t r[32];
+	ig_err e;
+
+	pthread_mutex_lock(&reg->commit_lock);
+	if ((e = commit_fresh(reg)) != IG_OK)
+		goto out;
+	if ((e = ig_commit_root(reg->commit, r)) != IG_OK)
+		goto out;
+	last = reg->n_pinned > 0 ? &reg->pinned[reg->n_pinned - 1] : NULL;
+	if (last == NULL || memcmp(last->root, r, 32) != 0) {
+		if ((e = ig_commit_snapshot(reg->commit, &snap)) != IG_OK)
+			goto out;
+		if (reg->n_pinned == IG_COMMIT_PINNED_MAX) {
+			ig_commit_free(reg->pinned[0].tree);
+			memmove(&reg->pinned[0], &reg->pinned[1],
+			    (IG_COMMIT_PINNED_MAX - 1)
+			        * sizeof(reg->pinned[0]));
+			reg->n_pinned--;
+		}
+		memcpy(reg->pinned[reg->n_pinned].root, r, 32);
+		reg->pinned[reg->n_pinned++].tree = snap;
+	}
+	memcpy(root, r, 32);
+out:
+	pthread_mutex_unlock(&reg->commit_lock);
+	return e;
+}
+
+ig_err
+ig_registry_commit_prove(
+    ig_registry *reg, const uint8_t root[32], ig_slice key, ig_buf *out)
+{
+	ig_commit *t = NULL;
+	uint8_t r[32];
+	ig_err e;
+
+	pthread_mutex_lock(&reg->commit_lock);
+	if ((e = commit_fresh(reg)) != IG_OK)
+		goto out;
+	if ((e = ig_commit_root(reg->commit, r)) != IG_OK)
+		goto out;
+	if (memcmp(r, root, 32) == 0)
+		t = reg->commit;
+	for (size_t i = reg->n_pinned; t == NULL && i > 0; i--)
+		if (memcmp(reg->pinned[i - 1].root, root, 32) == 0)
+			t = reg->pinned[i - 1].tree;
+	e = t == NULL ? IG_ENOTFOUND : ig_commit_prove(t, key, out);
+out:
+	pthread_mutex_unlock(&reg->commit_lock);
+	return e;
+}
+
+ig_err
+ig_registry_commit_root(ig_registry *reg, uint8_t root[32])
+{
+	ig_err e;
+	pthread_mutex_lock(&reg->commit_lock);
+	if ((e = commit_fresh(reg)) == IG_OK)
+		e = ig_commit_root(reg->commit, root);
+	pthread_mutex_unlock(&reg->commit_lock);
+	return e;
+}
+
+ig_err
+ig_registry_commit_rebuild_root(ig_registry *reg, uint8_t root[32])
+{
+	ig_commit *t;
+	ig_err e;
+	if ((e = commit_read(reg, &t)) != IG_OK)
+		return e;
+	e = ig_commit_root(t, root);
+	ig_commit_free(t);
+	return e;
 }

@@ -469,6 +469,52 @@ IG_MUST_CHECK ig_err ig_registry_evidence_submit(
 IG_MUST_CHECK ig_err ig_registry_state_digest(
     ig_registry *reg, uint8_t out[32]);
 
+/* --- the state commitment ------------------------------------------------
+ * A sparse Merkle tree (registry/commit.h) over the derived state: each
+ * DSC, CSCA and revocation set record, under the key "dsc/", "csca/" or
+ * "rev/" followed by its store key (store.h: dsc kid(8) idlen origin
+ * thumbprint(32); csca country(2) idlen origin thumbprint(32); rev kid(8)
+ * hash_type(1) hash(16)), with the SHA-256 of the stored record as the
+ * value. Kept in memory, current with every commit (read from the store
+ * at open), so equal states have equal roots at every node. Its root is
+ * the "commit" line of a checkpoint (docs/protocol.md, "Checkpoints and
+ * proofs"). Thread-safe. */
+
+/* The largest commitment key ("csca/" and the longest store key). */
+#define IG_REGISTRY_COMMIT_KEY_MAX (5 + 1 + IG_MEMBER_ID_MAX + 8 + 32)
+
+/* Key builders: write the commitment key into k
+ * (IG_REGISTRY_COMMIT_KEY_MAX bytes) and return its length. cf is an
+ * ig_store_cf (IG_CF_DSC, IG_CF_CSCA or IG_CF_REVOCATIONS) and store_key
+ * a key of that family. */
+size_t ig_registry_commit_key(uint8_t *k, int cf, ig_slice store_key);
+size_t ig_registry_commit_key_dsc(uint8_t *k, const uint8_t kid[8],
+    ig_slice origin, const uint8_t thumbprint[32]);
+size_t ig_registry_commit_key_rev(uint8_t *k, const uint8_t kid[8],
+    uint8_t hash_type, const uint8_t hash[16]);
+
+/* The current root into root, and its tree kept for
+ * ig_registry_commit_prove (the newest IG_COMMIT_PINNED_MAX roots pinned
+ * are kept): what a checkpoint states. IG_ESTORE, IG_ENOMEM. */
+IG_MUST_CHECK ig_err ig_registry_commit_pin(
+    ig_registry *reg, uint8_t root[32]);
+
+/* The current root, without pinning it. IG_ESTORE, IG_ENOMEM. */
+IG_MUST_CHECK ig_err ig_registry_commit_root(
+    ig_registry *reg, uint8_t root[32]);
+
+/* Appends to out the proof (commit.h) of key in the tree of root: the
+ * current one or a pinned one. IG_ENOTFOUND when that tree is no longer
+ * kept, the errors of ig_commit_prove, IG_ESTORE. */
+IG_MUST_CHECK ig_err ig_registry_commit_prove(
+    ig_registry *reg, const uint8_t root[32], ig_slice key, ig_buf *out);
+
+/* The root of a tree read from scratch from the store (not kept): equal
+ * to ig_registry_commit_root when nothing was applied in between. For
+ * tests and checks. IG_ESTORE, IG_ENOMEM. */
+IG_MUST_CHECK ig_err ig_registry_commit_rebuild_root(
+    ig_registry *reg, uint8_t root[32]);
+
 /* Compacts the whole store and waits for the end: after a bulk load, and
  * for benchmarks that measure the size on disk. May run concurrently with
  * queries and ig_registry_apply. */

@@ -106,6 +106,10 @@ struct ig_store {
 	/* The digest of the state after `digest_at` commits (commits
 	 * counts the successful ones), guarded by digest_lock. */
 	_Atomic uint64_t commits;
+	/* Told the keys of the derived state each commit wrote (see
+	 * ig_store_set_commit_hook); set before any commit. */
+	ig_store_commit_fn hook;
+	void *hook_arg;
 	pthread_mutex_t digest_lock;
 	bool digest_valid;
 	uint64_t digest_at;
@@ -132,6 +136,11 @@ struct ig_store_batch {
 	struct rev_mark *marks;
 	size_t n_marks, marks_cap;
 	bool failed; /* an allocation failed: commit refuses with ENOMEM */
+	/* With a commit hook: the keys of dsc, csca and revocations this
+	 * batch wrote, records cf(1) klen(1) key, kept over rollbacks. */
+	uint8_t *touch;
+	size_t touch_len, touch_cap;
+	bool touch_lost; /* written, but a key could not be noted */
 };
 
 /* Translates a RocksDB error: logs it, frees and clears *err. */
@@ -1237,6 +1246,7 @@ ig_store_batch_free(ig_store_batch *b)
 {
 	if (b == NULL)
 		return;
+	ig_free(b->touch);
 	rocksdb_writebatch_wi_destroy(b->wb);
 	rocksdb_writebatch_destroy(b->all);
 	ig_free(b->rev);
@@ -1244,10 +1254,50 @@ ig_store_batch_free(ig_store_batch *b)
 	ig_free(b);
 }
 
+/* Notes a key of the derived state for the commit hook. An allocation
+ * failure fails the batch (commit refuses it), as rev_stage does. */
+static void
+touch_add(ig_store_batch *b, ig_store_cf cf, ig_slice key)
+{
+	size_t need = 2 + key.len;
+	if (b->s->hook == NULL || b->failed
+	    || (cf != IG_CF_DSC && cf != IG_CF_CSCA
+	        && cf != IG_CF_REVOCATIONS))
+		return;
+	if (key.len == 0 || key.len > 255) {
+		b->failed = true;
+		return;
+	}
+	if (b->touch_cap - b->touch_len < need) {
+		size_t cap = b->touch_cap == 0 ? 1024 : b->touch_cap;
+		uint8_t *p;
+		while (cap - b->touch_len < need)
+			cap *= 2;
+		if ((p = ig_realloc(b->touch, cap)) == NULL) {
+			b->failed = true;
+			return;
+		}
+		b->touch = p;
+		b->touch_cap = cap;
+	}
+	b->touch[b->touch_len] = (uint8_t) cf;
+	b->touch[b->touch_len + 1] = (uint8_t) key.len;
+	memcpy(b->touch + b->touch_len + 2, key.ptr, key.len);
+	b->touch_len += need;
+}
+
+void
+ig_store_set_commit_hook(ig_store *s, ig_store_commit_fn fn, void *arg)
+{
+	s->hook = fn;
+	s->hook_arg = arg;
+}
+
 void
 ig_store_batch_put(
     ig_store_batch *b, ig_store_cf cf, ig_slice key, ig_slice val)
 {
+	touch_add(b, cf, key);
 	rocksdb_writebatch_wi_put_cf(b->wb, b->s->cf[cf],
 	    (const char *) key.ptr, key.len, (const char *) val.ptr, val.len);
 	rocksdb_writebatch_put_cf(b->all, b->s->cf[cf], (const char *) key.ptr,
@@ -1257,6 +1307,7 @@ ig_store_batch_put(
 void
 ig_store_batch_del(ig_store_batch *b, ig_store_cf cf, ig_slice key)
 {
+	touch_add(b, cf, key);
 	rocksdb_writebatch_wi_delete_cf(
 	    b->wb, b->s->cf[cf], (const char *) key.ptr, key.len);
 	rocksdb_writebatch_delete_cf(
@@ -1873,6 +1924,14 @@ batch_commit(ig_store_batch *b)
 	}
 out:
 	ig_free(v);
+	/* The revocation keys written, for the commit hook. */
+	for (size_t off = 0;
+	     e == IG_OK && b->s->hook != NULL && off < b->rev_len;) {
+		ig_slice k = rec_key(b->rev + off);
+		touch_add(b, IG_CF_REVOCATIONS, k);
+		off += 2 + k.len + rec_op(b->rev + off).len;
+	}
+	b->touch_lost = e == IG_OK && b->failed;
 	batch_clear(b);
 	return e;
 }
@@ -1900,6 +1959,20 @@ ig_store_batch_commit(ig_store_batch *b)
 		if (e == IG_OK)
 			atomic_fetch_add(&s->commits, 1);
 	}
+	/* Still under write_lock: the hook sees the commits in order. */
+	if (e == IG_OK && s->hook != NULL) {
+		if (b->touch_lost)
+			s->hook(
+			    s->hook_arg, IG_CF_COUNT_, ig_slice_make(NULL, 0));
+		for (size_t off = 0; !b->touch_lost && off < b->touch_len;) {
+			const uint8_t *r = b->touch + off;
+			s->hook(s->hook_arg, (ig_store_cf) r[0],
+			    ig_slice_make(r + 2, r[1]));
+			off += 2 + (size_t) r[1];
+		}
+	}
+	b->touch_len = 0;
+	b->touch_lost = false;
 	if (own)
 		pthread_mutex_unlock(&s->write_lock);
 	return e;

@@ -238,6 +238,19 @@ IG_MUST_CHECK ig_err ig_store_revset_next(
  * benchmarks: RocksDB reports no error here). */
 void ig_store_compact(ig_store *s);
 
+/* Called after each successful commit, in the committing thread and
+ * under the store's write lock (so in commit order), once for every key
+ * of the dsc, csca and revocations families the batch wrote: a put, a
+ * delete or a revocation operand. A key may come more than once, also
+ * one whose change a rollback undid: the hook reads the key's value as
+ * committed (ig_store_get; it must not commit). cf IG_CF_COUNT_ with an
+ * empty key says a key could not be noted (no memory): the hook must
+ * then read the whole state again. The registry keeps its state
+ * commitment (registry/commit.h) with it. Set it before any commit; NULL
+ * removes it. */
+typedef void (*ig_store_commit_fn)(void *arg, ig_store_cf cf, ig_slice key);
+void ig_store_set_commit_hook(ig_store *s, ig_store_commit_fn fn, void *arg);
+
 /* Writes the batch atomically and durably (sync=1): after a crash at
  * any instant the store reopens with the whole batch or none of it. The
  * batch is empty afterwards, also on failure. A batch with at least the

@@ -457,6 +457,18 @@
  * signature lines of at most about 610 bytes follow: 512 KiB holds both. */
 #define IG_NOTE_MAX (512 * 1024)
 
+/* The state commitment (registry/commit.h): the trees of the newest
+ * checkpoints a node keeps for proofs (each a copy-on-write snapshot:
+ * it costs only the nodes changed since). A checkpoint is signed at most
+ * once a second (IG_CHECKPOINT_MIN_INTERVAL_MS) and served for up to 15
+ * s, so 64 cover a served checkpoint with room for other builders. */
+#define IG_COMMIT_PINNED_MAX 64
+
+/* Bytes of one answer's proof (docs/protocol.md, "Checkpoints and
+ * proofs"): the signed note, the DSC's inclusion and each revocation
+ * hash's proof (at most IG_COMMIT_PROOF_MAX, about 8 KiB, each). */
+#define IG_PROOF_MAX ((size_t) IG_NOTE_MAX + 8 * 8400)
+
 /* Lines of a note text (a checkpoint's logs and its four other lines,
  * with room), signature lines (every member's cosignature and the node's
  * own signature, with room; C2SP asks for at least 16), bytes of a key

@@ -86,6 +86,13 @@ h_fed *
 h_setup(
     const char *name, size_t n, uint32_t period_ms, bool insecure, int limit_s)
 {
+	return h_setup_at(name, n, period_ms, insecure, limit_s, 0);
+}
+
+h_fed *
+h_setup_at(const char *name, size_t n, uint32_t period_ms, bool insecure,
+    int limit_s, uint16_t base)
+{
 	ig_localfed_opts o;
 	char why[512];
 	const char *tmp = getenv("TMPDIR");
@@ -103,8 +110,12 @@ h_setup(
 	    tmp != NULL ? tmp : "/tmp", name);
 	H_CHECK(mkdtemp(fed.dir) != NULL, "mkdtemp: %s", strerror(errno));
 	fed.n = n;
-	fed.base = ig_localfed_pick_base(n);
+	fed.base = base != 0 ? base : ig_localfed_pick_base(n);
 	H_CHECK(fed.base != 0, "no free ports");
+	H_CHECK(base == 0
+	        || ig_localfed_ports_free(
+	            base, (unsigned) (IG_LOCALFED_PORTS_PER_NODE * n)),
+	    "ports %u.. are taken", (unsigned) base);
 	memset(&o, 0, sizeof(o));
 	o.dir = fed.dir;
 	o.n = n;

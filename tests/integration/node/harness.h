@@ -51,6 +51,12 @@ __attribute__((noreturn));
 h_fed *h_setup(const char *name, size_t n, uint32_t period_ms, bool insecure,
     int limit_s);
 
+/* h_setup on the ports from base on (IG_LOCALFED_PORTS_PER_NODE per
+ * node) instead of free ones picked at random: for a test that must stay
+ * in a range of its own. base 0 is h_setup. Fails when a port is taken. */
+h_fed *h_setup_at(const char *name, size_t n, uint32_t period_ms,
+    bool insecure, int limit_s, uint16_t base);
+
 /* Starts node i (0-based) and waits until its admin endpoint answers. */
 void h_start(h_fed *f, size_t i);
 /* Starts nodes [0, count) and waits for all of them. */

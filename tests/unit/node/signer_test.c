@@ -363,8 +363,8 @@ test_stats_and_note(void **state)
 	ig_buf_init(&note, 4096);
 	assert_int_equal(ig_buf_printf(&note,
 	                     "intyg.federation/fed\ntime 1700000000\n"
-	                     "root 1 %s\nstate %s\nlog se 1 %s\n",
-	                     b64, b64, b64),
+	                     "root 1 %s\nstate %s\ncommit %s\nlog se 1 %s\n",
+	                     b64, b64, b64, b64),
 	    IG_OK);
 	assert_int_equal(
 	    ask(c, IG_SIGNER_OP_SIGN_NOTE, ig_buf_slice(&note), sig), 0);
@@ -374,9 +374,9 @@ test_stats_and_note(void **state)
 	ig_buf_reset(&note);
 	assert_int_equal(ig_buf_printf(&note,
 	                     "intyg.federation/fed\ntime 1700000000\n"
-	                     "root 1 %s\nstate %s\nlog se 0 "
+	                     "root 1 %s\nstate %s\ncommit %s\nlog se 0 "
 	                     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
-	                     b64, b64),
+	                     b64, b64, b64),
 	    IG_OK);
 	assert_int_equal(
 	    ask(c, IG_SIGNER_OP_SIGN_NOTE, ig_buf_slice(&note), sig), 0);
@@ -384,9 +384,9 @@ test_stats_and_note(void **state)
 	ig_buf_reset(&note);
 	assert_int_equal(ig_buf_printf(&note,
 	                     "intyg.federation/fed\ntime 1700000000\n"
-	                     "root 1 %s\nstate %s\nlog se 1 "
+	                     "root 1 %s\nstate %s\ncommit %s\nlog se 1 "
 	                     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
-	                     b64, b64),
+	                     b64, b64, b64),
 	    IG_OK);
 	assert_int_equal(
 	    ask(c, IG_SIGNER_OP_SIGN_NOTE, ig_buf_slice(&note), NULL),

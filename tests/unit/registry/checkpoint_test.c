@@ -20,6 +20,7 @@
 #include "registry/base/alloc.h"
 #include "registry/checkpoint.h"
 #include "registry/codec/base64.h"
+#include "registry/commit.h"
 #include "registry/registry.h"
 #include "testkit.h"
 
@@ -156,7 +157,8 @@ text_make(ig_buf *b, const char *logs)
 	    ig_buf_printf(b,
 	        "intyg.federation/%.*s\ntime 1700000000\n"
 	        "root 1 %s\nstate "
-	        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n%s",
+	        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\ncommit "
+	        "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=\n%s",
 	        (int) fid.len, (const char *) fid.ptr, rh64, logs),
 	    IG_OK);
 }
@@ -172,8 +174,9 @@ static void
 test_build(void **state)
 {
 	struct ctx *c = *state;
-	uint8_t h1[32], h2[32], hd[32], digest[32], rh[32];
-	ig_buf body;
+	uint8_t h1[32], h2[32], hd[32], digest[32], rh[32], cr[32], cr0[32];
+	uint8_t ck[IG_REGISTRY_COMMIT_KEY_MAX], kid[8], tp[32];
+	ig_buf body, proof;
 	ig_checkpoint *cp;
 
 	ig_buf_init(&body, IG_NOTE_MAX);
@@ -188,6 +191,10 @@ test_build(void **state)
 	assert_int_equal(ig_registry_state_digest(c->reg, digest), IG_OK);
 	assert_memory_equal(ig_checkpoint_state(cp), digest, 32);
 	assert_int_equal(ig_checkpoint_log_count(cp), 0);
+	/* The commitment's root: that of the empty state. */
+	assert_int_equal(ig_registry_commit_root(c->reg, cr), IG_OK);
+	assert_memory_equal(ig_checkpoint_commit(cp), cr, 32);
+	memcpy(cr0, cr, 32);
 	ig_checkpoint_free(cp);
 
 	ok_one(c->reg, TK_SE, 1, NULL, tk_op_csca_put("SE", fed.csca_se), h1);
@@ -198,6 +205,29 @@ test_build(void **state)
 	cp = parse_ok(ig_buf_slice(&body));
 	assert_int_equal(ig_registry_state_digest(c->reg, digest), IG_OK);
 	assert_memory_equal(ig_checkpoint_state(cp), digest, 32);
+	/* The commit line names the new root, and that root stays provable
+	 * after later applies (it was pinned). */
+	assert_int_equal(ig_registry_commit_root(c->reg, cr), IG_OK);
+	assert_memory_equal(ig_checkpoint_commit(cp), cr, 32);
+	assert_memory_not_equal(cr, cr0, 32);
+	ok_one(c->reg, TK_DK, 2, hd, tk_op_dsc_put("DK", fed.dsc_dk), NULL);
+	ig_x509_kid(fed.dsc_se, kid);
+	ig_x509_thumbprint(fed.dsc_se, tp);
+	ig_buf_init(&proof, IG_COMMIT_PROOF_MAX);
+	{
+		ig_slice key = ig_slice_make(
+		    ck, ig_registry_commit_key_dsc(ck, kid, S("se"), tp));
+		bool present = false;
+		assert_int_equal(ig_registry_commit_prove(c->reg,
+		                     ig_checkpoint_commit(cp), key, &proof),
+		    IG_OK);
+		assert_int_equal(
+		    ig_commit_proof_verify(ig_checkpoint_commit(cp), key,
+		        ig_buf_slice(&proof), &present, NULL),
+		    IG_OK);
+		assert_true(present);
+	}
+	ig_buf_free(&proof);
 	assert_int_equal(ig_checkpoint_log_count(cp), 2);
 	const ig_checkpoint_log *l0 = ig_checkpoint_log_at(cp, 0);
 	const ig_checkpoint_log *l1 = ig_checkpoint_log_at(cp, 1);
@@ -261,10 +291,10 @@ test_sign_open(void **state)
 	/* Serial 1 with another root hash. */
 	ig_buf_init(&txt, IG_NOTE_MAX);
 	ig_slice fid = ig_root_fed_id(root);
-	assert_int_equal(
-	    ig_buf_printf(&txt,
-	        "intyg.federation/%.*s\ntime 1\nroot 1 " H1 "\nstate " H0 "\n",
-	        (int) fid.len, (const char *) fid.ptr),
+	assert_int_equal(ig_buf_printf(&txt,
+	                     "intyg.federation/%.*s\ntime 1\nroot 1 " H1
+	                     "\nstate " H0 "\ncommit " H2 "\n",
+	                     (int) fid.len, (const char *) fid.ptr),
 	    IG_OK);
 	sign_as(TK_SE, ig_buf_slice(&txt), &other);
 	assert_int_equal(ig_checkpoint_open(ig_buf_slice(&other), root, &cp),
@@ -426,19 +456,44 @@ test_parse_malformed(void **state)
 
 	/* The fixed lines, each broken once. */
 	static const char *const heads[] = {
-		"intyg.federation/\ntime 1\nroot 1 " H1 "\nstate " H0 "\n",
-		"intyg.federation/a b\ntime 1\nroot 1 " H1 "\nstate " H0 "\n",
-		"intyg.fed/x\ntime 1\nroot 1 " H1 "\nstate " H0 "\n",
-		"intyg.federation/x\ntime 01\nroot 1 " H1 "\nstate " H0 "\n",
-		"intyg.federation/x\ntime\nroot 1 " H1 "\nstate " H0 "\n",
+		"intyg.federation/\ntime 1\nroot 1 " H1 "\nstate " H0
+		"\ncommit " H2 "\n",
+		"intyg.federation/a b\ntime 1\nroot 1 " H1 "\nstate " H0
+		"\ncommit " H2 "\n",
+		"intyg.fed/x\ntime 1\nroot 1 " H1 "\nstate " H0 "\ncommit " H2
+		"\n",
+		"intyg.federation/x\ntime 01\nroot 1 " H1 "\nstate " H0
+		"\ncommit " H2 "\n",
+		"intyg.federation/x\ntime\nroot 1 " H1 "\nstate " H0
+		"\ncommit " H2 "\n",
 		"intyg.federation/x\nroot 1 " H1 "\ntime 1\nstate " H0 "\n",
-		"intyg.federation/x\ntime 1\nroot 0 " H1 "\nstate " H0 "\n",
+		"intyg.federation/x\ntime 1\nroot 0 " H1 "\nstate " H0
+		"\ncommit " H2 "\n",
 		"intyg.federation/x\ntime 1\nroot 1\nstate " H0 "\n",
 		"intyg.federation/x\ntime 1\nroot 1 " H1 "\n",
 		"intyg.federation/x\ntime 1\nroot 1 " H1 "\nstate " H0 " x\n",
-		"intyg.federation/x\ntime 1 2\nroot 1 " H1 "\nstate " H0 "\n",
-		"intyg.federation/x\ntime 1\r\nroot 1 " H1 "\nstate " H0 "\n",
+		"intyg.federation/x\ntime 1 2\nroot 1 " H1 "\nstate " H0
+		"\ncommit " H2 "\n",
+		"intyg.federation/x\ntime 1\r\nroot 1 " H1 "\nstate " H0
+		"\ncommit " H2 "\n",
 		"intyg.federation/x\ntime 1\nroot 1 " H1 "\nstate " H0,
+		/* The commit line: missing (a checkpoint made before it
+		 * existed), out of order, twice, spelled otherwise. */
+		"intyg.federation/x\ntime 1\nroot 1 " H1 "\nstate " H0 "\n",
+		"intyg.federation/x\ntime 1\nroot 1 " H1 "\nstate " H0
+		"\nlog a 1 " H1 "\n",
+		"intyg.federation/x\ntime 1\nroot 1 " H1 "\ncommit " H2
+		"\nstate " H0 "\n",
+		"intyg.federation/x\ntime 1\nroot 1 " H1 "\nstate " H0
+		"\ncommit " H2 "\ncommit " H2 "\n",
+		"intyg.federation/x\ntime 1\nroot 1 " H1 "\nstate " H0
+		"\ncommit AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAg=\n",
+		"intyg.federation/x\ntime 1\nroot 1 " H1 "\nstate " H0
+		"\ncommit " H2 " x\n",
+		"intyg.federation/x\ntime 1\nroot 1 " H1 "\nstate " H0
+		"\ncommits " H2 "\n",
+		"intyg.federation/x\ntime 1\nroot 1 " H1 "\nstate " H0
+		"\ncommit  " H2 "\n",
 	};
 	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
 		ig_checkpoint *cp = NULL;
@@ -448,17 +503,17 @@ test_parse_malformed(void **state)
 		}
 		assert_null(cp);
 	}
-	ig_checkpoint *cp = parse_ok(
-	    S("intyg.federation/x\ntime 0\nroot 1 " H1 "\nstate " H0 "\n"));
+	ig_checkpoint *cp = parse_ok(S("intyg.federation/x\ntime 0\nroot 1 " H1
+	                               "\nstate " H0 "\ncommit " H2 "\n"));
 	assert_true(ig_slice_eq(ig_checkpoint_fed_id(cp), S("x")));
 	ig_checkpoint_free(cp);
 
 	/* More logs than IG_GOSSIP_ORIGINS_MAX. */
 	ig_buf many;
 	ig_buf_init(&many, 4 * IG_NOTE_MAX);
-	assert_int_equal(
-	    ig_buf_append_str(&many,
-	        "intyg.federation/x\ntime 0\nroot 1 " H1 "\nstate " H0 "\n"),
+	assert_int_equal(ig_buf_append_str(&many,
+	                     "intyg.federation/x\ntime 0\nroot 1 " H1
+	                     "\nstate " H0 "\ncommit " H2 "\n"),
 	    IG_OK);
 	for (int i = 0; i <= IG_GOSSIP_ORIGINS_MAX; i++)
 		assert_int_equal(
@@ -556,8 +611,8 @@ test_compare(void **state)
 	ig_checkpoint_diff dd;
 	text_make(&tx, "");
 	a = parse_ok(ig_buf_slice(&tx));
-	b = parse_ok(
-	    S("intyg.federation/zz\ntime 0\nroot 1 " H1 "\nstate " H0 "\n"));
+	b = parse_ok(S("intyg.federation/zz\ntime 0\nroot 1 " H1 "\nstate " H0
+	               "\ncommit " H2 "\n"));
 	assert_int_equal(ig_checkpoint_compare(a, b, &dd), IG_EFEDERATION);
 	ig_checkpoint_free(a);
 	ig_checkpoint_free(b);
