@@ -194,6 +194,7 @@ typedef struct ig_http_res {
 	const char *www_authenticate;
 	char etag[48]; /* ETag header when not empty */
 	const char *cache_control; /* static string; NULL: "no-store" */
+	const char *csp; /* Content-Security-Policy, static; NULL: none */
 } ig_http_res;
 
 /* Splits a request target into a decoded path and query parameters.
@@ -312,6 +313,16 @@ void ig_route_gw_revocation_batch(
 /* routes_directory.c: GET /v1/directory, the members' API URLs and the
  * mirrors each lists in its log. */
 void ig_route_directory(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+/* routes_page_verify.c: the verification page (docs/verification-page.md):
+ * GET /verify and its script and style, POST /v1/scan (a camera frame),
+ * POST /v1/verify/holder (a verdict with the holder's name). */
+void ig_route_page_verify(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_page_verify_asset(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_scan(ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_verify_holder(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
 /* routes_bundle.c: GET /v1/bundle, the signed offline bundle, and its
  * cache (created and freed with the service). */
