@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Tests only: promtool (the alert rules, tests/alerts), nginx, curl and
-# openssl (the HTTPS front, tests/integration/nginx).
-scripts/deps.sh prometheus nginx curl openssl
+# openssl (the HTTPS front, tests/integration/nginx); chromium and python3
+# (it drives chromium) for the browser test of the verification page
+# (tests/integration/vpage).
+scripts/deps.sh prometheus nginx curl openssl chromium python3
 scripts/check-style.sh
 jobs=$(nproc)
 
