@@ -182,5 +182,10 @@ grep -q '>Not valid<' "$ART/paste-damaged.html" || fail "no 'Not valid'"
 grep -q "characters a certificate cannot hold" "$ART/paste-damaged.html" ||
 	fail "damaged: no reason in words"
 kill -0 "$PID_se" 2>/dev/null || die "the node died"
+# A sanitizer build's node reports at exit what it found (leaks too).
+node_kill se
+if grep -q "Sanitizer" se.log; then
+	fail "the node's sanitizer report: $(grep -A5 Sanitizer se.log | head -n 20)"
+fi
 
 failures_end vpage_test "the page reads QR codes from the camera and pasted text; screenshots in $ART"
