@@ -11,13 +11,16 @@ Opens URL, evaluates the JavaScript expression JS every 100 ms until it
 gives a non-empty string (or the timeout passes), then writes the page's
 DOM to FILE and a PNG screenshot. Prints the expression's last value.
 Exit 0 when it became non-empty, 1 on the timeout, 2 when Chromium
-could not be started or driven (the message says why).
+could not be started or exited (the message says why), 3 when it started
+but did not answer a command in time (90 s for the first, which covers a
+slow start on a loaded machine).
 """
 import argparse
 import base64
 import fcntl
 import json
 import os
+import select
 import subprocess
 import sys
 import time
@@ -29,7 +32,7 @@ class Pipe:
         self.buf = b""
         self.next_id = 0
 
-    def send(self, method, params=None, session=None, deadline=None):
+    def send(self, method, params, deadline, session=None):
         self.next_id += 1
         msg = {"id": self.next_id, "method": method, "params": params or {}}
         if session:
@@ -44,7 +47,8 @@ class Pipe:
 
     def recv(self, deadline):
         while b"\0" not in self.buf:
-            if deadline is not None and time.monotonic() > deadline:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.r], [], [], left)[0]:
                 raise TimeoutError("no answer from Chromium")
             chunk = os.read(self.r, 1 << 20)
             if not chunk:
@@ -97,7 +101,7 @@ def main():
     value = ""
     rc = 1
     try:
-        start = time.monotonic() + 30  # startup: its own allowance
+        start = time.monotonic() + 90  # startup: its own allowance
         t = p.send("Target.createTarget", {"url": a.url}, deadline=start)
         s = p.send("Target.attachToTarget",
                    {"targetId": t["targetId"], "flatten": True},
@@ -124,10 +128,14 @@ def main():
             with open(a.screenshot, "wb") as f:
                 f.write(base64.b64decode(r["data"]))
         try:
-            p.send("Browser.close", deadline=time.monotonic() + 5)
+            p.send("Browser.close", {}, deadline=time.monotonic() + 5)
         except (RuntimeError, TimeoutError):
             pass
-    except (RuntimeError, TimeoutError, OSError, KeyError) as e:
+    except TimeoutError as e:
+        # Started, but too slow to answer: a failure, not a skip.
+        print("chromium: %s" % e, file=sys.stderr)
+        rc = 3
+    except (RuntimeError, OSError, KeyError) as e:
         print("chromium: %s" % e, file=sys.stderr)
         rc = 2
     finally:

@@ -143,6 +143,7 @@ page() {
 	case $? in
 	0) ;;
 	1) fail "$1: no verdict within 60 s" ;;
+	3) fail "$1: chromium did not answer: $(tail -n 3 chrome.log)" ;;
 	*) if [ "$n" = 1 ]; then
 		echo "vpage_test: SKIPPED: chromium cannot start:" >&2
 		tail -n 5 chrome.log >&2
