@@ -5,9 +5,9 @@ and 4, no WebSocket, nothing but the standard library), for the browser
 tests of the verification page (vpage_test.sh).
 
   cdp.py --chrome PATH --url URL --until JS --timeout S --dom FILE
-         --screenshot FILE [-- CHROME_FLAGS...]
+         --screenshot FILE [--width W --height H] [-- CHROME_FLAGS...]
 
-Opens URL, evaluates the JavaScript expression JS every 100 ms until it
+Opens URL in a phone-sized viewport (412 x 915 unless told), evaluates the JavaScript expression JS every 100 ms until it
 gives a non-empty string (or the timeout passes), then writes the page's
 DOM to FILE and a PNG screenshot. Prints the expression's last value.
 Exit 0 when it became non-empty, 1 on the timeout, 2 when Chromium
@@ -66,6 +66,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=30)
     ap.add_argument("--dom")
     ap.add_argument("--screenshot")
+    ap.add_argument("--width", type=int, default=412)
+    ap.add_argument("--height", type=int, default=915)
     ap.add_argument("flags", nargs="*")
     a = ap.parse_args()
 
@@ -102,10 +104,18 @@ def main():
     rc = 1
     try:
         start = time.monotonic() + 90  # startup: its own allowance
-        t = p.send("Target.createTarget", {"url": a.url}, deadline=start)
+        t = p.send("Target.createTarget", {"url": "about:blank"},
+                   deadline=start)
         s = p.send("Target.attachToTarget",
                    {"targetId": t["targetId"], "flatten": True},
                    deadline=start)["sessionId"]
+        # A phone's viewport (a headless window is at least 500 pixels
+        # wide, so --window-size alone cannot make one).
+        p.send("Emulation.setDeviceMetricsOverride",
+               {"width": a.width, "height": a.height,
+                "deviceScaleFactor": 1, "mobile": True},
+               session=s, deadline=start)
+        p.send("Page.navigate", {"url": a.url}, session=s, deadline=start)
         while time.monotonic() < deadline:
             r = p.send("Runtime.evaluate",
                        {"expression": a.until, "returnByValue": True},

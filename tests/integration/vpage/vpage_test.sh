@@ -130,13 +130,13 @@ UNTIL="document.getElementById('verdict').getAttribute('data-reason')"
 n=0
 # page NAME URL: opens URL (the fake camera playing $VIDEO when set),
 # waits up to 60 s for a verdict, keeps the DOM and a screenshot of a
-# phone-wide window.
+# phone-sized viewport (412 x 915, cdp.py).
 page() {
 	n=$((n + 1))
 	$CDP --chrome "$CHROME" --url "$2" --until "$UNTIL" --timeout 60 \
 	    --dom "$ART/$1.html" --screenshot "$ART/$1.png" -- \
 	    --no-sandbox --disable-gpu --no-first-run \
-	    --user-data-dir="$TMP/chrome$n" --window-size=412,915 \
+	    --user-data-dir="$TMP/chrome$n" \
 	    --use-fake-ui-for-media-stream --use-fake-device-for-media-stream \
 	    ${VIDEO:+--use-file-for-fake-video-capture=$VIDEO} \
 	    >"$1.out" 2>>chrome.log
