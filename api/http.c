@@ -146,7 +146,10 @@ finish(ig_http *srv, ig_httpd_conn *conn, ig_http_res *res, bool close)
 	        && !hdr_add(h, sizeof(h), &n, "ETag", res->etag))
 	    || (res->www_authenticate != NULL
 	        && !hdr_add(h, sizeof(h), &n, "WWW-Authenticate",
-	            res->www_authenticate))) {
+	            res->www_authenticate))
+	    || (res->csp != NULL
+	        && !hdr_add(
+	            h, sizeof(h), &n, "Content-Security-Policy", res->csp))) {
 		ig_httpd_abort(conn);
 		return;
 	}

@@ -28,6 +28,7 @@ typedef struct ig_http_res {
 	const char *www_authenticate;
 	char etag[48]; /* ETag header when not empty */
 	const char *cache_control; /* static string; NULL: "no-store" */
+	const char *csp; /* Content-Security-Policy, static; NULL: none */
 	/* More header lines, each "Name: value\r\n" (the portal's security
 	 * headers, Set-Cookie, Location); "" for none. */
 	char extra[768];

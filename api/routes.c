@@ -60,6 +60,14 @@ const ig_route ig_routes_public[] = {
 	    ig_route_openapi, false },
 	{ "GET", "/v1/checkpoint", false, "/v1/checkpoint", 0,
 	    ig_route_checkpoint, false },
+	/* the verification page (routes_page_verify.c) */
+	{ "GET", "/verify", false, "/verify", 0, ig_route_page_verify, false },
+	{ "GET", "/verify", true, "/verify/{asset}", 0,
+	    ig_route_page_verify_asset, false },
+	{ "POST", "/v1/scan", false, "/v1/scan", IG_SCAN_PIXELS_MAX,
+	    ig_route_scan, false },
+	{ "POST", "/v1/verify/holder", false, "/v1/verify/holder",
+	    IG_HTTP_VERIFY_BODY_MAX, ig_route_verify_holder, false },
 	/* the read path (routes_tiles.c) */
 	{ "GET", "/v1/log", true, "/v1/log/{origin}/tile/{n}", 0, ig_route_log,
 	    false },

@@ -133,6 +133,16 @@ void ig_route_gw_revocation_batch(
  * mirrors each lists in its log. */
 void ig_route_directory(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+/* routes_page_verify.c: the verification page (docs/verification-page.md):
+ * GET /verify and its script and style, POST /v1/scan (a camera frame),
+ * POST /v1/verify/holder (a verdict with the holder's name). */
+void ig_route_page_verify(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_page_verify_asset(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_scan(ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_verify_holder(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
 /* routes_bundle.c: GET /v1/bundle, the signed offline bundle, and its
  * cache (created and freed with the service). */
 void ig_route_bundle(

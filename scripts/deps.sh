@@ -11,6 +11,10 @@ pkgs=(build-essential cmake pkg-config libssl-dev zlib1g-dev libnng-dev
 pkgs+=(libcurl4-openssl-dev)
 # systemd: systemd-analyze checks the package's service (tests/package).
 pkgs+=(systemd)
+# zbar: the QR codes in camera frames of the verification page (api/scan.c);
+# libqrencode: the tests' QR codes of certificates (tests/integration/vpage,
+# built with the tests).
+pkgs+=(libzbar-dev libqrencode-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -6,10 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Tests only: promtool (the alert rules, tests/alerts), nginx, curl and
 # openssl (the HTTPS front, tests/integration/nginx). chromium,
-# chromium-driver and python3-selenium: the pages in a real browser
-# (tests/integration/portal).
+# chromium-driver, python3 and python3-selenium: the pages in a real
+# browser (tests/integration/portal drives it with selenium,
+# tests/integration/vpage over its debugging pipe).
 scripts/deps.sh prometheus nginx curl openssl chromium chromium-driver \
-	python3-selenium
+	python3 python3-selenium
 scripts/check-style.sh
 jobs=$(nproc)
 

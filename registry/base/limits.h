@@ -260,6 +260,16 @@
  * inflating DER by 4/3. */
 #define IG_HTTP_BODY_MAX (2 * IG_ENTRY_MAX)
 
+/* POST /v1/scan (api/scan.c, docs/verification-page.md): one 8-bit
+ * grayscale camera frame of at most 640x480 pixels (VGA, what a phone
+ * camera gives at its default resolution and what a QR code of a DCC,
+ * version 10-25, needs at 3-4 pixels per module), each side between 32
+ * and 1024 pixels (portrait frames are 480x640). zbar needs about 20 ms
+ * of one core for a frame of this size. */
+#define IG_SCAN_PIXELS_MAX (640 * 480)
+#define IG_SCAN_SIDE_MIN   32
+#define IG_SCAN_SIDE_MAX   1024
+
 /* Milliseconds a client may take to send a request body once its header
  * has arrived; slower clients are disconnected. (The header has its own
  * deadline, [api] header_timeout_ms.) */

@@ -810,6 +810,60 @@ main(void)
 	json_decref(check("/v1/verify/batch", "post", &r));
 	generic(f, "/v1/verify/batch", "POST", "/v1/verify/batch");
 
+	/* --- the verification page (docs/verification-page.md) -------- */
+	json_decref(call(
+	    f->http[0], "/verify", "GET", "/verify", NULL, NULL, 0, 200, &r));
+	H_CHECK(
+	    resp_header(&r, "Content-Security-Policy", t, sizeof(t)) != NULL
+	        && strncmp(t, "default-src 'none';", 19) == 0,
+	    "GET /verify: no strict Content-Security-Policy");
+	generic(f, "/verify", "GET", "/verify");
+	json_decref(call(f->http[0], "/verify/{asset}", "GET",
+	    "/verify/page.js", NULL, NULL, 0, 200, &r));
+	json_decref(call(f->http[0], "/verify/{asset}", "GET",
+	    "/verify/page.css", NULL, NULL, 0, 200, &r));
+	json_decref(call(f->http[0], "/verify/{asset}", "GET",
+	    "/verify/other.js", NULL, NULL, 0, 404, &r));
+	generic(f, "/verify/{asset}", "GET", "/verify/page.js");
+	j = call(f->http[0], "/v1/verify/holder", "POST", "/v1/verify/holder",
+	    "Content-Type: text/plain\r\n", cert.ptr, cert.len, 200, &r);
+	H_CHECK(json_is_true(json_object_get(j, "valid"))
+	        && json_is_string(
+	            json_object_get(json_object_get(j, "holder"), "dob")),
+	    "holder verdict: %s", (const char *) r.body.ptr);
+	json_decref(j);
+	json_decref(
+	    call(f->http[0], "/v1/verify/holder", "POST", "/v1/verify/holder",
+	        "Content-Type: image/png\r\n", "abc", 3, 415, &r));
+	json_decref(call_claim(f->http[0], "/v1/verify/holder", "POST",
+	    "/v1/verify/holder", "Content-Type: text/plain\r\n", 16384, 413,
+	    &r));
+	request(f->http[0], "POST", "/v1/verify/holder",
+	    "Content-Type: text/plain\r\n", NULL, 0, true, &r);
+	json_decref(check("/v1/verify/holder", "post", &r));
+	generic(f, "/v1/verify/holder", "POST", "/v1/verify/holder");
+	{
+		static uint8_t frame[64 * 64];
+		const char *oct = "Content-Type: application/octet-stream\r\n";
+		memset(frame, 200, sizeof(frame));
+		j = call(f->http[0], "/v1/scan", "POST", "/v1/scan?w=64&h=64",
+		    oct, frame, sizeof(frame), 200, &r);
+		H_CHECK(json_is_false(json_object_get(j, "found")),
+		    "a blank frame: %s", (const char *) r.body.ptr);
+		json_decref(j);
+		json_decref(call(f->http[0], "/v1/scan", "POST",
+		    "/v1/scan?w=64&h=63", oct, frame, sizeof(frame), 400, &r));
+		json_decref(call(f->http[0], "/v1/scan", "POST",
+		    "/v1/scan?w=64&h=64", "Content-Type: text/plain\r\n",
+		    frame, sizeof(frame), 415, &r));
+		json_decref(call_claim(f->http[0], "/v1/scan", "POST",
+		    "/v1/scan?w=640&h=481", oct, 640 * 481, 413, &r));
+		request(f->http[0], "POST", "/v1/scan?w=64&h=64", oct, NULL, 0,
+		    true, &r);
+		json_decref(check("/v1/scan", "post", &r));
+		generic(f, "/v1/scan", "POST", "/v1/scan?w=64&h=64");
+	}
+
 	/* --- issuers: every kid spelling in, the canonical one out ---- */
 	j = call(f->http[0], "/v1/issuers", "GET", "/v1/issuers", NULL, NULL,
 	    0, 200, &r);

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""cdp.py - drives headless Chromium over the DevTools protocol on a pipe
+(--remote-debugging-pipe: JSON messages ending in NUL on descriptors 3
+and 4, no WebSocket, nothing but the standard library), for the browser
+tests of the verification page (vpage_test.sh).
+
+  cdp.py --chrome PATH --url URL --until JS --timeout S --dom FILE
+         --screenshot FILE [--width W --height H] [-- CHROME_FLAGS...]
+
+Opens URL in a phone-sized viewport (412 x 915 unless told), evaluates the JavaScript expression JS every 100 ms until it
+gives a non-empty string (or the timeout passes), then writes the page's
+DOM to FILE and a PNG screenshot. Prints the expression's last value.
+Exit 0 when it became non-empty, 1 on the timeout, 2 when Chromium
+could not be started or exited (the message says why), 3 when it started
+but did not answer a command in time (90 s for the first, which covers a
+slow start on a loaded machine).
+"""
+import argparse
+import base64
+import fcntl
+import json
+import os
+import select
+import subprocess
+import sys
+import time
+
+
+class Pipe:
+    def __init__(self, proc, wfd, rfd):
+        self.proc, self.w, self.r = proc, wfd, rfd
+        self.buf = b""
+        self.next_id = 0
+
+    def send(self, method, params, deadline, session=None):
+        self.next_id += 1
+        msg = {"id": self.next_id, "method": method, "params": params or {}}
+        if session:
+            msg["sessionId"] = session
+        os.write(self.w, json.dumps(msg).encode() + b"\0")
+        while True:
+            m = self.recv(deadline)
+            if m.get("id") == self.next_id:
+                if "error" in m:
+                    raise RuntimeError("%s: %s" % (method, m["error"]))
+                return m.get("result", {})
+
+    def recv(self, deadline):
+        while b"\0" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.r], [], [], left)[0]:
+                raise TimeoutError("no answer from Chromium")
+            chunk = os.read(self.r, 1 << 20)
+            if not chunk:
+                raise RuntimeError("Chromium closed the pipe")
+            self.buf += chunk
+        msg, self.buf = self.buf.split(b"\0", 1)
+        return json.loads(msg)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--chrome", required=True)
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--until", required=True)
+    ap.add_argument("--timeout", type=float, default=30)
+    ap.add_argument("--dom")
+    ap.add_argument("--screenshot")
+    ap.add_argument("--width", type=int, default=412)
+    ap.add_argument("--height", type=int, default=915)
+    ap.add_argument("flags", nargs="*")
+    a = ap.parse_args()
+
+    # Chromium reads our commands on its fd 3 and answers on its fd 4.
+    # os.pipe() descriptors are not inherited (PEP 446); the copies that
+    # child_fds makes as 3 and 4 are, and close_fds=False keeps them
+    # (subprocess would close them after child_fds otherwise).
+    to_chrome_r, to_chrome_w = os.pipe()
+    from_chrome_r, from_chrome_w = os.pipe()
+
+    def child_fds():
+        # Through copies above 9, so that neither end is overwritten by
+        # the other's dup2, and dup2 of a descriptor onto itself (which
+        # keeps it close-on-exec) cannot happen.
+        r = fcntl.fcntl(to_chrome_r, fcntl.F_DUPFD, 10)
+        w = fcntl.fcntl(from_chrome_w, fcntl.F_DUPFD, 10)
+        os.dup2(r, 3)
+        os.dup2(w, 4)
+
+    try:
+        proc = subprocess.Popen(
+            [a.chrome, "--headless=new", "--remote-debugging-pipe"]
+            + a.flags + ["about:blank"],
+            stdin=subprocess.DEVNULL, preexec_fn=child_fds,
+            close_fds=False)
+    except OSError as e:
+        print("cannot start %s: %s" % (a.chrome, e), file=sys.stderr)
+        return 2
+    os.close(to_chrome_r)
+    os.close(from_chrome_w)
+    p = Pipe(proc, to_chrome_w, from_chrome_r)
+    deadline = time.monotonic() + a.timeout
+    value = ""
+    rc = 1
+    try:
+        start = time.monotonic() + 90  # startup: its own allowance
+        t = p.send("Target.createTarget", {"url": "about:blank"},
+                   deadline=start)
+        s = p.send("Target.attachToTarget",
+                   {"targetId": t["targetId"], "flatten": True},
+                   deadline=start)["sessionId"]
+        # A phone's viewport (a headless window is at least 500 pixels
+        # wide, so --window-size alone cannot make one).
+        p.send("Emulation.setDeviceMetricsOverride",
+               {"width": a.width, "height": a.height,
+                "deviceScaleFactor": 1, "mobile": True},
+               session=s, deadline=start)
+        p.send("Page.navigate", {"url": a.url}, session=s, deadline=start)
+        while time.monotonic() < deadline:
+            r = p.send("Runtime.evaluate",
+                       {"expression": a.until, "returnByValue": True},
+                       session=s, deadline=deadline + 10)
+            value = r.get("result", {}).get("value") or ""
+            if isinstance(value, str) and value:
+                rc = 0
+                break
+            time.sleep(0.1)
+        if a.dom:
+            r = p.send("Runtime.evaluate",
+                       {"expression": "document.documentElement.outerHTML",
+                        "returnByValue": True}, session=s,
+                       deadline=time.monotonic() + 20)
+            with open(a.dom, "w", encoding="utf-8") as f:
+                f.write(r["result"]["value"])
+        if a.screenshot:
+            r = p.send("Page.captureScreenshot", {"format": "png"},
+                       session=s, deadline=time.monotonic() + 20)
+            with open(a.screenshot, "wb") as f:
+                f.write(base64.b64decode(r["data"]))
+        try:
+            p.send("Browser.close", {}, deadline=time.monotonic() + 5)
+        except (RuntimeError, TimeoutError):
+            pass
+    except TimeoutError as e:
+        # Started, but too slow to answer: a failure, not a skip.
+        print("chromium: %s" % e, file=sys.stderr)
+        rc = 3
+    except (RuntimeError, OSError, KeyError) as e:
+        print("chromium: %s" % e, file=sys.stderr)
+        rc = 2
+    finally:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    print(value)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
