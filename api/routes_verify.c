@@ -66,6 +66,13 @@ const ig_route ig_routes_public[] = {
 	    ig_route_openapi, false },
 	{ "GET", "/v1/checkpoint", false, "/v1/checkpoint", 0,
 	    ig_route_checkpoint, false },
+	{ "GET", "/v1/checkpoint/confirmed", false, "/v1/checkpoint/confirmed",
+	    0, ig_route_checkpoint_confirmed, false },
+	{ "POST", "/v1/witness/add-checkpoint", false,
+	    "/v1/witness/add-checkpoint", IG_NOTE_MAX, ig_route_witness_add,
+	    false },
+	{ "GET", "/v1/evidence/checkpoints", false, "/v1/evidence/checkpoints",
+	    0, ig_route_checkpoint_evidence, false },
 	/* the read path (routes_tiles.c) */
 	{ "GET", "/v1/log", true, "/v1/log/{origin}/tile/{n}", 0, ig_route_log,
 	    false },

@@ -103,7 +103,21 @@ h_setup(
 	    tmp != NULL ? tmp : "/tmp", name);
 	H_CHECK(mkdtemp(fed.dir) != NULL, "mkdtemp: %s", strerror(errno));
 	fed.n = n;
-	fed.base = ig_localfed_pick_base(n);
+	/* IG_TEST_PORT_BASE: a fixed first port (a test given its own
+	 * range); otherwise free ports are picked */
+	const char *pb = getenv("IG_TEST_PORT_BASE");
+	if (pb != NULL) {
+		unsigned long v = strtoul(pb, NULL, 10);
+		H_CHECK(
+		    v >= 1024 && v + IG_LOCALFED_PORTS_PER_NODE * n < 65536,
+		    "IG_TEST_PORT_BASE %s is not a port range", pb);
+		fed.base = (uint16_t) v;
+		H_CHECK(ig_localfed_ports_free(fed.base,
+		            (unsigned) (IG_LOCALFED_PORTS_PER_NODE * n)),
+		    "ports %s.. are not free", pb);
+	} else {
+		fed.base = ig_localfed_pick_base(n);
+	}
 	H_CHECK(fed.base != 0, "no free ports");
 	memset(&o, 0, sizeof(o));
 	o.dir = fed.dir;
