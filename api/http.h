@@ -55,6 +55,21 @@ typedef struct ig_api_mirror {
 	char last_error[256]; /* "" when the last round succeeded */
 } ig_api_mirror;
 
+/* A member's witnessing (node/witness.h), as the witness_status hook
+ * reports it. */
+typedef struct ig_api_witness {
+	uint64_t cosignatures; /* on the own newest checkpoint */
+	int64_t confirmed_age_s; /* of the newest confirmed one; -1: none */
+	uint64_t cosigned; /* other members' checkpoints cosigned here */
+	uint64_t refused_ahead, refused_rollback, refused_fork,
+	    refused_conflict;
+	uint64_t evidence; /* checkpoint evidence records held */
+} ig_api_witness;
+
+/* One record of checkpoint evidence (witness_evidence_each). */
+typedef void (*ig_api_evidence_fn)(void *arg, const char *kind,
+    ig_slice signer, ig_slice origin, ig_slice a, ig_slice b);
+
 /* What the node provides. Every hook may be NULL; each is called from a
  * worker thread (never an nng thread), possibly from several at once, and
  * must not call back into the API. */
@@ -108,6 +123,21 @@ typedef struct ig_api_hooks {
 	 * (node/checkpoint_cache.h), a mirror's newest verified one. An
 	 * error is answered 503. NULL: 404, no checkpoint here. */
 	ig_err (*checkpoint)(void *ctx, ig_buf *out);
+	/* POST /v1/witness/add-checkpoint (node/witness.h ig_witness_add):
+	 * the cosigned note in out on status 200, else a short code and a
+	 * sentence. NULL: 404, this node witnesses nothing. */
+	void (*witness_add)(void *ctx, ig_slice note, ig_buf *out, int *status,
+	    char *code, size_t code_len, char *why, size_t why_len);
+	/* GET /v1/checkpoint/confirmed: the newest federation-confirmed
+	 * own checkpoint appended to out; IG_ENOTFOUND: none yet (404).
+	 * NULL: 404. */
+	ig_err (*checkpoint_confirmed)(void *ctx, ig_buf *out);
+	/* Witnessing counters for /metrics; NULL: no rows. */
+	void (*witness_status)(void *ctx, ig_api_witness *out);
+	/* GET /v1/evidence/checkpoints: calls fn per record (fn must not
+	 * call back). NULL: an empty list. */
+	void (*witness_evidence_each)(
+	    void *ctx, ig_api_evidence_fn fn, void *arg);
 } ig_api_hooks;
 
 typedef struct ig_api_config {

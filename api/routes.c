@@ -60,6 +60,13 @@ const ig_route ig_routes_public[] = {
 	    ig_route_openapi, false },
 	{ "GET", "/v1/checkpoint", false, "/v1/checkpoint", 0,
 	    ig_route_checkpoint, false },
+	{ "GET", "/v1/checkpoint/confirmed", false, "/v1/checkpoint/confirmed",
+	    0, ig_route_checkpoint_confirmed, false },
+	{ "POST", "/v1/witness/add-checkpoint", false,
+	    "/v1/witness/add-checkpoint", IG_NOTE_MAX, ig_route_witness_add,
+	    false },
+	{ "GET", "/v1/evidence/checkpoints", false, "/v1/evidence/checkpoints",
+	    0, ig_route_checkpoint_evidence, false },
 	/* the verification page (routes_page_verify.c) */
 	{ "GET", "/verify", false, "/verify", 0, ig_route_page_verify, false },
 	{ "GET", "/verify", true, "/verify/{asset}", 0,

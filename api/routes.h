@@ -92,6 +92,14 @@ void ig_route_stats_report(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
 /* routes_checkpoint.c: GET /v1/checkpoint, the signed checkpoint
  * through the checkpoint hook (api/http.h). */
+void ig_route_checkpoint_confirmed(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_witness_add(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+void ig_route_checkpoint_evidence(
+    ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
+/* The witnessing rows of /metrics (none without the hook). */
+IG_MUST_CHECK ig_err ig_api_witness_metrics(ig_api *api, ig_buf *out);
 void ig_route_checkpoint(
     ig_api_worker *w, const ig_http_req *req, ig_http_res *res);
 /* routes_tiles.c: the static read path (docs/protocol.md, "Read

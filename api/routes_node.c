@@ -317,7 +317,8 @@ ig_route_metrics(ig_api_worker *w, const ig_http_req *req, ig_http_res *res)
 	ig_buf_reset(&res->body);
 	if (ig_metrics_render(api->metrics, &x, &res->body) != IG_OK
 	    || node_metrics(api, &res->body) != IG_OK
-	    || ig_api_mirror_metrics(api, &res->body) != IG_OK) {
+	    || ig_api_mirror_metrics(api, &res->body) != IG_OK
+	    || ig_api_witness_metrics(api, &res->body) != IG_OK) {
 		ig_http_res_error(
 		    res, 500, "internal", "the metrics could not be read");
 		return;

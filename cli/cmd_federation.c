@@ -551,6 +551,12 @@ root_to_json(const ig_root *r, uint64_t *n_valid)
 	    && json_object_set_new(
 	           j, "threshold", json_integer((json_int_t) threshold))
 	        == 0
+	    && json_object_set_new(j, "witness_threshold",
+	           json_integer((json_int_t) ig_root_witness_threshold(r)))
+	        == 0
+	    && json_object_set_new(j, "retention_s",
+	           json_integer((json_int_t) ig_root_retention_s(r)))
+	        == 0
 	    && json_object_set(j, "members", members) == 0
 	    && json_object_set(j, "signatures", sigs) == 0
 	    && json_object_set_new(
@@ -686,6 +692,33 @@ root_write(const char *cmd, const char *path, const ig_buf *b)
 /* --- init ------------------------------------------------------------------
  */
 
+/* --witness-threshold and --retention-s (NULL: not given, *k and *ret
+ * keep their values); false after a message. */
+static bool
+witness_policy_parse(const char *cmd, const char *wthr, const char *ret,
+    size_t n, int64_t *k, int64_t *retention)
+{
+	if (wthr != NULL
+	    && (n < 2
+	        || ig_cli_parse_int(wthr, 1, (int64_t) n - 1, k) != IG_OK)) {
+		fprintf(stderr,
+		    "intyg %s: --witness-threshold must be an integer from 1 "
+		    "to %zu (the members other than a checkpoint's signer), "
+		    "not '%s'\n",
+		    cmd, n > 0 ? n - 1 : 0, wthr);
+		return false;
+	}
+	if (ret != NULL
+	    && ig_cli_parse_int(ret, 1, INT64_MAX / 2, retention) != IG_OK) {
+		fprintf(stderr,
+		    "intyg %s: --retention-s must be a positive number of "
+		    "seconds, not '%s'\n",
+		    cmd, ret);
+		return false;
+	}
+	return true;
+}
+
 static void
 usage_init(FILE *f)
 {
@@ -714,6 +747,16 @@ usage_init(FILE *f)
 	    "  --expires TIME   expiry of the root, ISO 8601 (required; "
 	    "in the future)\n"
 	    "  --out FILE       the signed root to write (required)\n"
+	    "  --witness-threshold K\n"
+	    "                   cosignatures of other members that make a "
+	    "checkpoint\n"
+	    "                   federation-confirmed, 1..members-1 "
+	    "(default: a\n"
+	    "                   majority of the members, at most "
+	    "members-1)\n"
+	    "  --retention-s S  seconds confirmed checkpoints are kept "
+	    "(default:\n"
+	    "                   2592000, 30 days)\n"
 	    "  --force          replace an existing FILE (default: refuse)\n"
 	    "  -h, --help       this text\n",
 	    IG_FED_ID_MAX, IG_ROOT_MEMBERS_MAX);
@@ -729,9 +772,13 @@ fed_init(int argc, char **argv)
 		{ "expires", required_argument, NULL, 'e' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "witness-threshold", required_argument, NULL, 'W' },
+		{ "retention-s", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *wthr = NULL, *ret = NULL;
+	int64_t wk = 0, retention = 0;
 	const char *fed_id = NULL, *out_path = NULL, *thr = NULL, *exp = NULL;
 	const char **paths = NULL;
 	member_file *files = NULL;
@@ -771,6 +818,12 @@ fed_init(int argc, char **argv)
 			break;
 		case 'f':
 			force = true;
+			break;
+		case 'W':
+			wthr = optarg;
+			break;
+		case 'T':
+			ret = optarg;
 			break;
 		case 'h':
 			usage_init(stdout);
@@ -819,6 +872,9 @@ fed_init(int argc, char **argv)
 		    n, thr);
 		goto out;
 	}
+	if (!witness_policy_parse(
+	        "federation init", wthr, ret, n, &wk, &retention))
+		goto out;
 	if (ig_cli_parse_time(exp, &expires) != IG_OK || expires < 0
 	    || expires > INT64_MAX / 1000) {
 		fprintf(stderr,
@@ -878,6 +934,8 @@ fed_init(int argc, char **argv)
 		.threshold = (uint64_t) threshold,
 		.n_members = n,
 		.members = members,
+		.witness_threshold = (uint64_t) wk,
+		.retention_s = (uint64_t) retention,
 	};
 	if ((e = ig_root_encode(&info, &root_bytes)) != IG_OK
 	    || (e = ig_root_signed_encode(
@@ -960,6 +1018,13 @@ usage_propose(FILE *f)
 	    "                         mirror)\n"
 	    "  --threshold K          signatures needed (default: N's, "
 	    "1..members)\n"
+	    "  --witness-threshold K  cosignatures that confirm a checkpoint, "
+	    "1..members-1\n"
+	    "                         (default: N's policy, else a "
+	    "majority)\n"
+	    "  --retention-s S        seconds confirmed checkpoints are kept "
+	    "(default:\n"
+	    "                         N's, else 30 days)\n"
 	    "  --expires TIME         expiry, ISO 8601 (default: N's; must "
 	    "be future)\n"
 	    "  --force                replace an existing NEXT\n"
@@ -1159,9 +1224,13 @@ fed_propose(int argc, char **argv)
 		{ "threshold", required_argument, NULL, 't' },
 		{ "expires", required_argument, NULL, 'e' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "witness-threshold", required_argument, NULL, 'W' },
+		{ "retention-s", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *wthr = NULL, *ret = NULL;
+	int64_t wk = 0, retention = 0;
 	const char *root_path = NULL, *out_path = NULL, *thr = NULL;
 	const char *exp = NULL;
 	const char **adds = NULL, **removes = NULL, **replaces = NULL;
@@ -1222,6 +1291,12 @@ fed_propose(int argc, char **argv)
 			break;
 		case 't':
 			thr = optarg;
+			break;
+		case 'W':
+			wthr = optarg;
+			break;
+		case 'T':
+			ret = optarg;
 			break;
 		case 'e':
 			exp = optarg;
@@ -1385,6 +1460,14 @@ fed_propose(int argc, char **argv)
 	if (!log_ends_parse(
 	        cmd, ends, n_end, removes, n_rm, members, n, cuts, &n_cut))
 		goto out;
+	/* the policy of N carries over unless changed */
+	if (ig_root_witness_policy_set(cur)) {
+		uint64_t k = ig_root_witness_threshold(cur);
+		wk = n >= 2 && k <= n - 1 ? (int64_t) k : 0;
+		retention = (int64_t) ig_root_retention_s(cur);
+	}
+	if (!witness_policy_parse(cmd, wthr, ret, n, &wk, &retention))
+		goto out;
 	ig_root_info info = {
 		.fed_id = ig_root_fed_id(cur),
 		.serial = ig_root_serial(cur) + 1,
@@ -1394,6 +1477,8 @@ fed_propose(int argc, char **argv)
 		.members = members,
 		.n_cuts = n_cut,
 		.cuts = cuts,
+		.witness_threshold = (uint64_t) wk,
+		.retention_s = (uint64_t) retention,
 	};
 	if ((e = ig_root_encode(&info, &root_bytes)) != IG_OK
 	    || (e = ig_root_signed_encode(

@@ -67,6 +67,12 @@ struct ig_client {
 	CURLSH *share;
 	pthread_mutex_t share_mtx[CURL_LOCK_DATA_LAST];
 	char errmsg[256];
+	/* split views: the newest accepted checkpoint of each signer */
+	ig_checkpoint *newest[IG_CLIENT_ENDPOINTS_MAX];
+	size_t n_newest;
+	ig_client_split_fn split_fn;
+	void *split_arg;
+	unsigned long splits;
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -245,6 +251,8 @@ ig_client_free(ig_client *c)
 		pthread_join(c->prober, NULL);
 	for (size_t i = 0; i < c->n; i++)
 		ig_checkpoint_free(c->ckpt[i]);
+	for (size_t i = 0; i < c->n_newest; i++)
+		ig_checkpoint_free(c->newest[i]);
 	ig_root_free(c->root);
 	curl_share_cleanup(c->share);
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
@@ -528,13 +536,86 @@ xfer_why(const xfer *x, CURLcode rc, long status, char *why, size_t len)
 
 /* --- probing --------------------------------------------------------- */
 
-/* Checks a checkpoint an endpoint served (body) against the root and
- * the endpoint's previous one. On success the new checkpoint replaces
- * the old (under c->mtx); otherwise why says what failed. */
+/* A split view (c->mtx held): cp against what the client holds: the
+ * newest checkpoint of cp's signer (a rollback or a fork), and every
+ * endpoint's and signer's newest (a fork). 0, or the kind with why. */
+static int
+split_check(ig_client *c, size_t ep, const ig_checkpoint *cp, char *why,
+    size_t why_len)
+{
+	ig_checkpoint_diff d;
+	ig_slice signer = ig_checkpoint_signer(cp);
+
+	for (size_t i = 0; i < c->n_newest + c->n; i++) {
+		const ig_checkpoint *o = i < c->n_newest
+		    ? c->newest[i]
+		    : c->ckpt[i - c->n_newest];
+		if (o == NULL || (i >= c->n_newest && i - c->n_newest == ep))
+			continue;
+		if (ig_checkpoint_compare(o, cp, &d) != IG_OK)
+			continue;
+		bool same = ig_slice_eq(ig_checkpoint_signer(o), signer);
+		if (d.rel == IG_CHECKPOINT_FORK
+		    || (same && i < c->n_newest
+		        && d.rel == IG_CHECKPOINT_ROLLBACK)) {
+			snprintf(why, why_len,
+			    "split view: its checkpoint (by %.*s) %s one by "
+			    "%.*s the client already holds (log %.*s: %llu "
+			    "there, %llu here)",
+			    (int) signer.len, (const char *) signer.ptr,
+			    d.rel == IG_CHECKPOINT_FORK ? "forks from"
+			                                : "rolls back from",
+			    (int) ig_checkpoint_signer(o).len,
+			    (const char *) ig_checkpoint_signer(o).ptr,
+			    (int) d.origin.len, (const char *) d.origin.ptr,
+			    (unsigned long long) d.size_a,
+			    (unsigned long long) d.size_b);
+			return d.rel == IG_CHECKPOINT_FORK
+			    ? IG_CLIENT_SPLIT_FORK
+			    : IG_CLIENT_SPLIT_ROLLBACK;
+		}
+	}
+	return 0;
+}
+
+/* Keeps cp (borrowed; opened again from its note) as its signer's newest
+ * when it is (c->mtx held). */
+static void
+newest_keep(ig_client *c, const ig_checkpoint *cp, ig_slice note)
+{
+	ig_slice signer = ig_checkpoint_signer(cp);
+	ig_checkpoint_diff d;
+	size_t i;
+	for (i = 0; i < c->n_newest; i++) {
+		if (ig_slice_eq(ig_checkpoint_signer(c->newest[i]), signer))
+			break;
+	}
+	if (i < c->n_newest
+	    && (ig_checkpoint_compare(c->newest[i], cp, &d) != IG_OK
+	        || d.rel != IG_CHECKPOINT_EXTENSION))
+		return;
+	if (i == c->n_newest && i == IG_CLIENT_ENDPOINTS_MAX)
+		return;
+	ig_checkpoint *copy = NULL;
+	if (ig_checkpoint_open(note, c->root, &copy) != IG_OK)
+		return;
+	if (i == c->n_newest)
+		c->n_newest++;
+	else
+		ig_checkpoint_free(c->newest[i]);
+	c->newest[i] = copy;
+}
+
+/* Checks a checkpoint an endpoint served (body) against the root, the
+ * endpoint's previous one and what the client holds (split_check). On
+ * success the new checkpoint replaces the old (under c->mtx); otherwise
+ * why says what failed. */
 static bool
 checkpoint_accept(
     ig_client *c, size_t ep, ig_buf *body, char *why, size_t why_len)
 {
+	int split = 0;
+	char url[IG_CLIENT_URL_MAX + 1];
 	ig_checkpoint *cp = NULL;
 	ig_checkpoint_diff d;
 	ig_err e;
@@ -565,17 +646,56 @@ checkpoint_accept(
 			    e != IG_OK ? "" : (const char *) d.origin.ptr,
 			    (unsigned long long) (e != IG_OK ? 0 : d.size_a),
 			    (unsigned long long) (e != IG_OK ? 0 : d.size_b));
+			split = e != IG_OK ? 0
+			    : d.rel == IG_CHECKPOINT_FORK
+			    ? IG_CLIENT_SPLIT_FORK
+			    : IG_CLIENT_SPLIT_ROLLBACK;
 			goto out;
 		}
 	}
+	if ((split = split_check(c, ep, cp, why, why_len)) != 0)
+		goto out;
+	newest_keep(c, cp, ig_buf_slice(body));
 	ig_checkpoint_free(c->ckpt[ep]);
 	c->ckpt[ep] = cp;
 	cp = NULL;
 	ok = true;
 out:
+	if (split != 0) {
+		c->splits++;
+		snprintf(url, sizeof(url), "%s", c->eps[ep].url);
+	}
+	ig_client_split_fn fn = c->split_fn;
+	void *arg = c->split_arg;
 	pthread_mutex_unlock(&c->mtx);
 	ig_checkpoint_free(cp);
+	if (split != 0 && fn != NULL)
+		fn(arg, url, split, why);
 	return ok;
+}
+
+int
+ig_client_split_view_set(ig_client *c, ig_client_split_fn fn, void *arg)
+{
+	int rc = IG_CLIENT_OK;
+	pthread_mutex_lock(&c->mtx);
+	if (c->started) {
+		rc = IG_CLIENT_ESTATE;
+	} else {
+		c->split_fn = fn;
+		c->split_arg = arg;
+	}
+	pthread_mutex_unlock(&c->mtx);
+	return rc;
+}
+
+unsigned long
+ig_client_split_views(ig_client *c)
+{
+	pthread_mutex_lock(&c->mtx);
+	unsigned long n = c->splits;
+	pthread_mutex_unlock(&c->mtx);
+	return n;
 }
 
 /* Probes the endpoints idx[0..k) at once: /healthz, then, when it

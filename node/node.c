@@ -45,6 +45,7 @@
 #include "node/node.h"
 #include "node/checker.h"
 #include "node/checkpoint_cache.h"
+#include "node/witness.h"
 #include "node/stats_store.h"
 #include "registry/base/alloc.h"
 #include "registry/base/buf.h"
@@ -92,6 +93,9 @@ struct ig_node {
 	ig_mirror *mirror;
 	/* GET /v1/checkpoint of a member (node/checkpoint_cache.h) */
 	ig_checkpoint_cache *cps;
+	/* the witness of the other members' checkpoints and the collector
+	 * of cosignatures of its own (node/witness.h); NULL without cps */
+	ig_witness *wit;
 	/* The timer thread; stop is guarded by tmtx, last_gs and
 	 * expiry_warn are touched by that thread alone. */
 	nng_thread *timer;
@@ -421,10 +425,76 @@ checkpoint_sign(void *ctx, ig_slice msg, uint8_t sig[64])
 }
 
 static ig_err
-hook_checkpoint(void *ctx, ig_buf *out)
+hook_witness_checkpoint(void *ctx, ig_buf *out)
 {
 	ig_node *n = ctx;
-	return ig_checkpoint_cache_get(n->cps, out);
+	return ig_witness_checkpoint(n->wit, out);
+}
+
+static void
+hook_witness_add(void *ctx, ig_slice note, ig_buf *out, int *status,
+    char *code, size_t code_len, char *why, size_t why_len)
+{
+	ig_node *n = ctx;
+	ig_witness_add(
+	    n->wit, note, out, status, code, code_len, why, why_len);
+}
+
+static ig_err
+hook_checkpoint_confirmed(void *ctx, ig_buf *out)
+{
+	ig_node *n = ctx;
+	return ig_witness_confirmed(n->wit, out);
+}
+
+static void
+hook_witness_status(void *ctx, ig_api_witness *out)
+{
+	ig_node *n = ctx;
+	ig_witness_status s;
+	ig_witness_status_get(n->wit, &s);
+	out->cosignatures = s.cosignatures;
+	out->confirmed_age_s = s.confirmed_age_s;
+	out->cosigned = s.cosigned;
+	out->refused_ahead = s.refused[IG_WITNESS_AHEAD];
+	out->refused_rollback = s.refused[IG_WITNESS_ROLLBACK];
+	out->refused_fork = s.refused[IG_WITNESS_FORK];
+	out->refused_conflict = s.refused[IG_WITNESS_CONFLICT];
+	out->evidence = s.evidence;
+}
+
+static void
+hook_witness_evidence_each(void *ctx, ig_api_evidence_fn fn, void *arg)
+{
+	ig_node *n = ctx;
+	ig_witness_evidence_each(n->wit, fn, arg);
+}
+
+/* Creates the witness (node/witness.h) over the checkpoint cache: its
+ * files in "<data_dir>.witness". With [node] signer the key signs only
+ * the node's own entries and checkpoints: the node then collects
+ * cosignatures but makes none. */
+static ig_err
+witness_open(ig_node *n)
+{
+	ig_witness_config wc;
+	char dir[IG_PATH_MAX + 16];
+	ig_err err;
+
+	memset(&wc, 0, sizeof(wc));
+	snprintf(dir, sizeof(dir), "%s.witness", n->cfg.data_dir);
+	wc.reg = n->reg;
+	wc.cps = n->cps;
+	wc.self_id = n->cfg.id;
+	wc.pub = n->sign_pub;
+	if (n->signer == NULL) {
+		wc.sign = ig_checkpoint_cache_sign_key;
+		wc.sign_arg = n->priv;
+	}
+	wc.dir = dir;
+	if ((err = ig_witness_new(&wc, &n->wit)) != IG_OK)
+		return err;
+	return ig_witness_start(n->wit);
 }
 
 /* Creates the member's checkpoint signer; a member id that cannot be a
@@ -570,8 +640,19 @@ api_open(ig_node *n, char *why, size_t why_len)
 			    why, why_len, "checkpoint: %s", ig_strerror(err));
 			return err;
 		}
-		if (n->cps != NULL)
-			hooks.checkpoint = hook_checkpoint;
+		if (n->cps != NULL) {
+			if ((err = witness_open(n)) != IG_OK) {
+				snprintf(why, why_len, "witness: %s",
+				    ig_strerror(err));
+				return err;
+			}
+			hooks.checkpoint = hook_witness_checkpoint;
+			hooks.witness_add = hook_witness_add;
+			hooks.checkpoint_confirmed = hook_checkpoint_confirmed;
+			hooks.witness_status = hook_witness_status;
+			hooks.witness_evidence_each
+			    = hook_witness_evidence_each;
+		}
 	}
 	if ((err = ig_api_new(n->reg, &ac, &hooks, &n->api)) != IG_OK) {
 		if (cfg->api_report_tokens_file[0] != '\0'
@@ -693,6 +774,7 @@ api_quiesce(ig_node *n)
 	}
 	if (n->api != NULL)
 		ig_api_quiesce(n->api);
+	ig_witness_stop(n->wit); /* its collector reads the registry */
 	if (n->cells_on) {
 		ig_net_cells_set(n->net, NULL);
 		n->cells_on = false;
@@ -721,6 +803,8 @@ api_close(ig_node *n)
 	}
 	ig_api_free(n->api);
 	n->api = NULL;
+	ig_witness_free(n->wit);
+	n->wit = NULL;
 	ig_checkpoint_cache_free(n->cps);
 	n->cps = NULL;
 }

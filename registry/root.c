@@ -25,6 +25,9 @@ struct ig_root {
 	ig_root_sig *sigs;
 	size_t n_cuts;
 	ig_root_cut *cuts;
+	bool witness_set; /* version 3 */
+	uint64_t witness_threshold; /* 0: the default */
+	uint64_t retention_s; /* 0: the default */
 };
 
 static const struct {
@@ -126,13 +129,13 @@ member_decode(const msgpack_object *o, ig_root_member *m)
 /* Decodes [[member_id, last_seq]...]: at least one cut, each id once and
  * none a member of r itself (a cut ends the log of a removed member). */
 static ig_err
-cuts_decode(ig_root *r, const msgpack_object *o)
+cuts_decode(ig_root *r, const msgpack_object *o, size_t min)
 {
 	const msgpack_object *list;
 	size_t n;
 	ig_err e;
 
-	if ((e = ig_msgpack_array_read(o, 1, IG_ROOT_MEMBERS_MAX, &list, &n))
+	if ((e = ig_msgpack_array_read(o, min, IG_ROOT_MEMBERS_MAX, &list, &n))
 	    != IG_OK)
 		return e == IG_ETOOBIG ? IG_EFORMAT : e;
 	if ((r->cuts = ig_calloc(n, sizeof(*r->cuts))) == NULL)
@@ -174,21 +177,25 @@ root_body_decode(ig_root *r)
 	if ((e = ig_msgpack_unpack(r->root_bytes, IG_REGISTRY_DEPTH_MAX, &u))
 	    != IG_OK)
 		return e;
-	if ((e = ig_msgpack_array_read(&u.data, 6, 7, &f, &n)) != IG_OK) {
+	if ((e = ig_msgpack_array_read(&u.data, 6, 9, &f, &n)) != IG_OK) {
 		e = e == IG_ETOOBIG ? IG_EFORMAT : e;
 		goto out;
 	}
 	if ((e = ig_msgpack_uint_read(&f[0], &version)) != IG_OK)
 		goto out;
-	if (version != IG_ROOT_VERSION && version != IG_ROOT_VERSION_CUTS) {
+	if (version != IG_ROOT_VERSION && version != IG_ROOT_VERSION_CUTS
+	    && version != IG_ROOT_VERSION_WITNESS) {
 		e = IG_EUNSUPPORTED;
 		goto out;
 	}
-	if (n != (version == IG_ROOT_VERSION ? 6u : 7u)) {
+	if (n
+	    != (version == IG_ROOT_VERSION            ? 6u
+	            : version == IG_ROOT_VERSION_CUTS ? 7u
+	                                              : 9u)) {
 		e = IG_EFORMAT;
 		goto out;
 	}
-	has_cuts = version == IG_ROOT_VERSION_CUTS;
+	has_cuts = version != IG_ROOT_VERSION;
 	if ((e = id_read(&f[1], IG_FED_ID_MAX, &r->fed_id)) != IG_OK
 	    || (e = ig_msgpack_uint_read(&f[2], &r->serial)) != IG_OK
 	    || (e = ig_msgpack_uint_read(&f[3], &r->expires_ms)) != IG_OK
@@ -216,7 +223,18 @@ root_body_decode(ig_root *r)
 		}
 		r->n_members = i + 1;
 	}
-	e = has_cuts ? cuts_decode(r, &f[6]) : IG_OK;
+	e = has_cuts
+	    ? cuts_decode(r, &f[6], version == IG_ROOT_VERSION_CUTS ? 1 : 0)
+	    : IG_OK;
+	if (e == IG_OK && version == IG_ROOT_VERSION_WITNESS) {
+		r->witness_set = true;
+		if ((e = ig_msgpack_uint_read(&f[7], &r->witness_threshold))
+		        == IG_OK
+		    && (e = ig_msgpack_uint_read(&f[8], &r->retention_s))
+		        == IG_OK
+		    && r->witness_threshold >= r->n_members)
+			e = IG_EFORMAT; /* the signer never witnesses itself */
+	}
 out:
 	msgpack_unpacked_destroy(&u);
 	return e;
@@ -397,6 +415,28 @@ ig_root_cut_at(const ig_root *r, size_t i)
 	return i < r->n_cuts ? &r->cuts[i] : NULL;
 }
 
+uint64_t
+ig_root_witness_threshold(const ig_root *r)
+{
+	if (r->witness_threshold != 0)
+		return r->witness_threshold;
+	uint64_t n = r->n_members, k = n / 2 + 1;
+	return k < n ? k : n - 1;
+}
+
+uint64_t
+ig_root_retention_s(const ig_root *r)
+{
+	return r->retention_s != 0 ? r->retention_s
+	                           : IG_ROOT_RETENTION_DEFAULT_S;
+}
+
+bool
+ig_root_witness_policy_set(const ig_root *r)
+{
+	return r->witness_set;
+}
+
 const ig_root_cut *
 ig_root_cut_find(const ig_root *r, ig_slice id)
 {
@@ -544,7 +584,9 @@ info_valid(const ig_root_info *info)
 				return false;
 		}
 	}
-	if (info->n_cuts > IG_ROOT_MEMBERS_MAX)
+	if (info->n_cuts > IG_ROOT_MEMBERS_MAX
+	    || (info->witness_threshold != 0
+	        && info->witness_threshold >= info->n_members))
 		return false;
 	for (size_t i = 0; i < info->n_cuts; i++) {
 		ig_slice id = info->cuts[i].member_id;
@@ -570,10 +612,13 @@ ig_root_encode(const ig_root_info *info, ig_buf *out)
 
 	if (!info_valid(info))
 		return IG_EINVAL;
+	bool witness = info->witness_threshold != 0 || info->retention_s != 0;
 	ig_msgpack_writer_init(&w, out);
-	ig_msgpack_array_write(&w, info->n_cuts > 0 ? 7 : 6);
-	ig_msgpack_uint_write(
-	    &w, info->n_cuts > 0 ? IG_ROOT_VERSION_CUTS : IG_ROOT_VERSION);
+	ig_msgpack_array_write(&w, witness ? 9 : info->n_cuts > 0 ? 7 : 6);
+	ig_msgpack_uint_write(&w,
+	    witness                ? IG_ROOT_VERSION_WITNESS
+	        : info->n_cuts > 0 ? IG_ROOT_VERSION_CUTS
+	                           : IG_ROOT_VERSION);
 	ig_msgpack_str_write(&w, info->fed_id);
 	ig_msgpack_uint_write(&w, info->serial);
 	ig_msgpack_uint_write(&w, info->expires_ms);
@@ -601,13 +646,17 @@ ig_root_encode(const ig_root_info *info, ig_buf *out)
 		ig_msgpack_str_write(&w, m->gossip_url);
 		ig_msgpack_str_write(&w, m->api_url);
 	}
-	if (info->n_cuts > 0) {
+	if (info->n_cuts > 0 || witness) {
 		ig_msgpack_array_write(&w, info->n_cuts);
 		for (size_t i = 0; i < info->n_cuts; i++) {
 			ig_msgpack_array_write(&w, 2);
 			ig_msgpack_str_write(&w, info->cuts[i].member_id);
 			ig_msgpack_uint_write(&w, info->cuts[i].last_seq);
 		}
+	}
+	if (witness) {
+		ig_msgpack_uint_write(&w, info->witness_threshold);
+		ig_msgpack_uint_write(&w, info->retention_s);
 	}
 	return ig_msgpack_writer_err(&w);
 }

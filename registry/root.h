@@ -5,6 +5,8 @@
  *   root        = [1, fed_id, serial, expires_ms, threshold, [member...]]
  *               | [2, fed_id, serial, expires_ms, threshold, [member...],
  *                  [cut...]]
+ *               | [3, fed_id, serial, expires_ms, threshold, [member...],
+ *                  [cut...], witness_threshold, retention_s]
  *   member      = [id, name, ed25519_pub(32), tls_cert_der, [country...],
  *                  [role...], gossip_url, api_url]
  *   cut         = [member_id, last_seq]
@@ -26,6 +28,14 @@
  * for byte as before; version 2 carries at least one cut. A cut may name
  * no member of its own root and an id at most once.
  *
+ * Version 3 sets the witnessing policy (docs/protocol.md, "Witnessing"):
+ * witness_threshold, the cosignatures of distinct members other than its
+ * signer that make a checkpoint federation-confirmed (1..members-1; 0:
+ * the default), and retention_s, how long confirmed checkpoints are kept
+ * (0: the default). Its cut list may be empty. A root that sets neither
+ * is encoded as version 1 or 2, byte for byte as before, and reads the
+ * defaults (ig_root_witness_threshold, IG_ROOT_RETENTION_DEFAULT_S).
+ *
  * The rules for moving from one serial to the next live in consensus/;
  * this module gives them the means: ig_root_signers_check counts the
  * valid signatures of any root's members over a root.
@@ -45,8 +55,13 @@
 #include "registry/base/limits.h"
 
 /* The format versions, first element of a root: 2 when it has cuts. */
-#define IG_ROOT_VERSION      1
-#define IG_ROOT_VERSION_CUTS 2
+#define IG_ROOT_VERSION         1
+#define IG_ROOT_VERSION_CUTS    2
+#define IG_ROOT_VERSION_WITNESS 3
+
+/* How long confirmed checkpoints are kept when the root does not say:
+ * 30 days. */
+#define IG_ROOT_RETENTION_DEFAULT_S (30u * 86400u)
 
 /* The domain-separation prefix of root signatures (its NUL included). */
 #define IG_ROOT_SIG_DOMAIN "intyg-root-v1"
@@ -87,6 +102,9 @@ typedef struct ig_root_info {
 	const ig_root_member *members;
 	size_t n_cuts; /* 0..IG_ROOT_MEMBERS_MAX */
 	const ig_root_cut *cuts;
+	/* The witnessing policy; both 0: not set (version 1 or 2). */
+	uint64_t witness_threshold; /* 0: default, else 1..n_members-1 */
+	uint64_t retention_s; /* 0: IG_ROOT_RETENTION_DEFAULT_S */
 } ig_root_info;
 
 /* One signature of a signed root. */
@@ -101,7 +119,7 @@ typedef struct ig_root ig_root;
  * (free with ig_root_free). Signatures are not checked here. IG_ETOOBIG
  * over IG_ROOT_SIGNED_MAX or any limit, IG_EFORMAT / IG_ETRUNC /
  * IG_EDEPTH for malformed input, IG_EUNSUPPORTED for a version other than
- * 1 and 2, IG_ENOMEM. */
+ * 1, 2 and 3, IG_ENOMEM. */
 IG_MUST_CHECK ig_err ig_root_decode(ig_slice signed_root, ig_root **out);
 
 /* _free(NULL) is a no-op. */
@@ -120,6 +138,20 @@ size_t ig_root_sig_count(const ig_root *r);
 const ig_root_sig *ig_root_sig_at(const ig_root *r, size_t i);
 size_t ig_root_cut_count(const ig_root *r);
 const ig_root_cut *ig_root_cut_at(const ig_root *r, size_t i);
+
+/* The witness threshold k: the cosignatures by distinct members other
+ * than a checkpoint's signer that make it federation-confirmed. The
+ * root's own value when it sets one, else the default: a majority of
+ * the members (n / 2 + 1) capped at n - 1, which is 0 for a one-member
+ * federation (its checkpoints are confirmed by their own signature). */
+uint64_t ig_root_witness_threshold(const ig_root *r);
+
+/* Seconds confirmed checkpoints are kept: the root's value, else
+ * IG_ROOT_RETENTION_DEFAULT_S. */
+uint64_t ig_root_retention_s(const ig_root *r);
+
+/* True when r is of version 3 (it sets the policy). */
+bool ig_root_witness_policy_set(const ig_root *r);
 
 /* The cut r names for member id, or NULL. Borrowed from r. */
 const ig_root_cut *ig_root_cut_find(const ig_root *r, ig_slice id);

@@ -209,6 +209,30 @@ IG_CLIENT_API IG_CLIENT_MUST_CHECK int ig_client_node_add(
 IG_CLIENT_API IG_CLIENT_MUST_CHECK int ig_client_option_set(
     ig_client *c, ig_client_option opt, long value);
 
+/* Split views (docs/client.md, "Split views"). The client keeps, per
+ * member that signed a checkpoint it accepted, the newest one. A
+ * checkpoint that rolls back from that member's newest (a cache or
+ * mirror replaying an old one), or that forks from any checkpoint it
+ * holds (one origin's log with the same size and another head: two
+ * histories shown to different verifiers), is refused: the endpoint
+ * becomes IG_CLIENT_STATE_REFUSED with the reason in its why, and the
+ * callback, when set, is called once per such checkpoint from the
+ * client's probe thread (it must not call back into the client). */
+typedef enum ig_client_split_kind {
+	IG_CLIENT_SPLIT_ROLLBACK = 1, /* older than one already held */
+	IG_CLIENT_SPLIT_FORK = 2, /* two histories of one log */
+} ig_client_split_kind;
+
+typedef void (*ig_client_split_fn)(
+    void *arg, const char *endpoint, int kind, const char *why);
+
+/* Sets the callback (fn NULL: none). IG_CLIENT_ESTATE after start. */
+IG_CLIENT_API IG_CLIENT_MUST_CHECK int ig_client_split_view_set(
+    ig_client *c, ig_client_split_fn fn, void *arg);
+
+/* Split views detected so far. */
+IG_CLIENT_API unsigned long ig_client_split_views(ig_client *c);
+
 /* Probes every candidate at once (waiting at most the probe timeout),
  * then starts the background thread that probes again. Needs a root:
  * without one there is no way to check a checkpoint (IG_CLIENT_EROOT).

@@ -45,6 +45,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	info.members = ig_root_member_at(r, 0);
 	info.n_cuts = ig_root_cut_count(r);
 	info.cuts = ig_root_cut_at(r, 0);
+	/* the witnessing policy (version 3), as the effective values */
+	info.witness_threshold
+	    = ig_root_witness_policy_set(r) ? ig_root_witness_threshold(r) : 0;
+	info.retention_s
+	    = ig_root_witness_policy_set(r) ? ig_root_retention_s(r) : 0;
 	for (size_t i = 0; i < info.n_cuts; i++) {
 		if (ig_root_cut_find(r, info.cuts[i].member_id)
 		        != &info.cuts[i]
@@ -57,7 +62,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    || ig_root_signed_encode(ig_buf_slice(&rb), NULL, 0, &sr) != IG_OK
 	    || ig_root_decode(ig_buf_slice(&sr), &again) != IG_OK
 	    || ig_root_member_count(again) != ig_root_member_count(r)
-	    || ig_root_cut_count(again) != ig_root_cut_count(r))
+	    || ig_root_cut_count(again) != ig_root_cut_count(r)
+	    || ig_root_witness_threshold(again) != ig_root_witness_threshold(r)
+	    || ig_root_retention_s(again) != ig_root_retention_s(r))
 		abort();
 	ig_root_free(again);
 	ig_buf_free(&rb);

@@ -7,7 +7,8 @@
 # countries; the refusals: a signature by a non-member, a second
 # signature with the same key, a proposal from a missing member, a root
 # of the wrong serial for --prev; and `submit` to an unreachable node
-# (exit 3). IG_BIN is the intyg binary (CTest sets it).
+# (exit 3); the witnessing policy (--witness-threshold, --retention-s).
+# IG_BIN is the intyg binary (CTest sets it).
 set -u
 
 BIN=${IG_BIN:?IG_BIN must name the intyg binary}
@@ -131,6 +132,32 @@ has '"DK"'
 # submit to a node that is not there
 expect 3 "$BIN" federation submit --node "ipc://$TMP/none" --root r3.bin
 expect 2 "$BIN" federation submit --root r3.bin
+
+# the witnessing policy (root version 3): defaults without it, set by
+# init, carried over by propose, refused outside 1..members-1
+expect 0 "$BIN" federation show --root r1.bin
+has '"witness_threshold": 1'
+has '"retention_s": 2592000'
+expect 0 "$BIN" federation init --fed-id wit --member k-se/se.member.json \
+    --member k-dk/dk.member.json --member k-no/no.member.json \
+    --threshold 2 --witness-threshold 2 --retention-s 3600 \
+    --expires 2035-01-01T00:00:00Z --out w1.bin
+has '"witness_threshold": 2'
+has '"retention_s": 3600'
+expect 0 "$BIN" federation propose --root w1.bin --threshold 1 --out w2.bin
+has '"witness_threshold": 2'
+has '"retention_s": 3600'
+expect 0 "$BIN" federation propose --root w1.bin --witness-threshold 1 \
+    --out w3.bin
+has '"witness_threshold": 1'
+expect 2 "$BIN" federation init --fed-id wit --member k-se/se.member.json \
+    --member k-dk/dk.member.json --threshold 2 --witness-threshold 2 \
+    --expires 2035-01-01T00:00:00Z --out w4.bin
+says 'witness-threshold'
+expect 2 "$BIN" federation init --fed-id wit --member k-se/se.member.json \
+    --member k-dk/dk.member.json --threshold 2 --retention-s 0 \
+    --expires 2035-01-01T00:00:00Z --out w4.bin
+says 'retention-s'
 
 if [ "$failures" -ne 0 ]; then
 	echo "$failures failure(s)" >&2

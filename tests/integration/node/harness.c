@@ -110,7 +110,23 @@ h_setup_at(const char *name, size_t n, uint32_t period_ms, bool insecure,
 	    tmp != NULL ? tmp : "/tmp", name);
 	H_CHECK(mkdtemp(fed.dir) != NULL, "mkdtemp: %s", strerror(errno));
 	fed.n = n;
-	fed.base = base != 0 ? base : ig_localfed_pick_base(n);
+	/* IG_TEST_PORT_BASE: a fixed first port (a test given its own
+	 * range); otherwise free ports are picked */
+	const char *pb = getenv("IG_TEST_PORT_BASE");
+	if (base != 0) {
+		fed.base = base; /* h_setup_at: checked below */
+	} else if (pb != NULL) {
+		unsigned long v = strtoul(pb, NULL, 10);
+		H_CHECK(
+		    v >= 1024 && v + IG_LOCALFED_PORTS_PER_NODE * n < 65536,
+		    "IG_TEST_PORT_BASE %s is not a port range", pb);
+		fed.base = (uint16_t) v;
+		H_CHECK(ig_localfed_ports_free(fed.base,
+		            (unsigned) (IG_LOCALFED_PORTS_PER_NODE * n)),
+		    "ports %s.. are not free", pb);
+	} else {
+		fed.base = ig_localfed_pick_base(n);
+	}
 	H_CHECK(fed.base != 0, "no free ports");
 	H_CHECK(base == 0
 	        || ig_localfed_ports_free(

@@ -172,7 +172,9 @@ main(void)
 
 	/* (b) */
 	ig_checkpoint *c2 = checkpoint_get(f, 0, root, &b2, etag2, 64);
-	H_CHECK(ig_slice_eq(ig_buf_slice(&b1), ig_buf_slice(&b2))
+	/* the same signed text; cosignature lines of other members may
+	 * have been added in between (docs/protocol.md, "Witnessing") */
+	H_CHECK(ig_slice_eq(ig_checkpoint_text(c1), ig_checkpoint_text(c2))
 	        || ig_checkpoint_time(c2) >= ig_checkpoint_time(c1) + 15,
 	    "an unchanged registry gave another checkpoint");
 	ig_checkpoint_free(c2);

@@ -517,6 +517,14 @@ static const struct {
 	    "a node that serves no checkpoint (a member id holding '+')" },
 	{ "get /v1/bundle", "404",
 	    "a node without its member key (a mirror, a key in a signer)" },
+	{ "get /v1/checkpoint/confirmed", "404",
+	    "before the first confirmation, a race with the other member's "
+	    "cosignature (node_witness_test waits for it)" },
+	{ "post /v1/witness/add-checkpoint", "404",
+	    "a node that witnesses nothing (a mirror)" },
+	{ "post /v1/witness/add-checkpoint", "409",
+	    "a rollback or fork signed with a member key "
+	    "(node_witness_test)" },
 	{ "get /v1/bundle", "409",
 	    "a delta since a log was withdrawn (the fork rule, a log end)" },
 };
@@ -1154,6 +1162,69 @@ main(void)
 	json_decref(call(f->http[0], "/v1/checkpoint", "GET", "/v1/checkpoint",
 	    NULL, NULL, 0, 200, &r));
 	generic(f, "/v1/checkpoint", "GET", "/v1/checkpoint");
+	/* witnessing: node2 cosigns node1's checkpoint (2 members: k = 1) */
+	{
+		int64_t deadline = h_now_ms() + 30000;
+		for (;;) {
+			request(f->http[0], "GET", "/v1/checkpoint/confirmed",
+			    NULL, NULL, 0, false, &r);
+			if (r.status == 200)
+				break;
+			H_CHECK(h_now_ms() < deadline,
+			    "no confirmed checkpoint in 30 s: %d", r.status);
+			usleep(100000);
+		}
+		json_decref(check("/v1/checkpoint/confirmed", "get", &r));
+		generic(f, "/v1/checkpoint/confirmed", "GET",
+		    "/v1/checkpoint/confirmed");
+		/* node1's own checkpoint is not witnessed by node1 */
+		request(f->http[0], "GET", "/v1/checkpoint", NULL, NULL, 0,
+		    false, &r);
+		ig_buf own;
+		ig_buf_init(&own, r.body.len + 1);
+		H_CHECK(ig_buf_append(&own, r.body.ptr, r.body.len) == IG_OK,
+		    "memory");
+		json_decref(call(f->http[0], "/v1/witness/add-checkpoint",
+		    "POST", "/v1/witness/add-checkpoint",
+		    "Content-Type: text/plain\r\n", own.ptr, own.len, 403,
+		    &r));
+		json_decref(call(f->http[0], "/v1/witness/add-checkpoint",
+		    "POST", "/v1/witness/add-checkpoint",
+		    "Content-Type: text/plain\r\n", "not a note", 10, 400,
+		    &r));
+		json_decref(call_claim(f->http[0],
+		    "/v1/witness/add-checkpoint", "POST",
+		    "/v1/witness/add-checkpoint",
+		    "Content-Type: text/plain\r\n", IG_NOTE_MAX + 1, 413, &r));
+		/* node1 cosigns node2's, once it holds what node2 holds */
+		deadline = h_now_ms() + 30000;
+		for (;;) {
+			request(f->http[1], "GET", "/v1/checkpoint", NULL,
+			    NULL, 0, false, &r);
+			ig_buf_reset(&own);
+			H_CHECK(ig_buf_append(&own, r.body.ptr, r.body.len)
+			        == IG_OK,
+			    "memory");
+			request(f->http[0], "POST",
+			    "/v1/witness/add-checkpoint",
+			    "Content-Type: text/plain\r\n", own.ptr, own.len,
+			    false, &r);
+			if (r.status == 200)
+				break;
+			H_CHECK(h_now_ms() < deadline,
+			    "node1 did not cosign node2's checkpoint: %d %s",
+			    r.status, (const char *) r.body.ptr);
+			usleep(100000);
+		}
+		json_decref(check("/v1/witness/add-checkpoint", "post", &r));
+		generic(f, "/v1/witness/add-checkpoint", "POST",
+		    "/v1/witness/add-checkpoint");
+		ig_buf_free(&own);
+		json_decref(call(f->http[0], "/v1/evidence/checkpoints", "GET",
+		    "/v1/evidence/checkpoints", NULL, NULL, 0, 200, &r));
+		generic(f, "/v1/evidence/checkpoints", "GET",
+		    "/v1/evidence/checkpoints");
+	}
 	json_decref(call(f->http[0], "/v1/directory", "GET", "/v1/directory",
 	    NULL, NULL, 0, 200, &r));
 	generic(f, "/v1/directory", "GET", "/v1/directory");

@@ -128,7 +128,14 @@ publish "$(hash16 4)" >/dev/null 2>pub.err ||
 [ "$(head_of se se)" = 4 ] || fail "se's head is $(head_of se se), not 4"
 
 # The checkpoint is signed through the signer too, naming its head.
-cp=$(curl -s --max-time 5 http://127.0.0.1:7863/v1/checkpoint)
+# The node's witness collector asks for the checkpoint every 100 ms, so
+# the one served may be up to a second old (IG_CHECKPOINT_MIN_INTERVAL_MS):
+# wait for the new head, at most 5 s.
+for _ in $(seq 1 50); do
+	cp=$(curl -s --max-time 5 http://127.0.0.1:7863/v1/checkpoint)
+	echo "$cp" | grep -q '^log se 4 ' && break
+	sleep 0.1
+done
 echo "$cp" | grep -q '^log se 4 ' || fail "se's checkpoint does not name se at 4: $cp"
 echo "$cp" | grep -q '^— se ' || fail "se's checkpoint is not signed by se: $cp"
 grep -q "refused" signer.log && fail "the signer refused a request of the node: $(grep refused signer.log)"

@@ -167,7 +167,8 @@ test_domain_separation(void **state)
 enum tweak {
 	T_NONE,
 	T_VERSION2, /* version 2 without its cuts */
-	T_VERSION3,
+	T_VERSION4, /* a version this code does not know */
+	T_VERSION3_SHORT, /* version 3 without its cuts and policy */
 	T_SIX_PLUS,
 	T_V2_CUTS, /* a valid version 2: one cut */
 	T_V2_NO_CUTS, /* version 2 with an empty list of cuts */
@@ -248,9 +249,10 @@ root_raw(enum tweak t, ig_buf *signed_out)
 	    || t == T_V2_CUT_TWICE || t == T_V2_CUT_NEG;
 	ig_msgpack_array_write(&w, t == T_SIX_PLUS || v2 ? 7 : 6);
 	ig_msgpack_uint_write(&w,
-	    t == T_VERSION2 || v2 ? 2
-	        : t == T_VERSION3 ? 3
-	                          : 1);
+	    t == T_VERSION2 || v2       ? 2
+	        : t == T_VERSION3_SHORT ? 3
+	        : t == T_VERSION4       ? 4
+	                                : 1);
 	if (t == T_FED_BIN)
 		ig_msgpack_bin_write(&w, ig_slice_make("fed", 3));
 	else
@@ -316,7 +318,8 @@ test_strict(void **state)
 	(void) state;
 	assert_int_equal(decode_tweak(T_NONE), IG_OK);
 	assert_int_equal(decode_tweak(T_VERSION2), IG_EFORMAT);
-	assert_int_equal(decode_tweak(T_VERSION3), IG_EUNSUPPORTED);
+	assert_int_equal(decode_tweak(T_VERSION4), IG_EUNSUPPORTED);
+	assert_int_equal(decode_tweak(T_VERSION3_SHORT), IG_EFORMAT);
 	assert_int_equal(decode_tweak(T_SIX_PLUS), IG_EFORMAT);
 	assert_int_equal(decode_tweak(T_V2_CUTS), IG_OK);
 	assert_int_equal(decode_tweak(T_V2_NO_CUTS), IG_EFORMAT);
@@ -481,6 +484,92 @@ test_cuts(void **state)
 	ig_buf_free(&sb);
 }
 
+/* The witnessing policy (version 3): witness_threshold and retention_s
+ * round trip; a root without them keeps version 1 or 2 byte for byte and
+ * reads the defaults (a majority of the members, capped at the members
+ * other than a checkpoint's signer; 30 days); the encoder and decoder
+ * refuse a threshold outside 1..members-1. */
+static void
+test_witness_policy(void **state)
+{
+	ig_root_cut cut = { ig_slice_make("gone", 4), 3 };
+	ig_root_info info;
+	ig_root *r = NULL;
+	ig_buf b, sb;
+	(void) state;
+	memset(&info, 0, sizeof(info));
+	info.fed_id = ig_slice_make("f", 1);
+	info.serial = 2;
+	info.threshold = 1;
+	info.n_members = TK_MEMBERS;
+	info.members = fed.members;
+	ig_buf_init(&b, 1 << 20);
+	ig_buf_init(&sb, 1 << 20);
+
+	/* absent: version 1, the defaults (4 members: 3) */
+	assert_int_equal(ig_root_encode(&info, &b), IG_OK);
+	assert_int_equal(b.ptr[1], IG_ROOT_VERSION);
+	assert_int_equal(
+	    ig_root_signed_encode(ig_buf_slice(&b), NULL, 0, &sb), IG_OK);
+	assert_int_equal(ig_root_decode(ig_buf_slice(&sb), &r), IG_OK);
+	assert_int_equal(ig_root_witness_threshold(r), 3);
+	assert_false(ig_root_witness_policy_set(r));
+	assert_int_equal(ig_root_retention_s(r), IG_ROOT_RETENTION_DEFAULT_S);
+	ig_root_free(r);
+	r = NULL;
+
+	/* set: version 3, with and without cuts */
+	for (int with_cut = 0; with_cut < 2; with_cut++) {
+		ig_buf_reset(&b);
+		ig_buf_reset(&sb);
+		info.witness_threshold = 2;
+		info.retention_s = 86400;
+		info.n_cuts = (size_t) with_cut;
+		info.cuts = with_cut ? &cut : NULL;
+		assert_int_equal(ig_root_encode(&info, &b), IG_OK);
+		assert_int_equal(b.ptr[1], IG_ROOT_VERSION_WITNESS);
+		assert_int_equal(
+		    ig_root_signed_encode(ig_buf_slice(&b), NULL, 0, &sb),
+		    IG_OK);
+		assert_int_equal(ig_root_decode(ig_buf_slice(&sb), &r), IG_OK);
+		assert_int_equal(ig_root_witness_threshold(r), 2);
+		assert_true(ig_root_witness_policy_set(r));
+		assert_int_equal(ig_root_retention_s(r), 86400);
+		assert_int_equal(ig_root_cut_count(r), (size_t) with_cut);
+		ig_root_free(r);
+		r = NULL;
+	}
+
+	/* the threshold must leave the signer out: 1..members-1 */
+	ig_buf_reset(&b);
+	info.witness_threshold = TK_MEMBERS;
+	assert_int_equal(ig_root_encode(&info, &b), IG_EINVAL);
+	info.witness_threshold = 0; /* with a retention: the default k */
+	assert_int_equal(ig_root_encode(&info, &b), IG_OK);
+	ig_buf_reset(&sb);
+	assert_int_equal(
+	    ig_root_signed_encode(ig_buf_slice(&b), NULL, 0, &sb), IG_OK);
+	assert_int_equal(ig_root_decode(ig_buf_slice(&sb), &r), IG_OK);
+	assert_int_equal(ig_root_witness_threshold(r), 3);
+	ig_root_free(r);
+	r = NULL;
+
+	/* a hand-made version 3 whose threshold is the member count */
+	ig_buf_reset(&b);
+	info.witness_threshold = 3;
+	assert_int_equal(ig_root_encode(&info, &b), IG_OK);
+	/* the threshold is the second-to-last byte: a positive fixint */
+	assert_int_equal(b.ptr[b.len - 6], 3);
+	b.ptr[b.len - 6] = TK_MEMBERS;
+	ig_buf_reset(&sb);
+	assert_int_equal(
+	    ig_root_signed_encode(ig_buf_slice(&b), NULL, 0, &sb), IG_OK);
+	assert_int_equal(ig_root_decode(ig_buf_slice(&sb), &r), IG_EFORMAT);
+	assert_null(r);
+	ig_buf_free(&b);
+	ig_buf_free(&sb);
+}
+
 int
 main(void)
 {
@@ -492,6 +581,7 @@ main(void)
 		cmocka_unit_test(test_strict_outer),
 		cmocka_unit_test(test_encode_rejects),
 		cmocka_unit_test(test_cuts),
+		cmocka_unit_test(test_witness_policy),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
