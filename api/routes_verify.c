@@ -193,7 +193,11 @@ verdict_json(
 
 /* POST /v1/verify?proof=1: adds "proof", the Base64 of an answer with
  * proof (registry/proof.h) for verdict vd, whose certificate w->h still
- * holds, at the node's current checkpoint. A checkpoint whose tree the
+ * holds: at the node's newest federation-confirmed checkpoint (the
+ * checkpoint_confirmed hook, docs/protocol.md "Witnessing") when it has
+ * one whose tree the registry still keeps, else at its current one (with
+ * the cosignatures collected so far; `intyg proof verify` then reports
+ * fewer than the root's witness_threshold). A checkpoint whose tree the
  * registry no longer keeps is asked for once more. False when the
  * answer is an error (already set in res). */
 static bool
@@ -217,12 +221,20 @@ proof_attach(
 	ig_buf_init(&note, IG_NOTE_MAX);
 	ig_buf_init(&pb, IG_PROOF_MAX);
 	ig_buf_init(&b64, 2 * IG_PROOF_MAX);
-	for (int tries = 0; tries < 2 && e == IG_ENOTFOUND; tries++) {
+	/* try 0: the confirmed checkpoint; 1 and 2: the current one */
+	for (int tries = 0; tries < 3 && e == IG_ENOTFOUND; tries++) {
 		ig_buf_reset(&note);
 		ig_buf_reset(&pb);
-		if ((e = api->hooks.checkpoint(api->hooks.ctx, &note))
-		    != IG_OK)
+		if (tries == 0) {
+			if (api->hooks.checkpoint_confirmed == NULL
+			    || api->hooks.checkpoint_confirmed(
+			           api->hooks.ctx, &note)
+			        != IG_OK)
+				continue; /* e stays IG_ENOTFOUND */
+		} else if ((e = api->hooks.checkpoint(api->hooks.ctx, &note))
+		    != IG_OK) {
 			break;
+		}
 		e = ig_proof_build(api->reg, ig_buf_slice(&note), kid,
 		    vd->has_dsc && vd->kid_len == 8 ? vd->dsc_thumbprint
 		                                    : NULL,

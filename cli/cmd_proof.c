@@ -46,8 +46,10 @@ usage(FILE *f)
 	    "kid and cover\n"
 	    "                 every one of its revocation hashes\n"
 	    "  --cosigs K     require at least K members' cosignatures "
-	    "(default 0: count\n"
-	    "                 them only)\n"
+	    "(default: the\n"
+	    "                 root's witness_threshold, so that the "
+	    "checkpoint is\n"
+	    "                 federation-confirmed; 0: count them only)\n"
 	    "\n"
 	    "Exit 0 when every check passes and the proof shows the "
 	    "certificate's DSC\n"
@@ -158,7 +160,7 @@ out:
 
 static int
 verify(
-    const char *root_path, const char *proof_path, const char *hc1, size_t k)
+    const char *root_path, const char *proof_path, const char *hc1, long k_arg)
 {
 	ig_buf rb, pb;
 	ig_root *root = NULL;
@@ -167,6 +169,7 @@ verify(
 	const char *why = "";
 	char kid_hex[17];
 	json_t *o;
+	size_t k;
 	ig_err e;
 	int rc;
 
@@ -183,6 +186,9 @@ verify(
 		ig_root_free(root);
 		return rc;
 	}
+	/* the default: a federation-confirmed checkpoint */
+	k = k_arg >= 0 ? (size_t) k_arg
+	               : (size_t) ig_root_witness_threshold(root);
 	e = ig_proof_check(ig_buf_slice(&pb), root, k, &rep);
 	if (e == IG_OK && ig_proof_parse(ig_buf_slice(&pb), &p) == IG_OK
 	    && hc1 != NULL && !hc1_matches(&p, hc1, &why))
@@ -237,7 +243,7 @@ ig_cmd_proof(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *root = NULL, *proof = NULL, *hc1 = NULL;
-	size_t k = 0;
+	long k = -1; /* the root's witness_threshold */
 	int c;
 
 	if (argc >= 2
@@ -273,7 +279,7 @@ ig_cmd_proof(int argc, char **argv)
 				    IG_ROOT_MEMBERS_MAX);
 				return IG_EXIT_USAGE;
 			}
-			k = (size_t) v;
+			k = (long) v;
 			break;
 		}
 		case 'h':

@@ -9,7 +9,8 @@
  * The federation is fixed: "fz", serial 1, members a, b and c whose
  * Ed25519 keys are the seeds 01.., 02.. and 03.. (32 bytes each); the
  * own checkpoint is a's over
- * "intyg.federation/fz\ntime 1\nroot 1 <root hash>\nstate <zeros>\n".
+ * "intyg.federation/fz\ntime 1\nroot 1 <root hash>\nstate <zeros>\n"
+ * "commit <zeros>\n".
  * corpus/witness/ holds a's checkpoint cosigned by b (taken), by c (not
  * b's), and damaged copies.
  */
@@ -77,6 +78,8 @@ setup(void)
 		abort();
 	ig_buf_reset(&h64);
 	if (ig_base64_encode(ig_slice_make(zero, 32), false, &h64) != IG_OK
+	    || ig_buf_append(&text, h64.ptr, h64.len) != IG_OK
+	    || ig_buf_append_str(&text, "\ncommit ") != IG_OK
 	    || ig_buf_append(&text, h64.ptr, h64.len) != IG_OK
 	    || ig_buf_append_str(&text, "\n") != IG_OK
 	    || ig_checkpoint_sign(ig_buf_slice(&text), ig_slice_make("a", 1),

@@ -150,7 +150,8 @@ text_make(ig_buf *b, const char *logs)
 	    ig_buf_printf(b,
 	        "intyg.federation/%.*s\ntime 1700000000\n"
 	        "root 1 %s\nstate "
-	        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n%s",
+	        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
+	        "commit AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n%s",
 	        (int) fid.len, (const char *) fid.ptr, rh64, logs),
 	    IG_OK);
 }
@@ -427,7 +428,8 @@ test_other_federation(void **state)
 	b64(rh, rh64);
 	assert_int_equal(ig_buf_printf(&t,
 	                     "intyg.federation/other-fed\ntime 1700000000\n"
-	                     "root 1 %s\nstate " H0 "\nlog se 0 " H0 "\n",
+	                     "root 1 %s\nstate " H0 "\ncommit " H0
+	                     "\nlog se 0 " H0 "\n",
 	                     rh64),
 	    IG_OK);
 	sign_as(TK_SE, ig_buf_slice(&t), &note);
