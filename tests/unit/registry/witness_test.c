@@ -426,11 +426,11 @@ test_other_federation(void **state)
 	char rh64[45];
 	ig_root_hash(root, rh);
 	b64(rh, rh64);
-	assert_int_equal(ig_buf_printf(&t,
-	                     "intyg.federation/other-fed\ntime 1700000000\n"
-	                     "root 1 %s\nstate " H0 "\ncommit " H0
-	                     "\nlog se 0 " H0 "\n",
-	                     rh64),
+	assert_int_equal(
+	    ig_buf_printf(&t,
+	        "intyg.federation/other-fed\ntime 1700000000\n"
+	        "root 1 %s\nstate " H0 "\ncommit " H0 "\nlog se 0 " H0 "\n",
+	        rh64),
 	    IG_OK);
 	sign_as(TK_SE, ig_buf_slice(&t), &note);
 	assert_int_equal(
