@@ -1,5 +1,6 @@
 /*
- * verify.h - verification of HCERTs against trust sources (DESIGN.md 5).
+ * verify.h - verification of HCERTs against trust sources
+ * (docs/verification.md).
  *
  * The pipeline: prefix, Base45, decompression, COSE_Sign1, kid lookup,
  * signature (every DSC with the kid is tried), CWT claims, expiry (iat <=

@@ -1,6 +1,6 @@
 /*
- * gossip.c - the gossip state machine of DESIGN.md section 4 (contract in
- * gossip.h, wire formats in gossip_msg.h and docs/protocol.md).
+ * gossip.c - the gossip state machine of docs/protocol.md "Gossip" (contract
+ * in gossip.h, wire formats in gossip_msg.h and docs/protocol.md).
  *
  * An anti-entropy exchange, started by one side once per period:
  *

@@ -1209,9 +1209,10 @@ ig_node_close(ig_node *n)
 	/* Stop the transport's threads, then close the store while nothing
 	 * uses it: everything acknowledged is flushed before the nng sockets
 	 * are torn down. nng 1.5.2's nng_close has been seen to hang (about
-	 * one shutdown in six in the equivocation test, and in notes/libs.md
-	 * under hostile load); a watchdog ends the process if it does, which
-	 * loses nothing because the store is already closed. */
+	 * one shutdown in six in the equivocation test, and in
+	 * docs/libraries.md under hostile load); a watchdog ends the process
+	 * if it does, which loses nothing because the store is already closed.
+	 */
 	watchdog_step("stopping the gossip threads", false);
 	ig_net_quiesce(n->net);
 	watchdog_step("stopping the store check", false);

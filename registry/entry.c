@@ -1,6 +1,6 @@
 /*
  * entry.c - decoding, encoding and signing of signed log entries
- * (contract in entry.h, format in DESIGN.md section 3).
+ * (contract in entry.h, format in docs/registry.md).
  */
 #include "registry/entry.h"
 

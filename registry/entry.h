@@ -1,6 +1,6 @@
 /*
  * entry.h - the signed entry of a member's update log: msgpack format,
- * strict decoding, encoding and signing (DESIGN.md section 3).
+ * strict decoding, encoding and signing (docs/registry.md).
  *
  *   entry  = [1, origin_id, seq, prev_hash(32), time_ms, [op...]]
  *   signed = [entry_bytes, ed25519_sig(64)]

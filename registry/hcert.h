@@ -53,7 +53,7 @@ const char *ig_vstep_name(ig_vstep s);
  * IG_VSTEP_COUNT_ for IG_OK and any error that is no outcome. */
 ig_vstep ig_vstep_of(ig_err e);
 
-/* The revocation hashes of one HCERT (notes/dcc.md 2.7): the first 16
+/* The revocation hashes of one HCERT (docs/verification.md): the first 16
  * bytes of SHA-256 over the UVCI, over country + UVCI, and over the
  * signature (only r for ECDSA, since s is malleable). Implementations
  * disagree on the country of COUNTRYCODEUCI: the EU reference verifier

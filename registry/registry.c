@@ -1,6 +1,6 @@
 /*
  * registry.c - applying signed entries under the acceptance rules of
- * DESIGN.md section 3, equivocation evidence, and the queries (contract
+ * docs/registry.md, equivocation evidence, and the queries (contract
  * and the table of rules in registry.h).
  *
  * Records this file keeps in the store (keys in store.h):

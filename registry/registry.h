@@ -1,7 +1,7 @@
 /*
  * registry.h - what is true: the signed update logs of the federation's
  * members applied to a RocksDB store, and the queries over the result
- * (DESIGN.md section 3).
+ * (docs/registry.md).
  *
  * ig_registry_apply accepts a signed entry only if every rule holds, and
  * each rule has its own error and its own log line:

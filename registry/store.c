@@ -4,7 +4,7 @@
  * This is the one file that calls RocksDB and the one place its errors
  * are translated: every failure is logged with RocksDB's message and
  * becomes IG_ESTORE. RocksDB's error string is not reset on success
- * (notes/libs.md section 3), so it is freed and cleared after each call.
+ * (docs/libraries.md, RocksDB), so it is freed and cleared after each call.
  *
  * It also holds the codec of revocation sets (store.h) and the RocksDB
  * merge operator and compaction filter that maintain them, and the

@@ -1,7 +1,7 @@
 /*
  * store.h - the RocksDB store of a node: the only RocksDB user.
  *
- * One column family per kind of record (DESIGN.md section 3). Integers in
+ * One column family per kind of record (docs/registry.md). Integers in
  * keys are big-endian and fixed width, so that RocksDB's bytewise order is
  * numeric order. Ids in keys are printable ASCII of at most
  * IG_MEMBER_ID_MAX bytes; where an id is followed by more key, it carries

@@ -192,7 +192,8 @@
  * verdicts of a verify request. */
 #define IG_ADMIN_REPLY_MAX (256 * 1024)
 
-/* --- gossip (consensus/gossip, DESIGN.md section 4) --------------------- */
+/* --- gossip (consensus/gossip, docs/protocol.md "Gossip")
+ * --------------------- */
 
 /* Bytes of one gossip message. A message must hold the largest signed
  * entry (IG_ENTRY_SIGNED_MAX, 2 MiB) beside a full version vector
@@ -234,7 +235,7 @@
  * so a bug or a flood cannot exhaust nng contexts. */
 #define IG_GOSSIP_INFLIGHT_MAX 1024
 
-/* --- query API (api/http, api/rpc, api/stats; DESIGN.md sections 6, 7) - */
+/* --- query API (api/http, api/rpc, api/stats; docs/api.md) --------- */
 
 /* Bytes of a request target (path and query). Every route's target is
  * under 200 bytes; 2 KiB leaves room for long query values. */
@@ -416,7 +417,7 @@
 #define IG_GW_PAGES_MAX 1000
 
 /* Batches in one batch-list response: the gateway sends at most 1,000
- * (MAX_BATCH_LIST_SIZE, notes/dcc.md 2.6). */
+ * (MAX_BATCH_LIST_SIZE, docs/api.md). */
 #define IG_GW_BATCHLIST_MAX 1000
 
 /* Bytes of a batch-list response (1,000 items of about 110 bytes) and
