@@ -6,11 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Tests only: promtool (the alert rules, tests/alerts), nginx, curl and
 # openssl (the HTTPS front, tests/integration/nginx). chromium,
-# chromium-driver, python3 and python3-selenium: the pages in a real
-# browser (tests/integration/portal drives it with selenium,
-# tests/integration/vpage over its debugging pipe).
-scripts/deps.sh prometheus nginx curl openssl chromium chromium-driver \
-	python3 python3-selenium
+# python3: the pages in a real browser (tests/integration/portal and
+# tests/integration/vpage drive it over its DevTools pipe, tests/lib/cdp.py).
+scripts/deps.sh prometheus nginx curl openssl chromium python3
 scripts/check-style.sh
 jobs=$(nproc)
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """portal_browser.py - drives the operator portal in headless Chromium
-(Debian's chromium, chromium-driver and python3-selenium) for
-portal_browser_test.sh. One run is one phase; each signs in afresh
+(Debian's chromium, driven over its DevTools pipe by tests/lib/cdp.py,
+standard library only) for portal_browser_test.sh. One run is one phase; each signs in afresh
 through the form, as an operator's browser would.
 
   portal_browser.py URL TOKEN_FILE SHOTS_DIR signin
@@ -18,180 +18,181 @@ through the form, as an operator's browser would.
       then the same for the restart (CTL/ready-up, CTL/started, UP_MS).
       Prints each time and keeps a screenshot of each state.
 
-Exits 0 when the phase passed, 1 when it failed, 77 (CTest's skip) only
-when Chromium cannot be started at all. IG_CHROMIUM names another
+Exits 0 when the phase passed, 1 when it failed (a Chromium that starts
+and then fails is a failure), 77 (CTest's skip) only when there is no
+Chromium binary to start. IG_CHROMIUM names another
 Chromium binary (default /usr/bin/chromium).
 """
 import atexit
+import json
 import os
 import shutil
 import sys
 import tempfile
 import time
 
-try:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-except ImportError as e:  # the test's own dependency is missing
-    print("FAIL: python3-selenium is not installed: %s" % e)
-    sys.exit(1)
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "lib"))
+from cdp import Browser  # noqa: E402
 
 
-def fail(msg, driver=None, shots=None):
+def q(v):
+    """A JavaScript string literal."""
+    return json.dumps(v)
+
+
+class Page:
+    """The few element queries the test needs, as JavaScript."""
+
+    def __init__(self, b):
+        self.b = b
+
+    def has(self, css):
+        return bool(self.b.js("!!document.querySelector(%s)" % q(css)))
+
+    def text(self, css):
+        return self.b.js("(document.querySelector(%s) || {}).innerText "
+                         "|| ''" % q(css)) or ""
+
+    def attrs(self, css, name):
+        return self.b.js("Array.from(document.querySelectorAll(%s))"
+                         ".map(e => e.getAttribute(%s))" % (q(css), q(name)))
+
+    def click_nav(self, css_or_expr, is_expr=False):
+        """Clicks an element and waits for the page it leads to."""
+        el = css_or_expr if is_expr else \
+            "document.querySelector(%s)" % q(css_or_expr)
+        self.b.mark()
+        if not self.b.js("(function(){var e=%s; if(!e) return false;"
+                         " e.click(); return true;})()" % el):
+            raise RuntimeError("nothing to click: %s" % css_or_expr)
+        self.b.loaded(30)
+
+    def type(self, css, value):
+        self.b.js("document.querySelector(%s).value = %s" % (q(css), q(value)))
+
+
+def fail(msg, d=None, shots=None):
     print("FAIL: " + msg)
-    if driver is not None and shots is not None:
+    if d is not None and shots is not None:
         try:
-            driver.save_screenshot(os.path.join(shots, "failure.png"))
+            d.b.screenshot(os.path.join(shots, "failure.png"))
             with open(os.path.join(shots, "failure.html"), "w") as f:
-                f.write(driver.page_source)
+                f.write(d.b.html())
         except Exception:  # the failure itself is what matters
             pass
     sys.exit(1)
 
 
-def start_browser(profile):
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = os.environ.get("IG_CHROMIUM", "/usr/bin/chromium")
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
-              "--disable-dev-shm-usage", "--window-size=1280,1100",
-              "--user-data-dir=" + profile, "--no-first-run",
-              "--disable-extensions", "--disable-background-networking"):
-        opts.add_argument(a)
-    try:
-        return webdriver.Chrome(
-            service=Service("/usr/bin/chromedriver"), options=opts)
-    except Exception as e:
-        print("SKIP: Chromium cannot start here (%s); the portal's "
-              "browser test did not run" % str(e).splitlines()[0])
-        sys.exit(77)
-
-
 def sign_in(d, url, token, shots):
-    d.get(url + "/admin/portal/login")
-    d.find_element(By.ID, "token").send_keys(token)
-    d.find_element(By.ID, "signin").click()
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if d.find_elements(By.ID, "peers"):
-            return
-        time.sleep(0.1)
-    fail("signing in did not lead to the overview", d, shots)
+    d.b.goto(url + "/admin/portal/login")
+    d.type("#token", token)
+    d.click_nav("#signin")
+    if not d.b.wait("!!document.getElementById('peers')", 30):
+        fail("signing in did not lead to the overview", d, shots)
 
 
 def peer_state(d, peer):
-    for row in d.find_elements(By.CSS_SELECTOR, "tr.peer"):
-        if row.get_attribute("data-peer") == peer:
-            return row.get_attribute("data-state")
-    return None
+    return d.b.js("(Array.from(document.querySelectorAll('tr.peer'))"
+                  ".find(r => r.getAttribute('data-peer') === %s) || "
+                  "{getAttribute: () => null}).getAttribute('data-state')"
+                  % q(peer))
 
 
 def phase_signin(d, url, token, shots):
     # No session: the sign-in form, not the overview.
-    d.get(url + "/admin/portal")
-    if d.find_elements(By.ID, "peers") or not d.find_elements(By.ID, "token"):
+    d.b.goto(url + "/admin/portal")
+    if d.has("#peers") or not d.has("#token"):
         fail("the overview was shown without a session", d, shots)
     # A wrong token.
-    d.find_element(By.ID, "token").send_keys("not-the-token-0123456789")
-    d.find_element(By.ID, "signin").click()
-    deadline = time.time() + 30
-    while time.time() < deadline and not d.find_elements(By.ID,
-                                                         "login-error"):
-        time.sleep(0.1)
-    if d.find_elements(By.ID, "peers") or "Wrong token" not in d.page_source:
+    d.type("#token", "not-the-token-0123456789")
+    d.click_nav("#signin")
+    d.b.wait("!!document.getElementById('login-error')", 30)
+    if d.has("#peers") or "Wrong token" not in d.b.html():
         fail("a wrong token was not refused", d, shots)
     # The right one.
     sign_in(d, url, token, shots)
     # Every peer up (they were started before).
     deadline = time.time() + 60
     while True:
-        rows = d.find_elements(By.CSS_SELECTOR, "tr.peer")
-        states = [r.get_attribute("data-state") for r in rows]
-        if len(rows) == 2 and all(s == "up" for s in states):
+        states = d.attrs("tr.peer", "data-state")
+        if len(states) == 2 and all(s == "up" for s in states):
             break
         if time.time() > deadline:
             fail("peers not all up on the overview: %s" % states, d, shots)
         time.sleep(0.5)
-        d.refresh()
+        d.b.reload()
     # The hostile member name and mirror URL are text, not markup.
-    if d.find_elements(By.ID, "injected") or d.find_elements(
-            By.CSS_SELECTOR, "#members img, #mirrors img, #mirrors b"):
+    if d.has("#injected") or d.has("#members img, #mirrors img, #mirrors b"):
         fail("a member-controlled value became markup", d, shots)
-    members = d.find_element(By.ID, "members").text
+    members = d.text("#members")
     if '<img id="injected"' not in members:
         fail("the hostile member name is not shown as text: %r" % members,
              d, shots)
     deadline = time.time() + 60
-    while "onmouseover" not in d.find_element(By.ID, "mirrors").text:
+    while "onmouseover" not in d.text("#mirrors"):
         if time.time() > deadline:
             fail("the mirror listed by node2 never showed", d, shots)
         time.sleep(0.5)
-        d.refresh()
-    for a in d.find_elements(By.CSS_SELECTOR, "#mirrors *"):
-        if a.get_attribute("onmouseover") is not None:
-            fail("a mirror URL injected an attribute", d, shots)
+        d.b.reload()
+    if any(a is not None for a in d.attrs("#mirrors *", "onmouseover")):
+        fail("a mirror URL injected an attribute", d, shots)
     for s in ("root-serial", "evidence"):
-        if not d.find_elements(By.ID, s):
+        if not d.has("#" + s):
             fail("no #%s on the overview" % s, d, shots)
-    d.save_screenshot(os.path.join(shots, "portal-overview.png"))
+    d.b.screenshot(os.path.join(shots, "portal-overview.png"))
     # Statistics: a chart drawn on the server.
-    d.get(url + "/admin/portal/stats")
+    d.b.goto(url + "/admin/portal/stats")
     # the test's 7 verifications (not valid): red bars of 7 in all (in
     # one hour, or two when they straddled one), and their outcome in
     # the table
+    bars = d.b.js("Array.from(document.querySelectorAll('svg#chart rect'))"
+                  ".map(r => [(r.querySelector('title') || {}).textContent"
+                  " || '', r.getAttribute('height')])")
     bad = 0
-    for r in d.find_elements(By.CSS_SELECTOR, "svg#chart rect"):
-        t = r.find_element(By.TAG_NAME, "title").get_attribute(
-            "textContent")
+    for t, h in bars:
         if t.endswith(" not valid"):
             n = int(t.split()[0])
-            if n > 0 and float(r.get_attribute("height")) <= 0:
+            if n > 0 and float(h) <= 0:
                 fail("a bar of %d has no height" % n, d, shots)
             bad += n
     if bad != 7:
         fail("the chart shows %d not valid, not 7" % bad, d, shots)
-    outcomes = d.find_element(By.ID, "outcomes").text
+    outcomes = d.text("#outcomes")
     if "malformed" not in outcomes or "7" not in outcomes:
         fail("the outcomes table: %r" % outcomes, d, shots)
-    d.save_screenshot(os.path.join(shots, "portal-stats.png"))
+    d.b.screenshot(os.path.join(shots, "portal-stats.png"))
     # Drill reports: the fixture run listed, its report opened.
-    d.get(url + "/admin/portal/drills")
-    runs = [r.get_attribute("data-run")
-            for r in d.find_elements(By.CSS_SELECTOR, "tr.run")]
+    d.b.goto(url + "/admin/portal/drills")
+    runs = d.attrs("tr.run", "data-run")
     if runs != ["run-2", "run-1", "run-0"]:
         fail("drill runs listed: %s" % runs, d, shots)
-    if "no readable report.json" not in d.find_element(
-            By.CSS_SELECTOR, "tr[data-run='run-0']").text:
+    if "no readable report.json" not in d.text("tr[data-run='run-0']"):
         fail("run-0's broken report.json not said", d, shots)
-    if "3 of 4 met" not in d.page_source:
+    if "3 of 4 met" not in d.b.html():
         fail("the objectives' summary is missing", d, shots)
-    d.save_screenshot(os.path.join(shots, "portal-drills.png"))
-    d.find_element(By.LINK_TEXT, "run-2").click()
-    deadline = time.time() + 30
-    while "Readiness report run-2" not in d.page_source:
-        if time.time() > deadline:
-            fail("the report did not open", d, shots)
-        time.sleep(0.1)
+    d.b.screenshot(os.path.join(shots, "portal-drills.png"))
+    d.click_nav("Array.from(document.querySelectorAll('a')).find("
+                "a => a.textContent.trim() === 'run-2')", is_expr=True)
+    if not d.b.wait("document.documentElement.outerHTML.indexOf("
+                    "'Readiness report run-2') >= 0", 30):
+        fail("the report did not open", d, shots)
     # The report runs sandboxed: its script did not run.
-    if d.find_elements(By.ID, "report-script-ran"):
+    if d.has("#report-script-ran"):
         fail("a script in a report ran", d, shots)
-    d.save_screenshot(os.path.join(shots, "portal-report.png"))
+    d.b.screenshot(os.path.join(shots, "portal-report.png"))
     # Signing out ends the session.
-    d.get(url + "/admin/portal")
-    d.find_element(By.CSS_SELECTOR, "header form button").click()
-    deadline = time.time() + 30
-    while not d.find_elements(By.ID, "token"):
-        if time.time() > deadline:
-            fail("signing out did not lead to the sign-in form", d, shots)
-        time.sleep(0.1)
-    d.get(url + "/admin/portal")
-    if d.find_elements(By.ID, "peers"):
+    d.b.goto(url + "/admin/portal")
+    d.click_nav("header form button")
+    if not d.b.wait("!!document.getElementById('token')", 30):
+        fail("signing out did not lead to the sign-in form", d, shots)
+    d.b.goto(url + "/admin/portal")
+    if d.has("#peers"):
         fail("the overview was shown after signing out", d, shots)
     print("signin: refused without a session and with a wrong token; "
           "overview, statistics, drill reports shown; hostile values "
           "escaped; signed out")
-
-
 def wait_file(path, deadline_s, d, shots):
     """Waits for the test script's signal; returns the file's number."""
     deadline = time.time() + deadline_s
@@ -214,8 +215,8 @@ def wait_state(d, shots, peer, state, since_ms, deadline_ms, name):
             fail("%s not shown %s within %d ms (still %s)" %
                  (peer, state, deadline_ms, s), d, shots)
         time.sleep(0.2)
-        d.refresh()
-    d.save_screenshot(os.path.join(shots, name + ".png"))
+        d.b.reload()
+    d.b.screenshot(os.path.join(shots, name + ".png"))
     print("%s shown %s %d ms after the signal (deadline %d ms)" %
           (peer, state, now_ms - since_ms, deadline_ms))
 
@@ -244,8 +245,18 @@ def main():
     os.makedirs(shots, exist_ok=True)
     profile = tempfile.mkdtemp(prefix="portal-chromium-")
     atexit.register(shutil.rmtree, profile, True)
-    d = start_browser(profile)
-    d.set_page_load_timeout(60)
+    b = Browser(os.environ.get("IG_CHROMIUM", "/usr/bin/chromium"),
+                ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--user-data-dir=" + profile, "--no-first-run",
+                 "--disable-extensions", "--disable-background-networking"])
+    try:
+        b.start()
+    except Browser.StartError as e:
+        print("SKIP: no Chromium here (%s); the portal's "
+              "browser test did not run" % str(e).splitlines()[0])
+        b.close()
+        sys.exit(77)
+    d = Page(b)
     try:
         if phase == "signin":
             phase_signin(d, url, token, shots)
@@ -254,8 +265,10 @@ def main():
                         int(sys.argv[7]), int(sys.argv[8]))
         else:
             fail("unknown phase " + phase)
+    except (RuntimeError, TimeoutError, OSError) as e:
+        fail("the browser: %s" % e, d, shots)
     finally:
-        d.quit()
+        b.close()
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 # portal_browser_test.sh - the operator portal (docs/portal.md) in a real
 # browser (issue 16 points 4 and 6): three real nodes, node1 with the
 # HTTP admin listener and a drill reports directory; headless Chromium
-# (Debian's chromium, chromium-driver, python3-selenium) signs in through
+# (Debian's chromium, driven by tests/lib/cdp.py) signs in through
 # the form and reads the server-rendered pages.
 #
 # 1. Over HTTP (curl): every portal answer carries the security headers

@@ -124,7 +124,7 @@ fi
 if ! command -v python3 >/dev/null; then
 	die "python3 is needed to drive chromium (scripts/test.sh installs it)"
 fi
-CDP="python3 $(dirname "$0")/cdp.py"
+CDP="python3 $(dirname "$0")/../../lib/cdp.py"
 # The verdict's reason once the page shows one ("" before).
 UNTIL="document.getElementById('verdict').getAttribute('data-reason')"
 n=0
