@@ -33,13 +33,19 @@ SOCK=$TMP/signer.sock
 sed -i "s|^id = se\$|id = se\nsigner = unix:$SOCK\nsigner_timeout_ms = 1000|" se.ini
 grep -q '^signer = ' se.ini || die "se.ini has no signer line"
 
+# Ready when its log says it listens: after a SIGKILL the old socket
+# file is still there (the signer replaces it), so its presence says
+# nothing; the fresh-Debian ASan run published too early once.
 signer_start() {
+	local before
+	before=$(grep -c "signing for se on" signer.log 2>/dev/null)
 	"$BIN" signer --key signer/se.sign.key --state signer/state \
 	    --listen "unix:$SOCK" --id se "$@" >>signer.log 2>&1 &
 	SIGNER_PID=$!
 	PIDS="$PIDS $SIGNER_PID"
-	for _ in $(seq 1 100); do
-		[ -S "$SOCK" ] && return 0
+	for _ in $(seq 1 300); do
+		[ -S "$SOCK" ] && [ "$(grep -c "signing for se on" signer.log)" \
+		    -gt "${before:-0}" ] && return 0
 		kill -0 "$SIGNER_PID" 2>/dev/null || break
 		sleep 0.1
 	done
