@@ -166,6 +166,16 @@ void ig_api_bundle_cache_free(ig_bundle_cache *c);
 IG_MUST_CHECK ig_err ig_api_verify_one(ig_api_worker *w, const char *text,
     size_t len, int64_t at, ig_verdict *out);
 
+/* routes_verify.c: appends to out the answer with proof
+ * (registry/proof.h) for verdict vd, just computed by ig_api_verify_one
+ * on w (whose parsed certificate it reads), at the node's newest
+ * federation-confirmed checkpoint, else its current one. The one maker
+ * of POST /v1/verify?proof=1 and the RPC's proof flag. IG_EUNSUPPORTED
+ * when the node serves no checkpoint, the errors of ig_proof_build;
+ * out unchanged on failure. */
+IG_MUST_CHECK ig_err ig_api_proof_make(
+    ig_api_worker *w, const ig_verdict *vd, ig_buf *out);
+
 /* {"serial", "hash", "expires", "expired"} of the current root, and the
  * registry heads as [{"origin", "seq", "hash", "frozen_at"?}]. NULL when
  * out of memory or the store fails. */

@@ -191,40 +191,27 @@ verdict_json(
 	return ig_verdict_to_json(&v);
 }
 
-/* POST /v1/verify?proof=1: adds "proof", the Base64 of an answer with
- * proof (registry/proof.h) for verdict vd, whose certificate w->h still
- * holds: at the node's newest federation-confirmed checkpoint (the
- * checkpoint_confirmed hook, docs/protocol.md "Witnessing") when it has
- * one whose tree the registry still keeps, else at its current one (with
- * the cosignatures collected so far; `intyg proof verify` then reports
- * fewer than the root's witness_threshold). A checkpoint whose tree the
- * registry no longer keeps is asked for once more. False when the
- * answer is an error (already set in res). */
-static bool
-proof_attach(
-    ig_api_worker *w, const ig_verdict *vd, json_t *v, ig_http_res *res)
+/* The answer with proof for verdict vd (registry/proof.h), shared by
+ * POST /v1/verify?proof=1 and the RPC's proof flag (routes.h). */
+ig_err
+ig_api_proof_make(ig_api_worker *w, const ig_verdict *vd, ig_buf *out)
 {
 	ig_api *api = w->api;
 	ig_revocation_hashes rh;
 	uint8_t kid[8] = { 0 };
-	ig_buf note, pb, b64;
+	ig_buf note;
+	size_t len0 = out->len;
 	ig_err e = IG_ENOTFOUND;
-	bool ok = false;
 
-	if (api->hooks.checkpoint == NULL) {
-		ig_http_res_error(res, 404, "not_found",
-		    "this node serves no checkpoint, so no proof");
-		return false;
-	}
+	if (api->hooks.checkpoint == NULL)
+		return IG_EUNSUPPORTED;
 	if (vd->kid_len == 8)
 		memcpy(kid, vd->kid, 8);
 	ig_buf_init(&note, IG_NOTE_MAX);
-	ig_buf_init(&pb, IG_PROOF_MAX);
-	ig_buf_init(&b64, 2 * IG_PROOF_MAX);
 	/* try 0: the confirmed checkpoint; 1 and 2: the current one */
 	for (int tries = 0; tries < 3 && e == IG_ENOTFOUND; tries++) {
 		ig_buf_reset(&note);
-		ig_buf_reset(&pb);
+		out->len = len0;
 		if (tries == 0) {
 			if (api->hooks.checkpoint_confirmed == NULL
 			    || api->hooks.checkpoint_confirmed(
@@ -242,7 +229,38 @@ proof_attach(
 		            && ig_hcert_revocation_hashes(w->h, &rh) == IG_OK
 		        ? &rh
 		        : NULL,
-		    &pb);
+		    out);
+	}
+	if (e != IG_OK)
+		out->len = len0;
+	ig_buf_free(&note);
+	return e;
+}
+
+/* POST /v1/verify?proof=1: adds "proof", the Base64 of an answer with
+ * proof (ig_api_proof_make) for verdict vd, whose certificate w->h still
+ * holds: at the node's newest federation-confirmed checkpoint (the
+ * checkpoint_confirmed hook, docs/protocol.md "Witnessing") when it has
+ * one whose tree the registry still keeps, else at its current one (with
+ * the cosignatures collected so far; `intyg proof verify` then reports
+ * fewer than the root's witness_threshold). A checkpoint whose tree the
+ * registry no longer keeps is asked for once more. False when the
+ * answer is an error (already set in res). */
+static bool
+proof_attach(
+    ig_api_worker *w, const ig_verdict *vd, json_t *v, ig_http_res *res)
+{
+	ig_buf pb, b64;
+	ig_err e;
+	bool ok = false;
+
+	ig_buf_init(&pb, IG_PROOF_MAX);
+	ig_buf_init(&b64, 2 * IG_PROOF_MAX);
+	e = ig_api_proof_make(w, vd, &pb);
+	if (e == IG_EUNSUPPORTED) {
+		ig_http_res_error(res, 404, "not_found",
+		    "this node serves no checkpoint, so no proof");
+		goto out;
 	}
 	if (e == IG_OK)
 		e = ig_base64_encode(ig_buf_slice(&pb), false, &b64);
@@ -257,7 +275,7 @@ proof_attach(
 		ig_http_res_error(res, 503, "unavailable",
 		    "no proof can be made now: %s", ig_strerror(e));
 	}
-	ig_buf_free(&note);
+out:
 	ig_buf_free(&pb);
 	ig_buf_free(&b64);
 	return ok;

@@ -2,10 +2,12 @@
  * rpc.c - the RPC endpoint (nng rep0, msgpack) and its client.
  *
  *   request  [1, id, "verify", at, [hc1...]]
+ *            [1, id, "verify", at, [hc1...], flags]   flags: bit 0 = proof
  *            [1, id, "revoked", kid(bin 8), type, hash(bin 16)]
  *   reply    [1, id, 0, root_serial, result]
  *            result of verify:  [[valid, reason, country, type, detail,
  *                                revocation_checked]...]
+ *                               (+ proof(bin) per verdict with the flag)
  *            result of revoked: [[type, expires_ms]...] (the listings)
  *   error    [1, id, err, message]    err: an ig_err number, not 0
  *
@@ -28,6 +30,7 @@
 #include "api/routes.h"
 #include "registry/base/alloc.h"
 #include "registry/base/isotime.h"
+#include "registry/base/limits.h"
 #include "registry/base/log.h"
 #include "registry/codec/msgpack_util.h"
 
@@ -64,11 +67,16 @@ ig_rpc_request_decode(ig_slice msg, ig_rpc_request *out)
 		goto out;
 	}
 	if (ig_msgpack_str_eq(&f[2], "verify")) {
-		if (n != 5) {
+		r->kind = IG_RPC_VERIFY;
+		/* The flags element is optional (requests before it had five
+		 * elements); no bit but IG_RPC_FLAG_PROOF is defined. */
+		if (n == 6
+		    && ((e = ig_msgpack_uint_read(&f[5], &v)) != IG_OK
+		        || (v & ~(uint64_t) IG_RPC_FLAG_PROOF) != 0)) {
 			e = IG_EFORMAT;
 			goto out;
 		}
-		r->kind = IG_RPC_VERIFY;
+		r->proof = n == 6 && (v & IG_RPC_FLAG_PROOF) != 0;
 		if ((e = ig_msgpack_uint_read(&f[3], &v)) != IG_OK
 		    || (e = ig_msgpack_array_read(
 		            &f[4], 1, IG_HTTP_BATCH_MAX, &items, &ni))
@@ -137,6 +145,7 @@ handle(ig_api_worker *wk, ig_slice msg, ig_buf *reply)
 	uint64_t serial = ig_root_serial(ig_registry_root(api->reg));
 	int64_t in_s;
 	bool refuse;
+	ig_buf pb;
 	ig_err e;
 
 	if ((rq = ig_calloc(1, sizeof(*rq))) == NULL)
@@ -152,6 +161,7 @@ handle(ig_api_worker *wk, ig_slice msg, ig_buf *reply)
 		ig_free(rq);
 		return e;
 	}
+	ig_buf_init(&pb, IG_PROOF_MAX);
 	ig_msgpack_writer_init(&w, reply);
 	ig_msgpack_array_write(&w, rq->kind == IG_RPC_VERIFY ? 6 : 5);
 	ig_msgpack_uint_write(&w, IG_RPC_VERSION);
@@ -170,7 +180,7 @@ handle(ig_api_worker *wk, ig_slice msg, ig_buf *reply)
 			if (e != IG_OK)
 				break;
 			t[0] = v.type;
-			ig_msgpack_array_write(&w, 6);
+			ig_msgpack_array_write(&w, rq->proof ? 7 : 6);
 			if (v.valid)
 				msgpack_pack_true(&w.pk);
 			else
@@ -184,6 +194,16 @@ handle(ig_api_worker *wk, ig_slice msg, ig_buf *reply)
 				msgpack_pack_true(&w.pk);
 			else
 				msgpack_pack_false(&w.pk);
+			if (rq->proof) {
+				/* The bytes POST /v1/verify?proof=1 gives in
+				 * Base64; a verdict without a proof fails the
+				 * request, as it does over HTTP. */
+				ig_buf_reset(&pb);
+				if ((e = ig_api_proof_make(wk, &v, &pb))
+				    != IG_OK)
+					break;
+				ig_msgpack_bin_write(&w, ig_buf_slice(&pb));
+			}
 		}
 		/* Since governance: the seconds until the root expires. */
 		msgpack_pack_int64(&w.pk, in_s);
@@ -219,6 +239,7 @@ handle(ig_api_worker *wk, ig_slice msg, ig_buf *reply)
 		e = ig_msgpack_writer_err(&w);
 	if (e != IG_OK)
 		e = error_reply(rq->id, e, reply);
+	ig_buf_free(&pb);
 	ig_free(rq);
 	return e;
 }
@@ -548,9 +569,12 @@ reply_open(nng_msg *m, uint64_t id, msgpack_unpacked *u,
 	return e;
 }
 
-ig_err
-ig_rpc_verify(ig_rpc_client *c, const char *const *texts, const size_t *lens,
-    size_t n, int64_t at, ig_rpc_verdict *out, uint64_t *root_serial)
+/* ig_rpc_verify and ig_rpc_verify_proof: proofs NULL asks for none (a
+ * five-element request, as before the flag). */
+static ig_err
+verify_call(ig_rpc_client *c, const char *const *texts, const size_t *lens,
+    size_t n, int64_t at, ig_rpc_verdict *out, ig_buf *proofs,
+    uint64_t *root_serial)
 {
 	ig_msgpack_writer w;
 	ig_buf req;
@@ -570,7 +594,7 @@ ig_rpc_verify(ig_rpc_client *c, const char *const *texts, const size_t *lens,
 	nng_mtx_unlock(c->mtx);
 	ig_buf_init(&req, IG_RPC_MSG_MAX);
 	ig_msgpack_writer_init(&w, &req);
-	ig_msgpack_array_write(&w, 5);
+	ig_msgpack_array_write(&w, proofs != NULL ? 6 : 5);
 	ig_msgpack_uint_write(&w, IG_RPC_VERSION);
 	ig_msgpack_uint_write(&w, id);
 	ig_msgpack_cstr_write(&w, "verify");
@@ -578,6 +602,8 @@ ig_rpc_verify(ig_rpc_client *c, const char *const *texts, const size_t *lens,
 	ig_msgpack_array_write(&w, n);
 	for (size_t i = 0; i < n; i++)
 		ig_msgpack_str_write(&w, ig_slice_make(texts[i], lens[i]));
+	if (proofs != NULL)
+		ig_msgpack_uint_write(&w, IG_RPC_FLAG_PROOF);
 	if ((e = ig_msgpack_writer_err(&w)) != IG_OK
 	    || (e = call(c, &req, &m)) != IG_OK)
 		goto out;
@@ -592,7 +618,7 @@ ig_rpc_verify(ig_rpc_client *c, const char *const *texts, const size_t *lens,
 		size_t nf;
 		uint64_t reason;
 		ig_slice cc, t, d;
-		if (ig_msgpack_array_read(&items[i], 5, 6, &f, &nf) != IG_OK
+		if (ig_msgpack_array_read(&items[i], 5, 7, &f, &nf) != IG_OK
 		    || f[0].type != MSGPACK_OBJECT_BOOLEAN
 		    || ig_msgpack_uint_read(&f[1], &reason) != IG_OK
 		    || reason >= IG_REASON_COUNT_
@@ -601,7 +627,12 @@ ig_rpc_verify(ig_rpc_client *c, const char *const *texts, const size_t *lens,
 		    || ig_msgpack_str_read(
 		           &f[4], 0, sizeof(v[i].detail) - 1, &d)
 		        != IG_OK
-		    || (nf == 6 && f[5].type != MSGPACK_OBJECT_BOOLEAN)) {
+		    || (nf >= 6 && f[5].type != MSGPACK_OBJECT_BOOLEAN)
+		    || (proofs != NULL
+		        && (nf != 7 || f[6].type != MSGPACK_OBJECT_BIN
+		            || f[6].via.bin.size == 0
+		            || f[6].via.bin.size > IG_PROOF_MAX))
+		    || (proofs == NULL && nf == 7)) {
 			e = IG_EFORMAT;
 			break;
 		}
@@ -615,6 +646,14 @@ ig_rpc_verify(ig_rpc_client *c, const char *const *texts, const size_t *lens,
 			memcpy(v[i].detail, d.ptr, d.len);
 		v[i].root_expires_in = expires_in;
 	}
+	/* The proofs last, when every verdict decoded: a failure leaves
+	 * them as they were. */
+	for (size_t i = 0; e == IG_OK && proofs != NULL && i < n; i++) {
+		const msgpack_object *f = items[i].via.array.ptr;
+		ig_buf_reset(&proofs[i]);
+		e = ig_buf_append(
+		    &proofs[i], f[6].via.bin.ptr, f[6].via.bin.size);
+	}
 	msgpack_unpacked_destroy(&u);
 	if (e == IG_OK) {
 		memcpy(out, v, n * sizeof(*v));
@@ -627,6 +666,23 @@ out:
 		nng_msg_free(m);
 	ig_buf_free(&req);
 	return e;
+}
+
+ig_err
+ig_rpc_verify(ig_rpc_client *c, const char *const *texts, const size_t *lens,
+    size_t n, int64_t at, ig_rpc_verdict *out, uint64_t *root_serial)
+{
+	return verify_call(c, texts, lens, n, at, out, NULL, root_serial);
+}
+
+ig_err
+ig_rpc_verify_proof(ig_rpc_client *c, const char *const *texts,
+    const size_t *lens, size_t n, int64_t at, ig_rpc_verdict *out,
+    ig_buf *proofs, uint64_t *root_serial)
+{
+	if (proofs == NULL)
+		return IG_EINVAL;
+	return verify_call(c, texts, lens, n, at, out, proofs, root_serial);
 }
 
 ig_err

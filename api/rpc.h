@@ -18,10 +18,15 @@
 
 #include "api/http.h"
 #include "api/verify.h"
+#include "registry/base/buf.h"
 #include "registry/hashtype.h"
 
 /* The protocol version, first element of every message. */
 #define IG_RPC_VERSION 1
+/* The verify request's optional sixth element, a set of flags (an
+ * unsigned integer; no other bit is defined and any other is refused):
+ * this one asks for each verdict's answer with proof. */
+#define IG_RPC_FLAG_PROOF 1u
 
 /* --- server -------------------------------------------------------------- */
 
@@ -92,6 +97,18 @@ IG_MUST_CHECK ig_err ig_rpc_verify(ig_rpc_client *c, const char *const *texts,
     const size_t *lens, size_t n, int64_t at, ig_rpc_verdict *out,
     uint64_t *root_serial);
 
+/* As ig_rpc_verify, asking for each verdict's answer with proof
+ * (registry/proof.h: the bytes POST /v1/verify?proof=1 gives in Base64;
+ * check them with ig_proof_check or `intyg proof verify`): proofs holds
+ * n initialised buffers, proofs[i] gets verdict i's (replacing what it
+ * held). A node that cannot make a proof answers the call with its error
+ * (IG_EUNSUPPORTED: it serves no checkpoint; IG_ENOTFOUND: try again);
+ * a node older than the flag answers IG_EFORMAT. proofs are written only
+ * on success. */
+IG_MUST_CHECK ig_err ig_rpc_verify_proof(ig_rpc_client *c,
+    const char *const *texts, const size_t *lens, size_t n, int64_t at,
+    ig_rpc_verdict *out, ig_buf *proofs, uint64_t *root_serial);
+
 /* Looks up a revocation hash under kid: type 0 checks all three types.
  * *revoked tells whether any listed it; *expires_ms (may be NULL) the
  * latest expiry of those that did. Errors as ig_rpc_verify. */
@@ -108,6 +125,7 @@ typedef struct ig_rpc_request {
 	uint64_t id;
 	ig_rpc_kind kind;
 	int64_t at; /* verify: 0 = now */
+	bool proof; /* verify: IG_RPC_FLAG_PROOF was set */
 	size_t n; /* verify: 1..IG_HTTP_BATCH_MAX */
 	ig_slice texts[IG_HTTP_BATCH_MAX];
 	uint8_t kid[8]; /* revoked */
