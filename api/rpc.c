@@ -344,7 +344,13 @@ rpc_cb(void *arg)
 	c->req = nng_aio_get_msg(c->aio);
 	rpc_inflight(c->rpc, 1);
 	c->job.run = rpc_job;
-	c->job.inline_ok = nng_msg_len(c->req) <= IG_RPC_INLINE_MAX;
+	/* Inline (on nng's thread) only a small request of the five-element
+	 * form (fixarray 0x95): one with flags may ask for proofs, whose
+	 * checkpoint hook can build and sign a checkpoint, too long for a
+	 * thread that runs every nng callback (docs/libraries.md). */
+	c->job.inline_ok = nng_msg_len(c->req) <= IG_RPC_INLINE_MAX
+	    && nng_msg_len(c->req) > 0
+	    && ((const uint8_t *) nng_msg_body(c->req))[0] == 0x95;
 	if ((e = ig_api_run(c->rpc->api, &c->job)) != IG_OK) {
 		ig_buf b;
 		ig_buf_init(&b, 256);
