@@ -155,9 +155,12 @@ usage_gateway(FILE *f)
 {
 	fprintf(f,
 	    "usage: intyg gateway pull [options]\n"
+	    "       intyg gateway fixture [options]\n"
 	    "\n"
-	    "EU DCC gateway synchronisation for a gateway-bridge member.\n"
-	    "Run 'intyg gateway pull --help' for the options.\n");
+	    "EU DCC gateway synchronisation for a gateway-bridge member\n"
+	    "(pull), and a stand-in gateway for tests and drills (fixture).\n"
+	    "Run 'intyg gateway pull --help' or 'intyg gateway fixture "
+	    "--help' for the options.\n");
 }
 
 static ig_err
@@ -482,6 +485,8 @@ ig_cmd_gateway(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "pull") == 0)
 		return pull(argc - 1, argv + 1);
+	if (strcmp(argv[1], "fixture") == 0)
+		return ig_cmd_gateway_fixture(argc - 1, argv + 1);
 	fprintf(stderr, "intyg gateway: unknown subcommand '%s'\n", argv[1]);
 	usage_gateway(stderr);
 	return IG_EXIT_USAGE;

@@ -39,6 +39,8 @@ int ig_cmd_node(int argc, char **argv);
 int ig_cmd_demo(int argc, char **argv);
 int ig_cmd_bench(int argc, char **argv);
 int ig_cmd_gateway(int argc, char **argv);
+/* `intyg gateway fixture` (cmd_gwfixture.c); argv[0] is "fixture". */
+int ig_cmd_gateway_fixture(int argc, char **argv);
 int ig_cmd_backup(int argc, char **argv);
 int ig_cmd_restore(int argc, char **argv);
 int ig_cmd_signer(int argc, char **argv);

@@ -1,8 +1,8 @@
 /*
  * gateway_pull_test.c - `intyg gateway pull` end to end: a federation of
  * three real nodes where node3 has the role gateway-bridge, a fixture
- * gateway (gw_fixture) serving over https with mutual TLS a trust list
- * and revocation batches made from a test PKI of `intyg ca` (trust
+ * gateway (`intyg gateway fixture`) serving over https with mutual TLS a trust
+ * list and revocation batches made from a test PKI of `intyg ca` (trust
  * anchor, UPLOAD certificates, CSCAs, DSCs) with CMS signatures, and
  * verification of `intyg ca issue` HCERTs at node1 after gossip.
  *
@@ -497,10 +497,10 @@ start_fixture(uint16_t port)
 {
 	char listen[64], dataf[1200], cert[1200], key[1200], cafile[1200];
 	char out[1200], logp[1200];
-	const char *fx = getenv("IG_GW_FIXTURE");
+	const char *fx = getenv("IG_BIN");
 	posix_spawn_file_actions_t fa;
 
-	H_CHECK(fx != NULL, "IG_GW_FIXTURE is not set");
+	H_CHECK(fx != NULL, "IG_BIN is not set");
 	snprintf(
 	    listen, sizeof(listen), "https://127.0.0.1:%u", (unsigned) port);
 	snprintf(
@@ -511,9 +511,9 @@ start_fixture(uint16_t port)
 	pathf(cafile, sizeof(cafile), "tls/ca.pem");
 	pathf(out, sizeof(out), "fixture.out");
 	pathf(logp, sizeof(logp), "logs/fixture.log");
-	char *argv[] = { (char *) fx, "--listen", listen, "--data", dataf,
-		"--cert", cert, "--key", key, "--client-ca", cafile,
-		"--page-max", "2", NULL };
+	char *argv[] = { (char *) fx, "gateway", "fixture", "--listen", listen,
+		"--data", dataf, "--cert", cert, "--key", key, "--client-ca",
+		cafile, "--page-max", "2", NULL };
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(
 	    &fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);

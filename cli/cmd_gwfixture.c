@@ -1,14 +1,15 @@
 /*
- * gw_fixture.c - a stand-in for the EU DCC gateway's download API, for the
- * gateway-bridge integration tests (docs/api.md, EU gateway formats are the
- * shapes it imitates).
+ * cmd_gwfixture.c - `intyg gateway fixture`: a stand-in for the EU DCC
+ * gateway's download API (docs/api.md, EU gateway formats are the shapes
+ * it imitates), for the gateway-bridge integration test and for the
+ * gateway outage of `intyg drill` (docs/drill.md). It is not a gateway:
+ * it serves what a JSON file says, for tests and drills only.
  *
- *   gw_fixture --listen URL --data FILE [--cert PEM --key PEM
- *              --client-ca PEM] [--page-max N]
+ *   intyg gateway fixture --listen URL --data FILE [--cert PEM --key PEM
+ *                         --client-ca PEM] [--page-max N]
  *
- * It serves, from FILE (JSON written by the test and re-read on every
- * request, so the test changes the gateway between pulls by rewriting
- * it):
+ * It serves, from FILE (re-read on every request, so a test changes the
+ * gateway between pulls by rewriting it):
  *
  *   GET /trustList/{type}            items of that type, sorted by kid;
  *                                    page/pagesize paging; If-Modified-
@@ -35,7 +36,7 @@
  * With --cert and --key it serves https, and with --client-ca it requires
  * a client certificate from that CA (mutual TLS, as the gateway's load
  * balancer does). It prints "ready" on standard output once it listens
- * and every request on standard error. It runs until SIGTERM.
+ * and every request on standard error. It runs until SIGTERM or SIGINT.
  */
 #include <jansson.h>
 #include <pthread.h>
@@ -52,6 +53,8 @@
 
 #include "registry/base/buf.h"
 #include "registry/base/isotime.h"
+
+#include "commands.h"
 
 static const char *data_path;
 static size_t page_max = 1000;
@@ -271,7 +274,7 @@ handle(nng_aio *aio)
 	json_t *data;
 	char path[256];
 
-	fprintf(stderr, "gw_fixture: GET %s%s%s\n", uri,
+	fprintf(stderr, "intyg gateway fixture: GET %s%s%s\n", uri,
 	    ims != NULL ? " since " : "", ims != NULL ? ims : "");
 	size_t plen = strcspn(uri, "?");
 	if (plen >= sizeof(path)) {
@@ -284,7 +287,8 @@ handle(nng_aio *aio)
 	data = json_load_file(data_path, 0, &jerr);
 	pthread_mutex_unlock(&mu);
 	if (data == NULL) {
-		fprintf(stderr, "gw_fixture: %s: %s\n", data_path, jerr.text);
+		fprintf(stderr, "intyg gateway fixture: %s: %s\n", data_path,
+		    jerr.text);
 		reply(aio, 500, "text/plain", "fixture data");
 		return;
 	}
@@ -314,8 +318,42 @@ read_text(const char *path)
 	return (char *) b.ptr; /* NUL-terminated; freed with free */
 }
 
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: intyg gateway fixture --listen URL --data FILE\n"
+	    "                             [--cert PEM --key PEM "
+	    "[--client-ca PEM]] [--page-max N]\n"
+	    "\n"
+	    "Serve a stand-in for the EU DCC gateway's download API (trust "
+	    "list,\n"
+	    "revocation list) from a JSON file, for tests and 'intyg "
+	    "drill'.\n"
+	    "It is not a gateway: it serves what FILE says, re-read on every "
+	    "request.\n"
+	    "\n"
+	    "  --listen URL       http://HOST:PORT or https://HOST:PORT\n"
+	    "  --data FILE        the trust list and revocation batches "
+	    "(JSON)\n"
+	    "  --cert PEM         server certificate (https)\n"
+	    "  --key PEM          its private key\n"
+	    "  --client-ca PEM    require a client certificate from this CA\n"
+	    "  --page-max N       revocation batches per response (default "
+	    "1000)\n"
+	    "  --help             print this text\n"
+	    "\n"
+	    "It prints \"ready\" on standard output once it listens, every "
+	    "request on\n"
+	    "standard error, and runs until SIGTERM or SIGINT.\n"
+	    "\n"
+	    "Exit status: 0 stopped by a signal, 1 cannot listen or read the "
+	    "TLS files,\n"
+	    "2 usage\n");
+}
+
 int
-main(int argc, char **argv)
+ig_cmd_gateway_fixture(int argc, char **argv)
 {
 	const char *listen = NULL, *cert = NULL, *key = NULL, *ca = NULL;
 	nng_url *url = NULL;
@@ -324,6 +362,20 @@ main(int argc, char **argv)
 	nng_tls_config *cfg = NULL;
 	int rv;
 
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0
+		    || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+	}
+	if (argc % 2 == 0) {
+		fprintf(stderr,
+		    "intyg gateway fixture: option %s needs a value\n",
+		    argv[argc - 1]);
+		usage(stderr);
+		return 2;
+	}
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--listen") == 0)
 			listen = argv[i + 1];
@@ -338,16 +390,14 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--page-max") == 0)
 			page_max = (size_t) strtoul(argv[i + 1], NULL, 10);
 		else {
-			fprintf(stderr, "gw_fixture: unknown option %s\n",
+			fprintf(stderr,
+			    "intyg gateway fixture: unknown option %s\n",
 			    argv[i]);
 			return 2;
 		}
 	}
 	if (listen == NULL || data_path == NULL || page_max == 0) {
-		fprintf(stderr,
-		    "usage: gw_fixture --listen URL --data FILE "
-		    "[--cert PEM --key PEM --client-ca PEM] "
-		    "[--page-max N]\n");
+		usage(stderr);
 		return 2;
 	}
 	signal(SIGTERM, on_term);
@@ -357,7 +407,8 @@ main(int argc, char **argv)
 	    || (rv = nng_http_handler_alloc(&h, "/", handle)) != 0
 	    || (rv = nng_http_handler_set_tree(h)) != 0
 	    || (rv = nng_http_server_add_handler(srv, h)) != 0) {
-		fprintf(stderr, "gw_fixture: %s\n", nng_strerror(rv));
+		fprintf(
+		    stderr, "intyg gateway fixture: %s\n", nng_strerror(rv));
 		return 1;
 	}
 	if (cert != NULL) {
@@ -365,7 +416,8 @@ main(int argc, char **argv)
 		if (ca != NULL)
 			a = read_text(ca);
 		if (c == NULL || k == NULL || (ca != NULL && a == NULL)) {
-			fprintf(stderr, "gw_fixture: cannot read TLS files\n");
+			fprintf(stderr,
+			    "intyg gateway fixture: cannot read TLS files\n");
 			return 1;
 		}
 		if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_SERVER)) != 0
@@ -376,8 +428,8 @@ main(int argc, char **argv)
 		                    cfg, NNG_TLS_AUTH_MODE_REQUIRED))
 		                != 0))
 		    || (rv = nng_http_server_set_tls(srv, cfg)) != 0) {
-			fprintf(
-			    stderr, "gw_fixture: TLS: %s\n", nng_strerror(rv));
+			fprintf(stderr, "intyg gateway fixture: TLS: %s\n",
+			    nng_strerror(rv));
 			return 1;
 		}
 		nng_tls_config_free(cfg);
@@ -386,8 +438,9 @@ main(int argc, char **argv)
 		free(a);
 	}
 	if ((rv = nng_http_server_start(srv)) != 0) {
-		fprintf(stderr, "gw_fixture: cannot listen on %s: %s\n",
-		    listen, nng_strerror(rv));
+		fprintf(stderr,
+		    "intyg gateway fixture: cannot listen on %s: %s\n", listen,
+		    nng_strerror(rv));
 		return 1;
 	}
 	printf("ready\n");
