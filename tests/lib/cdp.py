@@ -201,76 +201,24 @@ def main():
     ap.add_argument("flags", nargs="*")
     a = ap.parse_args()
 
-    # Chromium reads our commands on its fd 3 and answers on its fd 4.
-    # os.pipe() descriptors are not inherited (PEP 446); the copies that
-    # child_fds makes as 3 and 4 are, and close_fds=False keeps them
-    # (subprocess would close them after child_fds otherwise).
-    to_chrome_r, to_chrome_w = os.pipe()
-    from_chrome_r, from_chrome_w = os.pipe()
-
-    def child_fds():
-        # Through copies above 9, so that neither end is overwritten by
-        # the other's dup2, and dup2 of a descriptor onto itself (which
-        # keeps it close-on-exec) cannot happen.
-        r = fcntl.fcntl(to_chrome_r, fcntl.F_DUPFD, 10)
-        w = fcntl.fcntl(from_chrome_w, fcntl.F_DUPFD, 10)
-        os.dup2(r, 3)
-        os.dup2(w, 4)
-
-    try:
-        proc = subprocess.Popen(
-            [a.chrome, "--headless=new", "--remote-debugging-pipe"]
-            + a.flags + ["about:blank"],
-            stdin=subprocess.DEVNULL, preexec_fn=child_fds,
-            close_fds=False)
-    except OSError as e:
-        print("cannot start %s: %s" % (a.chrome, e), file=sys.stderr)
-        return 2
-    os.close(to_chrome_r)
-    os.close(from_chrome_w)
-    p = Pipe(proc, to_chrome_w, from_chrome_r)
-    deadline = time.monotonic() + a.timeout
+    b = Browser(a.chrome, a.flags, a.width, a.height)
     value = ""
     rc = 1
     try:
-        start = time.monotonic() + 90  # startup: its own allowance
-        t = p.send("Target.createTarget", {"url": "about:blank"},
-                   deadline=start)
-        s = p.send("Target.attachToTarget",
-                   {"targetId": t["targetId"], "flatten": True},
-                   deadline=start)["sessionId"]
-        # A phone's viewport (a headless window is at least 500 pixels
-        # wide, so --window-size alone cannot make one).
-        p.send("Emulation.setDeviceMetricsOverride",
-               {"width": a.width, "height": a.height,
-                "deviceScaleFactor": 1, "mobile": True},
-               session=s, deadline=start)
-        p.send("Page.navigate", {"url": a.url}, session=s, deadline=start)
-        while time.monotonic() < deadline:
-            r = p.send("Runtime.evaluate",
-                       {"expression": a.until, "returnByValue": True},
-                       session=s, deadline=deadline + 10)
-            value = r.get("result", {}).get("value") or ""
-            if isinstance(value, str) and value:
-                rc = 0
-                break
-            time.sleep(0.1)
+        b.start()
+        b.cmd("Page.navigate", {"url": a.url}, 90)
+        value = b.wait(a.until, a.timeout) or ""
+        if not isinstance(value, str):
+            value = ""
+        rc = 0 if value else 1
         if a.dom:
-            r = p.send("Runtime.evaluate",
-                       {"expression": "document.documentElement.outerHTML",
-                        "returnByValue": True}, session=s,
-                       deadline=time.monotonic() + 20)
             with open(a.dom, "w", encoding="utf-8") as f:
-                f.write(r["result"]["value"])
+                f.write(b.html())
         if a.screenshot:
-            r = p.send("Page.captureScreenshot", {"format": "png"},
-                       session=s, deadline=time.monotonic() + 20)
-            with open(a.screenshot, "wb") as f:
-                f.write(base64.b64decode(r["data"]))
-        try:
-            p.send("Browser.close", {}, deadline=time.monotonic() + 5)
-        except (RuntimeError, TimeoutError):
-            pass
+            b.screenshot(a.screenshot)
+    except Browser.StartError as e:
+        print("chromium: %s" % e, file=sys.stderr)
+        rc = 2
     except TimeoutError as e:
         # Started, but too slow to answer: a failure, not a skip.
         print("chromium: %s" % e, file=sys.stderr)
@@ -279,11 +227,7 @@ def main():
         print("chromium: %s" % e, file=sys.stderr)
         rc = 2
     finally:
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        b.close()
     print(value)
     return rc
 
